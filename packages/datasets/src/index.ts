@@ -1,0 +1,2 @@
+// @attn/datasets: implemented by its own issue.
+export {};

@@ -1,0 +1,2 @@
+// @attn/gpu: implemented by its own issue.
+export {};

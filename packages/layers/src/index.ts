@@ -1,0 +1,2 @@
+// @attn/layers: implemented by its own issue.
+export {};

@@ -1,0 +1,2 @@
+// @attn/model: implemented by its own issue.
+export {};

@@ -1,0 +1,2 @@
+// @attn/sample: implemented by its own issue.
+export {};

@@ -1,0 +1,2 @@
+// @attn/tensor: implemented by its own issue.
+export {};

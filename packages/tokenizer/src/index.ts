@@ -1,0 +1,2 @@
+// @attn/tokenizer: implemented by its own issue.
+export {};

@@ -1,0 +1,2 @@
+// @attn/train: implemented by its own issue.
+export {};

@@ -1,0 +1,2 @@
+// @attn/viz: implemented by its own issue.
+export {};
