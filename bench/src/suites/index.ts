@@ -1,0 +1,5 @@
+// Every benchmark suite, in the order BENCHMARKS.md lists them.
+// Add a suite: write suites/<name>.ts exporting a `Suite`, then list it here.
+import type { Suite } from '../harness.js';
+
+export const suites: Suite[] = [];
