@@ -61,7 +61,7 @@ export function pca2d(vectors: number[][], options: Pca2dOptions = {}): Pca2dRes
       variances.push(0);
       continue;
     }
-    const { axis, variance } = topEigenvector(X, n, d, axes, maxIterations, tolerance);
+    const { axis, variance } = topEigenvector(X, n, d, axes, totalVariance, maxIterations, tolerance);
     axes.push(axis);
     variances.push(variance);
   }
@@ -91,6 +91,7 @@ function topEigenvector(
   n: number,
   d: number,
   previous: Float64Array[],
+  totalVariance: number,
   maxIterations: number,
   tolerance: number,
 ): { axis: Float64Array; variance: number } {
@@ -98,7 +99,7 @@ function topEigenvector(
   let v = new Float64Array(d);
   for (let j = 0; j < d; j++) v[j] = 1 + ((j * 0.6180339887) % 1);
   orthogonalise(v, previous);
-  if (normalise(v) === 0) return { axis: fallbackAxis(d, previous), variance: 0 };
+  if (totalVariance === 0 || normalise(v) === 0) return { axis: fallbackAxis(d, previous), variance: 0 };
 
   const Xv = new Float64Array(n);
   let variance = 0;
@@ -114,7 +115,12 @@ function topEigenvector(
     for (let j = 0; j < d; j++) w[j] /= Math.max(1, n - 1);
     orthogonalise(w, previous);
     variance = normalise(w); // ‖C v‖ → λ as v converges
-    if (variance === 0) return { axis: fallbackAxis(d, previous), variance: 0 };
+    // Variance at round-off level means no direction is left: normalising that
+    // noise would give an arbitrary (even non-orthogonal) axis.
+    if (variance <= 1e-12 * totalVariance) return { axis: fallbackAxis(d, previous), variance: 0 };
+    // Orthogonalise once more: after a big cancellation one pass is not enough.
+    orthogonalise(w, previous);
+    normalise(w);
     let change = 0;
     for (let j = 0; j < d; j++) change = Math.max(change, Math.abs(w[j] - v[j]));
     v = w;
