@@ -1,0 +1,280 @@
+// WasmKernels: the WebAssembly SIMD kernels, their memory, and (optionally) the
+// worker threads that share that memory. Operands are copied into wasm memory,
+// the kernels run there, and the result is copied out into a fresh array.
+//
+// Memory layout (byte addresses, all 64-byte aligned):
+//   [0, heapBase)            the module's own static data and (unused) C stack
+//   ctrl                     control block shared with the workers (protocol.ts)
+//   ws[0..threads)           one matmul scratch area per thread (packed panels)
+//   arena                    operands, result and call table of the current op
+import { decodeBase64 } from './base64.js';
+import { detectFeatures } from './features.js';
+import { MAX_PAGES, singleWasm, threadedWasm } from './kernels.generated.js';
+import { type MatmulOptions, type MatrixCall, planMatmul, splitCalls } from './plan.js';
+import { type StartedWorker, startWorkers } from './pool.js';
+import { CALL_INTS, CTRL_INTS, ERROR, GEN, MAX_WORKERS, PENDING, SLOTS, STOP, TABLE } from './protocol.js';
+
+export interface WasmKernelsOptions {
+  /**
+   * Threads to compute on, the calling thread included (default 2, capped by
+   * the machine's core count). 1 means no workers. Ignored (1) when the engine
+   * lacks shared memory, e.g. a page that is not cross-origin isolated.
+   */
+  threads?: number;
+  /**
+   * Smallest matmul, in floating-point operations, that is split across
+   * threads (default 2^20). Waking a worker costs tens of microseconds, more
+   * than a smaller product takes on one thread.
+   */
+  minParallelFlops?: number;
+}
+
+interface KernelExports {
+  matmul_f32(
+    a: number,
+    b: number,
+    c: number,
+    M: number,
+    N: number,
+    K: number,
+    rsa: number,
+    csa: number,
+    rsb: number,
+    csb: number,
+    ldc: number,
+    ws: number,
+  ): void;
+  matmul_ws_floats(): number;
+  __heap_base: WebAssembly.Global;
+}
+
+const PAGE = 65536;
+const align = (n: number, to = 64) => Math.ceil(n / to) * to;
+const modules = new Map<string, WebAssembly.Module>();
+
+function compiled(name: 'single' | 'threaded'): WebAssembly.Module {
+  let mod = modules.get(name);
+  if (!mod) {
+    mod = new WebAssembly.Module(decodeBase64(name === 'single' ? singleWasm : threadedWasm));
+    modules.set(name, mod);
+  }
+  return mod;
+}
+
+function defaultThreads(): number {
+  const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return Math.max(1, Math.min(2, hc ?? 2));
+}
+
+/** Creates the kernels; starts workers when threads > 1 and the engine allows it. */
+export async function createWasmKernels(options: WasmKernelsOptions = {}): Promise<WasmKernels> {
+  const features = detectFeatures();
+  if (!features.simd) throw new Error('@attn/wasm: this JavaScript engine has no WebAssembly SIMD');
+  let threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
+  if (threads > MAX_WORKERS + 1) throw new Error(`@attn/wasm: threads must be at most ${MAX_WORKERS + 1}, got ${threads}`);
+  if (!features.threads) threads = 1;
+  const kernels = new WasmKernels(threads > 1, threads, options.minParallelFlops ?? 2 ** 20);
+  if (threads > 1) {
+    try {
+      await kernels.startWorkers();
+    } catch {
+      // Workers could not start (e.g. a Content Security Policy forbids blob: workers):
+      // compute on the calling thread alone rather than fail.
+      kernels.stopWorkers();
+    }
+  }
+  return kernels;
+}
+
+export class WasmKernels {
+  readonly memory: WebAssembly.Memory;
+  private readonly module: WebAssembly.Module;
+  private readonly exports: KernelExports;
+  private readonly ctrlPtr: number;
+  private readonly wsPtrs: number[];
+  private readonly arenaPtr: number;
+  private ctrl: Int32Array;
+  private workers: StartedWorker[] = [];
+  /** Browsers forbid Atomics.wait on the main thread; there we spin instead. */
+  private readonly canBlock: boolean;
+
+  /** Use createWasmKernels(); this constructor does not start workers. */
+  constructor(
+    shared: boolean,
+    private readonly maxThreads: number,
+    private readonly minParallelFlops: number,
+  ) {
+    this.module = compiled(shared ? 'threaded' : 'single');
+    this.memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared });
+    this.exports = new WebAssembly.Instance(this.module, { env: { memory: this.memory } })
+      .exports as unknown as KernelExports;
+    const heapBase = align(this.exports.__heap_base.value as number);
+    const wsBytes = align(this.exports.matmul_ws_floats() * 4);
+    this.ctrlPtr = heapBase;
+    this.wsPtrs = [];
+    let p = align(this.ctrlPtr + CTRL_INTS * 4);
+    for (let t = 0; t < maxThreads; t++, p += wsBytes) this.wsPtrs.push(p);
+    this.arenaPtr = p;
+    this.ensureBytes(this.arenaPtr);
+    this.ctrl = new Int32Array(this.memory.buffer, this.ctrlPtr, CTRL_INTS);
+    this.canBlock = canAtomicsWait(this.ctrl);
+  }
+
+  /** Threads that currently compute (1 + running workers). */
+  get threads(): number {
+    return 1 + this.workers.length;
+  }
+
+  /** @internal Starts maxThreads - 1 workers on the shared memory. */
+  async startWorkers(): Promise<void> {
+    const inits = [];
+    for (let index = 1; index < this.maxThreads; index++) {
+      inits.push({ module: this.module, memory: this.memory, ctrlPtr: this.ctrlPtr, wsPtr: this.wsPtrs[index], index });
+    }
+    this.workers = await startWorkers(inits);
+  }
+
+  /** @internal Stops the workers; later calls run on the calling thread. */
+  stopWorkers(): void {
+    if (this.workers.length === 0) return;
+    Atomics.store(this.ctrl, STOP, 1);
+    Atomics.add(this.ctrl, GEN, 1);
+    Atomics.notify(this.ctrl, GEN);
+    for (const w of this.workers) w.terminate();
+    this.workers = [];
+  }
+
+  /** Stops the workers. The kernels stay usable on one thread. */
+  dispose(): void {
+    this.stopWorkers();
+  }
+
+  /**
+   * op(A) @ op(B) for row-major float32 operands of at least 2 dims, with
+   * broadcast batch dims (like numpy.matmul). Returns the result and its shape.
+   */
+  matmul(
+    a: Float32Array,
+    aShape: readonly number[],
+    b: Float32Array,
+    bShape: readonly number[],
+    opts: MatmulOptions = {},
+  ): { data: Float32Array; shape: number[] } {
+    checkSize('A', a, aShape);
+    checkSize('B', b, bShape);
+    const plan = planMatmul(aShape, bShape, opts);
+    const outSize = plan.outShape.reduce((p, d) => p * d, 1);
+    const out = new Float32Array(outSize);
+    if (outSize === 0) return { data: out, shape: plan.outShape };
+    const threads = plan.flops >= this.minParallelFlops ? this.threads : 1;
+    const parts = splitCalls(plan.calls, threads);
+    const callCount = parts.reduce((n, part) => n + part.length, 0);
+
+    const aPtr = this.arenaPtr;
+    const bPtr = align(aPtr + a.length * 4);
+    const cPtr = align(bPtr + b.length * 4);
+    const tablePtr = align(cPtr + outSize * 4);
+    this.ensureBytes(tablePtr + callCount * CALL_INTS * 4);
+    const f32 = new Float32Array(this.memory.buffer);
+    f32.set(a, aPtr / 4);
+    f32.set(b, bPtr / 4);
+
+    if (threads === 1) {
+      for (const call of parts[0]) this.callOnThisThread(call, aPtr, bPtr, cPtr, this.wsPtrs[0]);
+    } else {
+      this.runParallel(parts, aPtr, bPtr, cPtr, tablePtr);
+    }
+    out.set(new Float32Array(this.memory.buffer, cPtr, outSize));
+    return { data: out, shape: plan.outShape };
+  }
+
+  private callOnThisThread(call: MatrixCall, aPtr: number, bPtr: number, cPtr: number, wsPtr: number): void {
+    this.exports.matmul_f32(
+      aPtr + call.aOffset * 4,
+      bPtr + call.bOffset * 4,
+      cPtr + call.cOffset * 4,
+      call.M,
+      call.N,
+      call.K,
+      call.rsa,
+      call.csa,
+      call.rsb,
+      call.csb,
+      call.ldc,
+      wsPtr,
+    );
+  }
+
+  /** Part 0 runs here; part w on worker w. Returns when all parts are done. */
+  private runParallel(parts: MatrixCall[][], aPtr: number, bPtr: number, cPtr: number, tablePtr: number): void {
+    const table = new Int32Array(this.memory.buffer, tablePtr);
+    const ctrl = this.ctrl;
+    let e = 0;
+    for (let w = 0; w < parts.length; w++) {
+      ctrl[SLOTS + 2 * w] = e;
+      for (const c of parts[w]) {
+        const o = e++ * CALL_INTS;
+        table[o] = aPtr + c.aOffset * 4;
+        table[o + 1] = bPtr + c.bOffset * 4;
+        table[o + 2] = cPtr + c.cOffset * 4;
+        table[o + 3] = c.M;
+        table[o + 4] = c.N;
+        table[o + 5] = c.K;
+        table[o + 6] = c.rsa;
+        table[o + 7] = c.csa;
+        table[o + 8] = c.rsb;
+        table[o + 9] = c.csb;
+        table[o + 10] = c.ldc;
+      }
+      ctrl[SLOTS + 2 * w + 1] = e;
+    }
+    ctrl[TABLE] = tablePtr;
+    Atomics.store(ctrl, ERROR, 0);
+    Atomics.store(ctrl, PENDING, parts.length - 1);
+    Atomics.add(ctrl, GEN, 1); // publishes everything written above
+    Atomics.notify(ctrl, GEN);
+    try {
+      for (const call of parts[0]) this.callOnThisThread(call, aPtr, bPtr, cPtr, this.wsPtrs[0]);
+    } finally {
+      // Never return (and reuse the arena) while a worker may still be writing.
+      for (;;) {
+        const pending = Atomics.load(ctrl, PENDING);
+        if (pending === 0) break;
+        if (this.canBlock) Atomics.wait(ctrl, PENDING, pending, 50);
+      }
+    }
+    if (Atomics.load(ctrl, ERROR)) throw new Error('matmul: a WebAssembly worker failed while computing');
+  }
+
+  private ensureBytes(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    const pages = Math.ceil((bytes - have) / PAGE);
+    if (have / PAGE + pages > MAX_PAGES) {
+      const mib = (bytes / 2 ** 20).toFixed(0);
+      throw new Error(`@attn/wasm: an op needs ${mib} MiB of WebAssembly memory, more than the ${MAX_PAGES / 16} MiB limit`);
+    }
+    this.memory.grow(pages);
+    this.ctrl = new Int32Array(this.memory.buffer, this.ctrlPtr, CTRL_INTS);
+  }
+}
+
+function checkSize(name: string, data: Float32Array, shape: readonly number[]): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`matmul: ${name} has an invalid shape [${shape.join(',')}]`);
+  }
+  const size = shape.reduce((p, d) => p * d, 1);
+  if (data.length !== size) {
+    throw new Error(`matmul: ${name} has ${data.length} elements but shape [${shape.join(',')}] needs ${size}`);
+  }
+}
+
+function canAtomicsWait(ctrl: Int32Array): boolean {
+  if (!(ctrl.buffer instanceof SharedArrayBuffer)) return false;
+  try {
+    Atomics.wait(ctrl, STOP, 1, 0); // value differs: returns "not-equal" at once where waiting is allowed
+    return true;
+  } catch {
+    return false;
+  }
+}

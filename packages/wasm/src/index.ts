@@ -1,0 +1,5 @@
+// @attn/wasm: WebAssembly SIMD kernels (matmul) on one or more threads.
+export { detectFeatures, type WasmFeatures } from './features.js';
+export { createWasmKernels, WasmKernels, type WasmKernelsOptions } from './engine.js';
+export { planMatmul, splitCalls, type MatmulOptions, type MatmulPlan, type MatrixCall } from './plan.js';
+export { referenceMatmul } from './reference.js';

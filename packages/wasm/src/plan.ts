@@ -1,0 +1,147 @@
+// Turns a batched matmul with broadcast batch dims and transposed operands
+// into a list of single-matrix calls over strided row-major storage, and
+// splits that list across threads. Pure shape arithmetic: no memory here.
+
+/** One C = op(A) @ op(B) call; offsets and strides are in elements (floats). */
+export interface MatrixCall {
+  aOffset: number;
+  bOffset: number;
+  cOffset: number;
+  /** Rows of op(A) and C. */
+  M: number;
+  /** Columns of op(B) and C. */
+  N: number;
+  /** Inner dimension. */
+  K: number;
+  /** op(A)[i, k] = A[aOffset + i * rsa + k * csa] */
+  rsa: number;
+  csa: number;
+  /** op(B)[k, j] = B[bOffset + k * rsb + j * csb] */
+  rsb: number;
+  csb: number;
+  /** C[i, j] = C[cOffset + i * ldc + j] */
+  ldc: number;
+}
+
+export interface MatmulPlan {
+  /** Shape of the result: (...broadcast batch, M, N). */
+  outShape: number[];
+  /** One call per output batch matrix. */
+  calls: MatrixCall[];
+  /** Multiply-adds times two, for GFLOP/s figures and the threading threshold. */
+  flops: number;
+}
+
+export interface MatmulOptions {
+  /** Use A's last two dims transposed: A is (..., K, M). */
+  transA?: boolean;
+  /** Use B's last two dims transposed: B is (..., N, K). */
+  transB?: boolean;
+}
+
+const fmtShape = (s: readonly number[]) => `[${s.join(',')}]`;
+
+/** Plans op(A) @ op(B) for A of shape aShape and B of shape bShape (both at least 2-D). */
+export function planMatmul(aShape: readonly number[], bShape: readonly number[], opts: MatmulOptions = {}): MatmulPlan {
+  const transA = opts.transA ?? false;
+  const transB = opts.transB ?? false;
+  if (aShape.length < 2 || bShape.length < 2) {
+    throw new Error(`matmul: both operands must be at least 2-D, got ${fmtShape(aShape)} @ ${fmtShape(bShape)}`);
+  }
+  const ra = aShape.length;
+  const rb = bShape.length;
+  const M = transA ? aShape[ra - 1] : aShape[ra - 2];
+  const Ka = transA ? aShape[ra - 2] : aShape[ra - 1];
+  const Kb = transB ? bShape[rb - 1] : bShape[rb - 2];
+  const N = transB ? bShape[rb - 2] : bShape[rb - 1];
+  if (Ka !== Kb) {
+    const t = `${transA ? ' (transA)' : ''}${transB ? ' (transB)' : ''}`;
+    throw new Error(`matmul: inner dimensions differ: ${fmtShape(aShape)} @ ${fmtShape(bShape)}${t}`);
+  }
+  const K = Ka;
+  const batchA = aShape.slice(0, -2);
+  const batchB = bShape.slice(0, -2);
+  const batch = broadcastShapes(batchA, batchB, aShape, bShape);
+  const count = batch.reduce((p, d) => p * d, 1);
+  const aStrides = broadcastStrides(batchA, batch, M * K);
+  const bStrides = broadcastStrides(batchB, batch, K * N);
+  const rsa = transA ? 1 : K;
+  const csa = transA ? M : 1;
+  const rsb = transB ? 1 : N;
+  const csb = transB ? K : 1;
+  const calls: MatrixCall[] = [];
+  const index = new Array<number>(batch.length).fill(0);
+  for (let n = 0; n < count; n++) {
+    let aOffset = 0;
+    let bOffset = 0;
+    for (let d = 0; d < batch.length; d++) {
+      aOffset += index[d] * aStrides[d];
+      bOffset += index[d] * bStrides[d];
+    }
+    calls.push({ aOffset, bOffset, cOffset: n * M * N, M, N, K, rsa, csa, rsb, csb, ldc: N });
+    for (let d = batch.length - 1; d >= 0; d--) {
+      if (++index[d] < batch[d]) break;
+      index[d] = 0;
+    }
+  }
+  return { outShape: [...batch, M, N], calls, flops: 2 * count * M * N * K };
+}
+
+function broadcastShapes(a: number[], b: number[], aFull: readonly number[], bFull: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new Error(`matmul: batch dimensions do not broadcast: ${fmtShape(aFull)} @ ${fmtShape(bFull)}`);
+    }
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+/** Element strides of each output batch dim in an operand whose matrices hold `matrixSize` floats (0 where broadcast). */
+function broadcastStrides(operandBatch: number[], outBatch: number[], matrixSize: number): number[] {
+  const strides = new Array<number>(outBatch.length).fill(0);
+  let stride = matrixSize;
+  for (let i = operandBatch.length - 1; i >= 0; i--) {
+    const d = outBatch.length - operandBatch.length + i;
+    strides[d] = operandBatch[i] === 1 ? 0 : stride;
+    stride *= operandBatch[i];
+  }
+  return strides;
+}
+
+/**
+ * Splits calls into `threads` groups of about equal work. Whole matrices go
+ * to threads when the batch divides evenly; otherwise every matrix is cut into
+ * row bands (multiples of 4 rows, the micro-kernel height) so no thread idles.
+ */
+export function splitCalls(calls: MatrixCall[], threads: number): MatrixCall[][] {
+  const parts: MatrixCall[][] = Array.from({ length: threads }, () => []);
+  if (threads === 1) {
+    parts[0] = calls;
+    return parts;
+  }
+  if (calls.length % threads === 0) {
+    const per = calls.length / threads;
+    for (let t = 0; t < threads; t++) parts[t] = calls.slice(t * per, (t + 1) * per);
+    return parts;
+  }
+  for (const call of calls) {
+    const band = Math.ceil(call.M / threads / 4) * 4;
+    for (let t = 0; t < threads; t++) {
+      const r0 = t * band;
+      const r1 = Math.min(call.M, r0 + band);
+      if (r1 <= r0) continue;
+      parts[t].push({
+        ...call,
+        aOffset: call.aOffset + r0 * call.rsa,
+        cOffset: call.cOffset + r0 * call.ldc,
+        M: r1 - r0,
+      });
+    }
+  }
+  return parts;
+}

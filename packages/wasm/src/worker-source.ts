@@ -1,0 +1,50 @@
+// The code each worker runs, as a string, so no separate worker file has to be
+// found at run time: Node starts it with `new Worker(code, { eval: true })`,
+// browsers from a Blob URL. It imports nothing; the module, the shared memory
+// and the worker's addresses arrive in its start message.
+import { CALL_INTS, CTRL_INTS, ERROR, GEN, PENDING, SLOTS, STOP, TABLE } from './protocol.js';
+
+/** How many times a worker polls for the next job before sleeping in Atomics.wait (jobs come in bursts). */
+const SPIN_POLLS = 20000;
+
+const core = `
+function run(init, post) {
+  const { module, memory, ctrlPtr, wsPtr, index } = init;
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const matmul = instance.exports.matmul_f32;
+  const ctrl = new Int32Array(memory.buffer, ctrlPtr, ${CTRL_INTS});
+  let seen = Atomics.load(ctrl, ${GEN});
+  post('ready');
+  for (;;) {
+    for (let i = 0; i < ${SPIN_POLLS} && Atomics.load(ctrl, ${GEN}) === seen; i++);
+    Atomics.wait(ctrl, ${GEN}, seen);
+    seen = Atomics.load(ctrl, ${GEN});
+    if (Atomics.load(ctrl, ${STOP})) return;
+    try {
+      const start = ctrl[${SLOTS} + 2 * index];
+      const end = ctrl[${SLOTS} + 2 * index + 1];
+      // memory may have grown since the last job: take a fresh view
+      const table = new Int32Array(memory.buffer, ctrl[${TABLE}], end * ${CALL_INTS});
+      for (let e = start; e < end; e++) {
+        const o = e * ${CALL_INTS};
+        matmul(table[o], table[o + 1], table[o + 2], table[o + 3], table[o + 4], table[o + 5],
+               table[o + 6], table[o + 7], table[o + 8], table[o + 9], table[o + 10], wsPtr);
+      }
+    } catch (err) {
+      Atomics.store(ctrl, ${ERROR}, 1);
+    }
+    if (Atomics.sub(ctrl, ${PENDING}, 1) === 1) Atomics.notify(ctrl, ${PENDING});
+  }
+}
+`;
+
+/** Worker code for Node's worker_threads (eval mode, CommonJS scope). */
+export const nodeWorkerSource = `${core}
+const { workerData, parentPort } = require('node:worker_threads');
+run(workerData, (m) => parentPort.postMessage(m));
+`;
+
+/** Worker code for a browser Web Worker. */
+export const browserWorkerSource = `${core}
+self.onmessage = (e) => run(e.data, (m) => self.postMessage(m));
+`;

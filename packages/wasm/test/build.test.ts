@@ -1,0 +1,78 @@
+// The shipped artefacts: the committed wasm matches its C source, and the
+// tsup-built package (ESM and CJS) runs in plain Node with worker threads and
+// lets the process exit on its own (idle workers are unref'd).
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function hasClang(): boolean {
+  for (const c of [process.env.CLANG, 'clang-14', 'clang']) {
+    if (!c) continue;
+    if (spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0) return true;
+  }
+  return false;
+}
+
+/** The base64 module strings of a generated kernels file, without the header comments. */
+function modulesOf(text: string): string[] {
+  return [...text.matchAll(/'([A-Za-z0-9+/=]+)'/g)].map((m) => m[1]);
+}
+
+describe('committed wasm', () => {
+  const clang = hasClang();
+  const title = clang
+    ? 'matches a fresh build of csrc/'
+    : 'matches a fresh build of csrc/ (SKIPPED: no clang with a wasm32 target; apt install clang-14 lld-14)';
+  it.skipIf(!clang)(title, () => {
+    const fresh = execFileSync(process.execPath, [path.join(pkg, 'scripts/build-wasm.mjs'), '--print'], {
+      encoding: 'utf8',
+    });
+    const committed = fs.readFileSync(path.join(pkg, 'src/kernels.generated.ts'), 'utf8');
+    const hash = (t: string) => /Source sha256: (\w+)/.exec(t)?.[1];
+    expect(hash(committed), 'csrc/ changed without `pnpm build:wasm`').toBe(hash(fresh));
+    expect(modulesOf(committed)).toEqual(modulesOf(fresh));
+    expect(modulesOf(committed)).toHaveLength(2);
+  });
+});
+
+describe('built package in plain Node', () => {
+  let outDir: string;
+  beforeAll(() => {
+    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-wasm-dist-'));
+    const local = [path.join(pkg, 'node_modules/.bin/tsup'), path.join(pkg, '../../node_modules/.bin/tsup')];
+    const bin = local.find((p) => fs.existsSync(p)) ?? 'tsup';
+    execFileSync(bin, ['src/index.ts', '--format', 'esm,cjs', '--target', 'es2022', '--out-dir', outDir, '--silent'], {
+      cwd: pkg,
+      stdio: 'pipe',
+    });
+  });
+  afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
+
+  // [[1,2],[3,4]] @ [[5,6],[7,8]] = [[19,22],[43,50]], repeated over a batch of 64 so two threads share it.
+  const script = (load: string) => `${load}
+(async () => {
+  const k = await m.createWasmKernels({ threads: 2, minParallelFlops: 0 });
+  const a = new Float32Array(64 * 4), b = Float32Array.of(5, 6, 7, 8);
+  for (let i = 0; i < 64; i++) a.set([1, 2, 3, 4], i * 4);
+  const r = k.matmul(a, [64, 2, 2], b, [2, 2]);
+  console.log(JSON.stringify({ threads: k.threads, first: Array.from(r.data.slice(0, 4)), last: Array.from(r.data.slice(-4)) }));
+})();`;
+
+  it.each([
+    ['ESM', 'index.js', '.mjs', (f: string) => `import * as m from ${JSON.stringify(f)};`],
+    ['CJS', 'index.cjs', '.cjs', (f: string) => `const m = require(${JSON.stringify(f)});`],
+  ])('%s build computes on 2 threads and exits by itself', (_name, file, ext, load) => {
+    const entry = path.join(outDir, 'entry' + ext);
+    fs.writeFileSync(entry, script(load(path.join(outDir, file))));
+    const run = spawnSync(process.execPath, [entry], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.error, 'process did not exit by itself (a worker kept it alive?)').toBeUndefined();
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ threads: 2, first: [19, 22, 43, 50], last: [19, 22, 43, 50] });
+  });
+});
