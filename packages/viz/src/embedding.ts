@@ -51,7 +51,10 @@ export function embeddingMapSvg(options: EmbeddingMapOptions): string {
   const extent = (values: number[]): [number, number] => {
     const lo = Math.min(...values, 0);
     const hi = Math.max(...values, 0);
-    return lo === hi ? [lo - 1, hi + 1] : [lo, hi];
+    if (lo === hi) return [lo - 1, hi + 1];
+    // 6% padding so points (and their labels) do not sit on the frame.
+    const pad = (hi - lo) * 0.06;
+    return [lo - pad, hi + pad];
   };
   const x = scaleLinear().domain(extent(points.map((p) => p[0]))).range([left, left + plotWidth]).nice();
   const y = scaleLinear().domain(extent(points.map((p) => p[1]))).range([top + plotHeight, top]).nice();

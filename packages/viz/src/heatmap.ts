@@ -148,7 +148,9 @@ export function heatmapRow(
         tooltip,
       ),
     );
-    if (showValues) {
+    // Weights that round to zero stay blank, so the masked (future) half of a
+    // causal map reads as empty rather than as a wall of zeros.
+    if (showValues && Math.abs(value) >= 0.005) {
       cells.push(
         el(
           'text',

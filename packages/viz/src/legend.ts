@@ -42,7 +42,7 @@ export function verticalLegend(scale: ColorScale, x: number, y: number, height: 
   parts.push(
     el(
       'text',
-      { class: 'legend-caption', x, y: y - 6, 'font-size': 10, fill: '#333333' },
+      { class: 'legend-caption', x, y: y - 14, 'font-size': 10, fill: '#333333' },
       escapeXml(caption),
     ),
   );

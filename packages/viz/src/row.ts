@@ -43,6 +43,9 @@ export function attentionRowSvg(options: RowOptions): string {
   const maxLabel = options.maxLabelLength ?? 20;
   const title = options.title ?? `what does "${visibleLabel(options.queryLabel)}" look at`;
 
+  // Bars use the upper 65% of the colour map: the length already shows the
+  // weight, and the palest colours would vanish against the track.
+  const barColor = (value: number) => scale.color(domain[0] + (0.35 + 0.65 * scale.t(value)) * (domain[1] - domain[0]));
   const shown = labels.map((l) => truncate(visibleLabel(l), maxLabel));
   const rowHeight = 20;
   const left = 12 + Math.max(24, ...shown.map((l) => textWidth(l))) + 10;
@@ -66,7 +69,7 @@ export function attentionRowSvg(options: RowOptions): string {
         el('rect', { class: 'track', x: left, y: y + 3, width: barLength, height: rowHeight - 6, fill: '#f2f2f2' }),
         el(
           'rect',
-          { class: 'bar', x: left, y: y + 3, width: length, height: rowHeight - 6, fill: scale.color(value), 'data-value': String(value) },
+          { class: 'bar', x: left, y: y + 3, width: length, height: rowHeight - 6, fill: barColor(value), 'data-value': String(value) },
           el('title', {}, `${labelXml(options.queryLabel)} → ${labelXml(label)}: ${formatValue(value)}`),
         ),
         el('text', { class: 'bar-value', x: left + barLength + 6, y: y + rowHeight / 2, 'dominant-baseline': 'middle', 'font-size': 11, fill: '#333333' }, formatValue(value)),
