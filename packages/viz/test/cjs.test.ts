@@ -3,7 +3,7 @@
 // them external. This test builds the package with its own build script into a
 // scratch directory and loads both outputs in a fresh Node process.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,5 +54,20 @@ describe('built package', () => {
     const cjsKeys = JSON.parse(node(['-e', `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(join(outDir, 'index.cjs'))})).sort()))`]));
     expect(esmKeys).toEqual(cjsKeys);
     expect(esmKeys).toContain('terminalHeatmap');
+  });
+
+  it('the README example runs against the ESM build', () => {
+    const readme = readFileSync(join(packageDir, 'README.md'), 'utf8');
+    const example = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const script = example!.replace("from '@attn/viz'", `from ${JSON.stringify('file://' + join(outDir, 'index.js'))}`);
+    const file = join(outDir, 'readme-example.mjs');
+    writeFileSync(file, script);
+    const stdout = execFileSync(process.execPath, [file], { cwd: outDir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(stdout).toContain('␣animal');
+    expect(stdout).toContain('▓');
+    expect(stdout).not.toContain(String.fromCharCode(27));
+    const html = readFileSync(join(outDir, 'attn-example.html'), 'utf8');
+    expect(html.match(/<svg /g)).toHaveLength(5);
   });
 });
