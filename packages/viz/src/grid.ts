@@ -21,6 +21,12 @@ export interface GridOptions {
   domain?: [number, number];
   /** Colour map from t in [0, 1] to CSS colour (default d3 `interpolateBlues`). */
   interpolator?: Interpolator;
+  /**
+   * A hover `<title>` on every cell. Each costs about 50 bytes, which adds up
+   * (4 layers x 4 heads x 64² tokens is 65k cells), so the default is on only
+   * up to 20,000 cells.
+   */
+  tooltips?: boolean;
 }
 
 const FN = 'attentionGridSvg';
@@ -46,6 +52,7 @@ export function attentionGridSvg(options: GridOptions): string {
   const scale = colorScale(domain, options.interpolator);
   const cell = options.cellSize ?? Math.max(3, Math.min(14, Math.floor(160 / Math.max(1, T))));
   const title = options.title ?? 'Attention: layers × heads';
+  const tooltips = options.tooltips ?? layers.length * heads * T * T <= 20_000;
 
   const mapSize = T * cell;
   const gap = 14;
@@ -69,7 +76,9 @@ export function attentionGridSvg(options: GridOptions): string {
     );
     layer.forEach((head, h) => {
       const x = left + h * (mapSize + gap);
-      const rows = head.map((row, q) => heatmapRow(row, q, labels[q], labels, { x, y: y + q * cell, cell }, scale, false));
+      const rows = head.map((row, q) =>
+        heatmapRow(row, q, labels[q], labels, { x, y: y + q * cell, cell }, scale, { showValues: false, tooltips }),
+      );
       parts.push(
         el('g', { class: 'head', 'data-layer': l, 'data-head': h }, ...rows),
         el('rect', { x, y, width: mapSize, height: mapSize, fill: 'none', stroke: '#999999', 'stroke-width': 0.5 }),

@@ -104,7 +104,7 @@ export function attentionHeatmapSvg(options: HeatmapOptions): string {
       ),
     );
     parts.push(
-      heatmapRow(weights[q], q, label, keyLabels, { x: left, y, cell }, scale, showValues),
+      heatmapRow(weights[q], q, label, keyLabels, { x: left, y, cell }, scale, { showValues, tooltips: true }),
     );
   });
   parts.push(el('rect', { x: left, y: top, width: gridWidth, height: gridHeight, fill: 'none', stroke: '#999999', 'stroke-width': 0.5 }));
@@ -115,7 +115,7 @@ export function attentionHeatmapSvg(options: HeatmapOptions): string {
 
 /**
  * One row of cells as a `<g class="row">`. Each cell carries `data-q`, `data-k`
- * and the exact `data-value`, and a `<title>` tooltip "query → key: value".
+ * and the exact `data-value`, and (with `tooltips`) a `<title>` "query → key: value".
  */
 export function heatmapRow(
   row: ArrayLike<number>,
@@ -124,13 +124,13 @@ export function heatmapRow(
   keyLabels: string[],
   layout: CellLayout,
   scale: ReturnType<typeof colorScale>,
-  showValues: boolean,
+  marks: { showValues: boolean; tooltips: boolean },
 ): string {
   const cells: string[] = [];
   for (let k = 0; k < row.length; k++) {
     const value = row[k];
     const x = layout.x + k * layout.cell;
-    const tooltip = el('title', {}, `${labelXml(queryLabel)} → ${labelXml(keyLabels[k])}: ${formatValue(value)}`);
+    const tooltip = marks.tooltips ? [el('title', {}, `${labelXml(queryLabel)} → ${labelXml(keyLabels[k])}: ${formatValue(value)}`)] : [];
     cells.push(
       el(
         'rect',
@@ -145,12 +145,12 @@ export function heatmapRow(
           'data-k': k,
           'data-value': String(value),
         },
-        tooltip,
+        ...tooltip,
       ),
     );
     // Weights that round to zero stay blank, so the masked (future) half of a
     // causal map reads as empty rather than as a wall of zeros.
-    if (showValues && Math.abs(value) >= 0.005) {
+    if (marks.showValues && Math.abs(value) >= 0.005) {
       cells.push(
         el(
           'text',

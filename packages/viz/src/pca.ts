@@ -1,10 +1,12 @@
 // Principal component analysis down to two dimensions, for embedding maps.
 //
 // X is n x d (n vectors of dimension d). After centring each column, the
-// principal axes are the top eigenvectors of the covariance C = XᵀX / (n - 1).
-// We find them by power iteration without ever forming C: v ← Xᵀ(X v) costs
-// O(n·d) per step instead of O(n·d²) to build C. The second axis repeats the
-// iteration while projecting out the first (Gram–Schmidt deflation).
+// principal axes are the top eigenvectors of the covariance C = XᵀX / (n - 1),
+// found by power iteration (v ← C v, normalise, repeat). The second axis
+// repeats the iteration while projecting out the first (Gram–Schmidt
+// deflation). Multiplying by C can be done two ways, picked by shape:
+//   - d ≤ n: form C once (O(n·d²)), then each step costs O(d²);
+//   - d > n: never form C; compute Xᵀ(X v) / (n - 1), O(n·d) per step.
 import { checkMatrix, fail } from './validate.js';
 
 export interface Pca2dResult {
@@ -52,6 +54,7 @@ export function pca2d(vectors: number[][], options: Pca2dOptions = {}): Pca2dRes
   for (let k = 0; k < X.length; k++) totalVariance += X[k] * X[k];
   totalVariance /= Math.max(1, n - 1);
 
+  const multiply = d <= n ? explicitCovariance(X, n, d) : implicitCovariance(X, n, d);
   const axes: Float64Array[] = [];
   const variances: number[] = [];
   for (let a = 0; a < 2; a++) {
@@ -61,7 +64,7 @@ export function pca2d(vectors: number[][], options: Pca2dOptions = {}): Pca2dRes
       variances.push(0);
       continue;
     }
-    const { axis, variance } = topEigenvector(X, n, d, axes, totalVariance, maxIterations, tolerance);
+    const { axis, variance } = topEigenvector(multiply, d, axes, totalVariance, maxIterations, tolerance);
     axes.push(axis);
     variances.push(variance);
   }
@@ -85,10 +88,61 @@ export function pca2d(vectors: number[][], options: Pca2dOptions = {}): Pca2dRes
   };
 }
 
-/** Power iteration for the top eigenvector of XᵀX/(n-1) orthogonal to `previous` axes. */
+/** v ↦ C v for the covariance C of the centred data. */
+type CovarianceProduct = (v: Float64Array) => Float64Array;
+
+/** Form C = XᵀX / (n - 1) once, (d, d) row-major; then C v is a plain mat-vec. */
+function explicitCovariance(X: Float64Array, n: number, d: number): CovarianceProduct {
+  const C = new Float64Array(d * d);
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < d; a++) {
+      const xa = X[i * d + a];
+      if (xa === 0) continue;
+      for (let b = a; b < d; b++) C[a * d + b] += xa * X[i * d + b];
+    }
+  }
+  const divisor = Math.max(1, n - 1);
+  for (let a = 0; a < d; a++) {
+    for (let b = a; b < d; b++) {
+      C[a * d + b] /= divisor;
+      C[b * d + a] = C[a * d + b]; // symmetric: fill the lower triangle from the upper
+    }
+  }
+  return (v) => {
+    const w = new Float64Array(d);
+    for (let a = 0; a < d; a++) {
+      let s = 0;
+      for (let b = 0; b < d; b++) s += C[a * d + b] * v[b];
+      w[a] = s;
+    }
+    return w;
+  };
+}
+
+/** C v = Xᵀ (X v) / (n - 1) without forming C: cheaper when d > n. */
+function implicitCovariance(X: Float64Array, n: number, d: number): CovarianceProduct {
+  const Xv = new Float64Array(n);
+  return (v) => {
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += X[i * d + j] * v[j];
+      Xv[i] = s; // (n,)
+    }
+    const w = new Float64Array(d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) w[j] += X[i * d + j] * Xv[i];
+    for (let j = 0; j < d; j++) w[j] /= Math.max(1, n - 1);
+    return w; // (d,)
+  };
+}
+
+/**
+ * Power iteration for the top eigenvector of C orthogonal to the `previous`
+ * axes. When two variances are nearly equal the axis converges slowly (and is
+ * barely defined); we then stop at `maxIterations` with an axis inside that
+ * near-degenerate plane, which is as good as any for a plot.
+ */
 function topEigenvector(
-  X: Float64Array,
-  n: number,
+  multiply: CovarianceProduct,
   d: number,
   previous: Float64Array[],
   totalVariance: number,
@@ -96,23 +150,14 @@ function topEigenvector(
   tolerance: number,
 ): { axis: Float64Array; variance: number } {
   // A fixed, "generic" start vector (not aligned with any axis), so results are reproducible.
-  let v = new Float64Array(d);
+  let v: Float64Array = new Float64Array(d);
   for (let j = 0; j < d; j++) v[j] = 1 + ((j * 0.6180339887) % 1);
   orthogonalise(v, previous);
   if (totalVariance === 0 || normalise(v) === 0) return { axis: fallbackAxis(d, previous), variance: 0 };
 
-  const Xv = new Float64Array(n);
   let variance = 0;
   for (let iter = 0; iter < maxIterations; iter++) {
-    // w = Xᵀ (X v) / (n - 1)
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += X[i * d + j] * v[j];
-      Xv[i] = s;
-    }
-    const w = new Float64Array(d);
-    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) w[j] += X[i * d + j] * Xv[i];
-    for (let j = 0; j < d; j++) w[j] /= Math.max(1, n - 1);
+    const w = multiply(v);
     orthogonalise(w, previous);
     variance = normalise(w); // ‖C v‖ → λ as v converges
     // Variance at round-off level means no direction is left: normalising that

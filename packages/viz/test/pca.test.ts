@@ -62,6 +62,25 @@ describe('pca2d', () => {
     });
   });
 
+  it('gives the same answer when d > n (covariance never formed)', () => {
+    // Pad the 30 x 6 fixture with 34 zero columns: d = 40 > n = 30 takes the
+    // implicit path, and the axes are the fixture's axes padded with zeros.
+    const fixture = JSON.parse(readFileSync(new URL('./fixtures/pca.json', import.meta.url), 'utf8'));
+    const padded = fixture.vectors.map((v: number[]) => [...v, ...Array(34).fill(0)]);
+    const result = pca2d(padded);
+    for (let a = 0; a < 2; a++) {
+      expect(result.explainedVariance[a]).toBeCloseTo(fixture.explainedVariance[a], 8);
+      result.components[a].slice(0, 6).forEach((c, j) => {
+        expect(c).toBeCloseTo(fixture.components[a][j], 7);
+      });
+      expect(result.components[a].slice(6).every((c) => c === 0)).toBe(true);
+    }
+    result.points.forEach((p, i) => {
+      expect(p[0]).toBeCloseTo(fixture.points[i][0], 6);
+      expect(p[1]).toBeCloseTo(fixture.points[i][1], 6);
+    });
+  });
+
   it('handles one vector and one dimension', () => {
     expect(pca2d([[3, 4]]).points).toEqual([[0, 0]]);
     const line = pca2d([[1], [3]]);
