@@ -19,5 +19,6 @@ export { pca2d, type Pca2dOptions, type Pca2dResult } from './pca.js';
 export { embeddingMapSvg, type EmbeddingMapOptions } from './embedding.js';
 export { tokenViewSvg, type TokenPiece, type TokenViewOptions } from './tokens.js';
 export { htmlReport, type ReportOptions, type ReportSection } from './report.js';
+export { ansiToHtml } from './ansi.js';
 export { colorScale, defaultInterpolator, type ColorScale, type Interpolator } from './color.js';
 export { escapeXml, visibleLabel } from './text.js';

@@ -1,6 +1,6 @@
 // One self-contained HTML page holding several figures and text blocks: no
 // scripts, no external stylesheets or fonts, so it opens offline from disk.
-import { stripAnsi } from './terminal.js';
+import { ansiToHtml } from './ansi.js';
 import { escapeXml } from './text.js';
 import { describe, fail } from './validate.js';
 
@@ -9,7 +9,7 @@ export interface ReportSection {
   heading: string;
   /** An SVG string from this package, inlined as is (it is trusted markup). */
   svg?: string;
-  /** Plain or terminal text (ANSI colours are stripped), shown preformatted and escaped. */
+  /** Plain or terminal text, shown preformatted and escaped; 24-bit ANSI colours become inline styles. */
   text?: string;
   /** A short paragraph under the heading, escaped. */
   note?: string;
@@ -37,7 +37,7 @@ export function htmlReport(options: ReportOptions): string {
     const parts = [`<h2>${escapeXml(section.heading)}</h2>`];
     if (section.note !== undefined) parts.push(`<p>${escapeXml(section.note)}</p>`);
     if (section.svg !== undefined) parts.push(`<figure>${section.svg}</figure>`);
-    if (section.text !== undefined) parts.push(`<pre>${escapeXml(stripAnsi(section.text))}</pre>`);
+    if (section.text !== undefined) parts.push(`<pre>${ansiToHtml(section.text)}</pre>`);
     return `<section>\n${parts.join('\n')}\n</section>`;
   });
   return `<!doctype html>
@@ -51,7 +51,7 @@ body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px;
 h1 { font-size: 1.5rem; }
 h2 { font-size: 1.1rem; margin-top: 2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
 figure { margin: 0.5rem 0; overflow-x: auto; }
-pre { background: #f6f6f6; padding: 0.75rem; overflow-x: auto; line-height: 1.2; }
+pre { background: #f6f6f6; font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; padding: 0.75rem; overflow-x: auto; line-height: 1.2; }
 </style>
 </head>
 <body>

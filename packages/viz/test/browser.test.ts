@@ -165,6 +165,11 @@ describe('heatmap in headless Chromium', () => {
     for (const area of sizes) expect(area).toBeGreaterThan(10_000);
     expect(await clippedText()).toEqual([]);
 
+    // The terminal heatmap keeps its colours in the report: one styled span per cell and legend swatch.
+    const swatches = await page.evaluate(() => document.querySelectorAll('pre span[style*="background"]').length);
+    expect(swatches).toBe(n * n + 5);
+    writeFileSync(join(outputDir, 'report-terminal.png'), await page.locator('pre').screenshot());
+
     const png = await page.screenshot({ fullPage: true });
     writeFileSync(join(outputDir, 'report.png'), png);
     const stats = await pixelStats(png);

@@ -2,6 +2,7 @@
 // parses as XML, has the expected marks and labels, and carries the input data.
 import { describe, expect, it } from 'vitest';
 import {
+  ansiToHtml,
   attentionGridSvg,
   attentionRowSvg,
   embeddingMapSvg,
@@ -32,6 +33,14 @@ describe('attentionGridSvg', () => {
       const values = byClass(head, 'row').map((row) => byClass(row, 'cell').map((c) => Number(c.attrs['data-value'])));
       expect(values).toEqual(layers[l][h]);
     }
+  });
+
+  it('puts a tooltip on every cell of a small grid, and none when turned off', () => {
+    const layers = [[uniformCausal(3)]];
+    const withTips = parseSvg(attentionGridSvg({ layers, labels: ['a', 'b', 'c'] }));
+    expect(byClass(withTips, 'cell').map((c) => titleOf(c))).toContain('c → a: 0.333');
+    const without = parseSvg(attentionGridSvg({ layers, labels: ['a', 'b', 'c'], tooltips: false }));
+    expect(byClass(without, 'cell').every((c) => titleOf(c) === undefined)).toBe(true);
   });
 
   it('rejects ragged layers with a clear error', () => {
@@ -148,6 +157,16 @@ describe('tokenViewSvg', () => {
   });
 });
 
+describe('ansiToHtml', () => {
+  it('keeps 24-bit colours as styles, drops other codes and stray escapes, escapes text', () => {
+    const e = String.fromCharCode(27);
+    expect(ansiToHtml(`a${e}[48;2;10;20;30m${e}[38;2;255;255;255m<b>${e}[0m&${e}[1mc${e}`)).toBe(
+      'a<span style="color:rgb(255,255,255);background:rgb(10,20,30)">&lt;b&gt;</span>&amp;c',
+    );
+    expect(ansiToHtml(`${e}[48;2;1;2;3mx${e}[49my`)).toBe('<span style="background:rgb(1,2,3)">x</span>y');
+  });
+});
+
 describe('htmlReport', () => {
   it('wraps SVGs and escaped text into one self-contained page', () => {
     const svg = attentionRowSvg({ weights: [1], labels: ['a'], queryLabel: 'a' });
@@ -162,7 +181,8 @@ describe('htmlReport', () => {
     expect(html).toContain('<title>Run &lt;1&gt;</title>');
     expect(html).toContain(svg);
     expect(html).toContain('<p>a &amp; b</p>');
-    expect(html).toContain('<pre>&lt;x&gt;</pre>');
+    // The 24-bit background survives as an inline style; the text is escaped.
+    expect(html).toContain('<pre><span style="background:rgb(1,2,3)">&lt;x&gt;</span></pre>');
     expect(html).not.toMatch(/<script|<link|src=|href=/);
     expect(html).not.toContain('\x1b');
   });

@@ -71,6 +71,12 @@ describe('attentionHeatmapSvg', () => {
     expect(byClass(svg, 'query-label').map((e) => e.ownText)).toEqual(['␣the', '↵', 'a⇥b', '␀', '∅']);
   });
 
+  it('keeps emoji intact and replaces lone surrogates, so the XML stays valid', () => {
+    const labels = ['🍩', '\ud83c', 'é'];
+    const svg = parseSvg(attentionHeatmapSvg({ weights: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], queryLabels: labels }));
+    expect(byClass(svg, 'query-label').map((e) => e.ownText)).toEqual(['🍩', '�', 'é']);
+  });
+
   it('cuts long labels but keeps the full label in the tooltip', () => {
     const long = 'supercalifragilisticexpialidocious';
     const svg = parseSvg(attentionHeatmapSvg({ weights: [[1]], queryLabels: [long], maxLabelLength: 8 }));
