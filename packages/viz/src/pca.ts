@@ -4,9 +4,11 @@
 // principal axes are the top eigenvectors of the covariance C = XᵀX / (n - 1),
 // found by power iteration (v ← C v, normalise, repeat). The second axis
 // repeats the iteration while projecting out the first (Gram–Schmidt
-// deflation). Multiplying by C can be done two ways, picked by shape:
-//   - d ≤ n: form C once (O(n·d²)), then each step costs O(d²);
-//   - d > n: never form C; compute Xᵀ(X v) / (n - 1), O(n·d) per step.
+// deflation). We iterate on the smaller of two matrices, picked by shape:
+//   - d ≤ n: the d x d covariance C itself;
+//   - d > n (a few tokens with wide embeddings): the n x n Gram matrix
+//     G = XXᵀ / (n - 1). It has the same non-zero eigenvalues as C, and an
+//     eigenvector u of G gives the axis Xᵀu / ‖Xᵀu‖ of C.
 import { checkMatrix, fail } from './validate.js';
 
 export interface Pca2dResult {
@@ -54,20 +56,8 @@ export function pca2d(vectors: number[][], options: Pca2dOptions = {}): Pca2dRes
   for (let k = 0; k < X.length; k++) totalVariance += X[k] * X[k];
   totalVariance /= Math.max(1, n - 1);
 
-  const multiply = d <= n ? explicitCovariance(X, n, d) : implicitCovariance(X, n, d);
-  const axes: Float64Array[] = [];
-  const variances: number[] = [];
-  for (let a = 0; a < 2; a++) {
-    if (a >= d) {
-      // d = 1: there is no second axis; report a zero axis with zero variance.
-      axes.push(new Float64Array(d));
-      variances.push(0);
-      continue;
-    }
-    const { axis, variance } = topEigenvector(multiply, d, axes, totalVariance, maxIterations, tolerance);
-    axes.push(axis);
-    variances.push(variance);
-  }
+  const iteration = { totalVariance, maxIterations, tolerance };
+  const { axes, variances } = d <= n ? axesFromCovariance(X, n, d, iteration) : axesFromGram(X, n, d, iteration);
 
   const points = vectors.map((_, i): [number, number] => {
     let p1 = 0;
@@ -88,90 +78,114 @@ export function pca2d(vectors: number[][], options: Pca2dOptions = {}): Pca2dRes
   };
 }
 
-/** v ↦ C v for the covariance C of the centred data. */
-type CovarianceProduct = (v: Float64Array) => Float64Array;
-
-/** Form C = XᵀX / (n - 1) once, (d, d) row-major; then C v is a plain mat-vec. */
-function explicitCovariance(X: Float64Array, n: number, d: number): CovarianceProduct {
-  const C = new Float64Array(d * d);
-  for (let i = 0; i < n; i++) {
-    for (let a = 0; a < d; a++) {
-      const xa = X[i * d + a];
-      if (xa === 0) continue;
-      for (let b = a; b < d; b++) C[a * d + b] += xa * X[i * d + b];
-    }
-  }
-  const divisor = Math.max(1, n - 1);
-  for (let a = 0; a < d; a++) {
-    for (let b = a; b < d; b++) {
-      C[a * d + b] /= divisor;
-      C[b * d + a] = C[a * d + b]; // symmetric: fill the lower triangle from the upper
-    }
-  }
-  return (v) => {
-    const w = new Float64Array(d);
-    for (let a = 0; a < d; a++) {
-      let s = 0;
-      for (let b = 0; b < d; b++) s += C[a * d + b] * v[b];
-      w[a] = s;
-    }
-    return w;
-  };
+interface IterationSettings {
+  /** Sum of the variances along every direction (trace of C); the scale for "no variance left". */
+  totalVariance: number;
+  maxIterations: number;
+  tolerance: number;
 }
 
-/** C v = Xᵀ (X v) / (n - 1) without forming C: cheaper when d > n. */
-function implicitCovariance(X: Float64Array, n: number, d: number): CovarianceProduct {
-  const Xv = new Float64Array(n);
-  return (v) => {
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += X[i * d + j] * v[j];
-      Xv[i] = s; // (n,)
+/** The two axes by power iteration on the covariance C = XᵀX / (n - 1), formed once. */
+function axesFromCovariance(X: Float64Array, n: number, d: number, settings: IterationSettings): { axes: Float64Array[]; variances: number[] } {
+  const C = symmetricProduct(X, n, d, 'columns'); // (d, d)
+  const axes: Float64Array[] = [];
+  const variances: number[] = [];
+  for (let a = 0; a < 2; a++) {
+    if (a >= d) {
+      // d = 1: there is no second axis; report a zero axis with zero variance.
+      axes.push(new Float64Array(d));
+      variances.push(0);
+      continue;
     }
-    const w = new Float64Array(d);
-    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) w[j] += X[i * d + j] * Xv[i];
-    for (let j = 0; j < d; j++) w[j] /= Math.max(1, n - 1);
-    return w; // (d,)
-  };
+    const { vector, variance } = topEigenvector(C, axes, settings);
+    axes.push(variance > 0 ? fixSign(vector) : fallbackAxis(d, axes));
+    variances.push(variance);
+  }
+  return { axes, variances };
+}
+
+/** The two axes from eigenvectors u of the Gram matrix G = XXᵀ / (n - 1): axis = Xᵀu / ‖Xᵀu‖. */
+function axesFromGram(X: Float64Array, n: number, d: number, settings: IterationSettings): { axes: Float64Array[]; variances: number[] } {
+  const G = symmetricProduct(X, n, d, 'rows'); // (n, n)
+  const us: Float64Array[] = [];
+  const axes: Float64Array[] = [];
+  const variances: number[] = [];
+  for (let a = 0; a < 2; a++) {
+    const { vector: u, variance } = topEigenvector(G, us, settings);
+    let axis: Float64Array = new Float64Array(d);
+    if (variance > 0) {
+      us.push(u);
+      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) axis[j] += X[i * d + j] * u[i]; // Xᵀu, (d,)
+      orthogonalise(axis, axes); // exact eigenvectors give orthogonal axes; this removes the round-off
+      axis = normalise(axis) > 0 ? fixSign(axis) : fallbackAxis(d, axes);
+    } else axis = fallbackAxis(d, axes);
+    axes.push(axis);
+    variances.push(variance);
+  }
+  return { axes, variances };
 }
 
 /**
- * Power iteration for the top eigenvector of C orthogonal to the `previous`
- * axes. When two variances are nearly equal the axis converges slowly (and is
- * barely defined); we then stop at `maxIterations` with an axis inside that
+ * XᵀX / (n - 1) ('columns', d x d) or XXᵀ / (n - 1) ('rows', n x n) for X (n, d)
+ * row-major, as a flat row-major symmetric matrix. Only the upper triangle is
+ * computed; the lower one is copied from it.
+ */
+function symmetricProduct(X: Float64Array, n: number, d: number, of: 'columns' | 'rows'): { m: number; data: Float64Array } {
+  const m = of === 'columns' ? d : n;
+  const data = new Float64Array(m * m);
+  const divisor = Math.max(1, n - 1);
+  for (let a = 0; a < m; a++) {
+    for (let b = a; b < m; b++) {
+      let s = 0;
+      if (of === 'columns') for (let i = 0; i < n; i++) s += X[i * d + a] * X[i * d + b];
+      else for (let j = 0; j < d; j++) s += X[a * d + j] * X[b * d + j];
+      data[a * m + b] = data[b * m + a] = s / divisor;
+    }
+  }
+  return { m, data };
+}
+
+/**
+ * Power iteration for the top eigenvector of the symmetric matrix M orthogonal
+ * to the `previous` (unit) vectors. Returns variance 0 when nothing is left.
+ * When two eigenvalues are nearly equal the vector converges slowly (and is
+ * barely defined); we then stop at `maxIterations` with a vector inside that
  * near-degenerate plane, which is as good as any for a plot.
  */
 function topEigenvector(
-  multiply: CovarianceProduct,
-  d: number,
+  M: { m: number; data: Float64Array },
   previous: Float64Array[],
-  totalVariance: number,
-  maxIterations: number,
-  tolerance: number,
-): { axis: Float64Array; variance: number } {
+  { totalVariance, maxIterations, tolerance }: IterationSettings,
+): { vector: Float64Array; variance: number } {
+  const m = M.m;
   // A fixed, "generic" start vector (not aligned with any axis), so results are reproducible.
-  let v: Float64Array = new Float64Array(d);
-  for (let j = 0; j < d; j++) v[j] = 1 + ((j * 0.6180339887) % 1);
+  let v: Float64Array = new Float64Array(m);
+  for (let j = 0; j < m; j++) v[j] = 1 + ((j * 0.6180339887) % 1);
   orthogonalise(v, previous);
-  if (totalVariance === 0 || normalise(v) === 0) return { axis: fallbackAxis(d, previous), variance: 0 };
+  if (totalVariance === 0 || normalise(v) === 0) return { vector: v, variance: 0 };
 
   let variance = 0;
   for (let iter = 0; iter < maxIterations; iter++) {
-    const w = multiply(v);
+    const w = new Float64Array(m); // w = M v
+    for (let a = 0; a < m; a++) {
+      let s = 0;
+      for (let b = 0; b < m; b++) s += M.data[a * m + b] * v[b];
+      w[a] = s;
+    }
     orthogonalise(w, previous);
-    variance = normalise(w); // ‖C v‖ → λ as v converges
+    variance = normalise(w); // ‖M v‖ → λ as v converges
     // Variance at round-off level means no direction is left: normalising that
-    // noise would give an arbitrary (even non-orthogonal) axis.
-    if (variance <= 1e-12 * totalVariance) return { axis: fallbackAxis(d, previous), variance: 0 };
+    // noise would give an arbitrary (even non-orthogonal) vector.
+    if (variance <= 1e-12 * totalVariance) return { vector: w, variance: 0 };
     // Orthogonalise once more: after a big cancellation one pass is not enough.
     orthogonalise(w, previous);
     normalise(w);
     let change = 0;
-    for (let j = 0; j < d; j++) change = Math.max(change, Math.abs(w[j] - v[j]));
+    for (let j = 0; j < m; j++) change = Math.max(change, Math.abs(w[j] - v[j]));
     v = w;
     if (change < tolerance) break;
   }
-  return { axis: fixSign(v), variance };
+  return { vector: v, variance };
 }
 
 /** Subtract from v its projection on each (unit) axis. */

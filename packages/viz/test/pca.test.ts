@@ -62,9 +62,9 @@ describe('pca2d', () => {
     });
   });
 
-  it('gives the same answer when d > n (covariance never formed)', () => {
+  it('gives the same answer when d > n (via the Gram matrix)', () => {
     // Pad the 30 x 6 fixture with 34 zero columns: d = 40 > n = 30 takes the
-    // implicit path, and the axes are the fixture's axes padded with zeros.
+    // Gram-matrix path, and the axes are the fixture's axes padded with zeros.
     const fixture = JSON.parse(readFileSync(new URL('./fixtures/pca.json', import.meta.url), 'utf8'));
     const padded = fixture.vectors.map((v: number[]) => [...v, ...Array(34).fill(0)]);
     const result = pca2d(padded);
