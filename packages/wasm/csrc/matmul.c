@@ -28,11 +28,17 @@
 // would collide. build-wasm.mjs checks the disassembly for that.
 #include <wasm_simd128.h>
 
-#define MR 4
-#define NR 8
-#define KC 256
-#define MC 128
-#define NC 1024
+#define MR 4  // micro-tile rows
+#define NR 8  // micro-tile columns (two f32x4)
+#ifndef KC
+#define KC 256  // depth of a packed block: an MR x KC A panel (4 KiB) + a KC x NR B panel (8 KiB) fit L1
+#endif
+#ifndef MC
+#define MC 128  // rows of a packed A block: MC x KC floats = 128 KiB, stays in L2
+#endif
+#ifndef NC
+#define NC 1024  // columns of a packed B block: KC x NC floats = 1 MiB, stays in L3
+#endif
 
 #define EXPORT(name) __attribute__((export_name(name)))
 
