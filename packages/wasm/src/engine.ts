@@ -270,7 +270,8 @@ function checkSize(name: string, data: Float32Array, shape: readonly number[]): 
 }
 
 function canAtomicsWait(ctrl: Int32Array): boolean {
-  if (!(ctrl.buffer instanceof SharedArrayBuffer)) return false;
+  // Pages that are not cross-origin isolated have no SharedArrayBuffer global at all.
+  if (typeof SharedArrayBuffer !== 'function' || !(ctrl.buffer instanceof SharedArrayBuffer)) return false;
   try {
     Atomics.wait(ctrl, STOP, 1, 0); // value differs: returns "not-equal" at once where waiting is allowed
     return true;

@@ -1,0 +1,111 @@
+// The browser path, in headless Chromium (Debian's /usr/bin/chromium driven by
+// playwright-core; nothing is downloaded): a page served with COOP/COEP
+// headers is cross-origin isolated, so the kernels start a Web Worker from a
+// Blob URL and share memory with it (the main thread spins instead of
+// Atomics.wait, which browsers forbid there); a page without those headers
+// has no SharedArrayBuffer and must fall back to one thread.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+let outDir: string;
+let server: http.Server;
+let origin: string;
+let profileDir: string;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`browser test: Chromium not found at ${CHROMIUM}; install it with: sudo apt-get install chromium`);
+  }
+  // Bundle the kernels for the browser the way an app's bundler would.
+  outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-wasm-browser-'));
+  const local = [path.join(pkg, 'node_modules/.bin/tsup'), path.join(pkg, '../../node_modules/.bin/tsup')];
+  const tsup = local.find((p) => fs.existsSync(p)) ?? 'tsup';
+  execFileSync(
+    tsup,
+    ['src/engine.ts', '--format', 'esm', '--platform', 'browser', '--target', 'es2022', '--out-dir', outDir, '--silent'],
+    { cwd: pkg, stdio: 'pipe' },
+  );
+  const bundle = fs.readFileSync(path.join(outDir, 'engine.js'));
+  server = http.createServer((req, res) => {
+    const isolated = req.url?.startsWith('/isolated/') ?? false;
+    if (isolated) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
+    if (req.url?.endsWith('/engine.js')) {
+      res.setHeader('Content-Type', 'text/javascript');
+      res.end(bundle);
+    } else {
+      res.setHeader('Content-Type', 'text/html');
+      res.end('<!doctype html><title>attn wasm</title>');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-wasm-chromium-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  server?.close();
+  for (const dir of [outDir, profileDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs in the page: loads the bundle, runs a batched and a larger product on 2 requested threads. */
+const pageScript = (url: string) => `(async () => {
+  const m = await import(${JSON.stringify(url)});
+  const k = await m.createWasmKernels({ threads: 2, minParallelFlops: 0 });
+  // 64 copies of [[1,2],[3,4]] @ [[5,6],[7,8]] = [[19,22],[43,50]]
+  const a = new Float32Array(64 * 4);
+  for (let i = 0; i < 64; i++) a.set([1, 2, 3, 4], i * 4);
+  const r = k.matmul(a, [64, 2, 2], Float32Array.of(5, 6, 7, 8), [2, 2]);
+  // a product big enough that both threads get row bands: every entry is 200 * 0.5 * 2
+  const n = 200;
+  const big = k.matmul(new Float32Array(n * n).fill(0.5), [n, n], new Float32Array(n * n).fill(2), [n, n]);
+  const result = {
+    isolated: globalThis.crossOriginIsolated,
+    threads: k.threads,
+    allMatch: Array.from(r.data).every((v, i) => v === [19, 22, 43, 50][i % 4]),
+    bigAll200: big.data.every((v) => v === n),
+  };
+  k.dispose();
+  return result;
+})()`;
+
+/** Loads the bundle in a page under `dir` and runs pageScript there. */
+async function runInPage(dir: string) {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${origin}/${dir}/index.html`);
+    // A string, not a function: Vitest would rewrite a dynamic import() inside a function.
+    return await page.evaluate(pageScript(`${origin}/${dir}/engine.js`));
+  } finally {
+    await page.close();
+  }
+}
+
+describe('in Chromium', () => {
+  it('runs on 2 threads (main thread + a Web Worker) on a cross-origin isolated page', async () => {
+    expect(await runInPage('isolated')).toEqual({ isolated: true, threads: 2, allMatch: true, bigAll200: true });
+  });
+
+  it('falls back to 1 thread without cross-origin isolation', async () => {
+    expect(await runInPage('plain')).toEqual({ isolated: false, threads: 1, allMatch: true, bigAll200: true });
+  });
+});
