@@ -76,3 +76,32 @@ describe('built package in plain Node', () => {
     expect(JSON.parse(run.stdout)).toEqual({ threads: 2, first: [19, 22, 43, 50], last: [19, 22, 43, 50] });
   });
 });
+
+describe('README example', () => {
+  it('runs against the built package and prints what its comments say', () => {
+    const readme = fs.readFileSync(path.join(pkg, 'README.md'), 'utf8');
+    const code = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(code, 'README has a ```js example').toBeTruthy();
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-wasm-readme-'));
+    try {
+      const local = [path.join(pkg, 'node_modules/.bin/tsup'), path.join(pkg, '../../node_modules/.bin/tsup')];
+      const bin = local.find((p) => fs.existsSync(p)) ?? 'tsup';
+      execFileSync(bin, ['src/index.ts', '--format', 'esm', '--target', 'es2022', '--out-dir', outDir, '--silent'], {
+        cwd: pkg,
+        stdio: 'pipe',
+      });
+      const example = path.join(outDir, 'example.mjs');
+      fs.writeFileSync(example, code!.replace("'@attn/wasm'", JSON.stringify(path.join(outDir, 'index.js'))));
+      const run = spawnSync(process.execPath, [example], { encoding: 'utf8', timeout: 30_000 });
+      expect(run.stderr).toBe('');
+      expect(run.stdout.split('\n').slice(0, 4)).toEqual([
+        '{ simd: true, threads: true }',
+        '[ 2, 2 ] [ 19, 22, 43, 50 ]',
+        '[ 2, 4, 64, 64 ] 1',
+        '2',
+      ]);
+    } finally {
+      fs.rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+});
