@@ -1,0 +1,302 @@
+// The safetensors file format, read and written from first principles.
+//
+//   [8 bytes]  N, the header length, unsigned 64-bit little-endian
+//   [N bytes]  a JSON object: { "<name>": { "dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end] },
+//                               "__metadata__": { "<key>": "<string value>" } }
+//              padded with spaces to a multiple of 8 bytes
+//   [rest]     the raw little-endian tensor bytes; data_offsets are relative to the start of this part
+//
+// Reading is two-phase: the header is parsed and every entry checked against the
+// byte budget (dtype known, shape * dtype size = end - begin, offsets in bounds,
+// tensors tiling the data without overlaps or holes) BEFORE any tensor is
+// allocated, so a bad file fails with one clear error and loads nothing.
+import { float16BitsToFloat32, float32ToFloat16Bits } from './float16.js';
+
+/** The element types this reader/writer supports. */
+export type SafetensorsDType = 'F32' | 'F16' | 'I32';
+
+const BYTES_PER_ELEMENT: Record<SafetensorsDType, number> = { F32: 4, F16: 2, I32: 4 };
+
+/** dtypes that exist in the format but that we do not read (named in the error). */
+const OTHER_KNOWN_DTYPES = new Set(['F64', 'BF16', 'I64', 'I16', 'I8', 'U8', 'U16', 'U32', 'U64', 'BOOL', 'F8_E4M3', 'F8_E5M2']);
+
+/** Headers longer than this are refused before anything is allocated (the reference implementation uses the same bound). */
+export const MAX_HEADER_BYTES = 100_000_000;
+
+/** A tensor as stored: F32 and F16 come back as Float32Array (F16 widened), I32 as Int32Array. */
+export interface SafetensorsTensor {
+  dtype: SafetensorsDType;
+  shape: number[];
+  data: Float32Array | Int32Array;
+}
+
+/** A tensor to write. `dtype` defaults to F32 for float data and I32 for Int32Array. */
+export interface SafetensorsInput {
+  shape: readonly number[];
+  data: ArrayLike<number>;
+  dtype?: SafetensorsDType;
+}
+
+/** One header entry, after validation. */
+export interface SafetensorsHeaderEntry {
+  dtype: SafetensorsDType;
+  shape: number[];
+  /** Byte range [begin, end) relative to the start of the data section. */
+  dataOffsets: [number, number];
+}
+
+export interface SafetensorsHeader {
+  /** Tensors in file order (sorted by offset). */
+  entries: Map<string, SafetensorsHeaderEntry>;
+  /** The `__metadata__` string map (empty when absent). */
+  metadata: Record<string, string>;
+  /** Where the data section starts, in bytes from the beginning of the file: 8 + header length. */
+  dataStart: number;
+}
+
+export interface SafetensorsFile {
+  tensors: Map<string, SafetensorsTensor>;
+  metadata: Record<string, string>;
+}
+
+export interface ReadOptions {
+  /** A name for the input (a file path, say) used in error messages. Default "<bytes>". */
+  source?: string;
+}
+
+/** Every failure to read or write safetensors; the message names the source. */
+export class SafetensorsError extends Error {
+  constructor(
+    readonly source: string,
+    detail: string,
+  ) {
+    super(`safetensors: ${source}: ${detail}`);
+    this.name = 'SafetensorsError';
+  }
+}
+
+function toBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
+  return input instanceof Uint8Array ? input : new Uint8Array(input);
+}
+
+/**
+ * Reads the 8-byte length prefix. `totalBytes` is the full file size, which may be more
+ * than `prefix` holds (the Node loader reads the prefix alone first).
+ */
+export function readHeaderLength(prefix: Uint8Array, totalBytes: number, source: string): number {
+  if (totalBytes < 8 || prefix.length < 8) {
+    throw new SafetensorsError(source, `file is ${totalBytes} bytes, shorter than the 8-byte header length prefix`);
+  }
+  const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
+  const low = view.getUint32(0, true);
+  const high = view.getUint32(4, true);
+  const length = high * 2 ** 32 + low;
+  if (length > MAX_HEADER_BYTES) {
+    throw new SafetensorsError(source, `header length ${length} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
+  }
+  if (length < 2) throw new SafetensorsError(source, `header length ${length} is too small to hold a JSON object`);
+  if (8 + length > totalBytes) {
+    throw new SafetensorsError(source, `header length ${length} runs past the end of the ${totalBytes}-byte file (truncated?)`);
+  }
+  return length;
+}
+
+function isDim(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+
+/**
+ * Parses and validates the JSON header against the size of the data section.
+ * `headerBytes` is exactly the N header bytes; `dataBytes` is the length of everything after them.
+ */
+export function parseHeader(headerBytes: Uint8Array, dataBytes: number, source: string): SafetensorsHeader {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
+  } catch {
+    throw new SafetensorsError(source, 'header is not valid UTF-8');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new SafetensorsError(source, `header is not valid JSON (${(err as Error).message})`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new SafetensorsError(source, 'header must be a JSON object mapping tensor names to {dtype, shape, data_offsets}');
+  }
+
+  const metadata: Record<string, string> = {};
+  const raw: [string, SafetensorsHeaderEntry][] = [];
+  for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new SafetensorsError(source, '__metadata__ must be an object of string values');
+      }
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (typeof v !== 'string') throw new SafetensorsError(source, `__metadata__.${k} must be a string, got ${typeof v}`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    if (value === null || typeof value !== 'object') {
+      throw new SafetensorsError(source, `tensor "${name}": entry must be an object with dtype, shape and data_offsets`);
+    }
+    const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
+    if (typeof dtype !== 'string') throw new SafetensorsError(source, `tensor "${name}": dtype is missing`);
+    if (!(dtype in BYTES_PER_ELEMENT)) {
+      const why = OTHER_KNOWN_DTYPES.has(dtype) ? 'is not supported' : 'is unknown';
+      throw new SafetensorsError(source, `tensor "${name}": dtype ${JSON.stringify(dtype)} ${why} (supported: F32, F16, I32)`);
+    }
+    if (!Array.isArray(shape) || !shape.every(isDim)) {
+      throw new SafetensorsError(source, `tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    }
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isDim) || offsets[0] > offsets[1]) {
+      throw new SafetensorsError(source, `tensor "${name}": data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offsets)}`);
+    }
+    const d = dtype as SafetensorsDType;
+    const [begin, end] = offsets as [number, number];
+    const elements = (shape as number[]).reduce((a, b) => a * b, 1);
+    const expected = elements * BYTES_PER_ELEMENT[d];
+    if (end - begin !== expected) {
+      throw new SafetensorsError(
+        source,
+        `tensor "${name}": shape [${shape.join(', ')}] of ${d} needs ${expected} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`,
+      );
+    }
+    if (end > dataBytes) {
+      throw new SafetensorsError(source, `tensor "${name}": data_offsets [${begin}, ${end}] run past the end of the ${dataBytes}-byte data section (truncated?)`);
+    }
+    raw.push([name, { dtype: d, shape: shape as number[], dataOffsets: [begin, end] }]);
+  }
+
+  // The tensors must tile the data section exactly: sorted by offset, each begins where the last ended.
+  raw.sort((a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0] || a[1].dataOffsets[1] - b[1].dataOffsets[1]);
+  let cursor = 0;
+  let previous = '';
+  for (const [name, entry] of raw) {
+    const [begin, end] = entry.dataOffsets;
+    if (begin < cursor) throw new SafetensorsError(source, `tensor "${name}" overlaps tensor "${previous}" (bytes ${begin}..${cursor})`);
+    if (begin > cursor) throw new SafetensorsError(source, `${begin - cursor} unreferenced bytes before tensor "${name}" at offset ${cursor}`);
+    cursor = end;
+    previous = name;
+  }
+  if (cursor !== dataBytes) {
+    throw new SafetensorsError(source, `the data section is ${dataBytes} bytes but the tensors cover ${cursor} (trailing or missing bytes)`);
+  }
+  return { entries: new Map(raw), metadata, dataStart: 8 + headerBytes.length };
+}
+
+/** Parses and validates the header of a complete file held in memory. */
+export function readSafetensorsHeader(input: Uint8Array | ArrayBuffer, options: ReadOptions = {}): SafetensorsHeader {
+  const bytes = toBytes(input);
+  const source = options.source ?? '<bytes>';
+  const n = readHeaderLength(bytes, bytes.length, source);
+  return parseHeader(bytes.subarray(8, 8 + n), bytes.length - 8 - n, source);
+}
+
+const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Decodes one tensor's bytes (exactly end - begin of them) into a fresh typed array. */
+export function decodeTensor(bytes: Uint8Array, dtype: SafetensorsDType, count: number): Float32Array | Int32Array {
+  if (dtype === 'F16') {
+    const out = new Float32Array(count);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < count; i++) out[i] = float16BitsToFloat32(view.getUint16(2 * i, true));
+    return out;
+  }
+  if (hostIsLittleEndian) {
+    // Fast path: copy the bytes (which also fixes alignment) and view them directly.
+    const copy = bytes.slice().buffer;
+    return dtype === 'F32' ? new Float32Array(copy, 0, count) : new Int32Array(copy, 0, count);
+  }
+  // Reference path, for big-endian hosts: read every element with an explicit byte order.
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dtype === 'F32') {
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
+    return out;
+  }
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true);
+  return out;
+}
+
+/** Reads a whole safetensors file held in memory. Validates everything first; throws SafetensorsError. */
+export function parseSafetensors(input: Uint8Array | ArrayBuffer, options: ReadOptions = {}): SafetensorsFile {
+  const bytes = toBytes(input);
+  const header = readSafetensorsHeader(bytes, options);
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const [name, entry] of header.entries) {
+    const [begin, end] = entry.dataOffsets;
+    const count = entry.shape.reduce((a, b) => a * b, 1);
+    const slice = bytes.subarray(header.dataStart + begin, header.dataStart + end);
+    tensors.set(name, { dtype: entry.dtype, shape: entry.shape, data: decodeTensor(slice, entry.dtype, count) });
+  }
+  return { tensors, metadata: header.metadata };
+}
+
+function encodeTensor(name: string, t: SafetensorsInput, dtype: SafetensorsDType, out: DataView, at: number): void {
+  const n = t.data.length;
+  for (let i = 0; i < n; i++) {
+    const x = t.data[i];
+    if (dtype === 'F32') out.setFloat32(at + 4 * i, x, true);
+    else if (dtype === 'F16') out.setUint16(at + 2 * i, float32ToFloat16Bits(x), true);
+    else {
+      if (!Number.isInteger(x) || x < -(2 ** 31) || x >= 2 ** 31) {
+        throw new SafetensorsError('<write>', `tensor "${name}": element ${i} = ${x} is not a 32-bit integer`);
+      }
+      out.setInt32(at + 4 * i, x, true);
+    }
+  }
+}
+
+/**
+ * Serialises tensors (in the given order) and string metadata to safetensors bytes.
+ * Float data defaults to F32 and Int32Array to I32; pass `dtype: 'F16'` to halve the size.
+ */
+export function serializeSafetensors(
+  tensors: Record<string, SafetensorsInput> | Map<string, SafetensorsInput>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
+  const list = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) {
+    for (const [k, v] of Object.entries(metadata)) {
+      if (typeof v !== 'string') throw new SafetensorsError('<write>', `metadata "${k}" must be a string, got ${typeof v}`);
+    }
+    header.__metadata__ = metadata;
+  }
+  const plan: { name: string; t: SafetensorsInput; dtype: SafetensorsDType; begin: number }[] = [];
+  let offset = 0;
+  for (const [name, t] of list) {
+    if (name === '__metadata__') throw new SafetensorsError('<write>', 'a tensor may not be named "__metadata__"');
+    if (!t.shape.every((d) => isDim(d))) throw new SafetensorsError('<write>', `tensor "${name}": bad shape [${t.shape.join(', ')}]`);
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) {
+      throw new SafetensorsError('<write>', `tensor "${name}": shape [${t.shape.join(', ')}] has ${count} elements but data has ${t.data.length}`);
+    }
+    const dtype = t.dtype ?? (t.data instanceof Int32Array ? 'I32' : 'F32');
+    if (!(dtype in BYTES_PER_ELEMENT)) throw new SafetensorsError('<write>', `tensor "${name}": dtype ${dtype} is not one of F32, F16, I32`);
+    const bytes = count * BYTES_PER_ELEMENT[dtype];
+    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+    plan.push({ name, t, dtype, begin: offset });
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  // Pad with spaces so the data section starts 8-byte aligned, as the reference writer does.
+  let headerBytes = new TextEncoder().encode(json);
+  const padding = (8 - (headerBytes.length % 8)) % 8;
+  if (padding > 0) {
+    json += ' '.repeat(padding);
+    headerBytes = new TextEncoder().encode(json);
+  }
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, headerBytes.length % 2 ** 32, true);
+  view.setUint32(4, Math.floor(headerBytes.length / 2 ** 32), true);
+  out.set(headerBytes, 8);
+  const dataStart = 8 + headerBytes.length;
+  for (const { name, t, dtype, begin } of plan) encodeTensor(name, t, dtype, view, dataStart + begin);
+  return out;
+}
