@@ -180,3 +180,14 @@ describe('safetensors files', () => {
     await expect(saveSafetensorsFile(badDir, { w: { shape: [1], data: [1] } })).rejects.toThrow(/cannot write file \(ENOENT\)/);
   });
 });
+
+describe('the PyTorch-written fixture', () => {
+  it('parses with HF GPT-2 names, Conv1D layouts and the config in the metadata', () => {
+    const file = parseSafetensors(fs.readFileSync(path.join(__dirname, 'fixtures/gpt2-tiny.safetensors')), { source: 'gpt2-tiny.safetensors' });
+    expect(JSON.parse(file.metadata.config)).toMatchObject({ vocabSize: 23, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 12 });
+    expect(file.tensors.get('transformer.wte.weight')!.shape).toEqual([23, 12]);
+    expect(file.tensors.get('transformer.h.1.attn.c_attn.weight')!.shape).toEqual([12, 36]); // [in, out]
+    expect(file.tensors.get('transformer.h.0.mlp.c_proj.weight')!.shape).toEqual([48, 12]);
+    expect(file.tensors.get('lm_head.weight')!.data).toEqual(file.tensors.get('transformer.wte.weight')!.data);
+  });
+});
