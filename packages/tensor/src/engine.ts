@@ -1,0 +1,162 @@
+// The engine: the backend registry, tensor storage, and `runKernel`, the one
+// place where ops meet backends (including the fallback to the CPU backend).
+import type { Backend, DataHandle, DType, FloatArray, KernelAttrs, KernelInput, KernelName, RegisterOptions } from './backend.js';
+import { cpuBackend } from './backends/cpu/index.js';
+
+/**
+ * Where a tensor's values live. Tensors that are views of each other (reshape,
+ * detach) share one Storage; when the data move to another backend the Storage
+ * is updated in place, so every view follows. `refs` counts the tensors using it.
+ */
+export class Storage {
+  constructor(
+    public backend: Backend,
+    public handle: DataHandle,
+    /** Number of elements. */
+    public readonly size: number,
+    public readonly dtype: DType,
+  ) {}
+  refs = 1;
+  disposed = false;
+}
+
+/** What runKernel needs to know about an input (a Tensor satisfies this). */
+export interface KernelOperand {
+  readonly storage: Storage;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+interface Registered {
+  backend: Backend;
+  priority: number;
+}
+
+const registry = new Map<string, Registered>();
+let selected: Backend | null = null;
+
+/** Adds a backend. With no setBackend() call, the highest priority wins. */
+export function registerBackend(backend: Backend, options: RegisterOptions = {}): void {
+  if (!backend || typeof backend.name !== 'string' || !backend.name) {
+    throw new Error('registerBackend: expected a backend object with a non-empty name');
+  }
+  registry.set(backend.name, { backend, priority: options.priority ?? 0 });
+}
+
+/** Makes the named backend the one new tensors and kernels use. */
+export function setBackend(name: string): void {
+  const entry = registry.get(name);
+  if (!entry) throw new Error(`setBackend: no backend named '${name}' (registered: ${listBackends().join(', ')})`);
+  selected = entry.backend;
+}
+
+/** The backend in use: the one chosen with setBackend(), else the highest priority. */
+export function getBackend(): Backend {
+  if (selected) return selected;
+  let best: Registered | null = null;
+  for (const entry of registry.values()) if (!best || entry.priority > best.priority) best = entry;
+  return best!.backend;
+}
+
+/** Names of the registered backends, highest priority first. */
+export function listBackends(): string[] {
+  return [...registry.values()].sort((a, b) => b.priority - a.priority).map((e) => e.backend.name);
+}
+
+/** Removes a backend (tests use this). Tensors already on it stay readable only while it lives. */
+export function removeBackend(name: string): void {
+  if (name === 'cpu') throw new Error("removeBackend: the 'cpu' backend is the fallback and cannot be removed");
+  const entry = registry.get(name);
+  registry.delete(name);
+  if (entry && selected === entry.backend) selected = null;
+}
+
+registerBackend(cpuBackend, { priority: 1 });
+
+/** Stores values on the current backend (or `backend`). Takes ownership of `values`. */
+export function storeValues(values: FloatArray, dtype: DType, backend: Backend = getBackend()): Storage {
+  const target = backend.supportsDType(dtype) ? backend : cpuBackend;
+  return new Storage(target, target.write(values, dtype), values.length, dtype);
+}
+
+/** Moves a storage's values to `backend` (in place), reading them back if needed. */
+export function moveTo(storage: Storage, backend: Backend): void {
+  if (storage.disposed) throw new Error('tensor was used after dispose()');
+  if (storage.backend === backend) return;
+  // A GPU read returns a fresh array; the CPU returns its own, which it never
+  // touches again after disposeData, so the new owner may keep either.
+  const values = storage.backend.readSync(storage.handle, storage.size, storage.dtype);
+  const handle = backend.write(values, storage.dtype);
+  storage.backend.disposeData(storage.handle);
+  storage.backend = backend;
+  storage.handle = handle;
+}
+
+/** Reads values as a typed array (the CPU backend's own array: treat as read-only). */
+export function readSync(storage: Storage): FloatArray {
+  if (storage.disposed) throw new Error('tensor was used after dispose()');
+  return storage.backend.readSync(storage.handle, storage.size, storage.dtype);
+}
+
+export function read(storage: Storage): Promise<FloatArray> {
+  if (storage.disposed) return Promise.reject(new Error('tensor was used after dispose()'));
+  return storage.backend.read(storage.handle, storage.size, storage.dtype);
+}
+
+/** Drops one reference; frees the backend memory when the last view goes. */
+export function release(storage: Storage): void {
+  if (storage.disposed) return;
+  storage.refs--;
+  if (storage.refs <= 0) {
+    storage.backend.disposeData(storage.handle);
+    storage.disposed = true;
+  }
+}
+
+/** The backend a kernel will run on: the selected one if it can, else the CPU. */
+function backendFor(name: KernelName, dtype: DType): Backend {
+  const active = getBackend();
+  if (active.kernels[name] && active.supportsDType(dtype)) return active;
+  return cpuBackend;
+}
+
+/**
+ * Runs kernel `name` and returns the output storages (one for most kernels,
+ * three for LayerNorm / LayerNormGrad). `outShape` is the first output's shape.
+ */
+export function runKernel<K extends KernelName>(
+  name: K,
+  inputs: readonly KernelOperand[],
+  attrs: KernelAttrs[K],
+  outShape: readonly number[],
+  outDType: DType = inputs[0].dtype,
+): Storage[] {
+  const backend = backendFor(name, outDType);
+  const kernelInputs: KernelInput[] = inputs.map((t) => {
+    moveTo(t.storage, backend);
+    return { handle: t.storage.handle, shape: t.shape, dtype: t.dtype };
+  });
+  const kernel = backend.kernels[name]!;
+  const result = kernel(kernelInputs, attrs, outShape);
+  const handles = Array.isArray(result) ? result : [result];
+  return handles.map((h, i) => {
+    const size = i === 0 ? sizeOfShape(outShape) : outputSizeOf(name, i, inputs);
+    return new Storage(backend, h, size, outDType);
+  });
+}
+
+/** Sizes of the extra outputs of multi-output kernels. */
+function outputSizeOf(name: KernelName, index: number, inputs: readonly KernelOperand[]): number {
+  const x = inputs[0].shape;
+  const cols = x[x.length - 1];
+  const rows = sizeOfShape(x) / cols;
+  if (name === 'LayerNorm') return rows; // mean, rstd: (R)
+  if (name === 'LayerNormGrad') return cols; // dweight, dbias: (C)
+  throw new Error(`runKernel: kernel '${name}' returned ${index + 1} outputs but has only one`);
+}
+
+function sizeOfShape(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
