@@ -1,2 +1,6 @@
-// @attn/tokenizer: implemented by its own issue.
-export {};
+// @attn/tokenizer: character and byte-level BPE tokenizers, GPT-2 compatible.
+export { BpeTokenizer, type BpeJson, type BpeModel, type BpeOptions, type SpecialOptions, type TokenPiece } from './bpe-tokenizer.js';
+export { TokenizerError } from './errors.js';
+export { gpt2ByteAlphabet, loadGpt2, type Gpt2Files } from './gpt2.js';
+export { GPT2_PATTERN, pretokenize } from './pretokenize.js';
+export { wtf8Decode, wtf8Encode } from './wtf8.js';
