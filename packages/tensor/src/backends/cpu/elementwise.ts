@@ -178,6 +178,7 @@ export function unary(op: UnaryOp, x: FloatArray, dtype: DType): FloatArray {
       for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
       break;
     case 'relu':
+      // biome-ignore lint/complexity/useMathMinMax: the comparison is the faster form in this hot loop
       for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
       break;
     case 'geluTanh':

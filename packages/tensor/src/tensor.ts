@@ -1,0 +1,225 @@
+// The Tensor: shape + dtype + a Storage on some backend, plus the autograd
+// bookkeeping (requiresGrad, grad, the node that produced it). All math lives
+// in ./ops; the methods here just call those functions so chains read well.
+import { type GradNode, runBackward } from './autograd.js';
+import type { DType, FloatArray } from './backend.js';
+import { read, readSync, release, type Storage, storeValues } from './engine.js';
+import * as ops from './ops/index.js';
+import { shapeStr, sizeOf } from './shape.js';
+
+/** Nested JS arrays of numbers, e.g. [[1, 2], [3, 4]]. */
+export type NestedArray = number | NestedArray[];
+
+let nextId = 0;
+
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** Number of elements. */
+  readonly size: number;
+  readonly ndim: number;
+  /** Unique id, handy for debugging and maps. */
+  readonly id = nextId++;
+  /** Whether backward() should compute a gradient for this tensor. */
+  requiresGrad = false;
+  /** Accumulated gradient (same shape and dtype), or null before backward()/after zeroGrad(). */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor, when the graph was recorded. Internal. */
+  gradNode: GradNode | null = null;
+  /** Where the values live. Internal. */
+  storage: Storage;
+
+  /** Internal: use tensor(), fromArray(), zeros() ... to create tensors. */
+  constructor(storage: Storage, shape: readonly number[], dtype: DType) {
+    this.storage = storage;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.size = sizeOf(shape);
+    this.ndim = shape.length;
+  }
+
+  /** Internal: wraps freshly computed values (ownership passes to the backend). */
+  static fromValues(values: FloatArray, shape: readonly number[], dtype: DType): Tensor {
+    return new Tensor(storeValues(values, dtype), shape, dtype);
+  }
+
+  /**
+   * The values as a typed array, reading back from the device if needed. On the
+   * CPU backend this is the tensor's own storage (no copy): treat it as
+   * read-only; to change values use assign().
+   */
+  dataSync(): FloatArray {
+    return readSync(this.storage);
+  }
+
+  /** Async read (lets a GPU backend download without blocking). */
+  data(): Promise<FloatArray> {
+    return read(this.storage);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: expected a tensor with one element, got shape ${shapeStr(this.shape)}`);
+    return this.dataSync()[0];
+  }
+
+  /** Nested JS arrays (a number for a scalar). */
+  toArray(): NestedArray {
+    const values = this.dataSync();
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.ndim) return values[offset];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /**
+   * Backpropagates from this tensor. Without `grad` the tensor must have one
+   * element (a loss). Gradients accumulate into `.grad` of every leaf with
+   * requiresGrad; call zeroGrad() between steps.
+   */
+  backward(grad?: Tensor): void {
+    if (!this.requiresGrad) {
+      throw new Error('backward: this tensor does not require grad (no input had requiresGrad, or it was made in noGrad)');
+    }
+    let seed = grad;
+    if (!seed) {
+      if (this.size !== 1) {
+        throw new Error(`backward: an implicit gradient needs a one-element tensor, got shape ${shapeStr(this.shape)}`);
+      }
+      seed = ops.onesLike(this);
+    } else if (seed.shape.length !== this.ndim || seed.shape.some((d, i) => d !== this.shape[i])) {
+      throw new Error(`backward: gradient shape ${shapeStr(seed.shape)} differs from tensor shape ${shapeStr(this.shape)}`);
+    }
+    runBackward(this, seed, ops.add);
+  }
+
+  /** A tensor sharing these values but cut from the graph (requiresGrad false). */
+  detach(): Tensor {
+    this.storage.refs++;
+    return new Tensor(this.storage, this.shape, this.dtype);
+  }
+
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  /** Frees this tensor's device memory once no view (reshape/detach) uses it. */
+  dispose(): void {
+    release(this.storage);
+  }
+
+  /**
+   * Replaces the values in place (shape and dtype stay): how optimizers update
+   * parameters without creating new leaf tensors. Not recorded by autograd.
+   * On the CPU the storage is overwritten (views see it); elsewhere the values
+   * are uploaded as new storage for this tensor.
+   */
+  assign(values: Tensor | ArrayLike<number>): this {
+    const source = values instanceof Tensor ? values.dataSync() : values;
+    if (source.length !== this.size) {
+      throw new Error(`assign: expected ${this.size} values for shape ${shapeStr(this.shape)}, got ${source.length}`);
+    }
+    if (this.storage.backend.name === 'cpu') {
+      // In place: views (reshape/detach) of this tensor see the new values too.
+      readSync(this.storage).set(source);
+      return this;
+    }
+    const copy = this.dtype === 'float64' ? Float64Array.from(source) : Float32Array.from(source);
+    const fresh = storeValues(copy, this.dtype, this.storage.backend);
+    release(this.storage);
+    this.storage = fresh;
+    return this;
+  }
+
+  toString(): string {
+    return `Tensor(shape=${shapeStr(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  // Methods mirroring the free functions in ./ops.
+  add(other: Tensor | number): Tensor {
+    return ops.add(this, other);
+  }
+  sub(other: Tensor | number): Tensor {
+    return ops.sub(this, other);
+  }
+  mul(other: Tensor | number): Tensor {
+    return ops.mul(this, other);
+  }
+  div(other: Tensor | number): Tensor {
+    return ops.div(this, other);
+  }
+  neg(): Tensor {
+    return ops.neg(this);
+  }
+  pow(p: number): Tensor {
+    return ops.pow(this, p);
+  }
+  exp(): Tensor {
+    return ops.exp(this);
+  }
+  log(): Tensor {
+    return ops.log(this);
+  }
+  sqrt(): Tensor {
+    return ops.sqrt(this);
+  }
+  tanh(): Tensor {
+    return ops.tanh(this);
+  }
+  relu(): Tensor {
+    return ops.relu(this);
+  }
+  gelu(approximate: 'tanh' | 'none' = 'tanh'): Tensor {
+    return ops.gelu(this, approximate);
+  }
+  sum(axis?: number | number[], keepdim = false): Tensor {
+    return ops.sum(this, axis, keepdim);
+  }
+  mean(axis?: number | number[], keepdim = false): Tensor {
+    return ops.mean(this, axis, keepdim);
+  }
+  max(axis: number, keepdim = false): Tensor {
+    return ops.max(this, axis, keepdim);
+  }
+  argmax(axis: number, keepdim = false): Tensor {
+    return ops.argmax(this, axis, keepdim);
+  }
+  var(axis?: number | number[], keepdim = false): Tensor {
+    return ops.variance(this, axis, keepdim);
+  }
+  matmul(other: Tensor, opts: { transA?: boolean; transB?: boolean } = {}): Tensor {
+    return ops.matmul(this, other, opts);
+  }
+  reshape(shape: readonly number[]): Tensor {
+    return ops.reshape(this, shape);
+  }
+  view(shape: readonly number[]): Tensor {
+    return ops.reshape(this, shape);
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return ops.transpose(this, dim0, dim1);
+  }
+  permute(dims: readonly number[]): Tensor {
+    return ops.permute(this, dims);
+  }
+  slice(axis: number, start: number, end: number): Tensor {
+    return ops.slice(this, axis, start, end);
+  }
+  softmax(axis = -1): Tensor {
+    return ops.softmax(this, axis);
+  }
+  logSoftmax(axis = -1): Tensor {
+    return ops.logSoftmax(this, axis);
+  }
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return ops.maskedFill(this, mask, value);
+  }
+  /** A copy converted to another dtype (differentiable). */
+  cast(dtype: DType): Tensor {
+    return ops.cast(this, dtype);
+  }
+}
