@@ -4,3 +4,5 @@ export { TokenizerError } from './errors.js';
 export { gpt2ByteAlphabet, loadGpt2, type Gpt2Files } from './gpt2.js';
 export { GPT2_PATTERN, pretokenize } from './pretokenize.js';
 export { wtf8Decode, wtf8Encode } from './wtf8.js';
+export { CharTokenizer, UNK, type CharEncodeOptions, type CharTokenizerJson, type CharTokenizerOptions } from './char-tokenizer.js';
+export { trainBpe, type TrainBpeConfig } from './train.js';

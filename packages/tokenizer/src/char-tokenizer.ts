@@ -1,0 +1,116 @@
+// The simplest tokenizer: one token per character (per Unicode code point; a lone
+// surrogate counts as one character), ids in code-point order, as in nanoGPT's
+// Shakespeare example.
+import { TokenizerError, describeChar } from './errors.js';
+
+/** The token that unknown characters map to when asked. */
+export const UNK = '<unk>';
+
+export interface CharTokenizerOptions {
+  /** Add an `<unk>` token (the last id) that unknown characters can map to. */
+  unk?: boolean;
+}
+
+export interface CharEncodeOptions {
+  /** 'error' (default): an unknown character throws; 'unk': it becomes the `<unk>` id. */
+  unknown?: 'error' | 'unk';
+}
+
+export interface CharTokenizerJson {
+  format: 'attn-char';
+  version: 1;
+  /** The characters, in id order. */
+  chars: string[];
+  /** Whether the `<unk>` token exists (id = chars.length). */
+  unk: boolean;
+}
+
+export class CharTokenizer {
+  /** The characters, in id order. */
+  readonly chars: readonly string[];
+  /** Id of `<unk>`, or -1 when the tokenizer has none. */
+  readonly unkId: number;
+  private readonly idOf: Map<string, number>;
+
+  constructor(chars: readonly string[], options: CharTokenizerOptions = {}) {
+    this.chars = [...chars];
+    this.idOf = new Map(this.chars.map((c, i) => [c, i]));
+    this.unkId = options.unk ? this.chars.length : -1;
+  }
+
+  /** A tokenizer whose vocabulary is the distinct characters of `text`. */
+  static fromText(text: string, options: CharTokenizerOptions = {}): CharTokenizer {
+    const distinct = [...new Set(splitChars(text))];
+    distinct.sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
+    return new CharTokenizer(distinct, options);
+  }
+
+  /** Loads a tokenizer saved with toJSON (parsed object or text); `source` names it in errors. */
+  static fromJSON(json: unknown, source = 'char-tokenizer.json'): CharTokenizer {
+    let data = json;
+    if (typeof json === 'string') {
+      try {
+        data = JSON.parse(json);
+      } catch (err) {
+        throw new TokenizerError(`${source}: not valid JSON: ${(err as Error).message}`);
+      }
+    }
+    const d = data as Partial<CharTokenizerJson> | null;
+    if (typeof d !== 'object' || d === null || d.format !== 'attn-char') {
+      throw new TokenizerError(`${source}: expected an object with "format": "attn-char" (a file saved by CharTokenizer.toJSON)`);
+    }
+    if (d.version !== 1) throw new TokenizerError(`${source}: unsupported version ${JSON.stringify(d.version)}, expected 1`);
+    if (!Array.isArray(d.chars)) throw new TokenizerError(`${source}: "chars" must be an array of single characters`);
+    const seen = new Set<string>();
+    d.chars.forEach((c, i) => {
+      if (typeof c !== 'string' || splitChars(c).length !== 1) throw new TokenizerError(`${source}: chars[${i}] must be exactly one character, got ${JSON.stringify(c)}`);
+      if (seen.has(c)) throw new TokenizerError(`${source}: chars[${i}] repeats the character ${describeChar(c)}`);
+      seen.add(c);
+    });
+    if (typeof d.unk !== 'boolean') throw new TokenizerError(`${source}: "unk" must be true or false`);
+    return new CharTokenizer(d.chars, { unk: d.unk });
+  }
+
+  toJSON(): CharTokenizerJson {
+    return { format: 'attn-char', version: 1, chars: [...this.chars], unk: this.unkId !== -1 };
+  }
+
+  /** Number of ids, `<unk>` included. */
+  get vocabSize(): number {
+    return this.chars.length + (this.unkId === -1 ? 0 : 1);
+  }
+
+  encode(text: string, options: CharEncodeOptions = {}): number[] {
+    const unknown = options.unknown ?? 'error';
+    if (unknown === 'unk' && this.unkId === -1) {
+      throw new TokenizerError("CharTokenizer.encode: unknown: 'unk' needs a tokenizer built with { unk: true }");
+    }
+    const out: number[] = [];
+    let index = 0; // UTF-16 index, as String.prototype.indexOf would report
+    for (const ch of splitChars(text)) {
+      const id = this.idOf.get(ch);
+      if (id !== undefined) out.push(id);
+      else if (unknown === 'unk') out.push(this.unkId);
+      else throw new TokenizerError(`CharTokenizer.encode: unknown character ${describeChar(ch)} at index ${index}; build the tokenizer from text that contains it, or encode with { unknown: 'unk' }`);
+      index += ch.length;
+    }
+    return out;
+  }
+
+  /** Ids -> text; the `<unk>` id decodes to the string "<unk>". */
+  decode(ids: ArrayLike<number>): string {
+    let out = '';
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (id === this.unkId) out += UNK;
+      else if (Number.isInteger(id) && id >= 0 && id < this.chars.length) out += this.chars[id];
+      else throw new TokenizerError(`CharTokenizer.decode: id ${id} at index ${i} is not in the vocabulary (ids 0..${this.vocabSize - 1})`);
+    }
+    return out;
+  }
+}
+
+/** Code points, with lone surrogates as single characters (what string iteration gives). */
+function splitChars(text: string): string[] {
+  return Array.from(text);
+}
