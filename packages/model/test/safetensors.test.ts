@@ -93,6 +93,10 @@ describe('safetensors bytes', () => {
     const padded = new Uint8Array(bytes.length + 3);
     padded.set(bytes, 3);
     expect(parseSafetensors(padded.subarray(3)).tensors.get('a')!.data).toEqual(a);
+    // And from a Node Buffer (which may sit inside a shared pool).
+    const pooled = Buffer.concat([Buffer.from('xyz'), Buffer.from(bytes)]).subarray(3);
+    expect(parseSafetensors(pooled).tensors.get('a')!.data).toEqual(a);
+    expect(parseSafetensors(Buffer.from(bytes)).tensors.get('ids')!.data).toEqual(ids);
   });
 
   it('writes the layout byte for byte: header JSON, then little-endian data', () => {

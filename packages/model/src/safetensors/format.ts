@@ -206,8 +206,10 @@ export function decodeTensor(bytes: Uint8Array, dtype: SafetensorsDType, count: 
     return out;
   }
   if (hostIsLittleEndian) {
-    // Fast path: copy the bytes (which also fixes alignment) and view them directly.
-    const copy = bytes.slice().buffer;
+    // Fast path: copy the bytes into a fresh buffer (which also fixes alignment) and view them directly.
+    // (Not bytes.slice(): on a Node Buffer that returns a view into the shared pool, not a copy.)
+    const copy = new ArrayBuffer(bytes.byteLength);
+    new Uint8Array(copy).set(bytes);
     return dtype === 'F32' ? new Float32Array(copy, 0, count) : new Int32Array(copy, 0, count);
   }
   // Reference path, for big-endian hosts: read every element with an explicit byte order.
