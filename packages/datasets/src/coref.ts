@@ -110,6 +110,8 @@ export interface CorefExample {
   family: string;
   /** The deciding adjective. */
   adjective: string;
+  /** The noun pair this sentence was built from. */
+  pair: NounPair;
 }
 
 /** An (A, B) noun pair of one family. */
@@ -216,6 +218,7 @@ function sentence(family: Family, pair: NounPair, rng: Rng, modifierProbability:
     distractor: referToA ? pair.b : pair.a,
     family: family.name,
     adjective,
+    pair,
   };
 }
 
