@@ -1,0 +1,98 @@
+// Scaled dot-product attention, the heart of the transformer:
+//
+//   Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V
+//
+// Each query row is compared with every key row by a dot product; the scores
+// are divided by sqrt(d_k) (so their spread does not grow with the head size
+// and push softmax into saturation), turned into weights that sum to 1 by a
+// softmax over the keys, and used to average the value rows.
+import { dropout, fromArray, type Rng, type Tensor } from '@attn/tensor';
+
+/**
+ * The score given to blocked positions before the softmax. Finite (rather than
+ * -Infinity) so that NaN checks stay quiet and a fully masked row gives
+ * uniform weights instead of NaN; exp(-1e9 - max) is exactly 0 in float32 and
+ * float64, so blocked weights are exactly 0.
+ */
+export const MASKED_SCORE = -1e9;
+
+export interface AttentionOptions {
+  /**
+   * Causal (autoregressive) masking: query i may not look at keys after it.
+   * When there are more keys than queries (a KV cache holds the past), the
+   * queries are taken to be the last Tq positions of the Tk-long sequence.
+   */
+  causal?: boolean;
+  /** Extra mask, broadcastable to the scores (..., Tq, Tk): nonzero = blocked (e.g. padding). */
+  mask?: Tensor;
+  /** Dropout on the attention weights (used in training only). */
+  dropout?: { p: number; rng: Rng; training: boolean };
+}
+
+export interface AttentionResult {
+  /** (..., Tq, dv) */
+  output: Tensor;
+  /** Softmax weights (..., Tq, Tk); each row sums to 1 (before dropout). */
+  weights: Tensor;
+}
+
+/**
+ * q: (..., Tq, dk), k: (..., Tk, dk), v: (..., Tk, dv) -> output (..., Tq, dv)
+ * and weights (..., Tq, Tk). Leading dims (batch, heads) must match.
+ */
+export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): AttentionResult {
+  if (q.ndim < 2 || k.ndim !== q.ndim || v.ndim !== q.ndim) {
+    throw new Error(
+      `scaledDotProductAttention: q, k, v must have the same rank >= 2, got q [${q.shape}], k [${k.shape}], v [${v.shape}]`,
+    );
+  }
+  const dk = q.shape[q.ndim - 1];
+  const Tq = q.shape[q.ndim - 2];
+  const Tk = k.shape[k.ndim - 2];
+  if (k.shape[k.ndim - 1] !== dk || v.shape[v.ndim - 2] !== Tk) {
+    throw new Error(
+      `scaledDotProductAttention: expected q (..., Tq, dk), k (..., Tk, dk), v (..., Tk, dv), got q [${q.shape}], k [${k.shape}], v [${v.shape}]`,
+    );
+  }
+  let scores = q.matmul(k, { transB: true }).mul(1 / Math.sqrt(dk)); // (..., Tq, Tk)
+  if (opts.causal) {
+    if (Tq > Tk) throw new Error(`scaledDotProductAttention: causal attention needs Tq <= Tk, got Tq ${Tq}, Tk ${Tk}`);
+    scores = scores.maskedFill(causalMaskWithOffset(Tq, Tk, q.dtype), MASKED_SCORE);
+  }
+  if (opts.mask) scores = scores.maskedFill(opts.mask, MASKED_SCORE);
+  const weights = scores.softmax(-1); // (..., Tq, Tk)
+  let mixed = weights;
+  if (opts.dropout?.training && opts.dropout.p > 0) {
+    // Dropping whole attention links, as GPT-2's attn_pdrop; the returned weights stay undropped.
+    mixed = dropout(weights, opts.dropout.p, { rng: opts.dropout.rng, training: true });
+  }
+  return { output: mixed.matmul(v), weights }; // (..., Tq, dv)
+}
+
+/**
+ * (Tq, Tk) mask with 1 where key j comes after query i, the queries being the
+ * last Tq of Tk positions: blocked iff j > (Tk - Tq) + i. With Tq = Tk this is
+ * the usual strictly-upper-triangular mask.
+ */
+export function causalMaskWithOffset(Tq: number, Tk: number, dtype: Tensor['dtype'] = 'float32'): Tensor {
+  const offset = Tk - Tq;
+  const values = new Float64Array(Tq * Tk);
+  for (let i = 0; i < Tq; i++) for (let j = offset + i + 1; j < Tk; j++) values[i * Tk + j] = 1;
+  return fromArray(values, [Tq, Tk], { dtype });
+}
+
+/**
+ * A key-padding mask from per-sequence flags: `padding[b][j]` nonzero means key
+ * j of sequence b is padding. Returns (B, 1, 1, Tk), which broadcasts over
+ * heads and queries of (B, nh, Tq, Tk) scores.
+ */
+export function keyPaddingMask(padding: ArrayLike<number>[], dtype: Tensor['dtype'] = 'float32'): Tensor {
+  const B = padding.length;
+  const Tk = B > 0 ? padding[0].length : 0;
+  const values = new Float64Array(B * Tk);
+  padding.forEach((row, b) => {
+    if (row.length !== Tk) throw new Error(`keyPaddingMask: row ${b} has length ${row.length}, expected ${Tk}`);
+    for (let j = 0; j < Tk; j++) values[b * Tk + j] = row[j] ? 1 : 0;
+  });
+  return fromArray(values, [B, 1, 1, Tk], { dtype }); // (B, 1, 1, Tk)
+}

@@ -1,0 +1,178 @@
+import { fromArray, gradcheck, randn, type Tensor, tensor } from '@attn/tensor';
+import { describe, expect, it } from 'vitest';
+import { causalMaskWithOffset, keyPaddingMask, Linear, scaledDotProductAttention } from '../src/index.js';
+
+const rows = (t: Tensor): number[][] => t.toArray() as number[][];
+
+describe('scaledDotProductAttention: the worked example', () => {
+  // Word embeddings from the seed document's example sentence.
+  const words = tensor([
+    [1, 0, 1], // cat
+    [0, 1, 1], // sat
+    [1, 1, 0], // mat
+    [0, 1, 0], // it
+  ]);
+  // Projections solved by hand so that Q(it) = [0, 1], K = [[2,1],[1,1],[1,2]]
+  // and V = [[2,1],[1,3],[1,2]] for cat, sat, mat (stored [in, out]: x @ W).
+  const project = (W: number[][]): Linear => {
+    const layer = new Linear({ inFeatures: 3, outFeatures: 2, bias: false });
+    layer.loadStateDict({ weight: tensor(W) });
+    return layer;
+  };
+  const Wq = project([
+    [0, 0],
+    [0, 1],
+    [0, 0],
+  ]);
+  const Wk = project([
+    [1, 1],
+    [0, 1],
+    [1, 0],
+  ]);
+  const Wv = project([
+    [1, 0],
+    [0, 2],
+    [1, 1],
+  ]);
+  const context = words.slice(0, 0, 3); // cat, sat, mat
+  const itWord = words.slice(0, 3, 4); // it
+
+  it('projects to the stated queries, keys and values', () => {
+    expect(rows(Wq.forward(itWord))).toEqual([[0, 1]]);
+    expect(rows(Wk.forward(context))).toEqual([
+      [2, 1],
+      [1, 1],
+      [1, 2],
+    ]);
+    expect(rows(Wv.forward(context))).toEqual([
+      [2, 1],
+      [1, 3],
+      [1, 2],
+    ]);
+  });
+
+  it('"it" attends [0.25, 0.25, 0.5] to cat, sat, mat and outputs [1.25, 2]', () => {
+    const { output, weights } = scaledDotProductAttention(Wq.forward(itWord), Wk.forward(context), Wv.forward(context));
+    const w = rows(weights)[0];
+    [0.25, 0.25, 0.5].forEach((expected, j) => {
+      expect(Math.abs(w[j] - expected)).toBeLessThan(0.01);
+    });
+    const o = rows(output)[0];
+    [1.25, 2].forEach((expected, j) => {
+      expect(Math.abs(o[j] - expected)).toBeLessThan(0.01);
+    });
+    // Exactly: scores [1, 1, 2] / sqrt(2), softmaxed by hand.
+    const e = [1, 1, 2].map((s) => Math.exp(s / Math.SQRT2));
+    const z = e[0] + e[1] + e[2];
+    e.forEach((ej, j) => {
+      expect(w[j]).toBeCloseTo(ej / z, 6);
+    });
+    expect(w[0]).toBeCloseTo(0.248, 3);
+    expect(w[2]).toBeCloseTo(0.503, 3);
+  });
+});
+
+describe('scaledDotProductAttention: masks and weights', () => {
+  const q = randn([2, 3, 5, 4], { seed: 1 }); // (B, nh, T, hs)
+  const k = randn([2, 3, 5, 4], { seed: 2 });
+  const v = randn([2, 3, 5, 6], { seed: 3 });
+
+  it('every attention row sums to 1', () => {
+    for (const causal of [false, true]) {
+      const { weights } = scaledDotProductAttention(q, k, v, { causal });
+      expect(weights.shape).toEqual([2, 3, 5, 5]);
+      const sums = weights.sum(-1).dataSync();
+      for (const s of sums) expect(s).toBeCloseTo(1, 6);
+    }
+  });
+
+  it('causal weights above the diagonal are exactly 0 and the rest positive', () => {
+    const { weights } = scaledDotProductAttention(q, k, v, { causal: true });
+    const w = weights.dataSync();
+    for (let m = 0; m < 6; m++) {
+      for (let i = 0; i < 5; i++) {
+        for (let j = 0; j < 5; j++) {
+          const value = w[m * 25 + i * 5 + j];
+          if (j > i) expect(value).toBe(0);
+          else expect(value).toBeGreaterThan(0);
+        }
+      }
+    }
+    // The first query can only see itself.
+    expect(w[0]).toBe(1);
+  });
+
+  it('matches a loop-by-loop reference', () => {
+    const { output } = scaledDotProductAttention(q, k, v, { causal: true });
+    const [Q, K, V, O] = [q, k, v, output].map((t) => t.dataSync());
+    for (let m = 0; m < 6; m++) {
+      for (let i = 0; i < 5; i++) {
+        const scores: number[] = [];
+        for (let j = 0; j <= i; j++) {
+          let dot = 0;
+          for (let d = 0; d < 4; d++) dot += Q[m * 20 + i * 4 + d] * K[m * 20 + j * 4 + d];
+          scores.push(dot / 2);
+        }
+        const mx = Math.max(...scores);
+        const e = scores.map((s) => Math.exp(s - mx));
+        const z = e.reduce((a, b) => a + b, 0);
+        for (let d = 0; d < 6; d++) {
+          let expected = 0;
+          for (let j = 0; j <= i; j++) expected += (e[j] / z) * V[m * 30 + j * 6 + d];
+          expect(O[m * 30 + i * 6 + d]).toBeCloseTo(expected, 5);
+        }
+      }
+    }
+  });
+
+  it('padding keys get exactly zero weight', () => {
+    const mask = keyPaddingMask([
+      [0, 0, 0, 1, 1],
+      [0, 0, 0, 0, 1],
+    ]);
+    expect(mask.shape).toEqual([2, 1, 1, 5]);
+    const w = scaledDotProductAttention(q, k, v, { mask }).weights.dataSync();
+    for (let b = 0; b < 2; b++) {
+      for (let r = 0; r < 15; r++) {
+        const row = Array.from(w.subarray((b * 15 + r) * 5, (b * 15 + r + 1) * 5));
+        expect(row[4]).toBe(0);
+        if (b === 0) expect(row[3]).toBe(0);
+        expect(row.reduce((a, c) => a + c, 0)).toBeCloseTo(1, 6);
+      }
+    }
+  });
+
+  it('causal mask with fewer queries than keys lines the queries up with the last positions', () => {
+    expect(causalMaskWithOffset(2, 4).toArray()).toEqual([
+      [0, 0, 0, 1],
+      [0, 0, 0, 0],
+    ]);
+    expect(causalMaskWithOffset(3, 3).toArray()).toEqual([
+      [0, 1, 1],
+      [0, 0, 1],
+      [0, 0, 0],
+    ]);
+  });
+
+  it('rejects mismatched shapes with a clear error', () => {
+    expect(() => scaledDotProductAttention(q, randn([2, 3, 5, 3]), v)).toThrow(/scaledDotProductAttention: expected q/);
+    expect(() => scaledDotProductAttention(q, k.slice(2, 0, 3), v.slice(2, 0, 3), { causal: false })).not.toThrow();
+    expect(() =>
+      scaledDotProductAttention(q, k.slice(2, 0, 3), v.slice(2, 0, 3), { causal: true }),
+    ).toThrow(/causal attention needs Tq <= Tk/);
+  });
+
+  it('passes a float64 gradient check (plain, causal and masked)', () => {
+    const opts64 = { dtype: 'float64' as const };
+    const q64 = randn([2, 3, 4], { ...opts64, seed: 4 });
+    const k64 = randn([2, 5, 4], { ...opts64, seed: 5 });
+    const v64 = randn([2, 5, 3], { ...opts64, seed: 6 });
+    const mask = fromArray([0, 0, 1, 0, 0, 0, 0, 0, 0, 1], [2, 1, 5], opts64);
+    for (const opts of [{}, { causal: true }, { mask }]) {
+      const result = gradcheck((a, b, c) => scaledDotProductAttention(a, b, c, opts).output, [q64, k64, v64]);
+      expect(result.ok, result.details.join('\n')).toBe(true);
+      const weightsCheck = gradcheck((a, b, c) => scaledDotProductAttention(a, b, c, opts).weights, [q64, k64, v64]);
+      expect(weightsCheck.ok, weightsCheck.details.join('\n')).toBe(true);
+    }
+  });
+});
