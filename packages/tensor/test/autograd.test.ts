@@ -1,0 +1,170 @@
+// Autograd mechanics, error messages, the non-finite checker and the backend registry.
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type Backend,
+  checkFinite,
+  cpuBackend,
+  crossEntropy,
+  getBackend,
+  isGradEnabled,
+  listBackends,
+  log,
+  matmul,
+  noGrad,
+  registerBackend,
+  removeBackend,
+  setBackend,
+  setNanCheck,
+  tensor,
+} from '../src/index.js';
+
+describe('autograd', () => {
+  it('micrograd-style expression by hand', () => {
+    // f = (a*b + c) * a  =>  df/da = 2ab + c, df/db = a^2, df/dc = a
+    const a = tensor(3, { requiresGrad: true });
+    const b = tensor(-2, { requiresGrad: true });
+    const c = tensor(5, { requiresGrad: true });
+    const f = a.mul(b).add(c).mul(a);
+    expect(f.item()).toBe(-3);
+    f.backward();
+    expect(a.grad!.item()).toBe(2 * 3 * -2 + 5);
+    expect(b.grad!.item()).toBe(9);
+    expect(c.grad!.item()).toBe(3);
+  });
+  it('gradients accumulate across backward calls until zeroGrad', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    x.mul(3).sum().backward();
+    x.mul(3).sum().backward();
+    expect(x.grad!.toArray()).toEqual([6, 6]);
+    x.zeroGrad();
+    expect(x.grad).toBeNull();
+  });
+  it('a tensor used twice gets both contributions', () => {
+    const x = tensor([2], { requiresGrad: true });
+    x.mul(x).add(x).sum().backward(); // d(x^2 + x) = 2x + 1
+    expect(x.grad!.toArray()).toEqual([5]);
+  });
+  it('noGrad and detach cut the graph', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = noGrad(() => {
+      expect(isGradEnabled()).toBe(false);
+      return x.mul(2);
+    });
+    expect(isGradEnabled()).toBe(true);
+    expect(y.requiresGrad).toBe(false);
+    const z = x.detach().mul(2);
+    expect(z.requiresGrad).toBe(false);
+    expect(() => z.sum().backward()).toThrow(/does not require grad/);
+  });
+  it('backward with an explicit gradient; implicit needs a scalar', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const y = x.mul(x);
+    expect(() => y.backward()).toThrow('backward: an implicit gradient needs a one-element tensor, got shape [3]');
+    y.backward(tensor([1, 0, 2]));
+    expect(x.grad!.toArray()).toEqual([2, 0, 12]);
+  });
+  it('assign updates values in place, keeping the leaf', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    w.assign([5, 6]);
+    expect(w.toArray()).toEqual([5, 6]);
+    expect(w.requiresGrad).toBe(true);
+    expect(() => w.assign([1])).toThrow('assign: expected 2 values for shape [2], got 1');
+  });
+});
+
+describe('errors name the op and shapes', () => {
+  it('matmul', () => {
+    expect(() => matmul(tensor([[1, 2, 3], [4, 5, 6]]), tensor([[1], [2], [3], [4]]))).toThrow(
+      'matmul: inner dimensions differ: [2,3] @ [4,1]',
+    );
+    expect(() => matmul(tensor([1, 2]), tensor([[1]]))).toThrow('matmul: both operands need at least 2 dims: [2] @ [1,1]');
+  });
+  it('broadcasting, reshape, slice, axes, targets', () => {
+    expect(() => tensor([1, 2]).add(tensor([1, 2, 3]))).toThrow('add: shapes do not broadcast: [2] and [3]');
+    expect(() => tensor([1, 2, 3]).reshape([2, 2])).toThrow('reshape: cannot reshape [3] (3 elements) to [2,2]');
+    expect(() => tensor([1, 2, 3]).slice(0, 1, 5)).toThrow(/slice: range \[1, 5\) is invalid/);
+    expect(() => tensor([1, 2]).sum(2)).toThrow('sum: axis 2 is out of range for a tensor with 1 dims');
+    expect(() => crossEntropy(tensor([[1, 2]]), [2])).toThrow('crossEntropy: target 2 at position 0 is out of range [0, 2)');
+    expect(() => crossEntropy(tensor([[1, 2]]), [0, 1])).toThrow('crossEntropy: expected 1 targets for logits [1,2], got 2');
+  });
+});
+
+describe('non-finite checks', () => {
+  afterEach(() => setNanCheck(false));
+  it('checkFinite names the op', () => {
+    expect(() => checkFinite(tensor([1, Number.NaN]), 'myOp')).toThrow(/myOp: produced a non-finite value \(NaN\) at flat index 1/);
+    expect(checkFinite(tensor([1]), 'ok').item()).toBe(1);
+  });
+  it('setNanCheck makes every op check its output', () => {
+    const x = tensor([-1, 1]);
+    expect(log(x).dataSync()[0]).toBeNaN(); // off: no check
+    setNanCheck(true);
+    expect(() => log(x)).toThrow(/^log: produced a non-finite value/);
+  });
+});
+
+describe('backend registry', () => {
+  afterEach(() => {
+    removeBackend('partial');
+  });
+  it('cpu is registered and selected by default', () => {
+    expect(listBackends()).toContain('cpu');
+    expect(getBackend().name).toBe('cpu');
+    expect(() => setBackend('nope')).toThrow("setBackend: no backend named 'nope'");
+  });
+  it('a backend with only some kernels keeps data on its device and falls back to the CPU for the rest', () => {
+    // A toy "device": values are boxed so a CPU kernel could never read them by accident.
+    interface Box {
+      device: Float32Array | Float64Array;
+    }
+    let reads = 0;
+    let matmuls = 0;
+    const partial: Backend = {
+      name: 'partial',
+      supportsDType: (d) => d === 'float32',
+      write: (values) => ({ device: values }) satisfies Box,
+      readSync: (h) => {
+        reads++;
+        return (h as Box).device.slice();
+      },
+      read: async (h) => (h as Box).device.slice(),
+      disposeData: () => {},
+      kernels: {
+        MatMul: (inputs, attrs, outShape) => {
+          matmuls++;
+          const cpuOut = cpuBackend.kernels.MatMul!(
+            inputs.map((t) => ({ ...t, handle: (t.handle as Box).device })),
+            attrs,
+            outShape,
+          ) as Float32Array;
+          return { device: cpuOut } satisfies Box;
+        },
+      },
+    };
+    registerBackend(partial, { priority: 10 });
+    expect(getBackend().name).toBe('partial');
+    const a = tensor([[1, 2], [3, 4]]);
+    const b = tensor([[1, 0], [0, 1]]);
+    // Two chained matmuls stay on the device: no read-back in between.
+    const c = a.matmul(b).matmul(b);
+    expect(matmuls).toBe(2);
+    expect(reads).toBe(0);
+    // relu is not implemented: the CPU runs it after one read-back of c.
+    const d = c.neg().relu();
+    expect(reads).toBe(1);
+    expect(d.toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+    expect(c.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    // float64 is unsupported by the toy backend: it stays on the CPU.
+    const e = tensor([[1]], { dtype: 'float64' }).matmul(tensor([[2]], { dtype: 'float64' }));
+    expect(e.item()).toBe(2);
+    expect(matmuls).toBe(2);
+    setBackend('cpu');
+    expect(getBackend().name).toBe('cpu');
+  });
+});
