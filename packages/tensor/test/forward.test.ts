@@ -32,7 +32,7 @@ import {
 
 const close = (actual: number[], expected: number[], tol = 1e-5) => {
   expect(actual.length).toBe(expected.length);
-  actual.forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThan(tol));
+  for (let i = 0; i < actual.length; i++) expect(Math.abs(actual[i] - expected[i]), `index ${i}`).toBeLessThan(tol);
 };
 const values = (t: { dataSync(): ArrayLike<number> }) => Array.from(t.dataSync());
 
@@ -281,7 +281,7 @@ describe('fused ops', () => {
     const b = values(dropout(x, 0.25, { rng: new Rng(5), training: true }));
     expect(a).toEqual(b);
     const kept = a.filter((v) => v !== 0);
-    kept.forEach((v) => expect(v).toBeCloseTo(1 / 0.75, 6));
+    for (const v of kept) expect(v).toBeCloseTo(1 / 0.75, 6);
     expect(Math.abs(kept.length / 1000 - 0.75)).toBeLessThan(0.05);
     expect(dropout(x, 0.25, { rng: new Rng(5), training: false })).toBe(x);
   });

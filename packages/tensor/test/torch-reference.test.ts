@@ -15,7 +15,7 @@ const load = (s: Stored, requiresGrad = false) => fromArray(s.data, s.shape, { d
 const expectClose = (t: Tensor, s: Stored, tol = 1e-10) => {
   expect(t.shape).toEqual(s.shape);
   const v = t.dataSync();
-  s.data.forEach((x, i) => expect(Math.abs(v[i] - x), `index ${i}`).toBeLessThan(tol));
+  for (let i = 0; i < s.data.length; i++) expect(Math.abs(v[i] - s.data[i]), `index ${i}`).toBeLessThan(tol);
 };
 
 describe('against PyTorch', () => {
