@@ -1,0 +1,218 @@
+// Autoregressive generation over an IncrementalLM: feed the prompt once, then
+// one token per step, reusing the model's KV cache.
+//
+// The context window slides. A state may hold at most `blockSize` tokens; when
+// the next feed would overflow it, we start a new state and feed it the most
+// recent `keep` tokens (default: half the block, as llama.cpp's context shift
+// does). Keeping half means the expensive re-feed happens once every
+// blockSize/2 tokens instead of on every token; `keep: blockSize - 1` instead
+// gives every token at least blockSize - 1 tokens of context (close to
+// nanoGPT's crop) at the cost of a re-feed of the window every other token.
+//
+// Stops: a stop token ends generation and is not yielded. A stop string ends
+// generation as soon as the decoded text contains it; tokens that could be the
+// start of a stop string are held back until it is clear they are not, so the
+// stop string itself is never streamed out.
+import type { DecodingState, IncrementalLM } from './model.js';
+import type { Sampler } from './sampler.js';
+import { checkLogits, describe, requireNumber } from './validate.js';
+
+export interface StopConditions {
+  /** Token ids that end generation (e.g. end-of-text); not yielded. */
+  tokens?: readonly number[];
+  /** Strings that end generation once the decoded output contains them; requires `decode`. */
+  strings?: readonly string[];
+  /** Turns generated token ids into text (your tokenizer's decode). */
+  decode?: (ids: readonly number[]) => string;
+}
+
+export interface GenerateOptions {
+  /** Upper bound on the number of tokens generated (>= 0). */
+  maxNewTokens: number;
+  /** How each next token is chosen, e.g. sampler([temperature(0.8)], multinomial({ seed: 1 })). */
+  sampler: Sampler;
+  /** When to stop before maxNewTokens. */
+  stop?: StopConditions;
+  /** Tokens kept when the window slides, in [1, blockSize - 1]; default floor(blockSize / 2). */
+  keep?: number;
+  /** Stops generation early (async `generate` only checks it between tokens). */
+  signal?: AbortSignal;
+}
+
+export type StopReason = 'maxNewTokens' | 'stopToken' | 'stopString' | 'aborted';
+
+/** The generator's return value (what `.next()` gives with done: true). */
+export interface GenerateResult {
+  /** Every token yielded, in order. */
+  tokens: number[];
+  reason: StopReason;
+  /** How many times the window slid (a fresh state was started). */
+  slides: number;
+}
+
+/** Synchronous generation: a generator of token ids; its return value says why it stopped. */
+export function* generateSync(
+  model: IncrementalLM,
+  promptIds: readonly number[],
+  options: GenerateOptions,
+): Generator<number, GenerateResult, void> {
+  const { blockSize, vocabSize } = checkModel(model);
+  checkPrompt(promptIds, vocabSize);
+  const { maxNewTokens, sampler, keep, stopTokens, stopStrings, decode } = checkOptions(options, blockSize);
+
+  // The whole context (prompt + generated) for the sampler's tokensSoFar and for
+  // re-feeding after a slide; the model only ever sees its last blockSize tokens.
+  const context = promptIds.slice();
+  const generated: number[] = [];
+  let emitted = 0; // generated[0, emitted) has been yielded
+  let slides = 0;
+
+  let state: DecodingState = model.startDecoding();
+  let logits = feed(state, context.slice(-blockSize), vocabSize);
+
+  const finish = (reason: StopReason): GenerateResult => ({ tokens: generated.slice(0, emitted), reason, slides });
+
+  for (let step = 0; step < maxNewTokens; step++) {
+    if (options.signal?.aborted) return finish('aborted');
+    const id = sampler.sample(logits, context);
+    if (stopTokens.has(id)) {
+      yield* flush(generated.length);
+      return finish('stopToken');
+    }
+    generated.push(id);
+    context.push(id);
+
+    if (stopStrings.length > 0) {
+      const text = decode!(generated);
+      const hit = firstStop(text, stopStrings);
+      if (hit >= 0) {
+        yield* flush(tokensWithin(generated, emitted, hit, decode!));
+        return finish('stopString');
+      }
+      // Hold back tokens whose text could still grow into a stop string.
+      yield* flush(tokensWithin(generated, emitted, text.length - partialStopLength(text, stopStrings), decode!));
+    } else {
+      yield* flush(generated.length);
+    }
+
+    if (step === maxNewTokens - 1) break; // no need to run the model for a token we will not sample
+    if (state.length + 1 > blockSize) {
+      state = model.startDecoding();
+      slides++;
+      logits = feed(state, context.slice(-keep), vocabSize);
+    } else {
+      logits = feed(state, [id], vocabSize);
+    }
+  }
+  yield* flush(generated.length);
+  return finish('maxNewTokens');
+
+  function* flush(upTo: number): Generator<number, void, void> {
+    while (emitted < upTo) yield generated[emitted++];
+  }
+}
+
+/**
+ * Streaming generation: an async iterator of token ids. Between tokens it
+ * yields to the event loop, so a UI can repaint and `signal` can abort.
+ *
+ *   for await (const id of generate(model, prompt, { maxNewTokens: 50, sampler: s })) write(decode([id]));
+ */
+export async function* generate(
+  model: IncrementalLM,
+  promptIds: readonly number[],
+  options: GenerateOptions,
+): AsyncGenerator<number, GenerateResult, void> {
+  // The sync generator checks `signal` before each step, so an abort ends it
+  // with reason 'aborted' on the next call.
+  const inner = generateSync(model, promptIds, options);
+  while (true) {
+    const next = inner.next();
+    if (next.done) return next.value;
+    yield next.value;
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+// ---- helpers ---------------------------------------------------------------
+
+function feed(state: DecodingState, ids: readonly number[], vocabSize: number): Float32Array {
+  return checkLogits('generate (model output)', state.feed(ids), vocabSize);
+}
+
+/** Index where the earliest stop string starts in `text`, or -1. */
+function firstStop(text: string, stops: readonly string[]): number {
+  let best = -1;
+  for (const s of stops) {
+    const at = text.indexOf(s);
+    if (at >= 0 && (best < 0 || at < best)) best = at;
+  }
+  return best;
+}
+
+/** Length of the longest suffix of `text` that is a proper prefix of some stop string. */
+function partialStopLength(text: string, stops: readonly string[]): number {
+  let longest = 0;
+  for (const s of stops) {
+    for (let n = Math.min(s.length - 1, text.length); n > longest; n--) {
+      if (text.endsWith(s.slice(0, n))) {
+        longest = n;
+        break;
+      }
+    }
+  }
+  return longest;
+}
+
+/** The largest n >= from such that the text of generated[0, n) fits in the first `chars` characters. */
+function tokensWithin(
+  generated: readonly number[],
+  from: number,
+  chars: number,
+  decode: (ids: readonly number[]) => string,
+): number {
+  for (let n = generated.length; n > from; n--) {
+    if (decode(generated.slice(0, n)).length <= chars) return n;
+  }
+  return from;
+}
+
+function checkModel(model: IncrementalLM): { blockSize: number; vocabSize: number } {
+  if (typeof model !== 'object' || model === null || typeof model.startDecoding !== 'function') {
+    throw new TypeError(`generate: model must implement IncrementalLM (blockSize, vocabSize, startDecoding()), got ${describe(model)}`);
+  }
+  const blockSize = requireNumber('generate', 'model.blockSize', model.blockSize, { min: 1, integer: true, expected: 'an integer >= 1' });
+  const vocabSize = requireNumber('generate', 'model.vocabSize', model.vocabSize, { min: 1, integer: true, expected: 'an integer >= 1' });
+  return { blockSize, vocabSize };
+}
+
+function checkPrompt(promptIds: readonly number[], vocabSize: number): void {
+  if (!Array.isArray(promptIds)) throw new TypeError(`generate: promptIds must be an array of token ids, got ${describe(promptIds)}`);
+  if (promptIds.length === 0) throw new RangeError('generate: promptIds is empty; give at least one token (e.g. a start-of-text token)');
+  promptIds.forEach((id, i) => {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+      throw new RangeError(`generate: promptIds[${i}] = ${describe(id)} is not a token id in [0, ${vocabSize})`);
+    }
+  });
+}
+
+function checkOptions(options: GenerateOptions, blockSize: number) {
+  if (typeof options !== 'object' || options === null) throw new TypeError('generate: options { maxNewTokens, sampler } are required');
+  const maxNewTokens = requireNumber('generate', 'maxNewTokens', options.maxNewTokens, { min: 0, integer: true, expected: 'an integer >= 0' });
+  const sampler = options.sampler;
+  if (typeof sampler?.sample !== 'function') {
+    throw new TypeError('generate: options.sampler must be a Sampler, e.g. sampler([temperature(0.8)], multinomial({ seed: 1 }))');
+  }
+  let keep = Math.max(1, Math.floor(blockSize / 2));
+  if (options.keep !== undefined) {
+    if (blockSize < 2) throw new RangeError('generate: keep needs a model with blockSize >= 2');
+    keep = requireNumber('generate', 'keep', options.keep, { min: 1, max: blockSize - 1, integer: true, expected: `an integer in [1, ${blockSize - 1}] (blockSize - 1)` });
+  }
+  const stopTokens = new Set(options.stop?.tokens ?? []);
+  const stopStrings = (options.stop?.strings ?? []).filter((s) => s.length > 0);
+  const decode = options.stop?.decode;
+  if (stopStrings.length > 0 && typeof decode !== 'function') {
+    throw new TypeError('generate: stop.strings needs stop.decode (a function from token ids to text)');
+  }
+  return { maxNewTokens, sampler, keep, stopTokens, stopStrings, decode };
+}
