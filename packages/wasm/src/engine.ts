@@ -164,10 +164,19 @@ export class WasmKernels {
     checkSize('B', b, bShape);
     const plan = planMatmul(aShape, bShape, opts);
     const outSize = plan.outShape.reduce((p, d) => p * d, 1);
+    return { data: this.runCalls(a, b, plan.calls, outSize, plan.flops), shape: plan.outShape };
+  }
+
+  /**
+   * Runs planned single-matrix calls (offsets into a, b and a fresh output of
+   * outSize floats) and returns the output. The tensor backend calls this with
+   * the offsets and strides @attn/tensor's MatMul contract hands it.
+   */
+  runCalls(a: Float32Array, b: Float32Array, calls: MatrixCall[], outSize: number, flops: number): Float32Array {
     const out = new Float32Array(outSize);
-    if (outSize === 0) return { data: out, shape: plan.outShape };
-    const threads = plan.flops >= this.minParallelFlops ? this.threads : 1;
-    const parts = splitCalls(plan.calls, threads);
+    if (outSize === 0) return out;
+    const threads = flops >= this.minParallelFlops ? this.threads : 1;
+    const parts = splitCalls(calls, threads);
     const callCount = parts.reduce((n, part) => n + part.length, 0);
 
     const aPtr = this.arenaPtr;
@@ -185,7 +194,7 @@ export class WasmKernels {
       this.runParallel(parts, aPtr, bPtr, cPtr, tablePtr);
     }
     out.set(new Float32Array(this.memory.buffer, cPtr, outSize));
-    return { data: out, shape: plan.outShape };
+    return out;
   }
 
   private callOnThisThread(call: MatrixCall, aPtr: number, bPtr: number, cPtr: number, wsPtr: number): void {

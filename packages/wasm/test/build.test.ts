@@ -3,7 +3,6 @@
 // lets the process exit on its own (idle workers are unref'd).
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,10 +39,23 @@ describe('committed wasm', () => {
   });
 });
 
+/**
+ * A scratch directory inside the package, so the built files resolve
+ * @attn/tensor the way an installed package would (through node_modules, to
+ * its built dist/, which turbo builds before tests run).
+ */
+function scratchDir(prefix: string): string {
+  const tensorDist = path.join(pkg, 'node_modules/@attn/tensor/dist/index.js');
+  if (!fs.existsSync(tensorDist)) {
+    throw new Error(`@attn/tensor is not built (${tensorDist} missing): run \`pnpm turbo run build --filter=@attn/tensor\``);
+  }
+  return fs.mkdtempSync(path.join(pkg, `.test-${prefix}-`));
+}
+
 describe('built package in plain Node', () => {
   let outDir: string;
   beforeAll(() => {
-    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-wasm-dist-'));
+    outDir = scratchDir('dist');
     const local = [path.join(pkg, 'node_modules/.bin/tsup'), path.join(pkg, '../../node_modules/.bin/tsup')];
     const bin = local.find((p) => fs.existsSync(p)) ?? 'tsup';
     execFileSync(bin, ['src/index.ts', '--format', 'esm,cjs', '--target', 'es2022', '--out-dir', outDir, '--silent'], {
@@ -82,7 +94,7 @@ describe('README example', () => {
     const readme = fs.readFileSync(path.join(pkg, 'README.md'), 'utf8');
     const code = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(code, 'README has a ```js example').toBeTruthy();
-    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-wasm-readme-'));
+    const outDir = scratchDir('readme');
     try {
       const local = [path.join(pkg, 'node_modules/.bin/tsup'), path.join(pkg, '../../node_modules/.bin/tsup')];
       const bin = local.find((p) => fs.existsSync(p)) ?? 'tsup';
