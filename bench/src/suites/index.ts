@@ -1,5 +1,6 @@
 // Every benchmark suite, in the order BENCHMARKS.md lists them.
 // Add a suite: write suites/<name>.ts exporting a `Suite`, then list it here.
 import type { Suite } from '../harness.js';
+import { tokenizerSuite } from './tokenizer.js';
 
-export const suites: Suite[] = [];
+export const suites: Suite[] = [tokenizerSuite];
