@@ -50,7 +50,7 @@ describe('GPT config', () => {
   });
 
   it('counts parameters in closed form: nanoGPT CPU config is 0.81M', () => {
-    // By hand: wte 65*128 + wpe 64*128 + 4 * (2*256 LayerNorms + 12*128^2 + 13*128) + 256 = 809,856.
+    // By hand: wte 65*128 + wpe 64*128 + 4 * (12*128^2 weights + 9*128 biases + 4*128 LayerNorm) + 2*128 = 809,856.
     expect(gptParameterCount(NANOGPT_CPU)).toBe(809_856);
     expect((gptParameterCount(NANOGPT_CPU) / 1e6).toFixed(2)).toBe('0.81');
     const model = new GPT(NANOGPT_CPU);
