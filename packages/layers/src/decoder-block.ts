@@ -77,6 +77,7 @@ export class TransformerDecoderBlock extends Module {
         dModel: C,
         hidden: config.dFF,
         bias: config.bias,
+        activation: config.activation,
         projInitStd: config.projInitStd,
       }),
     );

@@ -31,6 +31,8 @@ export interface TransformerBlockConfig extends InitOptions {
   bias?: boolean;
   /** Std of the initial output projections c_proj (default 0.02). */
   projInitStd?: number;
+  /** GELU flavour of the MLP: 'tanh' (default, GPT-2) or 'none' (exact erf form, BERT / PyTorch). */
+  activation?: 'tanh' | 'none';
 }
 
 export interface EncoderBlockConfig extends TransformerBlockConfig {
@@ -82,7 +84,14 @@ export class TransformerEncoderBlock extends Module {
     this.ln_2 = this.registerModule('ln_2', new LayerNorm({ dim: C, eps: config.eps, dtype: config.dtype }));
     this.mlp = this.registerModule(
       'mlp',
-      new FeedForward({ ...init, dModel: C, hidden: config.dFF, bias: config.bias, projInitStd: config.projInitStd }),
+      new FeedForward({
+        ...init,
+        dModel: C,
+        hidden: config.dFF,
+        bias: config.bias,
+        activation: config.activation,
+        projInitStd: config.projInitStd,
+      }),
     );
     this.drop = this.registerModule('drop', new Dropout({ p: config.dropout ?? 0, rng: rngOf(config) }));
   }
