@@ -1,0 +1,447 @@
+// The shared backend conformance suite. Every backend package runs it from its
+// own vitest file:
+//
+//   import { describe, expect, it } from 'vitest';
+//   import { runBackendSuite } from '@attn/tensor/testing';
+//   registerBackend(myBackend, { priority: 5 });
+//   runBackendSuite({ describe, it, expect }, 'gpu');
+//
+// Each case runs ops with the named backend selected and compares the results
+// with plain-JavaScript reference loops written here (independent of every
+// backend), and gradients with those of the CPU backend in float64 (which its own
+// tests check against finite differences). A backend that implements only some
+// kernels passes too: the rest run on the CPU through the engine's fallback.
+import type { DType } from '../backend.js';
+import {
+  add,
+  argmax,
+  causalMask,
+  concat,
+  crossEntropy,
+  div,
+  embedding,
+  exp,
+  fromArray,
+  gelu,
+  getBackend,
+  layerNorm,
+  listBackends,
+  log,
+  logSoftmax,
+  matmul,
+  max,
+  maskedFill,
+  mean,
+  mul,
+  neg,
+  permute,
+  pow,
+  relu,
+  Rng,
+  setBackend,
+  slice,
+  softmax,
+  sqrt,
+  sub,
+  sum,
+  type Tensor,
+  tanh,
+  variance,
+} from '../index.js';
+
+/** The parts of vitest (or jest, or mocha + chai) the suite needs. */
+export interface SuiteApi {
+  describe: (name: string, fn: () => void) => void;
+  it: (name: string, fn: () => void | Promise<void>) => void;
+  /** Optional; failures are thrown as Errors with a description either way. */
+  expect?: unknown;
+}
+
+export interface BackendSuiteOptions {
+  /** Dtypes to run every case in (default ['float32']). */
+  dtypes?: DType[];
+  /** Largest accepted error relative to max(1, |reference|) (default 2e-4 for float32, 1e-9 for float64). */
+  tolerance?: Partial<Record<DType, number>>;
+}
+
+/** Runs the conformance suite against the registered backend `backendName`. */
+export function runBackendSuite(api: SuiteApi, backendName: string, options: BackendSuiteOptions = {}): void {
+  const dtypes = options.dtypes ?? ['float32'];
+  for (const dtype of dtypes) {
+    const tol = options.tolerance?.[dtype] ?? (dtype === 'float64' ? 1e-9 : 2e-4);
+    api.describe(`backend '${backendName}' conforms (${dtype})`, () => {
+      for (const [name, body] of Object.entries(cases)) {
+        api.it(name, async () => {
+          if (!listBackends().includes(backendName)) {
+            throw new Error(`runBackendSuite: backend '${backendName}' is not registered (have: ${listBackends().join(', ')})`);
+          }
+          const previous = getBackend().name;
+          setBackend(backendName);
+          try {
+            await body(new Context(dtype, tol, backendName));
+          } finally {
+            setBackend(previous);
+          }
+        });
+      }
+    });
+  }
+}
+
+/** Helpers a case uses: seeded inputs in the dtype under test, and comparisons. */
+class Context {
+  private rng = new Rng(1234);
+  constructor(
+    readonly dtype: DType,
+    readonly tol: number,
+    readonly backend: string,
+  ) {}
+
+  /** Random normal tensor (values also returned as plain numbers for references). */
+  randn(shape: number[], scale = 1): Tensor {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const values = Array.from({ length: n }, () => this.rng.normal() * scale);
+    return fromArray(values, shape, { dtype: this.dtype });
+  }
+
+  /** Uniform in [low, high). */
+  uniform(shape: number[], low: number, high: number): Tensor {
+    const n = shape.reduce((a, b) => a * b, 1);
+    return fromArray(
+      Array.from({ length: n }, () => low + (high - low) * this.rng.next()),
+      shape,
+      { dtype: this.dtype },
+    );
+  }
+
+  /** Throws unless t has `shape` and its values match `expected` within the tolerance. */
+  close(what: string, t: Tensor, shape: readonly number[], expected: ArrayLike<number>, tolScale = 1): void {
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new Error(`${this.backend}: ${what}: shape [${t.shape.join(',')}], expected [${shape.join(',')}]`);
+    }
+    const actual = t.dataSync();
+    if (actual.length !== expected.length) throw new Error(`${this.backend}: ${what}: ${actual.length} values, expected ${expected.length}`);
+    for (let i = 0; i < expected.length; i++) {
+      const e = expected[i];
+      const a = actual[i];
+      const same = a === e || (Number.isNaN(a) && Number.isNaN(e));
+      if (!same && !(Math.abs(a - e) <= this.tol * tolScale * Math.max(1, Math.abs(e)))) {
+        throw new Error(`${this.backend} (${this.dtype}): ${what}: value ${a} at index ${i}, expected ${e} (tolerance ${this.tol * tolScale})`);
+      }
+    }
+  }
+
+  /** The values as plain numbers (for references). */
+  vals(t: Tensor): number[] {
+    return Array.from(t.dataSync());
+  }
+}
+
+type Case = (c: Context) => void | Promise<void>;
+
+// ---- plain-JS references --------------------------------------------------
+
+function refMatmul(a: number[], b: number[], m: number, k: number, n: number, transA: boolean, transB: boolean): number[] {
+  const out = new Array<number>(m * n).fill(0);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let l = 0; l < k; l++) s += (transA ? a[l * m + i] : a[i * k + l]) * (transB ? b[j * k + l] : b[l * n + j]);
+      out[i * n + j] = s;
+    }
+  return out;
+}
+
+/** Softmax rows of length `len` (last axis). */
+function refSoftmaxRows(x: number[], len: number, logOut: boolean): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < x.length; r += len) {
+    const row = x.slice(r, r + len);
+    const mx = Math.max(...row);
+    const z = row.reduce((s, v) => s + Math.exp(v - mx), 0);
+    for (const v of row) out.push(logOut ? v - mx - Math.log(z) : Math.exp(v - mx) / z);
+  }
+  return out;
+}
+
+function refErf(x: number): number {
+  // Maclaurin series; fine for the |x| < 4 used here.
+  let term = x;
+  let total = x;
+  for (let n = 1; n < 200; n++) {
+    term *= (-x * x) / n;
+    total += term / (2 * n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * total;
+}
+
+/** Gradients of `build` w.r.t. `inputs` on the CPU in float64 (the reference for backend gradients). */
+function cpuFloat64Grads(build: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): number[][] {
+  const current = getBackend().name;
+  setBackend('cpu');
+  try {
+    const xs = inputs.map((t) => fromArray(t.dataSync(), t.shape, { dtype: 'float64', requiresGrad: true }));
+    build(...xs).backward();
+    return xs.map((x) => Array.from(x.grad!.dataSync()));
+  } finally {
+    setBackend(current);
+  }
+}
+
+/** Runs backward on the backend under test and compares every input's gradient with the CPU float64 one. */
+function checkGrads(c: Context, what: string, build: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): void {
+  const reference = cpuFloat64Grads(build, inputs);
+  for (const x of inputs) x.requiresGrad = true;
+  build(...inputs).backward();
+  inputs.forEach((x, i) => {
+    c.close(`${what}: gradient of input ${i}`, x.grad!, x.shape, reference[i], 10);
+  });
+}
+
+// ---- the cases -------------------------------------------------------------
+
+const cases: Record<string, Case> = {
+  'write, dataSync, data, dispose': async (c) => {
+    const t = fromArray([1, -2.5, 3], [3], { dtype: c.dtype });
+    c.close('dataSync', t, [3], [1, -2.5, 3]);
+    const v = await t.data();
+    if (Array.from(v).join() !== '1,-2.5,3') throw new Error(`${c.backend}: data() returned ${Array.from(v)}`);
+    t.dispose();
+  },
+
+  'binary ops with every broadcast pattern': (c) => {
+    const a = c.randn([2, 3, 4]);
+    const av = c.vals(a);
+    const same = c.randn([2, 3, 4]);
+    const sv = c.vals(same);
+    const bias = c.randn([4]);
+    const bv = c.vals(bias);
+    const col = c.randn([2, 1, 1]);
+    const cv = c.vals(col);
+    const pos = c.uniform([3, 1], 0.5, 2);
+    const pv = c.vals(pos);
+    c.close('add same shape', add(a, same), [2, 3, 4], av.map((v, i) => v + sv[i]));
+    c.close('sub scalar', sub(a, 1.5), [2, 3, 4], av.map((v) => v - 1.5));
+    c.close('scalar div', div(2, pos), [3, 1], pv.map((v) => 2 / v));
+    c.close('mul bias', mul(a, bias), [2, 3, 4], av.map((v, i) => v * bv[i % 4]));
+    c.close('add general broadcast', add(a, col), [2, 3, 4], av.map((v, i) => v + cv[Math.floor(i / 12)]));
+    c.close(
+      'div broadcast (3,1) over (2,3,4)',
+      div(a, pos),
+      [2, 3, 4],
+      av.map((v, i) => v / pv[Math.floor(i / 4) % 3]),
+    );
+    // (3, 1) with (1, 4): both sides broadcast
+    const row = c.randn([1, 4]);
+    const rv = c.vals(row);
+    c.close('add outer broadcast', add(pos, row), [3, 4], Array.from({ length: 12 }, (_, i) => pv[Math.floor(i / 4)] + rv[i % 4]));
+  },
+
+  'unary ops': (c) => {
+    const x = c.randn([3, 5], 2);
+    const xv = c.vals(x);
+    const p = c.uniform([7], 0.1, 3);
+    const pv = c.vals(p);
+    c.close('neg', neg(x), [3, 5], xv.map((v) => -v));
+    c.close('exp', exp(x), [3, 5], xv.map(Math.exp));
+    c.close('log', log(p), [7], pv.map(Math.log));
+    c.close('sqrt', sqrt(p), [7], pv.map(Math.sqrt));
+    c.close('tanh', tanh(x), [3, 5], xv.map(Math.tanh));
+    c.close('relu', relu(x), [3, 5], xv.map((v) => Math.max(v, 0)));
+    c.close('pow 3', pow(x, 3), [3, 5], xv.map((v) => v ** 3));
+    c.close('pow 0.5', pow(p, 0.5), [7], pv.map(Math.sqrt));
+    const k = Math.sqrt(2 / Math.PI);
+    c.close('gelu tanh', gelu(x), [3, 5], xv.map((v) => 0.5 * v * (1 + Math.tanh(k * (v + 0.044715 * v ** 3)))));
+    c.close('gelu exact', gelu(x, 'none'), [3, 5], xv.map((v) => 0.5 * v * (1 + refErf(v / Math.SQRT2))));
+  },
+
+  reductions: (c) => {
+    const x = c.randn([2, 3, 4]);
+    const xv = c.vals(x);
+    const at = (i: number, j: number, l: number) => xv[i * 12 + j * 4 + l];
+    const sum1: number[] = [];
+    const max2: number[] = [];
+    const arg0: number[] = [];
+    for (let i = 0; i < 2; i++)
+      for (let l = 0; l < 4; l++) sum1.push(at(i, 0, l) + at(i, 1, l) + at(i, 2, l));
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 3; j++) max2.push(Math.max(at(i, j, 0), at(i, j, 1), at(i, j, 2), at(i, j, 3)));
+    for (let j = 0; j < 3; j++) for (let l = 0; l < 4; l++) arg0.push(at(1, j, l) > at(0, j, l) ? 1 : 0);
+    c.close('sum all', sum(x), [], [xv.reduce((s, v) => s + v, 0)]);
+    c.close('sum axis 1', sum(x, 1), [2, 4], sum1);
+    c.close('sum axes [0,2] keepdim', sum(x, [0, 2], true), [1, 3, 1], [0, 1, 2].map((j) => [0, 1].reduce((s, i) => s + [0, 1, 2, 3].reduce((t, l) => t + at(i, j, l), 0), 0)));
+    c.close('mean axis -1', mean(x, -1), [2, 3], max2.map((_, r) => xv.slice(r * 4, r * 4 + 4).reduce((s, v) => s + v, 0) / 4));
+    c.close('max axis 2', max(x, 2), [2, 3], max2);
+    c.close('argmax axis 0', argmax(x, 0), [3, 4], arg0);
+    const rows = max2.map((_, r) => xv.slice(r * 4, r * 4 + 4));
+    c.close('var axis -1', variance(x, -1), [2, 3], rows.map((row) => {
+      const m = row.reduce((s, v) => s + v, 0) / 4;
+      return row.reduce((s, v) => s + (v - m) ** 2, 0) / 4;
+    }));
+  },
+
+  'matmul: every transpose, odd sizes, larger than a cache block': (c) => {
+    for (const [m, k, n] of [
+      [1, 1, 1],
+      [3, 5, 2],
+      [17, 33, 9],
+      [70, 130, 67],
+    ]) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const a = c.randn(transA ? [k, m] : [m, k]);
+          const b = c.randn(transB ? [n, k] : [k, n]);
+          const expected = refMatmul(c.vals(a), c.vals(b), m, k, n, transA, transB);
+          c.close(`matmul ${m}x${k}x${n} transA=${transA} transB=${transB}`, matmul(a, b, { transA, transB }), [m, n], expected, Math.sqrt(k));
+        }
+      }
+    }
+  },
+
+  'matmul: batched with broadcast batch dims': (c) => {
+    // (2, 1, 4, 3)ᵀ @ (3, 5, 4)ᵀ -> (2, 3, 3, 5)
+    const a = c.randn([2, 1, 4, 3]);
+    const b = c.randn([3, 5, 4]);
+    const av = c.vals(a);
+    const bv = c.vals(b);
+    const expected: number[] = [];
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 3; j++) expected.push(...refMatmul(av.slice(i * 12, i * 12 + 12), bv.slice(j * 20, j * 20 + 20), 3, 4, 5, true, true));
+    c.close('batched transposed broadcast', matmul(a, b, { transA: true, transB: true }), [2, 3, 3, 5], expected);
+    // (B, T, C) @ (C, N): a 2-D weight shared by the batch
+    const x = c.randn([2, 3, 4]);
+    const w = c.randn([4, 6]);
+    const xv = c.vals(x);
+    const wv = c.vals(w);
+    c.close('batched @ 2-D', matmul(x, w), [2, 3, 6], [...refMatmul(xv.slice(0, 12), wv, 3, 4, 6, false, false), ...refMatmul(xv.slice(12), wv, 3, 4, 6, false, false)]);
+  },
+
+  'layout: permute, slice, concat, embedding': (c) => {
+    const x = c.randn([2, 3, 4]);
+    const xv = c.vals(x);
+    const at = (i: number, j: number, l: number) => xv[i * 12 + j * 4 + l];
+    const perm: number[] = [];
+    for (let l = 0; l < 4; l++) for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) perm.push(at(i, j, l));
+    c.close('permute [2,0,1]', permute(x, [2, 0, 1]), [4, 2, 3], perm);
+    const swapped: number[] = [];
+    for (let i = 0; i < 2; i++) for (let l = 0; l < 4; l++) for (let j = 0; j < 3; j++) swapped.push(at(i, j, l));
+    c.close('transpose last two', x.transpose(1, 2), [2, 4, 3], swapped);
+    const sl: number[] = [];
+    for (let i = 0; i < 2; i++) for (let j = 1; j < 3; j++) for (let l = 0; l < 4; l++) sl.push(at(i, j, l));
+    c.close('slice axis 1', slice(x, 1, 1, 3), [2, 2, 4], sl);
+    const y = c.randn([2, 1, 4]);
+    const yv = c.vals(y);
+    const cat: number[] = [];
+    for (let i = 0; i < 2; i++) cat.push(...xv.slice(i * 12, i * 12 + 12), ...yv.slice(i * 4, i * 4 + 4));
+    c.close('concat axis 1', concat([x, y], 1), [2, 4, 4], cat);
+    const w = c.randn([5, 3]);
+    const wv = c.vals(w);
+    const ids = [4, 0, 4, 2];
+    c.close('embedding', embedding(w, ids, [2, 2]), [2, 2, 3], ids.flatMap((id) => wv.slice(id * 3, id * 3 + 3)));
+  },
+
+  'softmax, log-softmax, masked fill, cross-entropy, layer norm': (c) => {
+    const x = c.randn([2, 3, 5], 3);
+    const xv = c.vals(x);
+    c.close('softmax last axis', softmax(x), [2, 3, 5], refSoftmaxRows(xv, 5, false));
+    c.close('logSoftmax last axis', logSoftmax(x), [2, 3, 5], refSoftmaxRows(xv, 5, true));
+    const att = c.randn([2, 4, 4]);
+    const attv = c.vals(att);
+    const masked = maskedFill(att, causalMask(4), Number.NEGATIVE_INFINITY);
+    c.close('maskedFill causal', masked, [2, 4, 4], attv.map((v, i) => ((i % 4) > Math.floor(i / 4) % 4 ? Number.NEGATIVE_INFINITY : v)));
+    c.close(
+      'softmax of masked rows',
+      softmax(masked),
+      [2, 4, 4],
+      refSoftmaxRows(
+        attv.map((v, i) => ((i % 4) > Math.floor(i / 4) % 4 ? Number.NEGATIVE_INFINITY : v)),
+        4,
+        false,
+      ),
+    );
+    const targets = [1, 4, -100, 0, 2, 3];
+    const logp = refSoftmaxRows(xv, 5, true);
+    let total = 0;
+    let count = 0;
+    targets.forEach((t, r) => {
+      if (t === -100) return;
+      total -= logp[r * 5 + t];
+      count++;
+    });
+    c.close('crossEntropy mean with ignore index', crossEntropy(x, targets), [], [total / count]);
+    const w = c.randn([5]);
+    const b = c.randn([5]);
+    const wv = c.vals(w);
+    const bv = c.vals(b);
+    const ln: number[] = [];
+    for (let r = 0; r < 6; r++) {
+      const row = xv.slice(r * 5, r * 5 + 5);
+      const m = row.reduce((s, v) => s + v, 0) / 5;
+      const v = row.reduce((s, u) => s + (u - m) ** 2, 0) / 5;
+      row.forEach((u, j) => {
+        ln.push(((u - m) / Math.sqrt(v + 1e-5)) * wv[j] + bv[j]);
+      });
+    }
+    c.close('layerNorm', layerNorm(x, w, b), [2, 3, 5], ln);
+  },
+
+  'a chain of kernels (as a GPT block runs them)': (c) => {
+    const x = c.randn([2, 4, 8]);
+    const w = c.randn([8, 8], 0.3);
+    const bias = c.randn([8]);
+    const out = softmax(maskedFill(matmul(gelu(layerNorm(add(matmul(x, w), bias))), x, { transB: true }), causalMask(4), -1e9));
+    // Same chain on the CPU in float64.
+    const current = getBackend().name;
+    setBackend('cpu');
+    let expected: number[];
+    try {
+      const f = (t: Tensor) => fromArray(t.dataSync(), t.shape, { dtype: 'float64' });
+      const ref = softmax(maskedFill(matmul(gelu(layerNorm(add(matmul(f(x), f(w)), f(bias)))), f(x), { transB: true }), causalMask(4), -1e9));
+      expected = Array.from(ref.dataSync());
+    } finally {
+      setBackend(current);
+    }
+    c.close('matmul+bias+layerNorm+gelu+matmulᵀ+mask+softmax', out, [2, 4, 4], expected, 10);
+  },
+
+  'gradients of elementwise ops and reductions': (c) => {
+    checkGrads(
+      c,
+      'elementwise',
+      (a, b, p) => sum(mul(add(tanh(mul(a, b)), div(exp(neg(a)), p)), relu(sub(b, 0.1)))),
+      [c.randn([3, 4]), c.randn([4]), c.uniform([3, 1], 0.5, 2)],
+    );
+    checkGrads(c, 'log/sqrt/pow/gelu', (p) => sum(add(add(log(p), sqrt(p)), add(pow(p, 3), gelu(p, 'none')))), [c.uniform([2, 3], 0.5, 2)]);
+    checkGrads(c, 'reductions', (x) => add(sum(max(x, 1)), add(sum(variance(x, 0)), mean(x))), [c.randn([3, 5])]);
+  },
+
+  'gradients of matmul, layer norm, softmax and cross-entropy (a tiny attention + MLP)': (c) => {
+    checkGrads(
+      c,
+      'attention',
+      (x, wq, w1, g, b) => {
+        const h = layerNorm(x, g, b); // (B, T, C)
+        const q = matmul(h, wq); // (B, T, C)
+        const att = softmax(maskedFill(matmul(q, h, { transB: true }), causalMask(3), Number.NEGATIVE_INFINITY)); // (B, T, T)
+        const y = matmul(att, h); // (B, T, C)
+        const logits = matmul(gelu(y), w1); // (B, T, V)
+        const lsm = logSoftmax(logits);
+        return add(crossEntropy(logits, [0, 1, 2, 3, -100, 1]), mul(sum(lsm), 0.01));
+      },
+      [c.randn([2, 3, 4]), c.randn([4, 4], 0.5), c.randn([4, 5], 0.5), c.randn([4]), c.randn([4])],
+    );
+  },
+
+  'gradients of layout ops': (c) => {
+    checkGrads(
+      c,
+      'layout',
+      (x, w) => {
+        const e = embedding(w, [1, 3, 1], [3]); // (3, 2)
+        const p = permute(concat([x, e], 1), [1, 0]); // (6, 3)
+        return sum(mul(slice(p, 0, 1, 4), 3)); // (3, 3) summed
+      },
+      [c.randn([3, 4]), c.randn([4, 2])],
+    );
+  },
+};
