@@ -104,6 +104,34 @@ describe('Transformer', () => {
     }
   });
 
+  it('beam search wide enough to be exhaustive finds the best-scoring sequence (checked by brute force)', () => {
+    const model = new Transformer(config, { seed: 12 }).eval();
+    const src = [3, 1, 4];
+    const V = SYMBOLS + 2;
+    // log p(next | prefix) from a full teacher-forced pass.
+    const logProbNext = (prefix: number[]) => {
+      const { logits } = model.forward(src, [BOS, ...prefix]);
+      return logits.slice(1, prefix.length, prefix.length + 1).logSoftmax(-1).dataSync();
+    };
+    // Every output of at most 2 tokens: [EOS], [a, EOS], [a, b] (cut at maxTokens).
+    let best = { tokens: [] as number[], logProb: Number.NEGATIVE_INFINITY };
+    const first = logProbNext([]);
+    if (first[EOS] > best.logProb) best = { tokens: [], logProb: first[EOS] };
+    for (let a = 0; a < V; a++) {
+      if (a === EOS) continue;
+      const second = logProbNext([a]);
+      for (let b = 0; b < V; b++) {
+        const lp = first[a] + second[b];
+        if (lp > best.logProb) best = { tokens: b === EOS ? [a] : [a, b], logProb: lp };
+      }
+    }
+    const beam = model.translate(src, { beamWidth: V * V, maxTokens: 2, lengthPenalty: 0 });
+    expect(beam.tokens).toEqual(best.tokens);
+    expect(beam.logProb).toBeCloseTo(best.logProb, 4);
+    // Greedy can only do as well or worse.
+    expect(model.translate(src, { maxTokens: 2, lengthPenalty: 0 }).logProb).toBeLessThanOrEqual(beam.logProb + 1e-6);
+  });
+
   it('learns to reverse length-5 sequences over 6 symbols (greedy and beam search)', () => {
     const model = new Transformer(config, { seed: 7 }).train();
     const rng = new Rng(1);
@@ -122,7 +150,7 @@ describe('Transformer', () => {
     const test = new Rng(99);
     let greedyRight = 0;
     let beamRight = 0;
-    const n = 30;
+    const n = 20;
     let sample: { tokens: number[]; attention: { cross: Tensor[] } } | undefined;
     for (let i = 0; i < n; i++) {
       const s = Array.from({ length: LEN }, () => test.int(SYMBOLS));
