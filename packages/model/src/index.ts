@@ -29,3 +29,11 @@ export {
   type TranslateOptions,
   type Translation,
 } from './transformer/transformer.js';
+export {
+  loadTransformer,
+  type SaveTransformerOptions,
+  saveTransformer,
+  transformerFromSafetensors,
+  transformerFromSafetensorsFile,
+  transformerToSafetensors,
+} from './transformer/checkpoint.js';

@@ -1,6 +1,20 @@
 import { Rng, type Tensor } from '@attn/tensor';
 import { describe, expect, it } from 'vitest';
-import { sinusoidalPositions, Transformer, type TransformerConfig } from '../src/index.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  GPT,
+  gptFromSafetensors,
+  gptToSafetensors,
+  loadTransformer,
+  saveTransformer,
+  sinusoidalPositions,
+  Transformer,
+  type TransformerConfig,
+  transformerFromSafetensors,
+  transformerToSafetensors,
+} from '../src/index.js';
 
 // Reversal of length-5 sequences over 6 symbols. Target ids: symbols 0..5, BOS 6, EOS 7.
 const SYMBOLS = 6;
@@ -165,5 +179,24 @@ describe('Transformer', () => {
     // Cross-attention of a translation: (1, nh, T, S) with rows summing to 1.
     const cross = sample!.attention.cross[0];
     expect(cross.shape).toEqual([1, 2, sample!.tokens.length + 1, LEN]);
+  });
+
+  it('saves and loads checkpoints; refuses a GPT checkpoint and vice versa', async () => {
+    const model = new Transformer(config, { seed: 3 }).eval();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-transformer-'));
+    try {
+      const file = path.join(dir, 't.safetensors');
+      await saveTransformer(model, file);
+      const loaded = (await loadTransformer(file)).eval();
+      const a = model.forward([1, 2, 3], [BOS, 4]).logits.dataSync();
+      expect(Array.from(loaded.forward([1, 2, 3], [BOS, 4]).logits.dataSync())).toEqual(Array.from(a));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const gptBytes = gptToSafetensors(new GPT({ vocabSize: 5, blockSize: 4, nLayer: 1, nHead: 1, nEmbd: 4 }));
+    expect(() => transformerFromSafetensors(gptBytes, { source: 'gpt.safetensors' })).toThrow(
+      'safetensors: gpt.safetensors: checkpoint is for architecture "gpt2", not an encoder-decoder Transformer',
+    );
+    expect(() => gptFromSafetensors(transformerToSafetensors(model))).toThrow('architecture "transformer", not a GPT');
   });
 });
