@@ -4,8 +4,10 @@
 // trained here (see train.ts).
 import { TokenizerError } from './errors.js';
 import { type MergeRules, mergePiece } from './merge.js';
+import { gpt2PieceEnd } from './gpt2-scanner.js';
 import { PairTable } from './pair-table.js';
-import { compilePattern, pretokenize } from './pretokenize.js';
+import { PieceCache } from './piece-cache.js';
+import { GPT2_PATTERN, compilePattern, pretokenize } from './pretokenize.js';
 import { wtf8Decode, wtf8Encode } from './wtf8.js';
 
 /** Everything that defines a byte-level BPE vocabulary; also its JSON form. */
@@ -52,6 +54,11 @@ export interface BpeOptions {
   source?: string;
   /** Most pre-token pieces remembered between calls (default 100,000; 0 disables the cache). */
   cacheSize?: number;
+  /**
+   * How GPT-2's pattern splits text: 'fast' (default) uses the hand-written ASCII
+   * scanner with the regex as fallback; 'regex' always runs the regex (the reference).
+   */
+  scanner?: 'fast' | 'regex';
 }
 
 /** Pieces longer than this are not cached: they are rare and could hold a lot of memory. */
@@ -70,15 +77,20 @@ export class BpeTokenizer {
   private readonly specials: Map<string, number>;
   private readonly specialIds: Set<number>;
   /** Pre-token piece -> its ids (a number when the piece is a single token). */
-  private readonly cache = new Map<string, number | number[]>();
-  private readonly cacheSize: number;
+  private readonly cache: PieceCache;
+  /** The same pattern with the sticky flag, for the GPT-2 scanner's non-ASCII fallback. */
+  private readonly sticky: RegExp;
+  /** True when the pattern is GPT-2's, so the hand-written scanner may be used. */
+  private readonly useGpt2Scanner: boolean;
 
   constructor(model: BpeModel, options: BpeOptions = {}) {
     const source = options.source ?? 'BpeTokenizer';
     validateModel(model, source);
-    this.cacheSize = options.cacheSize ?? 100_000;
+    this.cache = new PieceCache(options.cacheSize ?? 100_000);
     this.pattern = model.pattern;
     this.regex = compilePattern(model.pattern, source);
+    this.sticky = new RegExp(model.pattern, 'uy');
+    this.useGpt2Scanner = model.pattern === GPT2_PATTERN && options.scanner !== 'regex';
     this.byteIds = Int32Array.from(model.byteIds);
     this.merges = model.merges.map((m) => [m[0], m[1], m[2]]);
     const pairs = new PairTable(this.merges.length);
@@ -152,8 +164,7 @@ export class BpeTokenizer {
   /** Encodes text, treating special-token text as ordinary text. Never throws. */
   encodeOrdinary(text: string): number[] {
     const out: number[] = [];
-    const pieces = pretokenize(text, this.regex);
-    for (let i = 0; i < pieces.length; i++) this.encodePiece(pieces[i], out);
+    this.encodeText(text, out);
     return out;
   }
 
@@ -165,7 +176,7 @@ export class BpeTokenizer {
     const out: number[] = [];
     for (const segment of this.segments(text, options)) {
       if (segment.special !== undefined) out.push(segment.special);
-      else for (const piece of pretokenize(segment.text, this.regex)) this.encodePiece(piece, out);
+      else this.encodeText(segment.text, out);
     }
     return out;
   }
@@ -183,7 +194,7 @@ export class BpeTokenizer {
       if (segment.special !== undefined) emit(segment.special);
       else {
         const ids: number[] = [];
-        for (const piece of pretokenize(segment.text, this.regex)) this.encodePiece(piece, ids);
+        this.encodeText(segment.text, ids);
         ids.forEach(emit);
       }
     }
@@ -227,14 +238,36 @@ export class BpeTokenizer {
     return this.specialIds.has(id);
   }
 
-  /** Appends the ids of one pre-token piece to `out`. */
-  private encodePiece(piece: string, out: number[]): void {
-    const cached = this.cache.get(piece);
+  /** Appends the ids of ordinary text (no special tokens) to `out`. */
+  private encodeText(text: string, out: number[]): void {
+    if (!this.useGpt2Scanner) {
+      // Reference path: the regex cuts the text, each piece is looked up or merged.
+      for (const piece of pretokenize(text, this.regex)) this.encodePiece(piece, 0, piece.length, out);
+      return;
+    }
+    // Fast path: the scanner finds piece ends in place; cache hits allocate nothing.
+    let i = 0;
+    while (i < text.length) {
+      let end = gpt2PieceEnd(text, i);
+      if (end < 0) {
+        this.sticky.lastIndex = i;
+        const m = this.sticky.exec(text);
+        end = m === null || m[0].length === 0 ? i + 1 : i + m[0].length; // GPT-2's pattern always matches
+      }
+      this.encodePiece(text, i, end, out);
+      i = end;
+    }
+  }
+
+  /** Appends the ids of the piece text[start, end) to `out`. */
+  private encodePiece(text: string, start: number, end: number, out: number[]): void {
+    const cached = this.cache.get(text, start, end);
     if (cached !== undefined) {
       if (typeof cached === 'number') out.push(cached);
       else for (let i = 0; i < cached.length; i++) out.push(cached[i]);
       return;
     }
+    const piece = start === 0 && end === text.length ? text : text.slice(start, end);
     const ids: number[] = [];
     let ascii = true;
     for (let i = 0; i < piece.length; i++) {
@@ -251,10 +284,7 @@ export class BpeTokenizer {
     }
     const merged = ids.length > 1 ? mergePiece(ids, this.rules) : ids;
     for (let i = 0; i < merged.length; i++) out.push(merged[i]);
-    if (this.cacheSize > 0 && piece.length <= MAX_CACHED_PIECE_LENGTH) {
-      if (this.cache.size >= this.cacheSize) this.cache.clear(); // simple bound: start over
-      this.cache.set(piece, merged.length === 1 ? merged[0] : merged);
-    }
+    if (piece.length <= MAX_CACHED_PIECE_LENGTH) this.cache.set(piece, merged.length === 1 ? merged[0] : merged);
   }
 
   /** Splits text into ordinary runs and allowed special tokens, enforcing the deny list. */

@@ -4,7 +4,8 @@ import { encode as gptTokenizerEncode } from 'gpt-tokenizer/encoding/r50k_base';
 import { Tiktoken } from 'js-tiktoken/lite';
 import gpt2Ranks from 'js-tiktoken/ranks/gpt2';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type BpeTokenizer, loadGpt2 } from '../src/index.js';
+import { BpeTokenizer, GPT2_PATTERN, loadGpt2, pretokenize } from '../src/index.js';
+import { gpt2PieceEnd } from '../src/gpt2-scanner.js';
 import { mixedCorpus, readEmma, readGpt2Files, replaceLoneSurrogates } from './corpus.js';
 
 const oracle = new Tiktoken(gpt2Ranks);
@@ -50,6 +51,23 @@ describe('GPT-2 compatibility', () => {
       if (replaceLoneSurrogates(stretch) !== stretch) continue;
       expect(gpt2.encodeOrdinary(stretch)).toEqual(oracle.encode(stretch, [], []));
     }
+  });
+
+  it('the fast scanner cuts text exactly where the GPT-2 regex does', () => {
+    const corpus = mixedCorpus(300_000, 5) + "  'S 're're  \t\n\n x'll\u000b\f 12a'' ' '";
+    let start = 0;
+    let decided = 0;
+    for (const piece of pretokenize(corpus, new RegExp(GPT2_PATTERN, 'gu'))) {
+      const end = gpt2PieceEnd(corpus, start);
+      if (end !== -1) {
+        decided++;
+        if (end !== start + piece.length) expect({ at: start, scanner: corpus.slice(start, end) }).toEqual({ at: start, scanner: piece });
+      }
+      start += piece.length;
+    }
+    expect(decided).toBeGreaterThan(50_000); // the fast path really is used
+    const reference = new BpeTokenizer(gpt2.toJSON(), { scanner: 'regex', cacheSize: 0 });
+    expect(firstDifference(gpt2.encodeOrdinary(corpus), reference.encodeOrdinary(corpus))).toBe(-1);
   });
 
   it("passes gpt-tokenizer's r50k_base test plans", () => {
@@ -101,7 +119,7 @@ describe('GPT-2 compatibility', () => {
 });
 
 function loadGpt2ViaJson(tok: BpeTokenizer): BpeTokenizer {
-  return (tok.constructor as typeof BpeTokenizer).fromJSON(JSON.stringify(tok.toJSON()));
+  return BpeTokenizer.fromJSON(JSON.stringify(tok.toJSON()));
 }
 
 describe('corrupt or mismatched GPT-2 files', () => {
