@@ -17,10 +17,15 @@ import type { FloatArray, MatMulAttrs } from '../../backend.js';
 /** Rows / columns of the register tile. 4 x 4 = 16 accumulators fits V8's register allocator well. */
 const MR = 4;
 const NR = 4;
-/** Cache blocks: a KC x NC panel of B (~128 KiB of doubles) stays in L2, an MC x KC block of A in L1/L2. */
-const KC = 128;
+/**
+ * Cache blocks (doubles): a KC x NC block of packed B is 512 KiB and lives in L2/L3,
+ * an MC x KC block of packed A is 128 KiB, and one KC x NR micro-panel of B
+ * (8 KiB) stays in L1 while the micro-kernel sweeps down the A block.
+ * Chosen by a sweep on this machine; the differences between nearby sizes were small.
+ */
+const KC = 256;
 const MC = 64;
-const NC = 128;
+const NC = 256;
 
 let packA = new Float64Array(MC * KC);
 let packB = new Float64Array(KC * NC);
@@ -160,21 +165,33 @@ function microKernel(
   let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
   let ai = aStart;
   let bi = bStart;
-  for (let l = 0; l < kc; l++) {
-    const a0 = A[ai];
-    const a1 = A[ai + 1];
-    const a2 = A[ai + 2];
-    const a3 = A[ai + 3];
-    const b0 = B[bi];
-    const b1 = B[bi + 1];
-    const b2 = B[bi + 2];
-    const b3 = B[bi + 3];
+  // Two steps of l per iteration (unrolled), then the odd step if any.
+  let l = 0;
+  for (; l + 1 < kc; l += 2) {
+    let a0 = A[ai], a1 = A[ai + 1], a2 = A[ai + 2], a3 = A[ai + 3];
+    let b0 = B[bi], b1 = B[bi + 1], b2 = B[bi + 2], b3 = B[bi + 3];
     c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
     c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
     c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
     c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
-    ai += MR;
-    bi += NR;
+    a0 = A[ai + 4]; a1 = A[ai + 5]; a2 = A[ai + 6]; a3 = A[ai + 7];
+    b0 = B[bi + 4]; b1 = B[bi + 5]; b2 = B[bi + 6]; b3 = B[bi + 7];
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    ai += 8;
+    bi += 8;
+  }
+  for (; l < kc; l++) {
+    const a0 = A[ai], a1 = A[ai + 1], a2 = A[ai + 2], a3 = A[ai + 3];
+    const b0 = B[bi], b1 = B[bi + 1], b2 = B[bi + 2], b3 = B[bi + 3];
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    ai += 4;
+    bi += 4;
   }
   if (rows === MR && cols === NR) {
     const r0 = c0;
