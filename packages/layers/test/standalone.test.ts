@@ -117,6 +117,27 @@ describe('standalone install from packed tarballs', () => {
     check(run(process.execPath, ['forward.cjs'], project));
   });
 
+  it('the README example runs and prints what its comments say', () => {
+    const readme = readFileSync(join(layersDir, 'README.md'), 'utf8');
+    const example = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example, 'README.md has a ```js example').toBeTruthy();
+    writeFileSync(join(project, 'readme.mjs'), example!);
+    const lines = run(process.execPath, ['readme.mjs'], project).trim().split('\n');
+    const [w] = JSON.parse(lines[0]) as number[][];
+    expect(w.map((x) => Number(x.toFixed(3)))).toEqual([0.248, 0.248, 0.503]);
+    const [o] = JSON.parse(lines[1]) as number[][];
+    expect(o.map((x) => Number(x.toFixed(3)))).toEqual([1.248, 2]);
+    expect(lines[2]).toBe('[ 2, 4, 8 ]');
+    expect(lines[3]).toBe('[ 2, 2, 4, 4 ]');
+    const grid = lines.slice(4, 8).map((line) => line.split(' ').map(Number));
+    grid.forEach((row, i) => {
+      row.forEach((value, j) => {
+        if (j > i) expect(value).toBe(0);
+      });
+    });
+    expect(lines[8]).toBe('288');
+  });
+
   it('type-checks a TypeScript consumer against the shipped .d.ts files', () => {
     writeFileSync(
       join(project, 'consumer.ts'),
