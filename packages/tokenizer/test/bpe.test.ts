@@ -130,6 +130,15 @@ describe('BpeTokenizer.fromJSON', () => {
     expect(() => tok.decode([100000])).toThrow(/token id 100000 at index 0/);
   });
 
+  it('gives the same ids when the piece cache is tiny and keeps starting over', () => {
+    const model = trainBpe(readEmma().slice(0, 100_000), { vocabSize: 500 }).toJSON();
+    const text = readEmma().slice(100_000, 130_000);
+    const uncached = new BpeTokenizer(model, { cacheSize: 0 }).encode(text);
+    const tiny = new BpeTokenizer(model, { cacheSize: 3 });
+    expect(tiny.encode(text)).toEqual(uncached);
+    expect(tiny.encode(text)).toEqual(uncached);
+  });
+
   it('never loses text that a custom pattern does not match', () => {
     const tok = new BpeTokenizer({ pattern: '[a-z]+', byteIds: good.byteIds, merges: good.merges, specialTokens: {} });
     const text = 'hello, World! 42';
