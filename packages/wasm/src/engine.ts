@@ -45,6 +45,8 @@ interface KernelExports {
     ws: number,
   ): void;
   matmul_ws_floats(): number;
+  gelu_tanh_f32(x: number, y: number, n: number): void;
+  gelu_tanh_grad_f32(dy: number, x: number, dx: number, n: number): void;
   __heap_base: WebAssembly.Global;
 }
 
@@ -195,6 +197,32 @@ export class WasmKernels {
     }
     out.set(new Float32Array(this.memory.buffer, cPtr, outSize));
     return out;
+  }
+
+  /** GELU, tanh approximation, elementwise (on the calling thread: it is memory-bound). */
+  geluTanh(x: Float32Array): Float32Array {
+    const n = x.length;
+    const xPtr = this.arenaPtr;
+    const yPtr = align(xPtr + n * 4);
+    this.ensureBytes(yPtr + n * 4);
+    new Float32Array(this.memory.buffer).set(x, xPtr / 4);
+    this.exports.gelu_tanh_f32(xPtr, yPtr, n);
+    return new Float32Array(this.memory.buffer, yPtr, n).slice();
+  }
+
+  /** dy * gelu'(x), elementwise, for the tanh approximation. */
+  geluTanhGrad(dy: Float32Array, x: Float32Array): Float32Array {
+    const n = x.length;
+    if (dy.length !== n) throw new Error(`geluTanhGrad: dy has ${dy.length} elements but x has ${n}`);
+    const dyPtr = this.arenaPtr;
+    const xPtr = align(dyPtr + n * 4);
+    const dxPtr = align(xPtr + n * 4);
+    this.ensureBytes(dxPtr + n * 4);
+    const f32 = new Float32Array(this.memory.buffer);
+    f32.set(dy, dyPtr / 4);
+    f32.set(x, xPtr / 4);
+    this.exports.gelu_tanh_grad_f32(dyPtr, xPtr, dxPtr, n);
+    return new Float32Array(this.memory.buffer, dxPtr, n).slice();
   }
 
   private callOnThisThread(call: MatrixCall, aPtr: number, bPtr: number, cPtr: number, wsPtr: number): void {

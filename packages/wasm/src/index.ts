@@ -2,7 +2,7 @@
 export { detectFeatures, type WasmFeatures } from './features.js';
 export { createWasmKernels, WasmKernels, type WasmKernelsOptions } from './engine.js';
 export { planMatmul, splitCalls, type MatmulOptions, type MatmulPlan, type MatrixCall } from './plan.js';
-export { referenceMatmul } from './reference.js';
+export { geluTanhGradReference, geluTanhReference, referenceMatmul } from './reference.js';
 export {
   callsFromAttrs,
   createWasmBackend,

@@ -14,3 +14,22 @@ export function referenceMatmul(a: Float32Array, b: Float32Array, c: Float32Arra
     }
   }
 }
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_C = 0.044715;
+
+/**
+ * GELU, tanh approximation, in float64: 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3),
+ * evaluated as x / (1 + exp(-2u)) (the same function) because 1 + tanh(u) cancels to 0
+ * in float64 below x = -8, where the true value is still about 1e-20.
+ */
+export function geluTanhReference(x: number): number {
+  return x / (1 + Math.exp(-2 * SQRT_2_OVER_PI * (x + GELU_C * x * x * x)));
+}
+
+/** d/dx of geluTanhReference, in float64: s + x 2 s (1 - s) du/dx with s = 1 / (1 + exp(-2u)). */
+export function geluTanhGradReference(x: number): number {
+  const e = Math.exp(-2 * SQRT_2_OVER_PI * (x + GELU_C * x * x * x));
+  const s = 1 / (1 + e);
+  return s + x * 2 * s * s * e * SQRT_2_OVER_PI * (1 + 3 * GELU_C * x * x);
+}

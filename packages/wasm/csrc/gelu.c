@@ -1,0 +1,78 @@
+// GELU (tanh approximation) and its derivative, four lanes at a time.
+//
+//   gelu(x) = 0.5 x (1 + tanh(u)),  u = sqrt(2/pi) (x + 0.044715 x^3)
+//
+// Using 0.5 (1 + tanh(u)) = 1 / (1 + exp(-2u)) = s, this is x * s: one exp and
+// one division, and no cancellation near u = 0 (where 1 + tanh would lose bits
+// if tanh were formed as 1 - 2 / (exp(2u) + 1)). The derivative is
+//
+//   gelu'(x) = s + x * 2 s (1 - s) * du/dx,  du/dx = sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+//
+// where 1 - s = e s with e = exp(-2u), so 2 s (1 - s) = 2 s^2 e is formed without
+// the cancellation of 1 - s when s is close to 1.
+//
+// exp is the Cephes single-precision algorithm (range reduction by ln 2, a
+// degree-6 polynomial, scaling by 2^n through the exponent bits), accurate to
+// about 1 ulp; the readable reference is geluTanhReference in src/reference.ts.
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+static inline v128_t exp_f32x4(v128_t x) {
+  // keep 2^n a normal float: exp(88.37) is near FLT_MAX, exp(-87.33) near FLT_MIN
+  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.3f));
+  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  // r = x - n ln2, with ln2 split in two so n * ln2_hi is exact
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.3981999507e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.3334519073e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
+  // e^r = 1 + r + r^2 * p
+  v128_t er = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), wasm_f32x4_splat(1.0f));
+  // 2^n from the exponent bits
+  v128_t pow2n = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(er, pow2n);
+}
+
+#define SQRT_2_OVER_PI 0.7978845608028654f
+#define GELU_C 0.044715f
+
+// e = exp(-2u) for u = sqrt(2/pi) (x + c x^3)
+static inline v128_t gelu_exp(v128_t x) {
+  v128_t x3 = wasm_f32x4_mul(wasm_f32x4_mul(x, x), x);
+  v128_t u = wasm_f32x4_mul(wasm_f32x4_splat(SQRT_2_OVER_PI), wasm_f32x4_add(x, wasm_f32x4_mul(wasm_f32x4_splat(GELU_C), x3)));
+  return exp_f32x4(wasm_f32x4_mul(u, wasm_f32x4_splat(-2.0f)));
+}
+
+// s = 1 / (1 + e)
+static inline v128_t gate(v128_t e) { return wasm_f32x4_div(wasm_f32x4_splat(1.0f), wasm_f32x4_add(wasm_f32x4_splat(1.0f), e)); }
+
+static inline v128_t gelu4(v128_t x) { return wasm_f32x4_mul(x, gate(gelu_exp(x))); }
+
+static inline v128_t gelu_grad4(v128_t dy, v128_t x) {
+  v128_t e = gelu_exp(x);
+  v128_t s = gate(e);
+  v128_t du = wasm_f32x4_mul(wasm_f32x4_splat(SQRT_2_OVER_PI),
+                             wasm_f32x4_add(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(wasm_f32x4_splat(3.0f * GELU_C), wasm_f32x4_mul(x, x))));
+  // 2 s (1 - s) as 2 s (s e): s e = 1 - s never underflows, s * s would for x < -9
+  v128_t ds = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_splat(2.0f), s), wasm_f32x4_mul(s, e));
+  return wasm_f32x4_mul(dy, wasm_f32x4_add(s, wasm_f32x4_mul(wasm_f32x4_mul(x, ds), du)));
+}
+
+// y[i] = gelu(x[i]) for i < n
+EXPORT("gelu_tanh_f32") void gelu_tanh_f32(const float* x, float* y, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, gelu4(wasm_v128_load(x + i)));
+  for (; i < n; i++) y[i] = wasm_f32x4_extract_lane(gelu4(wasm_f32x4_splat(x[i])), 0);
+}
+
+// dx[i] = dy[i] * gelu'(x[i]) for i < n
+EXPORT("gelu_tanh_grad_f32") void gelu_tanh_grad_f32(const float* dy, const float* x, float* dx, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dx + i, gelu_grad4(wasm_v128_load(dy + i), wasm_v128_load(x + i)));
+  for (; i < n; i++) dx[i] = wasm_f32x4_extract_lane(gelu_grad4(wasm_f32x4_splat(dy[i]), wasm_f32x4_splat(x[i])), 0);
+}
