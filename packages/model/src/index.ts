@@ -16,7 +16,7 @@ export {
 export { float16BitsToFloat32, float32ToFloat16Bits } from './safetensors/float16.js';
 export { loadSafetensorsFile, saveSafetensorsFile, writeFileAtomic } from './safetensors/node.js';
 export { GPT2_SMALL, type GPTConfig, gptParameterCount, NANOGPT_CPU, validateGPTConfig } from './gpt/config.js';
-export { GPT, type GPTForwardOptions, type GPTOptions, type GPTOutput, gptTensorShapes, type LayerCache } from './gpt/gpt.js';
+export { GPT, type GPTForwardOptions, type GPTOptions, type GPTOutput, gptTensorShapes } from './gpt/gpt.js';
 export { type DecodingState, DecodingSession, type IncrementalLM } from './gpt/decoding.js';
 export { gptFromSafetensors, gptFromSafetensorsFile, gptToSafetensors, type LoadGPTOptions, loadGPT, type SaveGPTOptions, saveGPT } from './gpt/checkpoint.js';
 export { TRANSFORMER_DEFAULTS, type TransformerConfig, validateTransformerConfig } from './transformer/config.js';

@@ -30,13 +30,14 @@ export interface LoadGPTOptions {
 /** The checkpoint's tensors, HF names, biases written as zeros when the model has none (GPT-2 always has them). */
 function checkpointTensors(model: GPT, dtype: 'F32' | 'F16'): Map<string, SafetensorsInput> {
   const withBias = validateGPTConfig({ ...model.config, bias: true });
+  const own = new Map(model.namedParameters());
   const out = new Map<string, SafetensorsInput>();
   for (const [name, shape] of gptTensorShapes(withBias)) {
-    const p = model.params.get(name);
+    const p = own.get(name);
     const data = p ? p.dataSync() : new Float32Array(shape.reduce((a, b) => a * b, 1));
     out.set(name, { shape, data, dtype });
   }
-  out.set('lm_head.weight', { shape: [model.config.vocabSize, model.config.nEmbd], data: model.param('transformer.wte.weight').dataSync(), dtype });
+  out.set('lm_head.weight', { shape: [model.config.vocabSize, model.config.nEmbd], data: model.getParameter('transformer.wte.weight').dataSync(), dtype });
   return out;
 }
 
@@ -131,7 +132,7 @@ export function gptFromSafetensorsFile(file: SafetensorsFile, options: LoadGPTOp
   }
   // Everything checked: build the model and overwrite its fresh parameters with the stored ones.
   const model = new GPT(config);
-  for (const [name, p] of model.params) p.assign(file.tensors.get(names.get(name)!)!.data);
+  for (const [name, p] of model.namedParameters()) p.assign(file.tensors.get(names.get(name)!)!.data);
   return model;
 }
 

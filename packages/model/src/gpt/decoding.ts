@@ -3,7 +3,7 @@
 // Without a cache, generating token n+1 re-runs the model on all n tokens: O(n^2)
 // work per token. With it, each layer keeps the keys and values of the tokens it
 // has already seen, so feeding one new token costs one row of attention.
-import type { Tensor } from '@attn/tensor';
+import { KVCache } from '@attn/layers';
 
 /** A language model that can decode token by token. `generate` in @attn/sample codes against this. */
 export interface IncrementalLM {
@@ -24,26 +24,22 @@ export interface DecodingState {
 
 /** What the session needs from its model (GPT implements it). */
 export interface CachedStepModel {
-  readonly config: { nLayer: number };
-  decodeStep(ids: readonly number[], past: number, cache: { k: Tensor | null; v: Tensor | null }[]): Float32Array;
+  /** Runs the new tokens against (and appends them to) the cache; leaves the cache unchanged on error. */
+  decodeStep(ids: readonly number[], cache: KVCache): Float32Array;
 }
 
 export class DecodingSession implements DecodingState {
-  private readonly cache: { k: Tensor | null; v: Tensor | null }[];
-  private fed = 0;
+  /** One LayerKVCache per block, holding keys and values (1, nh, length, hs). */
+  private readonly cache = new KVCache();
 
-  constructor(private readonly model: CachedStepModel) {
-    this.cache = Array.from({ length: model.config.nLayer }, () => ({ k: null, v: null }));
-  }
+  constructor(private readonly model: CachedStepModel) {}
 
   get length(): number {
-    return this.fed;
+    return this.cache.length;
   }
 
   feed(ids: readonly number[]): Float32Array {
     if (ids.length === 0) throw new Error('DecodingState.feed: needs at least one token');
-    const logits = this.model.decodeStep(ids, this.fed, this.cache);
-    this.fed += ids.length;
-    return logits;
+    return this.model.decodeStep(ids, this.cache);
   }
 }
