@@ -38,6 +38,10 @@ describe('typical (hand-computed)', () => {
     for (let i = 0; i < 50; i++) expect(s.sample(quarters)).toBe(1);
   });
 
+  it('p = 1 keeps even a tail lighter than float rounding', () => {
+    expect(kept(typical({ p: 1 }).process(Float32Array.from([0, 0, -40, -60]), []))).toEqual([0, 1, 2, 3]);
+  });
+
   it('minTokensToKeep widens the set', () => {
     expect(kept(typical({ p: 0.2, minTokensToKeep: 3 }).process(quarters, []))).toEqual([0, 1, 2]);
   });

@@ -14,6 +14,7 @@ const MASS_EPSILON = 1e-9;
 
 /** Length of the shortest prefix of `ids` (in order) whose probability mass reaches `mass`. */
 export function nucleusSize(probs: Float64Array, ids: ArrayLike<number>, mass: number): number {
+  if (mass >= 1) return ids.length; // all of it, even tails lighter than the slack
   let cumulative = 0;
   for (let n = 0; n < ids.length; n++) {
     cumulative += probs[ids[n]];

@@ -78,6 +78,10 @@ describe('topP', () => {
     expect(kept(topP(0.96).process(logits, []))).toEqual([0, 1, 2, 3]);
     expect(kept(topP(1).process(logits, []))).toEqual([0, 1, 2, 3]);
   });
+  it('p = 1 keeps even a tail lighter than float rounding', () => {
+    expect(kept(topP(1).process(f32([0, -40, -60]), []))).toEqual([0, 1, 2]);
+    expect(kept(topP(0.999).process(f32([0, -40, -60]), []))).toEqual([0]);
+  });
   it('on random logits: kept mass >= p, and dropping the least likely kept token falls below p', () => {
     for (let trial = 0; trial < 200; trial++) {
       const l = randomLogits(64, trial + 100);
