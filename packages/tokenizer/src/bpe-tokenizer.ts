@@ -47,6 +47,13 @@ export interface TokenPiece {
   /** Byte span [start, end) in the WTF-8 (= UTF-8 for well-formed text) encoding of the input. */
   start: number;
   end: number;
+  /**
+   * UTF-16 span [charStart, charEnd) of the input characters this token's bytes
+   * touch, for highlighting the source text. Tokens that split a character (parts of
+   * an emoji) each report that whole character.
+   */
+  charStart: number;
+  charEnd: number;
 }
 
 export interface BpeOptions {
@@ -181,22 +188,18 @@ export class BpeTokenizer {
     return out;
   }
 
-  /** The tokens of `text` with their text and byte spans, e.g. for a token viewer. */
+  /** The tokens of `text` with their text, byte spans and character spans, e.g. for a token viewer. */
   pieces(text: string, options: SpecialOptions = {}): TokenPiece[] {
+    const ids = this.encode(text, options);
+    // For each byte of the input, the UTF-16 range of the character it belongs to.
+    const { charStartAt, charEndAt } = characterSpansOfBytes(text);
     const out: TokenPiece[] = [];
     let at = 0;
-    const emit = (id: number) => {
+    for (const id of ids) {
       const bytes = this.tokenBytes[id]!;
-      out.push({ id, text: wtf8Decode(bytes), start: at, end: at + bytes.length });
-      at += bytes.length;
-    };
-    for (const segment of this.segments(text, options)) {
-      if (segment.special !== undefined) emit(segment.special);
-      else {
-        const ids: number[] = [];
-        this.encodeText(segment.text, ids);
-        ids.forEach(emit);
-      }
+      const end = at + bytes.length;
+      out.push({ id, text: wtf8Decode(bytes), start: at, end, charStart: charStartAt[at], charEnd: charEndAt[end - 1] });
+      at = end;
     }
     return out;
   }
@@ -318,6 +321,25 @@ export class BpeTokenizer {
     }
     if (at < text.length) yield { text: text.slice(at) };
   }
+}
+
+/** charStartAt[b] / charEndAt[b]: UTF-16 span of the character that WTF-8 byte b belongs to. */
+function characterSpansOfBytes(text: string): { charStartAt: Int32Array; charEndAt: Int32Array } {
+  const total = wtf8Encode(text).length;
+  const charStartAt = new Int32Array(total);
+  const charEndAt = new Int32Array(total);
+  let b = 0;
+  for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i);
+    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    const units = pair ? 2 : 1;
+    const bytes = pair ? 4 : c < 0x80 ? 1 : c < 0x800 ? 2 : 3; // as wtf8Encode writes it
+    charStartAt.fill(i, b, b + bytes);
+    charEndAt.fill(i + units, b, b + bytes);
+    b += bytes;
+    i += units;
+  }
+  return { charStartAt, charEndAt };
 }
 
 /** Checks a model before anything is allocated from it, naming `source` and the offending field. */

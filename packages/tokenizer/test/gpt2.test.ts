@@ -109,6 +109,29 @@ describe('GPT-2 compatibility', () => {
     expect(emoji[0].start).toBe(0);
     for (let i = 1; i < emoji.length; i++) expect(emoji[i].start).toBe(emoji[i - 1].end);
     expect(emoji[emoji.length - 1].end).toBe(new TextEncoder().encode('a 🍩!').length);
+    // Character spans: every token that holds part of the doughnut points at all of it.
+    expect(pieces.map((p) => [p.charStart, p.charEnd])).toEqual([
+      [0, 6],
+      [6, 10],
+    ]);
+    const donutTokens = emoji.filter((p) => p.text.includes('\ufffd'));
+    expect(donutTokens.length).toBeGreaterThan(1);
+    for (const p of donutTokens) expect('a 🍩!'.slice(p.charStart, p.charEnd)).toMatch(/^ ?🍩$/);
+  });
+
+  it('pieces cover the text: byte spans tile the bytes, whole-character tokens give back their text', () => {
+    const text = mixedCorpus(20_000, 9);
+    const pieces = gpt2.pieces(text, { disallowedSpecial: [] });
+    expect(pieces.map((p) => p.id)).toEqual(gpt2.encode(text, { disallowedSpecial: [] }));
+    const bytes = gpt2.decodeBytes(pieces.map((p) => p.id));
+    let at = 0;
+    for (const p of pieces) {
+      expect(p.start).toBe(at);
+      at = p.end;
+      if (!p.text.includes('\ufffd')) expect(text.slice(p.charStart, p.charEnd)).toBe(p.text);
+    }
+    expect(at).toBe(bytes.length);
+    expect(pieces[pieces.length - 1].charEnd).toBe(text.length);
   });
 
   it('round-trips a save to JSON and back', () => {
