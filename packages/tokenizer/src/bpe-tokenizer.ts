@@ -170,6 +170,7 @@ export class BpeTokenizer {
 
   /** Encodes text, treating special-token text as ordinary text. Never throws. */
   encodeOrdinary(text: string): number[] {
+    expectString(text, 'encodeOrdinary');
     const out: number[] = [];
     this.encodeText(text, out);
     return out;
@@ -180,6 +181,7 @@ export class BpeTokenizer {
    * special token found in the text is an error unless `disallowedSpecial: []`.
    */
   encode(text: string, options: SpecialOptions = {}): number[] {
+    expectString(text, 'encode');
     const out: number[] = [];
     for (const segment of this.segments(text, options)) {
       if (segment.special !== undefined) out.push(segment.special);
@@ -321,6 +323,10 @@ export class BpeTokenizer {
     }
     if (at < text.length) yield { text: text.slice(at) };
   }
+}
+
+function expectString(text: unknown, op: string): void {
+  if (typeof text !== 'string') throw new TokenizerError(`${op}: expected the text as a string, got ${text === null ? 'null' : typeof text}`);
 }
 
 /** charStartAt[b] / charEndAt[b]: UTF-16 span of the character that WTF-8 byte b belongs to. */

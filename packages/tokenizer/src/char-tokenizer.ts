@@ -40,6 +40,7 @@ export class CharTokenizer {
 
   /** A tokenizer whose vocabulary is the distinct characters of `text`. */
   static fromText(text: string, options: CharTokenizerOptions = {}): CharTokenizer {
+    if (typeof text !== 'string') throw new TokenizerError(`CharTokenizer.fromText: expected the text as a string, got ${text === null ? 'null' : typeof text}`);
     const distinct = [...new Set(splitChars(text))];
     distinct.sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
     return new CharTokenizer(distinct, options);
@@ -81,6 +82,7 @@ export class CharTokenizer {
   }
 
   encode(text: string, options: CharEncodeOptions = {}): number[] {
+    if (typeof text !== 'string') throw new TokenizerError(`CharTokenizer.encode: expected the text as a string, got ${text === null ? 'null' : typeof text}`);
     const unknown = options.unknown ?? 'error';
     if (unknown === 'unk' && this.unkId === -1) {
       throw new TokenizerError("CharTokenizer.encode: unknown: 'unk' needs a tokenizer built with { unk: true }");

@@ -27,6 +27,8 @@ export interface TrainBpeConfig {
  * deterministic. Byte b is token b; merge r makes token 256 + r.
  */
 export function trainBpe(text: string, config: TrainBpeConfig): BpeTokenizer {
+  if (typeof text !== 'string') throw new TokenizerError(`trainBpe: expected the training text as a string, got ${text === null ? 'null' : typeof text}`);
+  if (typeof config !== 'object' || config === null) throw new TokenizerError('trainBpe: expected a config object such as { vocabSize: 1000 }');
   const specials = config.specialTokens ?? [];
   const pattern = config.pattern ?? GPT2_PATTERN;
   const minFrequency = config.minFrequency ?? 2;

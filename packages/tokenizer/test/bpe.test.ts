@@ -49,6 +49,12 @@ describe('trainBpe', () => {
     expect(tok.toJSON().merges).toEqual([]);
   });
 
+  it('rejects input that is not text with a clear message', () => {
+    const tok = trainBpe('abc abc', { vocabSize: 260 });
+    expect(() => tok.encode(42 as unknown as string)).toThrow(/^encode: expected the text as a string, got number/);
+    expect(() => trainBpe(null as unknown as string, { vocabSize: 300 })).toThrow(/^trainBpe: expected the training text as a string, got null/);
+  });
+
   it('rejects a vocabulary too small for the bytes and specials', () => {
     expect(() => trainBpe('abc', { vocabSize: 256, specialTokens: ['<s>'] })).toThrow(/trainBpe: vocabSize must be an integer of at least 256 \+ 1/);
   });
