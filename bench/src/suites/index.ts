@@ -1,8 +1,9 @@
 // Every benchmark suite, in the order BENCHMARKS.md lists them.
 // Add a suite: write suites/<name>.ts exporting a `Suite`, then list it here.
 import type { Suite } from '../harness.js';
+import { tensorSuite } from './tensor.js';
 import { wasmSuite } from './wasm.js';
 import { tokenizerSuite } from './tokenizer.js';
 import { modelSuite } from './model.js';
 
-export const suites: Suite[] = [tokenizerSuite, modelSuite, wasmSuite];
+export const suites: Suite[] = [tensorSuite, tokenizerSuite, modelSuite, wasmSuite];

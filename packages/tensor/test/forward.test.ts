@@ -204,6 +204,8 @@ describe('shape ops', () => {
     expect(y.shape).toEqual([4, 2, 3]);
     // y[i][j][k] = x[j][k][i] = j*12 + k*4 + i
     expect(values(y).slice(0, 6)).toEqual([0, 4, 8, 12, 16, 20]);
+    // heads split: (2, 3, 4) -> (3, 2, 4), rows of 4 move whole
+    expect(values(arange(24).reshape([2, 3, 4]).permute([1, 0, 2])).slice(0, 12)).toEqual([0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7]);
   });
   it('slice, concat, stack, split', () => {
     expect(x.slice(1, 1, 3).toArray()).toEqual([

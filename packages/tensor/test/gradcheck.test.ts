@@ -72,6 +72,8 @@ const cases: [string, (...xs: Tensor[]) => Tensor, () => Tensor[]][] = [
   ['gelu (exact)', (a) => gelu(a, 'none'), () => [r([3, 4])]],
   ['sum (all)', (a) => sum(a), () => [r([2, 3])]],
   ['sum (axes, keepdim)', (a) => sum(a, [0, 2], true), () => [r([2, 3, 4])]],
+  ['sum (adjacent axes merged)', (a) => sum(a, [0, 1]), () => [r([2, 3, 4])]],
+  ['div (per-row scalar)', (a, b) => div(a, b), () => [r([2, 3, 4]), pos([2, 3, 1])]],
   ['mean (axis)', (a) => mean(a, 1), () => [r([2, 3, 4])]],
   ['var (axis)', (a) => variance(a, -1), () => [r([3, 5])]],
   ['var (all)', (a) => variance(a), () => [r([2, 3])]],

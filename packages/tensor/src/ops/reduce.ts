@@ -28,14 +28,26 @@ export function sum(x: Tensor, axis?: number | readonly number[], keepdim = fals
   assertTensor(x, 'sum', 'x');
   const axes = normalizeAxes(axis, x.ndim, 'sum');
   const keptShape = reducedShape(x.shape, axes, true);
-  // One kernel call per axis, highest first so lower axis numbers stay valid.
-  let y = x;
-  let shape = [...x.shape];
-  for (let i = axes.length - 1; i >= 0; i--) {
-    shape = shape.filter((_, d) => d !== axes[i]);
-    y = run('Sum', [y], { axis: axes[i] }, shape);
+  // Merge runs of adjacent dims that are all reduced or all kept, so e.g. a bias
+  // gradient (B, T, C) -> (C) is one kernel call over (B*T, C), not two.
+  const merged: number[] = []; // (merged dims)
+  const mergedAxes: number[] = [];
+  x.shape.forEach((d, i) => {
+    const reduced = axes.includes(i);
+    const previousReduced = i > 0 && axes.includes(i - 1);
+    if (i > 0 && reduced === previousReduced) merged[merged.length - 1] *= d;
+    else {
+      merged.push(d);
+      if (reduced) mergedAxes.push(merged.length - 1);
+    }
+  });
+  // One kernel call per merged axis, highest first so lower axis numbers stay valid.
+  let y = reshape(x, merged);
+  let shape = merged;
+  for (let i = mergedAxes.length - 1; i >= 0; i--) {
+    shape = shape.filter((_, d) => d !== mergedAxes[i]);
+    y = run('Sum', [y], { axis: mergedAxes[i] }, shape);
   }
-  if (axes.length === 0) y = reshape(x, x.shape);
   const out = reshape(y, reducedShape(x.shape, axes, keepdim));
   return record(out, 'sum', [x], (dy) => [broadcastTo(reshape(dy, keptShape), x.shape)]);
 }

@@ -231,6 +231,10 @@ const cases: Record<string, Case> = {
       [2, 3, 4],
       av.map((v, i) => v / pv[Math.floor(i / 4) % 3]),
     );
+    const perRow = c.uniform([2, 3, 1], 0.5, 2);
+    const prv = c.vals(perRow);
+    c.close('div per-row scalar (2,3,1)', div(a, perRow), [2, 3, 4], av.map((v, i) => v / prv[Math.floor(i / 4)]));
+    c.close('sub per-row scalar (2,1,1)', sub(a, col), [2, 3, 4], av.map((v, i) => v - cv[Math.floor(i / 12)]));
     // (3, 1) with (1, 4): both sides broadcast
     const row = c.randn([1, 4]);
     const rv = c.vals(row);
@@ -326,6 +330,9 @@ const cases: Record<string, Case> = {
     const swapped: number[] = [];
     for (let i = 0; i < 2; i++) for (let l = 0; l < 4; l++) for (let j = 0; j < 3; j++) swapped.push(at(i, j, l));
     c.close('transpose last two', x.transpose(1, 2), [2, 4, 3], swapped);
+    const heads: number[] = [];
+    for (let j = 0; j < 3; j++) for (let i = 0; i < 2; i++) for (let l = 0; l < 4; l++) heads.push(at(i, j, l));
+    c.close('permute [1,0,2] (last dim kept)', permute(x, [1, 0, 2]), [3, 2, 4], heads);
     const sl: number[] = [];
     for (let i = 0; i < 2; i++) for (let j = 1; j < 3; j++) for (let l = 0; l < 4; l++) sl.push(at(i, j, l));
     c.close('slice axis 1', slice(x, 1, 1, 3), [2, 2, 4], sl);

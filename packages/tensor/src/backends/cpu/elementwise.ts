@@ -92,7 +92,46 @@ export function binary(
     }
     return out;
   }
+  // Per-row scalar: b is a's leading dims with 1s after, e.g. (B, T, C) / (B, T, 1),
+  // so each b value covers a run of `inner` consecutive outputs.
+  const inner = na === size && nb > 0 ? size / nb : 0;
+  if (inner > 1 && isLeadingPrefix(bShape, outShape)) {
+    for (let r = 0; r < nb; r++) {
+      const s = b[r];
+      const o = r * inner;
+      switch (op) {
+        case 'add':
+          for (let i = o; i < o + inner; i++) out[i] = a[i] + s;
+          break;
+        case 'sub':
+          for (let i = o; i < o + inner; i++) out[i] = a[i] - s;
+          break;
+        case 'mul':
+          for (let i = o; i < o + inner; i++) out[i] = a[i] * s;
+          break;
+        case 'div':
+          for (let i = o; i < o + inner; i++) out[i] = a[i] / s;
+          break;
+      }
+    }
+    return out;
+  }
   return binaryGeneral(op, a, aShape, b, bShape, outShape, out);
+}
+
+/** Whether `small` (right-aligned against `big`) matches big's leading dims and is 1 after them. */
+function isLeadingPrefix(small: readonly number[], big: readonly number[]): boolean {
+  const offset = big.length - small.length;
+  if (offset < 0) return false;
+  for (let d = 0; d < offset; d++) if (big[d] !== 1) return false; // missing leading dims must be 1 in big
+  let inPrefix = true;
+  for (let i = 0; i < small.length; i++) {
+    const want = big[offset + i];
+    if (inPrefix && small[i] === want) continue;
+    inPrefix = false;
+    if (small[i] !== 1) return false;
+  }
+  return true;
 }
 
 function isTrailingSuffix(small: readonly number[], big: readonly number[]): boolean {

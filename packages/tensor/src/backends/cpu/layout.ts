@@ -20,6 +20,26 @@ export function transpose(x: FloatArray, shape: readonly number[], perm: readonl
     }
     return out;
   }
+  // Last dim kept in place, e.g. (B, T, nh, hs) -> (B, nh, T, hs) when splitting heads:
+  // copy whole rows of the last dim, walking the other dims like an odometer.
+  if (nd >= 2 && perm[nd - 1] === nd - 1) {
+    const row = shape[nd - 1];
+    const outer = nd - 1;
+    const index = new Array<number>(outer).fill(0);
+    let src = 0;
+    for (let o = 0; o < out.length; o += row) {
+      for (let j = 0; j < row; j++) out[o + j] = x[src + j];
+      for (let d = outer - 1; d >= 0; d--) {
+        index[d]++;
+        src += readStrides[d];
+        if (index[d] < outShape[d]) break;
+        src -= readStrides[d] * outShape[d];
+        index[d] = 0;
+      }
+    }
+    return out;
+  }
+  // Reference path: one element at a time.
   const index = new Array<number>(nd).fill(0);
   let src = 0;
   for (let i = 0; i < out.length; i++) {
