@@ -5,5 +5,6 @@ import { tensorSuite } from './tensor.js';
 import { wasmSuite } from './wasm.js';
 import { tokenizerSuite } from './tokenizer.js';
 import { modelSuite } from './model.js';
+import { layersSuite } from './layers.js';
 
 export const suites: Suite[] = [tensorSuite, tokenizerSuite, modelSuite, wasmSuite];
