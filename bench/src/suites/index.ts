@@ -7,4 +7,4 @@ import { tokenizerSuite } from './tokenizer.js';
 import { modelSuite } from './model.js';
 import { layersSuite } from './layers.js';
 
-export const suites: Suite[] = [tensorSuite, tokenizerSuite, modelSuite, wasmSuite];
+export const suites: Suite[] = [tensorSuite, tokenizerSuite, layersSuite, modelSuite, wasmSuite];
