@@ -20,7 +20,6 @@ export { GPT, type GPTForwardOptions, type GPTOptions, type GPTOutput, gptTensor
 export { type DecodingState, DecodingSession, type IncrementalLM } from './gpt/decoding.js';
 export { gptFromSafetensors, gptFromSafetensorsFile, gptToSafetensors, type LoadGPTOptions, loadGPT, type SaveGPTOptions, saveGPT } from './gpt/checkpoint.js';
 export { TRANSFORMER_DEFAULTS, type TransformerConfig, validateTransformerConfig } from './transformer/config.js';
-export { sinusoidalPositions } from './transformer/positional.js';
 export {
   Transformer,
   type TransformerAttention,

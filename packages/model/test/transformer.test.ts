@@ -9,7 +9,6 @@ import {
   gptToSafetensors,
   loadTransformer,
   saveTransformer,
-  sinusoidalPositions,
   Transformer,
   type TransformerConfig,
   transformerFromSafetensors,
@@ -74,17 +73,6 @@ function adam(model: Transformer, lr: number) {
     }
   };
 }
-
-describe('sinusoidal positions', () => {
-  it('matches the formula at hand-computed points', () => {
-    const pe = sinusoidalPositions(4, 6).dataSync(); // (4, 6)
-    expect(pe[0]).toBe(0); // sin(0)
-    expect(pe[1]).toBe(1); // cos(0)
-    expect(pe[6 * 1 + 0]).toBeCloseTo(Math.sin(1), 6);
-    expect(pe[6 * 3 + 2]).toBeCloseTo(Math.sin(3 / 10000 ** (2 / 6)), 6);
-    expect(pe[6 * 2 + 5]).toBeCloseTo(Math.cos(2 / 10000 ** (4 / 6)), 6);
-  });
-});
 
 describe('Transformer', () => {
   it('validates config and inputs with clear errors', () => {

@@ -14,7 +14,7 @@ export interface SaveTransformerOptions {
 /** Serialises a Transformer to safetensors bytes. */
 export function transformerToSafetensors(model: Transformer, options: SaveTransformerOptions = {}): Uint8Array {
   const tensors = new Map<string, SafetensorsInput>();
-  for (const [name, p] of model.params) tensors.set(name, { shape: p.shape, data: p.dataSync(), dtype: options.dtype ?? 'F32' });
+  for (const [name, p] of model.namedParameters()) tensors.set(name, { shape: p.shape, data: p.dataSync(), dtype: options.dtype ?? 'F32' });
   return serializeSafetensors(tensors, { format: 'pt', architecture: 'transformer', config: JSON.stringify(model.config) });
 }
 
@@ -37,10 +37,11 @@ export function transformerFromSafetensorsFile(file: SafetensorsFile, options: {
   } catch (err) {
     throw new SafetensorsError(source, (err as Error).message);
   }
+  const own = new Map(model.namedParameters());
   for (const name of file.tensors.keys()) {
-    if (!model.params.has(name)) throw new SafetensorsError(source, `unexpected tensor "${name}" for a Transformer with this config`);
+    if (!own.has(name)) throw new SafetensorsError(source, `unexpected tensor "${name}" for a Transformer with this config`);
   }
-  for (const [name, p] of model.params) {
+  for (const [name, p] of own) {
     const t = file.tensors.get(name);
     if (!t) throw new SafetensorsError(source, `missing tensor "${name}"`);
     if (t.dtype === 'I32') throw new SafetensorsError(source, `tensor "${name}" is I32; weights must be F32 or F16`);
@@ -48,7 +49,7 @@ export function transformerFromSafetensorsFile(file: SafetensorsFile, options: {
       throw new SafetensorsError(source, `tensor "${name}" has shape [${t.shape.join(', ')}], expected [${p.shape.join(', ')}]`);
     }
   }
-  for (const [name, p] of model.params) p.assign(file.tensors.get(name)!.data);
+  for (const [name, p] of own) p.assign(file.tensors.get(name)!.data);
   return model;
 }
 

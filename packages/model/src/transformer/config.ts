@@ -15,7 +15,7 @@ export interface TransformerConfig {
   nHead: number;
   /** Width of the model (the paper's d_model, 512). */
   dModel: number;
-  /** Hidden width of the position-wise feed-forward layers (the paper's d_ff, 2048). */
+  /** Hidden width of the position-wise feed-forward layers (the paper's d_ff, 2048; GELU where the paper used ReLU). */
   dFF: number;
   /** Dropout probability on embeddings, attention weights and sublayer outputs while training. */
   dropout: number;

@@ -3,23 +3,19 @@
 // (causal self-attention + cross-attention over the encoder output + feed-forward)
 // predicts the target one token at a time. Embeddings are scaled by sqrt(dModel) and
 // summed with sinusoidal positions; the target embedding doubles as the output layer.
+// Built from the @attn/layers blocks (whose feed-forward uses GELU where the paper used ReLU).
+import { crossEntropy, noGrad, Rng, rand, type Tensor } from '@attn/tensor';
 import {
-  causalMask,
-  crossEntropy,
-  dropout,
-  embedding,
-  fromArray,
-  layerNorm,
-  noGrad,
-  ones,
-  rand,
-  randn,
-  Rng,
-  type Tensor,
-  zeros,
-} from '@attn/tensor';
+  Dropout,
+  Embedding,
+  keyPaddingMask,
+  LayerNorm,
+  Module,
+  SinusoidalPositionalEncoding,
+  TransformerDecoderBlock,
+  TransformerEncoderBlock,
+} from '@attn/layers';
 import { type TransformerConfig, validateTransformerConfig } from './config.js';
-import { sinusoidalPositions } from './positional.js';
 
 export interface TransformerAttention {
   /** One (B, nHead, S, S) tensor per encoder layer. */
@@ -64,148 +60,64 @@ export interface Translation {
   attention: TransformerAttention;
 }
 
-const MASKED = -1e9;
+/** A numbered stack of blocks ("layers.0", "layers.1", ...) with, for pre-norm, a final LayerNorm ("norm"). */
+class Stack<B extends Module> extends Module {
+  readonly blocks: B[] = [];
+  readonly norm: LayerNorm | null;
 
-export class Transformer {
+  constructor(blocks: B[], dModel: number, finalNorm: boolean) {
+    super();
+    const list = this.registerModule('layers', new BlockList(blocks));
+    this.blocks = list.blocks;
+    // Pre-norm stacks end with a LayerNorm, since their residual stream is never normalised otherwise.
+    this.norm = finalNorm ? this.registerModule('norm', new LayerNorm({ dim: dModel })) : null;
+  }
+}
+
+class BlockList<B extends Module> extends Module {
+  constructor(readonly blocks: B[]) {
+    super();
+    for (const [i, b] of blocks.entries()) this.registerModule(String(i), b);
+  }
+}
+
+export class Transformer extends Module {
   readonly config: TransformerConfig;
-  readonly params = new Map<string, Tensor>();
-  training = true;
-  private readonly rng: Rng;
-  private readonly positions: Tensor; // (maxLen, dModel), fixed
+  readonly src_embed: Embedding;
+  readonly tgt_embed: Embedding;
+  readonly encoder: Stack<TransformerEncoderBlock>;
+  readonly decoder: Stack<TransformerDecoderBlock>;
+  private readonly positions: SinusoidalPositionalEncoding;
+  private readonly drop: Dropout;
 
   constructor(config: Partial<TransformerConfig>, options: { seed?: number } = {}) {
+    super();
     this.config = validateTransformerConfig(config);
-    this.rng = new Rng(options.seed ?? 1337);
-    this.positions = sinusoidalPositions(this.config.maxLen, this.config.dModel);
-    this.initParameters();
-  }
-
-  private initParameters(): void {
-    const { srcVocabSize, tgtVocabSize, nEncoderLayer, nDecoderLayer, dModel: d, dFF, norm } = this.config;
-    const rng = this.rng;
-    // Xavier/Glorot uniform for projections (as PyTorch's nn.Transformer), N(0, 1/d) for embeddings
-    // so that after the sqrt(d) scale they have unit variance like the position encodings.
-    const linear = (name: string, nIn: number, nOut: number) => {
+    const { srcVocabSize, tgtVocabSize, nEncoderLayer, nDecoderLayer, nHead, dModel: d, dFF, norm, dropout } = this.config;
+    const rng = new Rng(options.seed ?? 1337);
+    // Embeddings ~ N(0, 1/d): after the sqrt(d) scale they have unit variance, like the position encodings.
+    this.src_embed = this.registerModule('src_embed', new Embedding({ rng, numEmbeddings: srcVocabSize, embeddingDim: d, initStd: d ** -0.5 }));
+    this.tgt_embed = this.registerModule('tgt_embed', new Embedding({ rng, numEmbeddings: tgtVocabSize, embeddingDim: d, initStd: d ** -0.5 }));
+    const block = { rng, dModel: d, nHead, dFF, norm, dropout, attnDropout: dropout };
+    const enc = Array.from({ length: nEncoderLayer }, () => new TransformerEncoderBlock(block));
+    const dec = Array.from({ length: nDecoderLayer }, () => new TransformerDecoderBlock(block));
+    this.encoder = this.registerModule('encoder', new Stack(enc, d, norm === 'pre'));
+    this.decoder = this.registerModule('decoder', new Stack(dec, d, norm === 'pre'));
+    this.positions = this.registerModule('positions', new SinusoidalPositionalEncoding({ dim: d }));
+    this.drop = this.registerModule('drop', new Dropout({ p: dropout, rng }));
+    // Projections: Xavier/Glorot uniform, as PyTorch's nn.Transformer does (the layers' default,
+    // GPT-2's N(0, 0.02), is tuned for deep decoder-only stacks and trains this model slowly).
+    for (const [name, p] of this.namedParameters()) {
+      if (p.ndim !== 2 || name.endsWith('_embed.weight')) continue;
+      const [nIn, nOut] = p.shape; // [in, out]
       const a = Math.sqrt(6 / (nIn + nOut));
-      this.params.set(`${name}.weight`, rand([nIn, nOut], { rng, low: -a, high: a, requiresGrad: true })); // [in, out]
-      this.params.set(`${name}.bias`, zeros([nOut], { requiresGrad: true }));
-    };
-    const layerNormParams = (name: string) => {
-      this.params.set(`${name}.weight`, ones([d], { requiresGrad: true }));
-      this.params.set(`${name}.bias`, zeros([d], { requiresGrad: true }));
-    };
-    const attention = (name: string) => {
-      for (const p of ['q', 'k', 'v', 'out']) linear(`${name}.${p}`, d, d);
-    };
-    this.params.set('src_embed.weight', randn([srcVocabSize, d], { rng, std: d ** -0.5, requiresGrad: true }));
-    this.params.set('tgt_embed.weight', randn([tgtVocabSize, d], { rng, std: d ** -0.5, requiresGrad: true }));
-    for (let i = 0; i < nEncoderLayer; i++) {
-      const p = `encoder.layers.${i}`;
-      attention(`${p}.self_attn`);
-      linear(`${p}.ff.fc1`, d, dFF);
-      linear(`${p}.ff.fc2`, dFF, d);
-      layerNormParams(`${p}.norm1`);
-      layerNormParams(`${p}.norm2`);
-    }
-    for (let i = 0; i < nDecoderLayer; i++) {
-      const p = `decoder.layers.${i}`;
-      attention(`${p}.self_attn`);
-      attention(`${p}.cross_attn`);
-      linear(`${p}.ff.fc1`, d, dFF);
-      linear(`${p}.ff.fc2`, dFF, d);
-      layerNormParams(`${p}.norm1`);
-      layerNormParams(`${p}.norm2`);
-      layerNormParams(`${p}.norm3`);
-    }
-    if (norm === 'pre') {
-      // Pre-norm stacks end with a LayerNorm, since their residual stream is never normalised otherwise.
-      layerNormParams('encoder.norm');
-      layerNormParams('decoder.norm');
+      p.assign(rand([nIn, nOut], { rng, low: -a, high: a }).dataSync());
     }
   }
 
-  parameters(): Tensor[] {
-    return [...this.params.values()];
-  }
-
-  namedParameters(): [string, Tensor][] {
-    return [...this.params];
-  }
-
-  numParameters(): number {
-    let n = 0;
-    for (const p of this.params.values()) n += p.size;
-    return n;
-  }
-
-  train(on = true): this {
-    this.training = on;
-    return this;
-  }
-
-  eval(): this {
-    return this.train(false);
-  }
-
-  zeroGrad(): void {
-    for (const p of this.params.values()) p.zeroGrad();
-  }
-
-  param(name: string): Tensor {
-    const p = this.params.get(name);
-    if (!p) throw new Error(`Transformer: no parameter named "${name}"`);
-    return p;
-  }
-
-  // ---- building blocks -------------------------------------------------------------
-
-  private drop(x: Tensor): Tensor {
-    const p = this.config.dropout;
-    return p > 0 && this.training ? dropout(x, p, { rng: this.rng, training: true }) : x;
-  }
-
-  private linear(name: string, x: Tensor): Tensor {
-    const w = this.param(`${name}.weight`);
-    const [nIn, nOut] = w.shape;
-    const lead = x.shape.slice(0, -1);
-    const y = x.reshape([-1, nIn]).matmul(w).add(this.param(`${name}.bias`)); // (N, out)
-    return y.reshape([...lead, nOut]);
-  }
-
-  private norm(name: string, x: Tensor): Tensor {
-    return layerNorm(x, this.param(`${name}.weight`), this.param(`${name}.bias`), 1e-5);
-  }
-
-  /** Multi-head attention of queries from x (B, Tq, d) over keys/values from kv (B, Tk, d); mask broadcasts to (B, nh, Tq, Tk). */
-  private attention(name: string, x: Tensor, kv: Tensor, mask: Tensor | null): { y: Tensor; att: Tensor } {
-    const { nHead: nh, dModel: d } = this.config;
-    const hs = d / nh;
-    const [B, Tq] = x.shape;
-    const Tk = kv.shape[1];
-    const q = this.linear(`${name}.q`, x).reshape([B, Tq, nh, hs]).transpose(1, 2); // (B, nh, Tq, hs)
-    const k = this.linear(`${name}.k`, kv).reshape([B, Tk, nh, hs]).transpose(1, 2); // (B, nh, Tk, hs)
-    const v = this.linear(`${name}.v`, kv).reshape([B, Tk, nh, hs]).transpose(1, 2); // (B, nh, Tk, hs)
-    let scores = q.matmul(k, { transB: true }).mul(1 / Math.sqrt(hs)); // (B, nh, Tq, Tk)
-    if (mask) scores = scores.maskedFill(mask, MASKED);
-    const att = scores.softmax(-1); // (B, nh, Tq, Tk)
-    const y = this.drop(att).matmul(v).transpose(1, 2).reshape([B, Tq, d]); // (B, Tq, d)
-    return { y: this.linear(`${name}.out`, y), att };
-  }
-
-  private feedForward(name: string, x: Tensor): Tensor {
-    return this.linear(`${name}.fc2`, this.drop(this.linear(`${name}.fc1`, x).relu()));
-  }
-
-  /** Adds a sublayer's output to the residual stream, with the LayerNorm before (pre) or after (post). */
-  private residual(normName: string, x: Tensor, sublayer: (h: Tensor) => Tensor): Tensor {
-    if (this.config.norm === 'pre') return x.add(this.drop(sublayer(this.norm(normName, x))));
-    return this.norm(normName, x.add(this.drop(sublayer(x))));
-  }
-
-  private embed(table: string, ids: ArrayLike<number>, B: number, T: number): Tensor {
-    const d = this.config.dModel;
-    const tok = embedding(this.param(table), ids, [B, T]).mul(Math.sqrt(d)); // (B, T, d)
-    return this.drop(tok.add(this.positions.slice(0, 0, T))); // (B, T, d)
+  private embed(table: Embedding, ids: ArrayLike<number>, B: number, T: number): Tensor {
+    const tok = table.forward(ids, [B, T]).mul(Math.sqrt(this.config.dModel)); // (B, T, d)
+    return this.drop.forward(this.positions.forward(tok)); // (B, T, d)
   }
 
   private checkIds(what: string, ids: ArrayLike<number>, vocab: number, B: number): number {
@@ -219,65 +131,45 @@ export class Transformer {
     return T;
   }
 
-  /** (B, 1, 1, S) mask that hides padded source positions, or null when there is no padding. */
-  private sourceMask(src: ArrayLike<number>, B: number, S: number): Tensor | null {
+  /** (B, 1, 1, S) mask that hides padded source positions, or undefined when there is no padding. */
+  private sourceMask(src: ArrayLike<number>, B: number, S: number): Tensor | undefined {
     const pad = this.config.srcPadId;
-    if (pad < 0) return null;
-    const m = new Float32Array(B * S);
-    let padded = 0;
-    for (let i = 0; i < m.length; i++) {
-      if (src[i] === pad) {
-        m[i] = 1;
-        padded++;
-      }
-    }
-    return padded > 0 ? fromArray(m, [B, 1, 1, S]) : null; // (B, 1, 1, S)
+    if (pad < 0) return undefined;
+    const rows = Array.from({ length: B }, (_, b) => Array.from({ length: S }, (_, j) => (src[b * S + j] === pad ? 1 : 0)));
+    return rows.some((r) => r.includes(1)) ? keyPaddingMask(rows) : undefined; // (B, 1, 1, S)
   }
 
   /** Runs the encoder: memory (B, S, d) and its self-attention maps. */
-  encode(src: ArrayLike<number>, batch = 1): { memory: Tensor; srcMask: Tensor | null; attention: Tensor[] } {
+  encode(src: ArrayLike<number>, batch = 1): { memory: Tensor; srcMask: Tensor | undefined; attention: Tensor[] } {
     const S = this.checkIds('source', src, this.config.srcVocabSize, batch);
     const srcMask = this.sourceMask(src, batch, S);
-    let x = this.embed('src_embed.weight', src, batch, S);
+    let x = this.embed(this.src_embed, src, batch, S);
     const attention: Tensor[] = [];
-    for (let i = 0; i < this.config.nEncoderLayer; i++) {
-      const p = `encoder.layers.${i}`;
-      x = this.residual(`${p}.norm1`, x, (h) => {
-        const { y, att } = this.attention(`${p}.self_attn`, h, h, srcMask);
-        attention.push(att);
-        return y;
-      });
-      x = this.residual(`${p}.norm2`, x, (h) => this.feedForward(`${p}.ff`, h));
+    for (const block of this.encoder.blocks) {
+      const { output, weights } = block.forwardWithWeights(x, { mask: srcMask });
+      attention.push(weights);
+      x = output;
     }
-    if (this.config.norm === 'pre') x = this.norm('encoder.norm', x);
+    if (this.encoder.norm) x = this.encoder.norm.forward(x);
     return { memory: x, srcMask, attention };
   }
 
   /** Runs the decoder over tgt (B*T ids) given the encoder memory: logits (B, T, V). */
-  decode(tgt: ArrayLike<number>, memory: Tensor, srcMask: Tensor | null, batch = 1): { logits: Tensor; self: Tensor[]; cross: Tensor[] } {
+  decode(tgt: ArrayLike<number>, memory: Tensor, srcMask: Tensor | undefined, batch = 1): { logits: Tensor; self: Tensor[]; cross: Tensor[] } {
     const T = this.checkIds('target', tgt, this.config.tgtVocabSize, batch);
     const { dModel: d, tgtVocabSize: V } = this.config;
-    const causal = causalMask(T); // (T, T)
-    let x = this.embed('tgt_embed.weight', tgt, batch, T);
+    let x = this.embed(this.tgt_embed, tgt, batch, T);
     const self: Tensor[] = [];
     const cross: Tensor[] = [];
-    for (let i = 0; i < this.config.nDecoderLayer; i++) {
-      const p = `decoder.layers.${i}`;
-      x = this.residual(`${p}.norm1`, x, (h) => {
-        const { y, att } = this.attention(`${p}.self_attn`, h, h, causal);
-        self.push(att);
-        return y;
-      });
-      x = this.residual(`${p}.norm2`, x, (h) => {
-        const { y, att } = this.attention(`${p}.cross_attn`, h, memory, srcMask);
-        cross.push(att);
-        return y;
-      });
-      x = this.residual(`${p}.norm3`, x, (h) => this.feedForward(`${p}.ff`, h));
+    for (const block of this.decoder.blocks) {
+      const out = block.forwardWithWeights(x, { context: memory, contextMask: srcMask }); // causal self-attention built in
+      self.push(out.weights);
+      cross.push(out.crossWeights);
+      x = out.output;
     }
-    if (this.config.norm === 'pre') x = this.norm('decoder.norm', x);
+    if (this.decoder.norm) x = this.decoder.norm.forward(x);
     // Output layer tied to the target embedding (the paper shares these weights).
-    const logits = x.reshape([batch * T, d]).matmul(this.param('tgt_embed.weight'), { transB: true }); // (B*T, V)
+    const logits = x.reshape([batch * T, d]).matmul(this.tgt_embed.weight, { transB: true }); // (B*T, V)
     return { logits: logits.reshape([batch, T, V]), self, cross };
   }
 
@@ -303,7 +195,7 @@ export class Transformer {
     const alpha = options.lengthPenalty ?? 0.6;
     const { bosId, eosId, tgtVocabSize: V } = this.config;
     const wasTraining = this.training;
-    this.training = false;
+    this.eval();
     try {
       const best = noGrad(() => {
         const { memory, srcMask } = this.encode(src, 1);
@@ -335,7 +227,7 @@ export class Transformer {
       const { attention } = noGrad(() => this.forward(src, [bosId, ...best.tokens], { returnAttention: true }));
       return { tokens: best.tokens, logProb: best.logProb, attention: attention! };
     } finally {
-      this.training = wasTraining;
+      this.train(wasTraining);
     }
   }
 }
