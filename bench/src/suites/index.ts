@@ -6,5 +6,6 @@ import { wasmSuite } from './wasm.js';
 import { tokenizerSuite } from './tokenizer.js';
 import { modelSuite } from './model.js';
 import { layersSuite } from './layers.js';
+import { sampleSuite } from './sample.js';
 
-export const suites: Suite[] = [tensorSuite, tokenizerSuite, layersSuite, modelSuite, wasmSuite];
+export const suites: Suite[] = [tensorSuite, tokenizerSuite, layersSuite, modelSuite, sampleSuite, wasmSuite];

@@ -62,7 +62,8 @@ export function typical(options: TypicalOptions = {}): LogitsProcessor {
       const { scores } = typicalityScores(logits);
       // Most typical first: descending order of -score (ties keep lower ids first).
       const ids = idsByDescending(scores.map((s) => -s));
-      const size = Math.min(ids.length, Math.max(minTokensToKeep, nucleusSize(probs, ids, p)));
+      const probsInOrder = Float64Array.from(ids, (id) => probs[id]);
+      const size = Math.min(ids.length, Math.max(minTokensToKeep, nucleusSize(probsInOrder, p)));
       return maskAllBut(logits, ids.subarray(0, size));
     },
   };

@@ -12,7 +12,9 @@
 // Stops: a stop token ends generation and is not yielded. A stop string ends
 // generation as soon as the decoded text contains it; tokens that could be the
 // start of a stop string are held back until it is clear they are not, so the
-// stop string itself is never streamed out.
+// stop string itself is never streamed out. Checking stop strings decodes the
+// generated text once per token (quadratic in output length); without stop
+// strings nothing is decoded.
 import type { DecodingState, IncrementalLM } from './model.js';
 import type { Sampler } from './sampler.js';
 import { checkLogits, describe, requireNumber } from './validate.js';
@@ -130,11 +132,33 @@ export async function* generate(
     const next = inner.next();
     if (next.done) return next.value;
     yield next.value;
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    await yieldToEventLoop();
   }
 }
 
 // ---- helpers ---------------------------------------------------------------
+
+/**
+ * Lets pending I/O, timers and repaints run. setTimeout(0) would do, but it is
+ * clamped to >= 1 ms in Node and 4 ms in nested browser timers, which would
+ * dominate a small model's per-token time; setImmediate (Node) and a
+ * MessageChannel round trip (browsers) are not clamped.
+ */
+function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (fn: () => void) => unknown };
+  if (typeof g.setImmediate === 'function') return new Promise((resolve) => g.setImmediate!(resolve));
+  if (typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 function feed(state: DecodingState, ids: readonly number[], vocabSize: number): Float32Array {
   return checkLogits('generate (model output)', state.feed(ids), vocabSize);

@@ -9,12 +9,12 @@ export { greedy } from './greedy.js';
 export { type MultinomialOptions, multinomial } from './multinomial.js';
 export { temperature } from './temperature.js';
 export { topK } from './top-k.js';
-export { nucleusSize, topP } from './top-p.js';
+export { nucleusCount, nucleusSize, topP } from './top-p.js';
 export { minP } from './min-p.js';
 export { type RepetitionPenaltyOptions, repetitionPenalty } from './repetition-penalty.js';
 
 export { type Rng, createRng } from './rng.js';
-export { argmax, idsByDescending, maskAllBut, softmax } from './math.js';
+export { argmax, idsByDescending, keepLargest, kthLargest, maskAllBut, softmax } from './math.js';
 export { checkLogits, checkOptions, requireNumber } from './validate.js';
 
 export type { DecodingState, IncrementalLM } from './model.js';

@@ -1,6 +1,6 @@
 // Top-k (Fan et al. 2018): keep the k largest logits, mask the rest. Exactly k
 // tokens survive; a tie at the boundary keeps the lower token ids.
-import { idsByDescending, maskAllBut } from './math.js';
+import { keepLargest } from './math.js';
 import type { LogitsProcessor } from './strategy.js';
 import { requireNumber } from './validate.js';
 
@@ -10,8 +10,8 @@ export function topK(k: number): LogitsProcessor {
     kind: 'processor',
     name: `top-k(${k})`,
     process(logits) {
-      if (k >= logits.length) return logits.slice();
-      return maskAllBut(logits, idsByDescending(logits).subarray(0, k));
+      // Reference: maskAllBut(logits, idsByDescending(logits).subarray(0, k)).
+      return keepLargest(logits, logits, k);
     },
   };
 }

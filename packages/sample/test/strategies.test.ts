@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   greedy,
+  idsByDescending,
+  keepLargest,
+  maskAllBut,
+  nucleusCount,
+  nucleusSize,
   minP,
   multinomial,
   repetitionPenalty,
@@ -64,6 +69,32 @@ describe('topK', () => {
       const kthLargest = [...logits].sort((a, b) => b - a)[k - 1];
       expect(logits[s.sample(logits)]).toBeGreaterThanOrEqual(kthLargest);
     }
+  });
+});
+
+describe('keepLargest (the fast path of top-k and top-p)', () => {
+  it('equals the readable reference maskAllBut(idsByDescending) including ties and masked ids', () => {
+    for (let trial = 0; trial < 100; trial++) {
+      // rounded values make many ties; a few masked ids
+      const logits = randomLogits(40, trial + 500).map((x, i) => (i % 7 === 3 ? NEG : Math.round(x)));
+      for (const count of [1, 2, 5, 17, 39, 40, 41]) {
+        const reference = maskAllBut(logits, idsByDescending(logits).subarray(0, count));
+        expect([...keepLargest(logits, logits, count)]).toEqual([...reference]);
+      }
+    }
+  });
+});
+
+describe('nucleusCount (the fast path of top-p)', () => {
+  it('equals nucleusSize over the sorted probabilities, including ties', () => {
+    for (let trial = 0; trial < 100; trial++) {
+      const logits = randomLogits(60, trial + 900).map((x, i) => (i % 5 === 0 ? Math.round(x) : x));
+      const probs = softmax(logits);
+      const descending = Float64Array.from(probs).sort().reverse();
+      for (const p of [0.01, 0.3, 0.5, 0.9, 0.999, 1]) expect(nucleusCount(probs, p)).toBe(nucleusSize(descending, p));
+    }
+    const uniform = softmax(new Float32Array(10));
+    expect(nucleusCount(uniform, 0.35)).toBe(4);
   });
 });
 
