@@ -60,7 +60,7 @@ export class TransformerDecoderBlock extends Module {
       attnDropout: config.attnDropout,
       projInitStd: config.projInitStd,
     };
-    const ln = () => new LayerNorm({ dim: C, eps: config.eps, dtype: config.dtype });
+    const ln = () => new LayerNorm({ dim: C, eps: config.eps, dtype: config.dtype, bias: config.bias });
     this.ln_1 = this.registerModule('ln_1', ln());
     this.attn = this.registerModule('attn', new MultiHeadAttention({ ...attnConfig, causal: true }));
     this.ln_cross_attn = this.registerModule('ln_cross_attn', ln());

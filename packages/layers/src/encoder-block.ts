@@ -27,7 +27,7 @@ export interface TransformerBlockConfig extends InitOptions {
   attnDropout?: number;
   /** LayerNorm epsilon (default 1e-5). */
   eps?: number;
-  /** Biases on every Linear (default true). */
+  /** Biases on every Linear and LayerNorm (default true; nanoGPT's bias=false turns them all off). */
   bias?: boolean;
   /** Std of the initial output projections c_proj (default 0.02). */
   projInitStd?: number;
@@ -68,7 +68,7 @@ export class TransformerEncoderBlock extends Module {
     this.norm = checkPlacement(config.norm ?? 'pre', 'TransformerEncoderBlock');
     const init = { dtype: config.dtype, rng: config.rng };
     const C = config.dModel;
-    this.ln_1 = this.registerModule('ln_1', new LayerNorm({ dim: C, eps: config.eps, dtype: config.dtype }));
+    this.ln_1 = this.registerModule('ln_1', new LayerNorm({ dim: C, eps: config.eps, dtype: config.dtype, bias: config.bias }));
     this.attn = this.registerModule(
       'attn',
       new MultiHeadAttention({
@@ -81,7 +81,7 @@ export class TransformerEncoderBlock extends Module {
         projInitStd: config.projInitStd,
       }),
     );
-    this.ln_2 = this.registerModule('ln_2', new LayerNorm({ dim: C, eps: config.eps, dtype: config.dtype }));
+    this.ln_2 = this.registerModule('ln_2', new LayerNorm({ dim: C, eps: config.eps, dtype: config.dtype, bias: config.bias }));
     this.mlp = this.registerModule(
       'mlp',
       new FeedForward({

@@ -9,20 +9,24 @@ export interface LayerNormConfig extends Pick<InitOptions, 'dtype'> {
   dim: number;
   /** Added to the variance before the square root (default 1e-5, as GPT-2 and PyTorch). */
   eps?: number;
+  /** Learn a bias (shift) as well as the weight (scale); default true. nanoGPT's bias=false drops it. */
+  bias?: boolean;
 }
 
 export class LayerNorm extends Module {
   readonly dim: number;
   readonly eps: number;
+  readonly hasBias: boolean;
 
   constructor(config: LayerNormConfig) {
     super();
     checkPositiveInt(config.dim, 'LayerNorm: dim');
     this.dim = config.dim;
     this.eps = config.eps ?? 1e-5;
+    this.hasBias = config.bias ?? true;
     const dtype = config.dtype ?? 'float32';
     this.registerParameter('weight', ones([this.dim], { dtype, requiresGrad: true }));
-    this.registerParameter('bias', zeros([this.dim], { dtype, requiresGrad: true }));
+    if (this.hasBias) this.registerParameter('bias', zeros([this.dim], { dtype, requiresGrad: true }));
   }
 
   /** x: (..., dim) -> (..., dim) */
@@ -30,6 +34,6 @@ export class LayerNorm extends Module {
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.dim) {
       throw new Error(`LayerNorm: expected input (..., ${this.dim}), got [${x.shape.join(', ')}]`);
     }
-    return layerNorm(x, this.param('weight'), this.param('bias'), this.eps);
+    return layerNorm(x, this.param('weight'), this.hasBias ? this.param('bias') : undefined, this.eps);
   }
 }

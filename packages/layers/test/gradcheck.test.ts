@@ -49,6 +49,9 @@ describe('gradient checks (float64, central differences)', () => {
   it('LayerNorm', () => {
     const ln = new LayerNorm({ dim: 5, ...f64 });
     check(ln, (t) => ln.forward(t), x([2, 3, 5]));
+    const noBias = new LayerNorm({ dim: 5, bias: false, ...f64 });
+    expect(Object.keys(noBias.stateDict())).toEqual(['weight']);
+    check(noBias, (t) => noBias.forward(t), x([3, 5]));
   });
 
   it('GELU (tanh and exact)', () => {
