@@ -274,10 +274,13 @@ export class WasmKernels {
       for (const call of parts[0]) this.callOnThisThread(call, aPtr, bPtr, cPtr, this.wsPtrs[0]);
     } finally {
       // Never return (and reuse the arena) while a worker may still be writing.
+      // The workers got equal shares, so they usually finish within microseconds
+      // of this thread: poll first, sleep only if that takes long.
+      const spinUntil = performance.now() + 1;
       for (;;) {
         const pending = Atomics.load(ctrl, PENDING);
         if (pending === 0) break;
-        if (this.canBlock) Atomics.wait(ctrl, PENDING, pending, 50);
+        if (this.canBlock && performance.now() > spinUntil) Atomics.wait(ctrl, PENDING, pending, 50);
       }
     }
     if (Atomics.load(ctrl, ERROR)) throw new Error('matmul: a WebAssembly worker failed while computing');

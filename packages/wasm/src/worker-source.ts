@@ -4,8 +4,14 @@
 // and the worker's addresses arrive in its start message.
 import { CALL_INTS, CTRL_INTS, ERROR, GEN, PENDING, SLOTS, STOP, TABLE } from './protocol.js';
 
-/** How many times a worker polls for the next job before sleeping in Atomics.wait (jobs come in bursts). */
-const SPIN_POLLS = 20000;
+/**
+ * How long (ms) a worker keeps polling for the next job before it sleeps in
+ * Atomics.wait. In a training step the matmuls come a millisecond or two
+ * apart; a sleeping worker takes 50-100 us (far more on a busy machine) to
+ * wake, while a polling one starts at once. The cost is one core busy for
+ * this long after each job.
+ */
+const SPIN_MS = 2;
 
 const core = `
 function run(init, post) {
@@ -16,7 +22,8 @@ function run(init, post) {
   let seen = Atomics.load(ctrl, ${GEN});
   post('ready');
   for (;;) {
-    for (let i = 0; i < ${SPIN_POLLS} && Atomics.load(ctrl, ${GEN}) === seen; i++);
+    const spinUntil = performance.now() + ${SPIN_MS};
+    while (Atomics.load(ctrl, ${GEN}) === seen && performance.now() < spinUntil);
     Atomics.wait(ctrl, ${GEN}, seen);
     seen = Atomics.load(ctrl, ${GEN});
     if (Atomics.load(ctrl, ${STOP})) return;
