@@ -23,7 +23,7 @@ function randomArray(n: number): Float32Array {
 const gflops = (n: number, ms: number) => (2 * n ** 3) / (ms * 1e6);
 
 /** Times fn within a budget: at least 3 repeats, fewer for slow peers. */
-const timed = (fn: () => unknown, budgetMs = 3000) => measure(fn, { warmup: 1, repeats: 9, maxTotalMs: budgetMs });
+const timed = (fn: () => unknown, budgetMs = 3000) => measure(fn, { warmup: 2, repeats: 9, maxTotalMs: budgetMs });
 
 async function matmulTable(notes: string[]): Promise<string> {
   const columns: { name: string; run: (n: number) => Promise<number | null> }[] = [];

@@ -134,6 +134,20 @@ export class WasmKernels {
       inits.push({ module: this.module, memory: this.memory, ctrlPtr: this.ctrlPtr, wsPtr: this.wsPtrs[index], index });
     }
     this.workers = await startWorkers(inits);
+    this.warmUp();
+  }
+
+  /**
+   * Runs a few small products split across every thread. V8 first runs wasm
+   * with its baseline compiler and tiers a function up only after it has run
+   * for a while, separately in each worker; without this, the first real
+   * products on a fresh worker run several times slower.
+   */
+  private warmUp(): void {
+    const n = 96;
+    const a = new Float32Array(n * n).fill(1);
+    const plan = planMatmul([n, n], [n, n]);
+    for (let i = 0; i < 30; i++) this.runCalls(a, a, plan.calls, n * n, Number.POSITIVE_INFINITY);
   }
 
   /** @internal Stops the workers; later calls run on the calling thread. */
