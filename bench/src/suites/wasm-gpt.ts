@@ -5,7 +5,7 @@
 // the same work as the TF.js and PyTorch versions in wasm-tfjs.ts / wasm-torch.ts.
 import { GPT, NANOGPT_CPU } from '@attn/model';
 import { Rng, setBackend, type Tensor } from '@attn/tensor';
-import { registerWasmBackend } from '../../../packages/wasm/src/index.js';
+import { registerWasmBackend } from '@attn/wasm';
 import type { GptConfig } from './wasm-tfjs.js';
 
 /** nanoGPT's CPU configuration (shakespeare_char, vocabulary of 65 characters). */

@@ -4,7 +4,7 @@
 // python3-torch is installed. Two tables: matmul GFLOP/s at square sizes, and
 // one training step of nanoGPT's CPU configuration in tokens/s.
 // @attn/wasm is not (yet) a dependency of the bench package; import its source directly.
-import { createWasmKernels, type WasmKernels } from '../../../packages/wasm/src/index.js';
+import { createWasmKernels, type WasmKernels } from '@attn/wasm';
 import os from 'node:os';
 import { fmt, measure, type Suite, table } from '../harness.js';
 import { attnGptStep, gptConfig } from './wasm-gpt.js';
