@@ -1,2 +1,12 @@
-// @attn/gpu: implemented by its own issue.
-export {};
+// @attn/gpu: a GPU.js-accelerated MatMul backend for @attn/tensor.
+export {
+  DEFAULT_MIN_FLOPS,
+  GPU_PRIORITY,
+  type GpuBackendHandle,
+  type GpuBackendInfo,
+  type GpuBackendOptions,
+  type GpuMode,
+  registerGpuBackend,
+  use,
+} from './backend.js';
+export { MatMulKernels } from './matmul-kernel.js';

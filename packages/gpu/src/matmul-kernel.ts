@@ -1,0 +1,88 @@
+// gpu.js kernels for the MatMul contract (see MatMulAttrs in @attn/tensor),
+// compiled once per shape and kept in a cache.
+//
+// One kernel thread computes one output element. The output is 1-D
+// (batch * m * n, row-major), so the thread index is split into (p, i, j)
+// here; `+ 0.5` before the floor keeps the split exact where a GPU does the
+// division in float32. Strides are compile-time constants, so the same code
+// serves the plain and the transposed forms; per-batch offsets are an input
+// array (broadcast batch dims just repeat an offset).
+import type { GPU, IGPUKernelSettings, IKernelRunShortcut } from 'gpu.js';
+import type { MatMulAttrs } from '@attn/tensor';
+
+/** Constants baked into one compiled kernel. */
+interface MatMulConstants {
+  [key: string]: number;
+  M: number;
+  N: number;
+  K: number;
+  ars: number;
+  acs: number;
+  brs: number;
+  bcs: number;
+}
+
+// gpu.js parses this function's source and translates it to GLSL / JS, so it
+// must stay plain ES5-style code using only `this.thread` and `this.constants`.
+function matmulElement(
+  this: { thread: { x: number }; constants: MatMulConstants },
+  a: number[],
+  b: number[],
+  aOff: number[],
+  bOff: number[],
+): number {
+  const mn = this.constants.M * this.constants.N;
+  const p = Math.floor((this.thread.x + 0.5) / mn);
+  const r = this.thread.x - p * mn;
+  const i = Math.floor((r + 0.5) / this.constants.N);
+  const j = r - i * this.constants.N;
+  const aBase = aOff[p] + i * this.constants.ars;
+  const bBase = bOff[p] + j * this.constants.bcs;
+  let s = 0;
+  for (let l = 0; l < this.constants.K; l++) {
+    s += a[aBase + l * this.constants.acs] * b[bBase + l * this.constants.brs];
+  }
+  return s;
+}
+
+/** Compiles (once) and runs MatMul kernels on one gpu.js instance. */
+export class MatMulKernels {
+  private readonly cache = new Map<string, IKernelRunShortcut>();
+
+  constructor(private readonly gpu: GPU) {}
+
+  /** Number of distinct compiled kernels (one per shape/stride/input-size combination). */
+  get compiled(): number {
+    return this.cache.size;
+  }
+
+  /** c = op(A) @ op(B) for every batch entry, per the MatMul contract; returns (batch * m * n). */
+  run(a: Float32Array, b: Float32Array, attrs: MatMulAttrs): Float32Array {
+    const { m, n, k, batch, aRowStride, aColStride, bRowStride, bColStride } = attrs;
+    const key = [m, n, k, batch, aRowStride, aColStride, bRowStride, bColStride, a.length, b.length].join(',');
+    let kernel = this.cache.get(key);
+    if (!kernel) {
+      const constants: MatMulConstants = { M: m, N: n, K: k, ars: aRowStride, acs: aColStride, brs: bRowStride, bcs: bColStride };
+      // loopMaxIterations is a real gpu.js setting missing from its typings.
+      const settings: IGPUKernelSettings & { loopMaxIterations: number } = {
+        output: [batch * m * n],
+        constants,
+        precision: 'single',
+        // Loops bounded by a constant are unrolled-safe; this only matters if gpu.js
+        // treats the bound as dynamic (its default cap of 1000 would truncate k).
+        loopMaxIterations: Math.max(1000, k + 1),
+        tactic: 'precision',
+      };
+      kernel = this.gpu.createKernel(matmulElement as never, settings);
+      this.cache.set(key, kernel);
+    }
+    const out = kernel(a, b, Float32Array.from(attrs.aOffsets), Float32Array.from(attrs.bOffsets)) as unknown;
+    return out instanceof Float32Array ? out : Float32Array.from(out as ArrayLike<number>);
+  }
+
+  /** Frees every compiled kernel (and its textures/buffers). */
+  dispose(): void {
+    for (const kernel of this.cache.values()) kernel.destroy?.();
+    this.cache.clear();
+  }
+}
