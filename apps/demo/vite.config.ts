@@ -1,3 +1,4 @@
+import { attnDatasets } from '@attn/datasets/vite';
 import { defaultClientConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
@@ -6,5 +7,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   base: './',
   resolve: { conditions: ['source', ...defaultClientConditions] },
+  // The corpora are bundled at build time as virtual modules (no network at run time).
+  plugins: [attnDatasets()],
+  // The training worker is an ES module worker (it imports the @attn packages).
+  worker: { format: 'es' },
   test: { include: ['test/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 180_000 },
 });

@@ -1,0 +1,1 @@
+/// <reference types="@attn/datasets/client" />

@@ -1,0 +1,42 @@
+// Messages between the page and the training worker.
+
+/** A model size the page offers. */
+export interface DemoConfig {
+  /** Shown in the select. */
+  label: string;
+  /** Transformer blocks. */
+  nLayer: number;
+  /** Attention heads per block. */
+  nHead: number;
+  /** Residual stream width. */
+  nEmbd: number;
+  /** Context length in characters. */
+  blockSize: number;
+  /** Sequences per training step. */
+  batchSize: number;
+  /** AdamW step size. */
+  lr: number;
+}
+
+export const CONFIGS: Record<string, DemoConfig> = {
+  tiny: { label: 'tiny: 2 layers, 2 heads, 32 wide, 32 chars', nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 32, batchSize: 8, lr: 3e-3 },
+  small: { label: 'small: 4 layers, 4 heads, 64 wide, 64 chars', nLayer: 4, nHead: 4, nEmbd: 64, blockSize: 64, batchSize: 8, lr: 2e-3 },
+};
+
+export type ToWorker =
+  | { type: 'init'; corpusName: string; text: string; config: DemoConfig; seed: number }
+  /** Train until `steps` more steps are done or `ms` milliseconds pass (whichever first), or until stop. */
+  | { type: 'train'; steps?: number; ms?: number }
+  | { type: 'stop' }
+  | { type: 'attention'; text: string }
+  | { type: 'generate'; prompt: string; temperature: number; topK: number; topP: number; maxTokens: number; seed: number }
+  | { type: 'stopGenerate' };
+
+export type FromWorker =
+  | { type: 'ready'; params: number; vocabSize: number; trainChars: number }
+  | { type: 'progress'; step: number; loss: number; tokensPerSecond: number }
+  | { type: 'trainDone'; step: number; reason: 'steps' | 'time' | 'stopped' }
+  | { type: 'attention'; labels: string[]; layers: number[][][][]; dropped: number }
+  | { type: 'token'; text: string }
+  | { type: 'generateDone'; reason: string }
+  | { type: 'error'; message: string };

@@ -1,0 +1,173 @@
+// The training worker: owns the model, trains it, and answers attention and generation
+// requests, so the page stays responsive while the CPU backend computes.
+import { createRng, type Rng, sampleBatch } from '@attn/datasets/browser';
+import { GPT } from '@attn/model';
+import { generate, multinomial, sampler, temperature, topK, topP } from '@attn/sample';
+import { CharTokenizer } from '@attn/tokenizer';
+import { AdamW } from './adamw';
+import type { DemoConfig, FromWorker, ToWorker } from './protocol';
+
+interface State {
+  model: GPT;
+  tokenizer: CharTokenizer;
+  config: DemoConfig;
+  data: Int32Array;
+  optimizer: AdamW;
+  rng: Rng;
+  step: number;
+}
+
+let state: State | null = null;
+let training = false;
+let stopRequested = false;
+let generation: AbortController | null = null;
+
+function post(message: FromWorker): void {
+  (self as unknown as Worker).postMessage(message);
+}
+
+function need(): State {
+  if (!state) throw new Error('the model is not initialised yet: choose a corpus and config, then press Train');
+  return state;
+}
+
+function init(msg: Extract<ToWorker, { type: 'init' }>): void {
+  const tokenizer = CharTokenizer.fromText(msg.text);
+  const { nLayer, nHead, nEmbd, blockSize } = msg.config;
+  const model = new GPT({ vocabSize: tokenizer.vocabSize, blockSize, nLayer, nHead, nEmbd, dropout: 0, bias: true }, { seed: msg.seed });
+  const data = Int32Array.from(tokenizer.encode(msg.text));
+  const optimizer = new AdamW(model.parameters(), { lr: msg.config.lr, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01 });
+  state = { model, tokenizer, config: msg.config, data, optimizer, rng: createRng(msg.seed), step: 0 };
+  post({ type: 'ready', params: model.numParameters(), vocabSize: tokenizer.vocabSize, trainChars: data.length });
+}
+
+const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+async function train(steps = Number.POSITIVE_INFINITY, ms = Number.POSITIVE_INFINITY): Promise<void> {
+  const s = need();
+  if (training) return;
+  training = true;
+  stopRequested = false;
+  const { batchSize, blockSize } = s.config;
+  const start = performance.now();
+  let done = 0;
+  let reason: 'steps' | 'time' | 'stopped' = 'steps';
+  try {
+    s.model.train();
+    while (true) {
+      if (stopRequested) {
+        reason = 'stopped';
+        break;
+      }
+      if (done >= steps) break;
+      if (performance.now() - start >= ms) {
+        reason = 'time';
+        break;
+      }
+      const t0 = performance.now();
+      const { x, y } = sampleBatch(s.data, batchSize, blockSize, s.rng);
+      const { loss } = s.model.forward(x, { batch: batchSize, targets: y });
+      if (!loss) throw new Error('GPT.forward returned no loss although targets were given');
+      s.model.zeroGrad();
+      loss.backward();
+      s.optimizer.step();
+      s.step++;
+      done++;
+      const seconds = (performance.now() - t0) / 1000;
+      post({ type: 'progress', step: s.step, loss: loss.item(), tokensPerSecond: (batchSize * blockSize) / seconds });
+      await pause(); // lets a 'stop' message in
+    }
+  } finally {
+    training = false;
+    s.model.eval();
+  }
+  post({ type: 'trainDone', step: s.step, reason });
+}
+
+function attention(text: string): void {
+  const s = need();
+  // Characters the corpus never contains have no id; they are dropped (and counted).
+  const chars = [...text];
+  const known = chars.filter((c) => {
+    try {
+      s.tokenizer.encode(c);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const kept = known.slice(-s.config.blockSize); // the model sees at most blockSize characters
+  const dropped = chars.length - kept.length;
+  if (kept.length === 0) throw new Error('none of these characters occur in the training corpus');
+  const ids = s.tokenizer.encode(kept.join(''));
+  s.model.eval();
+  const out = s.model.forward(ids, { returnAttention: true });
+  const T = ids.length;
+  const layers = (out.attention ?? []).map((w) => {
+    const values = w.dataSync(); // (1, nh, T, T)
+    const nh = w.shape[1];
+    return Array.from({ length: nh }, (_, h) =>
+      Array.from({ length: T }, (_, i) => Array.from(values.subarray((h * T + i) * T, (h * T + i + 1) * T))),
+    );
+  });
+  post({ type: 'attention', labels: kept, layers, dropped });
+}
+
+async function runGenerate(msg: Extract<ToWorker, { type: 'generate' }>): Promise<void> {
+  const s = need();
+  const known = [...msg.prompt].filter((c) => {
+    try {
+      s.tokenizer.encode(c);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const promptIds = s.tokenizer.encode(known.join('') || '\n');
+  const processors = [temperature(msg.temperature)];
+  if (msg.topK > 0) processors.push(topK(msg.topK));
+  if (msg.topP < 1) processors.push(topP(msg.topP));
+  generation?.abort();
+  const controller = new AbortController();
+  generation = controller;
+  const tokens = generate(s.model, promptIds.slice(-s.config.blockSize), {
+    maxNewTokens: msg.maxTokens,
+    sampler: sampler(processors, multinomial({ seed: msg.seed })),
+    signal: controller.signal,
+  });
+  let result = await tokens.next();
+  while (!result.done) {
+    post({ type: 'token', text: s.tokenizer.decode([result.value]) });
+    result = await tokens.next();
+  }
+  if (generation === controller) generation = null;
+  post({ type: 'generateDone', reason: result.value.reason });
+}
+
+self.onmessage = async (event: MessageEvent<ToWorker>) => {
+  const msg = event.data;
+  try {
+    switch (msg.type) {
+      case 'init':
+        init(msg);
+        break;
+      case 'train':
+        await train(msg.steps, msg.ms);
+        break;
+      case 'stop':
+        stopRequested = true;
+        break;
+      case 'attention':
+        attention(msg.text);
+        break;
+      case 'generate':
+        await runGenerate(msg);
+        break;
+      case 'stopGenerate':
+        generation?.abort();
+        break;
+    }
+  } catch (err) {
+    post({ type: 'error', message: (err as Error).message });
+  }
+};

@@ -1,0 +1,138 @@
+// End to end: build the site, serve dist/ on 127.0.0.1, drive it in headless Debian
+// Chromium, and write a screenshot of each view to test/output/ for review.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const output = join(root, 'test', 'output');
+const CHROMIUM = '/usr/bin/chromium';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+};
+
+/** A static file server for dist/: the only server the site needs. */
+function serve(dir: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(dir) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
+}
+
+let server: Server;
+let context: BrowserContext;
+let page: Page;
+let profile: string;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'error' });
+  server = await serve(dist);
+  mkdirSync(output, { recursive: true });
+  profile = mkdtempSync(join(tmpdir(), 'attn-demo-e2e-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1200, height: 900 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--enable-unsafe-swiftshader',
+      '--enable-unsafe-webgpu',
+    ],
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(msg.text());
+  });
+  page.on('pageerror', (err) => consoleErrors.push(err.message));
+  const { port } = server.address() as AddressInfo;
+  await page.goto(`http://127.0.0.1:${port}/`);
+});
+
+afterAll(async () => {
+  await context?.close();
+  await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+describe('attn demo in headless Chromium', () => {
+  it('loads and the explainer shows the worked example numbers', async () => {
+    const steps = page.locator('#explainer-steps');
+    await expect.poll(() => steps.locator('.step').count()).toBe(6);
+    const text = await steps.innerText();
+    expect(text).toContain('[0.71, 0.71, 1.41]'); // scaled scores
+    expect(text).toContain('[0.25, 0.25, 0.50]'); // softmax weights
+    expect(await page.locator('#explainer-output').innerText()).toContain('[1.25, 2]');
+    await page.locator('#explainer').screenshot({ path: join(output, 'explainer.png') });
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('the explorer renders every layer x head heatmap for a typed sentence', async () => {
+    await page.fill('#explorer-input', 'The cat sat on the mat.');
+    await page.click('#explorer-run');
+    const grid = page.locator('#explorer-grid svg');
+    await grid.waitFor({ timeout: 60_000 });
+    // tiny config: 2 layers x 2 heads; 23 characters -> 23 token buttons
+    await expect.poll(() => page.locator('#explorer-tokens button').count()).toBe(23);
+    expect(await page.locator('#explorer-layer option').count()).toBe(2);
+    expect(await page.locator('#explorer-head option').count()).toBe(2);
+    await page.locator('#explorer-tokens button').nth(4).click(); // "c" of "cat"
+    await expect.poll(() => page.locator('#explorer-row').innerHTML()).toContain('<svg');
+    expect(await page.locator('#explorer-row').innerText()).toContain('token 4');
+    await page.locator('#explorer').screenshot({ path: join(output, 'explorer.png') });
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('20 more training steps lower the loss', async () => {
+    const before = JSON.parse((await page.locator('#train-curve').getAttribute('data-losses')) ?? '[]') as number[];
+    await page.click('#train-reset'); // a fresh model, so the curve starts at ~ln(vocab)
+    await expect.poll(() => page.locator('#train-step').innerText()).toBe('0');
+    await page.fill('#train-steps', '20');
+    await page.click('#train-start');
+    await expect.poll(() => page.locator('#train-status').innerText(), { timeout: 60_000 }).toContain('steps done');
+    const losses = JSON.parse((await page.locator('#train-curve').getAttribute('data-losses')) ?? '[]') as number[];
+    expect(before.length).toBeGreaterThan(0); // the explorer trained the first model
+    expect(losses).toHaveLength(20);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(losses[0]).toBeGreaterThan(3.5); // about ln(vocab size) for an untrained model
+    expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)) - 0.3);
+    expect(Number((await page.locator('#train-tps').innerText()).replace(/,/g, ''))).toBeGreaterThan(0);
+    await page.locator('#train').screenshot({ path: join(output, 'train.png') });
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('generation streams text after the prompt', async () => {
+    await page.fill('#gen-prompt', 'To be');
+    await page.fill('#gen-max', '60');
+    await page.click('#gen-start');
+    await expect.poll(() => page.locator('#gen-output').getAttribute('data-done'), { timeout: 60_000 }).toBe('maxNewTokens');
+    const text = await page.locator('#gen-output').innerText();
+    expect(text.startsWith('To be')).toBe(true);
+    expect(text.length).toBeGreaterThanOrEqual('To be'.length + 50); // 60 characters, some may be whitespace trimmed
+    await page.locator('#generate').screenshot({ path: join(output, 'generate.png') });
+    expect(consoleErrors).toEqual([]);
+  });
+});
