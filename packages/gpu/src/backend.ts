@@ -8,7 +8,7 @@
 // keep data on anyway; in a browser (WebGL2 / WebGPU) this costs one upload
 // and one download per product. Compiled kernels are cached per shape and
 // freed by dispose().
-import { GPU } from 'gpu.js';
+import { GPU, HeadlessGLKernel, WebGL2Kernel, WebGLKernel } from 'gpu.js';
 import { type Backend, type FloatArray, type MatMulAttrs, cpuBackend, listBackends, registerBackend, removeBackend, setBackend } from '@attn/tensor';
 import { MatMulKernels } from './matmul-kernel.js';
 
@@ -102,6 +102,18 @@ function selfTest(kernels: MatMulKernels): string | null {
   return null;
 }
 
+/**
+ * The mode gpu.js really runs in. gpu.mode stays 'gpu' when gpu.js picked it,
+ * and every GL kernel class reports mode 'gpu', so GL classes are told apart by identity.
+ */
+function chosenMode(gpu: GPU, requested: GpuMode): string {
+  const chosen = (gpu as unknown as { Kernel?: { mode?: string } }).Kernel;
+  if (chosen === WebGL2Kernel) return 'webgl2';
+  if (chosen === HeadlessGLKernel) return 'headlessgl';
+  if (chosen === WebGLKernel) return 'webgl';
+  return String(chosen?.mode ?? gpu.mode ?? requested);
+}
+
 /** Opens gpu.js in `mode` and checks it computes correctly; returns the kernels or the reason it cannot be used. */
 function tryMode(mode: GpuMode): { gpu: GPU; kernels: MatMulKernels } | { reason: string } {
   let gpu: GPU;
@@ -117,7 +129,7 @@ function tryMode(mode: GpuMode): { gpu: GPU; kernels: MatMulKernels } | { reason
   if (reason) {
     kernels.dispose();
     gpu.destroy();
-    return { reason: `gpu.js mode '${gpu.mode ?? mode}': ${reason}` };
+    return { reason: `gpu.js mode '${chosenMode(gpu, mode)}': ${reason}` };
   }
   return { gpu, kernels };
 }
@@ -145,7 +157,7 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
     if ('reason' in opened) throw new Error(`registerGpuBackend: ${fallbackReason}; and the fallback failed: ${opened.reason}`);
   }
   const { gpu, kernels } = opened;
-  const mode = String(gpu.mode ?? requestedMode);
+  const mode = chosenMode(gpu, requestedMode);
   let gpuCalls = 0;
   let cpuCalls = 0;
 

@@ -1,0 +1,162 @@
+// The browser path, in headless Chromium (Debian's /usr/bin/chromium driven by
+// playwright-core; nothing is downloaded): test/browser/entry.ts is bundled
+// with esbuild (gpu.js resolves to its browser build), served from 127.0.0.1,
+// and the page registers the backend with gpu.js choosing the mode. With
+// --disable-gpu Chromium renders WebGL2 on SwiftShader (a CPU rasteriser), so
+// this checks correctness on a real WebGL2 code path, not speed.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(pkg, '../..');
+
+let outDir: string;
+let profileDir: string;
+let server: http.Server;
+let origin: string;
+let context: BrowserContext;
+
+/** Bundles test/browser/entry.ts for the browser; returns the bundle's bytes. */
+function bundleEntry(dir: string): Buffer {
+  const esbuild = path.join(root, 'node_modules/.bin/esbuild');
+  const outfile = path.join(dir, 'entry.js');
+  execFileSync(
+    esbuild,
+    [
+      path.join(pkg, 'test/browser/entry.ts'),
+      '--bundle',
+      '--format=esm',
+      '--platform=browser',
+      '--conditions=source',
+      '--target=es2022',
+      // @attn/model's file helpers import node:fs lazily; the page never calls them.
+      '--external:node:*',
+      '--log-level=error',
+      `--outfile=${outfile}`,
+    ],
+    { cwd: root, stdio: 'pipe' },
+  );
+  return fs.readFileSync(outfile);
+}
+
+/** Launches Chromium headless with SwiftShader WebGL allowed. */
+function launchChromium(dir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--enable-unsafe-swiftshader',
+      '--enable-unsafe-webgpu',
+    ],
+  });
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`browser test: Chromium not found at ${CHROMIUM}; install it with: sudo apt-get install chromium`);
+  }
+  outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-gpu-browser-'));
+  const bundle = bundleEntry(outDir);
+  server = http.createServer((req, res) => {
+    if (req.url?.endsWith('/entry.js')) {
+      res.setHeader('Content-Type', 'text/javascript');
+      res.end(bundle);
+    } else {
+      res.setHeader('Content-Type', 'text/html');
+      res.end('<!doctype html><title>attn gpu</title>');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-gpu-chromium-'));
+  context = await launchChromium(profileDir);
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  server?.close();
+  for (const dir of [outDir, profileDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// Runs in the page. A string, not a function: Vitest would rewrite a dynamic
+// import() inside a function. The matmul reference is a plain JS triple loop;
+// the GPT reference is the same model on the page's CPU backend.
+const pageScript = (url: string) => `(async () => {
+  const m = await import(${JSON.stringify(url)});
+  const handle = m.registerGpuBackend({ minFlops: 0 });
+  const rnd = (seed) => () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5; };
+  const r = rnd(42);
+  // (3, 33, 47) @ (47, 29)ᵀ-stored: b is stored (29, 47) and read transposed.
+  const [P, M, K, N] = [3, 33, 47, 29];
+  const a = Float32Array.from({ length: P * M * K }, r);
+  const b = Float32Array.from({ length: N * K }, r);
+  const ref = new Float64Array(P * M * N);
+  for (let p = 0; p < P; p++) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+    let s = 0;
+    for (let l = 0; l < K; l++) s += a[p * M * K + i * K + l] * b[j * K + l];
+    ref[p * M * N + i * N + j] = s;
+  }
+  m.setBackend('gpu');
+  const c = m.matmul(m.fromArray(a, [P, M, K]), m.fromArray(b, [N, K]), { transB: true }).dataSync();
+  let matmulErr = 0;
+  for (let i = 0; i < ref.length; i++) matmulErr = Math.max(matmulErr, Math.abs(c[i] - ref[i]) / Math.max(1, Math.abs(ref[i])));
+
+  const config = { vocabSize: 19, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0, bias: true };
+  const ids = Array.from({ length: 16 }, (_, i) => (i * 7 + 3) % 19);
+  const logits = (backend) => {
+    m.setBackend(backend);
+    const out = new m.GPT(config, { seed: 5 }).forward(ids, { batch: 2 }).logits.dataSync();
+    return Array.from(out);
+  };
+  const gpuLogits = logits('gpu');
+  const cpuLogits = logits('cpu');
+  let gptErr = 0;
+  for (let i = 0; i < cpuLogits.length; i++) gptErr = Math.max(gptErr, Math.abs(gpuLogits[i] - cpuLogits[i]));
+  const info = handle.backendInfo();
+  handle.dispose();
+  return { mode: info.mode, fallbackReason: info.fallbackReason, gpuCalls: info.gpuCalls, matmulErr, gptErr, logitCount: gpuLogits.length };
+})()`;
+
+/** What pageScript returns. */
+interface PageResult {
+  mode: string;
+  fallbackReason: string | null;
+  gpuCalls: number;
+  matmulErr: number;
+  gptErr: number;
+  logitCount: number;
+}
+
+describe('in Chromium', () => {
+  it('runs a batched transposed matmul and a small GPT forward on WebGL2 and matches the references', async () => {
+    const page = await context.newPage();
+    try {
+      await page.goto(`${origin}/index.html`);
+      const result = (await page.evaluate(pageScript(`${origin}/entry.js`))) as PageResult;
+      console.log(`gpu backend in Chromium: mode ${result.mode}, matmul rel err ${result.matmulErr}, GPT logits abs err ${result.gptErr}`);
+      expect(result.mode).toBe('webgl2');
+      expect(result.fallbackReason).toBeNull();
+      expect(result.matmulErr).toBeLessThan(1e-4);
+      expect(result.logitCount).toBe(2 * 8 * 19);
+      expect(result.gptErr).toBeLessThan(1e-3);
+      expect(result.gpuCalls).toBeGreaterThan(5);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+});
