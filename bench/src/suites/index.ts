@@ -7,5 +7,7 @@ import { tokenizerSuite } from './tokenizer.js';
 import { modelSuite } from './model.js';
 import { layersSuite } from './layers.js';
 import { sampleSuite } from './sample.js';
+import { trainSuite } from './train.js';
+import { gpuSuite } from './gpu.js';
 
-export const suites: Suite[] = [tensorSuite, tokenizerSuite, layersSuite, modelSuite, sampleSuite, wasmSuite];
+export const suites: Suite[] = [tensorSuite, tokenizerSuite, layersSuite, modelSuite, sampleSuite, trainSuite, wasmSuite, gpuSuite];
