@@ -1,0 +1,113 @@
+// The Chromium half of suite `gpu`: bundles @attn/gpu's browser test entry with
+// esbuild, serves it on 127.0.0.1 and times matmuls in a page (Debian's
+// /usr/bin/chromium driven by playwright-core; nothing is downloaded).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const CHROMIUM = '/usr/bin/chromium';
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+// playwright-core is a devDependency of @attn/gpu, not of the bench package: load it from there.
+// Only the few calls used here are typed.
+interface Page {
+  goto(url: string): Promise<unknown>;
+  evaluate(script: string): Promise<unknown>;
+}
+interface Playwright {
+  chromium: {
+    launchPersistentContext(dir: string, options: object): Promise<{ newPage(): Promise<Page>; close(): Promise<void> }>;
+  };
+}
+const { chromium } = createRequire(path.join(root, 'packages/gpu/package.json'))('playwright-core') as Playwright;
+
+export interface BrowserGflops {
+  mode: string;
+  /** GFLOP/s by n. */
+  cpu: Record<number, number>;
+  gpu: Record<number, number>;
+}
+
+// Runs in the page: median of 5 timed products after 2 warm-ups, per backend and size.
+const pageScript = (url: string, sizes: number[]) => `(async () => {
+  const m = await import(${JSON.stringify(url)});
+  const handle = m.registerGpuBackend({ minFlops: 0 });
+  const out = { mode: handle.backendInfo().mode, cpu: {}, gpu: {} };
+  for (const n of ${JSON.stringify(sizes)}) {
+    const a = Float32Array.from({ length: n * n }, () => Math.random() - 0.5);
+    const b = Float32Array.from({ length: n * n }, () => Math.random() - 0.5);
+    for (const backend of ['cpu', 'gpu']) {
+      m.setBackend(backend);
+      const ta = m.fromArray(a, [n, n]);
+      const tb = m.fromArray(b, [n, n]);
+      const times = [];
+      for (let i = 0; i < 7; i++) {
+        const t0 = performance.now();
+        m.matmul(ta, tb).dataSync();
+        if (i >= 2) times.push(performance.now() - t0);
+      }
+      times.sort((x, y) => x - y);
+      out[backend][n] = (2 * n ** 3) / (times[2] * 1e6);
+    }
+  }
+  m.setBackend('cpu');
+  handle.dispose();
+  return out;
+})()`;
+
+export async function chromiumMatmulGflops(sizes: number[]): Promise<BrowserGflops> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-gpu-bench-'));
+  const profile = path.join(dir, 'profile');
+  const outfile = path.join(dir, 'entry.js');
+  execFileSync(
+    path.join(root, 'node_modules/.bin/esbuild'),
+    [
+      path.join(root, 'packages/gpu/test/browser/entry.ts'),
+      '--bundle',
+      '--format=esm',
+      '--platform=browser',
+      '--conditions=source',
+      '--target=es2022',
+      '--external:node:*',
+      '--log-level=error',
+      `--outfile=${outfile}`,
+    ],
+    { cwd: root, stdio: 'pipe' },
+  );
+  const bundle = fs.readFileSync(outfile);
+  const server = http.createServer((req, res) => {
+    res.setHeader('Content-Type', req.url?.endsWith('.js') ? 'text/javascript' : 'text/html');
+    res.end(req.url?.endsWith('/entry.js') ? bundle : '<!doctype html><title>attn gpu bench</title>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--enable-unsafe-swiftshader',
+      '--enable-unsafe-webgpu',
+    ],
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${origin}/index.html`);
+    return (await page.evaluate(pageScript(`${origin}/entry.js`, sizes))) as BrowserGflops;
+  } finally {
+    await context.close();
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,86 @@
+// Suite `gpu`: @attn/gpu's gpu.js MatMul next to the TypeScript CPU backend,
+// through the public tensor API (fromArray -> matmul -> dataSync), in Node and
+// in headless Chromium. In Node gpu.js runs in its webasm mode (no GL here) and
+// its plain-JS 'cpu' mode; in Chromium (--disable-gpu) it runs WebGL2 on
+// SwiftShader, a CPU rasteriser. None of these is a real GPU: the table shows
+// what this machine does, not what a GPU would.
+import { type GpuMode, registerGpuBackend } from '@attn/gpu';
+import { fromArray, matmul, setBackend } from '@attn/tensor';
+import { fmt, measure, type Suite, table } from '../harness.js';
+import { chromiumMatmulGflops } from './gpu-browser.js';
+
+const sizes = [64, 128, 256, 512];
+
+function randomArray(n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.random() * 2 - 1;
+  return out;
+}
+
+const gflops = (n: number, ms: number) => (2 * n ** 3) / (ms * 1e6);
+
+/** GFLOP/s of an n x n product on the named backend, through the tensor API. */
+async function tensorGflops(backend: string, n: number): Promise<number> {
+  const a = randomArray(n * n);
+  const b = randomArray(n * n);
+  setBackend(backend);
+  try {
+    const ta = fromArray(a, [n, n]);
+    const tb = fromArray(b, [n, n]);
+    const t = await measure(() => matmul(ta, tb).dataSync(), { warmup: 2, repeats: 7, maxTotalMs: 4000 });
+    return gflops(n, t.medianMs);
+  } finally {
+    setBackend('cpu');
+  }
+}
+
+async function nodeTable(notes: string[]): Promise<string> {
+  const columns: { name: string; backend: string; maxN: number }[] = [{ name: 'CPU backend (TS)', backend: 'cpu', maxN: 1e9 }];
+  const handles = [];
+  for (const mode of ['gpu', 'cpu'] as GpuMode[]) {
+    const h = registerGpuBackend({ name: `gpu-${mode}`, mode, minFlops: 0 });
+    handles.push(h);
+    const info = h.backendInfo();
+    if (info.fallbackReason) notes.push(`Node, requested gpu.js mode '${mode}': ${info.fallbackReason}`);
+    // gpu.js's plain-JS mode is far slower; its trend is clear by 256.
+    columns.push({ name: `gpu.js ${info.mode}`, backend: h.backend.name, maxN: mode === 'cpu' ? 256 : 1e9 });
+  }
+  const rows: string[][] = [];
+  for (const n of sizes) {
+    const row = [String(n)];
+    for (const c of columns) row.push(n <= c.maxN ? fmt(await tensorGflops(c.backend, n)) : '—');
+    rows.push(row);
+  }
+  for (const h of handles) h.dispose();
+  return table(['n', ...columns.map((c) => c.name)], rows);
+}
+
+export const gpuSuite: Suite = {
+  name: 'gpu',
+  title: '@attn/gpu: gpu.js MatMul vs the CPU backend (GFLOP/s, n x n @ n x n)',
+  run: async () => {
+    const notes: string[] = [];
+    const parts = ['**Node** (gpu.js chooses webasm: no GL on this machine)', '', await nodeTable(notes)];
+    try {
+      const browser = await chromiumMatmulGflops(sizes);
+      parts.push(
+        '',
+        `**Headless Chromium** (gpu.js mode: ${browser.mode}; SwiftShader, a CPU rasteriser, since --disable-gpu)`,
+        '',
+        table(
+          ['n', 'CPU backend (TS) in page', `gpu.js ${browser.mode}`],
+          sizes.map((n) => [String(n), fmt(browser.cpu[n]), fmt(browser.gpu[n])]),
+        ),
+      );
+    } catch (err) {
+      notes.push(`Chromium table skipped: ${(err as Error).message.split('\n')[0]}`);
+    }
+    parts.push(
+      '',
+      'Each cell times fromArray'
+        + "'d inputs -> matmul -> dataSync (upload, kernel, readback), median of up to 7 after 2 warm-ups (shape-cached kernels compiled in warm-up).",
+      ...notes.map((n) => `- ${n}`),
+    );
+    return parts.join('\n');
+  },
+};
