@@ -19,17 +19,24 @@ export type GpuMode = 'gpu' | 'webgpu' | 'webgl2' | 'webgl' | 'headlessgl' | 'we
 export const GPU_PRIORITY = 10;
 
 /**
- * Below this many FLOPs (2*m*n*k*batch) a matmul runs on the CPU backend.
- * Measured by the `gpu` bench suite: in Node gpu.js's webasm mode is slower
- * than the TypeScript CPU kernel at every size, and even in a browser a small
- * product is dominated by upload/compile/readback, so only big products go to gpu.js.
+ * Default dispatch threshold, by the mode gpu.js runs in: matmuls with fewer
+ * FLOPs (2*m*n*k*batch) than this run on the CPU backend.
+ *
+ * Measured by the `gpu` bench suite (BENCHMARKS.md): gpu.js's webasm and cpu
+ * modes are slower than the TypeScript CPU kernel at every size tried
+ * (64..512), so they get Infinity (everything stays on the CPU unless the
+ * caller lowers minFlops). GPU modes get 2*256^3: below that, upload, dispatch
+ * and readback dominate even on a real GPU. This machine has no real GPU, so
+ * that figure is an estimate, not a measurement; pass minFlops to tune it.
  */
-export const DEFAULT_MIN_FLOPS = 2 * 128 * 128 * 128;
+export function defaultMinFlops(mode: string): number {
+  return mode === 'webasm' || mode === 'cpu' ? Number.POSITIVE_INFINITY : 2 * 256 ** 3;
+}
 
 export interface GpuBackendOptions {
   /** gpu.js mode to use; default 'gpu' (gpu.js picks: WebGPU/WebGL2/WebGL/headless GL, else webasm). */
   mode?: GpuMode;
-  /** Matmuls with fewer FLOPs than this run on the CPU backend (default DEFAULT_MIN_FLOPS; 0 = always gpu.js). */
+  /** Matmuls with fewer FLOPs than this run on the CPU backend (default defaultMinFlops(mode); 0 = always gpu.js). */
   minFlops?: number;
   /** Registry name (default 'gpu'). */
   name?: string;
@@ -143,8 +150,7 @@ function tryMode(mode: GpuMode): { gpu: GPU; kernels: MatMulKernels } | { reason
 export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendHandle {
   const name = options.name ?? 'gpu';
   const requestedMode = options.mode ?? 'gpu';
-  const minFlops = options.minFlops ?? DEFAULT_MIN_FLOPS;
-  if (!(minFlops >= 0)) throw new Error(`registerGpuBackend: minFlops must be a number >= 0, got ${options.minFlops}`);
+  if (options.minFlops !== undefined && !(options.minFlops >= 0)) throw new Error(`registerGpuBackend: minFlops must be a number >= 0, got ${options.minFlops}`);
   if (listBackends().includes(name)) {
     throw new Error(`registerGpuBackend: a backend named '${name}' is already registered; dispose() it first`);
   }
@@ -158,6 +164,7 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
   }
   const { gpu, kernels } = opened;
   const mode = chosenMode(gpu, requestedMode);
+  const minFlops = options.minFlops ?? defaultMinFlops(mode);
   let gpuCalls = 0;
   let cpuCalls = 0;
 

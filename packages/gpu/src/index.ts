@@ -1,6 +1,6 @@
 // @attn/gpu: a GPU.js-accelerated MatMul backend for @attn/tensor.
 export {
-  DEFAULT_MIN_FLOPS,
+  defaultMinFlops,
   GPU_PRIORITY,
   type GpuBackendHandle,
   type GpuBackendInfo,

@@ -117,3 +117,18 @@ describe('dispatch', () => {
     }
   });
 });
+
+describe('default threshold', () => {
+  it('keeps every product on the CPU in modes the bench measured slower than the CPU backend', () => {
+    const h = registerGpuBackend({ name: 'gpu-default' });
+    try {
+      expect(h.backendInfo().minFlops).toBe(Number.POSITIVE_INFINITY); // webasm in Node
+      setBackend('gpu-default');
+      matmul(randn([64, 64], { rng: new Rng(3) }), randn([64, 64], { rng: new Rng(4) }));
+      expect(h.backendInfo()).toMatchObject({ gpuCalls: 0, cpuCalls: 1 });
+    } finally {
+      setBackend('cpu');
+      h.dispose();
+    }
+  });
+});
