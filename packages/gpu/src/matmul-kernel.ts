@@ -45,11 +45,24 @@ function matmulElement(
   return s;
 }
 
-/** Compiles (once) and runs MatMul kernels on one gpu.js instance. */
+/**
+ * Compiles (once) and runs MatMul kernels on one gpu.js instance. The cache is
+ * least-recently-used and bounded: sampling with a growing context length
+ * meets a new shape every token, and each compiled kernel holds a program
+ * (and, on WebGL, textures) until destroyed.
+ */
 export class MatMulKernels {
   private readonly cache = new Map<string, IKernelRunShortcut>();
 
-  constructor(private readonly gpu: GPU) {}
+  /** @param maxKernels most compiled kernels kept; the least recently used is destroyed beyond that. */
+  constructor(
+    private readonly gpu: GPU,
+    private readonly maxKernels = 64,
+  ) {
+    if (!(Number.isInteger(maxKernels) && maxKernels >= 1)) {
+      throw new Error(`MatMulKernels: maxKernels must be an integer >= 1, got ${maxKernels}`);
+    }
+  }
 
   /** Number of distinct compiled kernels (one per shape/stride/input-size combination). */
   get compiled(): number {
@@ -61,7 +74,11 @@ export class MatMulKernels {
     const { m, n, k, batch, aRowStride, aColStride, bRowStride, bColStride } = attrs;
     const key = [m, n, k, batch, aRowStride, aColStride, bRowStride, bColStride, a.length, b.length].join(',');
     let kernel = this.cache.get(key);
-    if (!kernel) {
+    if (kernel) {
+      // Re-insert so Map order stays least- to most-recently used.
+      this.cache.delete(key);
+      this.cache.set(key, kernel);
+    } else {
       const constants: MatMulConstants = { M: m, N: n, K: k, ars: aRowStride, acs: aColStride, brs: bRowStride, bcs: bColStride };
       // loopMaxIterations is a real gpu.js setting missing from its typings.
       const settings: IGPUKernelSettings & { loopMaxIterations: number } = {
@@ -75,6 +92,11 @@ export class MatMulKernels {
       };
       kernel = this.gpu.createKernel(matmulElement as never, settings);
       this.cache.set(key, kernel);
+      if (this.cache.size > this.maxKernels) {
+        const [oldestKey, oldest] = this.cache.entries().next().value as [string, IKernelRunShortcut];
+        oldest.destroy?.();
+        this.cache.delete(oldestKey);
+      }
     }
     const out = kernel(a, b, Float32Array.from(attrs.aOffsets), Float32Array.from(attrs.bOffsets)) as unknown;
     return out instanceof Float32Array ? out : Float32Array.from(out as ArrayLike<number>);

@@ -82,6 +82,23 @@ describe('MatMul on gpu.js matches the CPU backend', () => {
     kernels.dispose();
     expect(kernels.compiled).toBe(0);
   });
+
+  it('keeps at most maxKernels compiled kernels (least recently used goes first)', () => {
+    const kernels = new MatMulKernels(new GPU({ mode: 'cpu' }), 2);
+    // (1 x k) @ (k x 1) of ones = k, by hand; each k is a new shape.
+    const dot = (k: number) => {
+      const attrs: MatMulAttrs = {
+        m: 1, n: 1, k, transA: false, transB: false, aRowStride: k, aColStride: 1, bRowStride: 1, bColStride: 1,
+        batch: 1, batchShape: [], aOffsets: Int32Array.of(0), bOffsets: Int32Array.of(0),
+      };
+      return kernels.run(new Float32Array(k).fill(1), new Float32Array(k).fill(1), attrs)[0];
+    };
+    for (let k = 1; k <= 10; k++) expect(dot(k)).toBe(k);
+    expect(kernels.compiled).toBe(2);
+    expect(dot(3)).toBe(3);
+    expect(() => new MatMulKernels(new GPU({ mode: 'cpu' }), 0)).toThrow('MatMulKernels: maxKernels must be an integer >= 1');
+    kernels.dispose();
+  });
 });
 
 describe('dispatch', () => {
