@@ -15,6 +15,8 @@ import { MatMulKernels } from './matmul-kernel.js';
 /** gpu.js modes a caller may ask for ('gpu' lets gpu.js pick the best it finds). */
 export type GpuMode = 'gpu' | 'webgpu' | 'webgl2' | 'webgl' | 'headlessgl' | 'webasm' | 'cpu';
 
+const MODES: readonly GpuMode[] = ['gpu', 'webgpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'cpu'];
+
 /** Priority of 'gpu' in the registry: above 'cpu' (1), so it is the default once registered. */
 export const GPU_PRIORITY = 10;
 
@@ -150,6 +152,9 @@ function tryMode(mode: GpuMode): { gpu: GPU; kernels: MatMulKernels } | { reason
 export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendHandle {
   const name = options.name ?? 'gpu';
   const requestedMode = options.mode ?? 'gpu';
+  if (!MODES.includes(requestedMode)) {
+    throw new Error(`registerGpuBackend: mode must be one of ${MODES.join(', ')}; got ${JSON.stringify(options.mode)}`);
+  }
   if (options.minFlops !== undefined && !(options.minFlops >= 0)) throw new Error(`registerGpuBackend: minFlops must be a number >= 0, got ${options.minFlops}`);
   if (listBackends().includes(name)) {
     throw new Error(`registerGpuBackend: a backend named '${name}' is already registered; dispose() it first`);

@@ -120,6 +120,9 @@ describe('dispatch', () => {
 
   it('refuses a bad minFlops and a duplicate name', () => {
     expect(() => registerGpuBackend({ name: 'x', minFlops: -1 })).toThrow('registerGpuBackend: minFlops must be a number >= 0');
+    expect(() => registerGpuBackend({ name: 'x', mode: 'webgl3' as never })).toThrow(
+      'registerGpuBackend: mode must be one of gpu, webgpu, webgl2, webgl, headlessgl, webasm, cpu; got "webgl3"',
+    );
     expect(() => registerGpuBackend()).toThrow("a backend named 'gpu' is already registered");
   });
 
