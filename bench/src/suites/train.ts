@@ -7,6 +7,7 @@
 import { loadCorpus, splitInOrder, Vocabulary } from '@attn/datasets';
 import { GPT, type GPTConfig } from '@attn/model';
 import { type EvalInfo, train } from '@attn/train';
+import os from 'node:os';
 import { registerWasmBackend } from '@attn/wasm';
 import { fmt, type Suite, table } from '../harness.js';
 
@@ -96,6 +97,7 @@ export const trainSuite: Suite = {
   name: 'train',
   title: '@attn/train: character-level Shakespeare training',
   async run() {
+    const loadAtStart = os.loadavg()[0];
     const wasm = await registerWasmBackend({ threads: 1 });
     const backend = wasm ? 'attn + @attn/wasm (1 thread)' : 'attn TS backend (wasm unavailable)';
     try {
@@ -105,7 +107,7 @@ export const trainSuite: Suite = {
       const full = process.env.ATTN_BENCH_FULL === '1';
       const nano = await runNanoGPT(data, vocab.size, full ? 2000 : 200);
       const lines: string[] = [];
-      lines.push(`Corpus: embedded Shakespeare, ${trainIds.length + val.length} characters, vocabulary ${vocab.size}, split 90/10 in order. Backend: ${backend}. Seed 1337.`);
+      lines.push(`Corpus: embedded Shakespeare, ${trainIds.length + val.length} characters, vocabulary ${vocab.size}, split 90/10 in order. Backend: ${backend}. Seed 1337. Load average at the start: ${fmt(loadAtStart, 1)} on ${os.cpus().length} cores.`);
       lines.push('', '### (a) Tiny config: 2 layers, 4 heads, width 64, block 32, batch 16, lr 3e-3 (warm-up 50, cosine to 3e-4 over 3,000), AdamW 0.9/0.99, wd 0.1, clip 1', '');
       lines.push(tiny.reachedAt
         ? `Validation loss ${fmt(tiny.reachedAt.valLoss, 3)} < 2.5 after **${tiny.reachedAt.step} steps, ${fmt(tiny.reachedAt.elapsedSec, 1)} s** (training ${fmt(tiny.tokensPerSec, 0)} tokens/s; evaluations every 50 steps on 8 batches are included in the time).`
