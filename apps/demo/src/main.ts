@@ -174,15 +174,63 @@ function drawSelected(): void {
 }
 layerSelect.onchange = headSelect.onchange = drawSelected;
 
+const modelSelect = byId<HTMLSelectElement>('explorer-model');
+const explorerInput = byId<HTMLInputElement>('explorer-input');
+/** A sentence each model can read (the coreference model knows only its own words). */
+const EXAMPLE_TEXT: Record<string, string> = {
+  shakespeare: 'To be, or not to be, that is the question.',
+  coref: 'the ball did not fit in the cupboard because too tall was it',
+  page: 'The cat sat on the mat because it was tired.',
+};
+modelSelect.onchange = () => {
+  explorerInput.value = EXAMPLE_TEXT[modelSelect.value] ?? explorerInput.value;
+};
+
+/** Checkpoints are static files next to index.html, fetched once and handed to the worker. */
+const checkpointLoads = new Map<string, Promise<void>>();
+function loadCheckpoint(name: string): Promise<void> {
+  let loading = checkpointLoads.get(name);
+  if (!loading) {
+    loading = (async () => {
+      const url = (file: string) => new URL(`models/${name}/${file}`, document.baseURI).href;
+      const [weights, tokenizer, info] = await Promise.all(
+        ['model.safetensors', 'tokenizer.json', 'train.json'].map(async (file) => {
+          const response = await fetch(url(file));
+          if (!response.ok) throw new Error(`checkpoint ${name}: ${url(file)} answered ${response.status}`);
+          return response;
+        }),
+      );
+      const ready = next('checkpointReady');
+      send({ type: 'loadCheckpoint', name, weights: await weights.arrayBuffer(), tokenizer: await tokenizer.text() });
+      const reply = await ready;
+      const trained = (await info.json()) as { steps?: number; losses?: Array<{ loss: number }> };
+      const lastLoss = trained.losses?.at(-1)?.loss;
+      byId('explorer-model-info').textContent =
+        `${reply.nLayer} layers × ${reply.nHead} heads, ${reply.params.toLocaleString('en')} parameters, ` +
+        `${trained.steps ?? '?'} steps${lastLoss === undefined ? '' : `, final training loss ${lastLoss.toFixed(2)}`}`;
+    })();
+    loading.catch(() => checkpointLoads.delete(name));
+    checkpointLoads.set(name, loading);
+  }
+  return loading;
+}
+
 byId<HTMLButtonElement>('explorer-run').onclick = async () => {
   try {
-    await ensureModel();
-    if (steps === 0 && !isTraining) {
-      explorerStatus.textContent = 'training a tiny model for a few seconds first…';
-      await runTraining({ ms: 4000 });
+    const source = modelSelect.value;
+    if (source === 'page') {
+      await ensureModel();
+      byId('explorer-model-info').textContent = `trained in this page for ${steps} steps`;
+      if (steps === 0 && !isTraining) {
+        explorerStatus.textContent = 'training a tiny model for a few seconds first…';
+        await runTraining({ ms: 4000 });
+      }
+    } else {
+      explorerStatus.textContent = 'loading the checkpoint…';
+      await loadCheckpoint(source);
     }
     const reply = next('attention');
-    send({ type: 'attention', text: byId<HTMLInputElement>('explorer-input').value });
+    send({ type: 'attention', source, text: explorerInput.value });
     current = await reply;
     const nLayer = current.layers.length;
     const nHead = current.layers[0]?.length ?? 0;
@@ -191,7 +239,7 @@ byId<HTMLButtonElement>('explorer-run').onclick = async () => {
     selectedToken = current.labels.length - 1;
     byId('explorer-grid').innerHTML = attentionGridSvg({ layers: current.layers, labels: current.labels, title: `all ${nLayer} layers × ${nHead} heads` });
     explorerStatus.textContent =
-      `model after ${steps} training steps` + (current.dropped > 0 ? `; ${current.dropped} characters dropped (unknown to the corpus or beyond the context)` : '');
+      `${current.labels.length} tokens` + (current.dropped > 0 ? `; ${current.dropped} dropped (not in the vocabulary, or beyond the context)` : '');
     drawSelected();
   } catch (err) {
     showError(err);

@@ -28,7 +28,10 @@ export type ToWorker =
   /** Train until `steps` more steps are done or `ms` milliseconds pass (whichever first), or until stop. */
   | { type: 'train'; steps?: number; ms?: number }
   | { type: 'stop' }
-  | { type: 'attention'; text: string }
+  /** Loads a checkpoint directory written by `attn train` (model.safetensors + tokenizer.json). */
+  | { type: 'loadCheckpoint'; name: string; weights: ArrayBuffer; tokenizer: string }
+  /** source: 'page' for the model trained here, or the name of a loaded checkpoint. */
+  | { type: 'attention'; source: string; text: string }
   | { type: 'generate'; prompt: string; temperature: number; topK: number; topP: number; maxTokens: number; seed: number }
   | { type: 'stopGenerate' };
 
@@ -36,6 +39,7 @@ export type FromWorker =
   | { type: 'ready'; params: number; vocabSize: number; trainChars: number }
   | { type: 'progress'; step: number; loss: number; tokensPerSecond: number }
   | { type: 'trainDone'; step: number; reason: 'steps' | 'time' | 'stopped' }
+  | { type: 'checkpointReady'; name: string; params: number; nLayer: number; nHead: number }
   | { type: 'attention'; labels: string[]; layers: number[][][][]; dropped: number }
   | { type: 'token'; text: string }
   | { type: 'generateDone'; reason: string }

@@ -1,7 +1,7 @@
 // The training worker: owns the model, trains it, and answers attention and generation
 // requests, so the page stays responsive while the CPU backend computes.
 import { createRng, type Rng, sampleBatch } from '@attn/datasets/browser';
-import { GPT } from '@attn/model';
+import { GPT, gptFromSafetensors } from '@attn/model';
 import { generate, multinomial, sampler, temperature, topK, topP } from '@attn/sample';
 import { CharTokenizer } from '@attn/tokenizer';
 import { AdamW } from './adamw';
@@ -18,6 +18,67 @@ interface State {
 }
 
 let state: State | null = null;
+
+/** A model to explore: how it turns typed text into ids and labels. */
+interface Explorable {
+  model: GPT;
+  /** Splits text into tokens the model knows; `dropped` counts the rest. */
+  tokenize(text: string): { ids: number[]; labels: string[]; dropped: number };
+}
+const checkpoints = new Map<string, Explorable>();
+
+/** Character-level: every known character is a token; unknown ones are dropped. */
+function charExplorable(model: GPT, tokenizer: CharTokenizer): Explorable {
+  return {
+    model,
+    tokenize(text) {
+      const chars = [...text];
+      const known = chars.filter((c) => {
+        try {
+          tokenizer.encode(c);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      const labels = known.slice(-model.blockSize); // the model sees at most blockSize tokens
+      return { ids: tokenizer.encode(labels.join('')), labels, dropped: chars.length - labels.length };
+    },
+  };
+}
+
+/** Word-level (the coreference language): whitespace-separated words from a fixed list. */
+function wordExplorable(model: GPT, words: string[]): Explorable {
+  const idOf = new Map(words.map((w, i) => [w, i]));
+  return {
+    model,
+    tokenize(text) {
+      const all = text.trim().split(/\s+/).filter((w) => w.length > 0);
+      const labels = all.filter((w) => idOf.has(w)).slice(-model.blockSize);
+      return { ids: labels.map((w) => idOf.get(w) as number), labels, dropped: all.length - labels.length };
+    },
+  };
+}
+
+function loadCheckpoint(msg: Extract<ToWorker, { type: 'loadCheckpoint' }>): void {
+  const model = gptFromSafetensors(new Uint8Array(msg.weights), { source: `${msg.name}/model.safetensors` });
+  model.eval();
+  let json: { kind?: unknown; tokenizer?: unknown; words?: unknown };
+  try {
+    json = JSON.parse(msg.tokenizer);
+  } catch (err) {
+    throw new Error(`${msg.name}/tokenizer.json: not valid JSON (${(err as Error).message})`);
+  }
+  let explorable: Explorable;
+  if (json.kind === 'char') explorable = charExplorable(model, CharTokenizer.fromJSON(json.tokenizer, `${msg.name}/tokenizer.json`));
+  else if (json.kind === 'word' && Array.isArray(json.words) && json.words.every((w) => typeof w === 'string')) {
+    explorable = wordExplorable(model, json.words as string[]);
+  } else throw new Error(`${msg.name}/tokenizer.json: expected {"kind": "char" | "word", ...} as written by attn train`);
+  if (explorable.model.vocabSize < 1) throw new Error(`${msg.name}: empty vocabulary`);
+  checkpoints.set(msg.name, explorable);
+  const { nLayer, nHead } = model.config;
+  post({ type: 'checkpointReady', name: msg.name, params: model.numParameters(), nLayer, nHead });
+}
 let training = false;
 let stopRequested = false;
 let generation: AbortController | null = null;
@@ -84,24 +145,21 @@ async function train(steps = Number.POSITIVE_INFINITY, ms = Number.POSITIVE_INFI
   post({ type: 'trainDone', step: s.step, reason });
 }
 
-function attention(text: string): void {
-  const s = need();
-  // Characters the corpus never contains have no id; they are dropped (and counted).
-  const chars = [...text];
-  const known = chars.filter((c) => {
-    try {
-      s.tokenizer.encode(c);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  const kept = known.slice(-s.config.blockSize); // the model sees at most blockSize characters
-  const dropped = chars.length - kept.length;
-  if (kept.length === 0) throw new Error('none of these characters occur in the training corpus');
-  const ids = s.tokenizer.encode(kept.join(''));
-  s.model.eval();
-  const out = s.model.forward(ids, { returnAttention: true });
+function attention(source: string, text: string): void {
+  let target: Explorable | undefined;
+  if (source === 'page') {
+    const s = need();
+    target = charExplorable(s.model, s.tokenizer);
+  } else {
+    target = checkpoints.get(source);
+    if (!target) throw new Error(`attention: checkpoint "${source}" is not loaded`);
+  }
+  const { ids, labels, dropped } = target.tokenize(text);
+  if (ids.length === 0) throw new Error('none of these tokens are in the model\'s vocabulary');
+  const wasTraining = target.model.training;
+  target.model.eval();
+  const out = target.model.forward(ids, { returnAttention: true });
+  target.model.train(wasTraining);
   const T = ids.length;
   const layers = (out.attention ?? []).map((w) => {
     const values = w.dataSync(); // (1, nh, T, T)
@@ -110,7 +168,7 @@ function attention(text: string): void {
       Array.from({ length: T }, (_, i) => Array.from(values.subarray((h * T + i) * T, (h * T + i + 1) * T))),
     );
   });
-  post({ type: 'attention', labels: kept, layers, dropped });
+  post({ type: 'attention', labels, layers, dropped });
 }
 
 async function runGenerate(msg: Extract<ToWorker, { type: 'generate' }>): Promise<void> {
@@ -157,8 +215,11 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       case 'stop':
         stopRequested = true;
         break;
+      case 'loadCheckpoint':
+        loadCheckpoint(msg);
+        break;
       case 'attention':
-        attention(msg.text);
+        attention(msg.source, msg.text);
         break;
       case 'generate':
         await runGenerate(msg);

@@ -90,37 +90,50 @@ describe('attn demo in headless Chromium', () => {
     expect(consoleErrors).toEqual([]);
   });
 
-  it('the explorer renders every layer x head heatmap for a typed sentence', async () => {
+  it('the explorer renders every layer x head heatmap of the shipped Shakespeare checkpoint', async () => {
+    await page.selectOption('#explorer-model', 'shakespeare');
     await page.fill('#explorer-input', 'The cat sat on the mat.');
     await page.click('#explorer-run');
-    const grid = page.locator('#explorer-grid svg');
-    await grid.waitFor({ timeout: 60_000 });
-    // tiny config: 2 layers x 2 heads; 23 characters -> 23 token buttons
+    await page.locator('#explorer-grid svg').waitFor({ timeout: 60_000 });
+    // the CLI's tiny config: 2 layers x 4 heads; 23 characters -> 23 token buttons
     await expect.poll(() => page.locator('#explorer-tokens button').count()).toBe(23);
     expect(await page.locator('#explorer-layer option').count()).toBe(2);
-    expect(await page.locator('#explorer-head option').count()).toBe(2);
+    expect(await page.locator('#explorer-head option').count()).toBe(4);
+    expect(await page.locator('#explorer-grid svg rect').count()).toBeGreaterThan(8 * 23);
     await page.locator('#explorer-tokens button').nth(4).click(); // "c" of "cat"
     await expect.poll(() => page.locator('#explorer-row').innerHTML()).toContain('<svg');
     expect(await page.locator('#explorer-row').innerText()).toContain('token 4');
-    await page.locator('#explorer').screenshot({ path: join(output, 'explorer.png') });
+    expect(await page.locator('#explorer-model-info').innerText()).toContain('300 steps');
+    await page.locator('#explorer').screenshot({ path: join(output, 'explorer-shakespeare.png') });
     expect(consoleErrors).toEqual([]);
   });
 
-  it('20 more training steps lower the loss', async () => {
-    const before = JSON.parse((await page.locator('#train-curve').getAttribute('data-losses')) ?? '[]') as number[];
-    await page.click('#train-reset'); // a fresh model, so the curve starts at ~ln(vocab)
-    await expect.poll(() => page.locator('#train-step').innerText()).toBe('0');
+  it('the coreference checkpoint reads its own words', async () => {
+    await page.selectOption('#explorer-model', 'coref');
+    expect(await page.inputValue('#explorer-input')).toBe('the ball did not fit in the cupboard because too tall was it');
+    await page.click('#explorer-run');
+    await expect.poll(() => page.locator('#explorer-tokens button').count(), { timeout: 60_000 }).toBe(13);
+    await expect.poll(() => page.locator('#explorer-row').innerText()).toContain('"it" (token 12)');
+    await page.locator('#explorer').screenshot({ path: join(output, 'explorer-coref.png') });
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('20 training steps lower the loss, and the trained model can be explored', async () => {
     await page.fill('#train-steps', '20');
     await page.click('#train-start');
     await expect.poll(() => page.locator('#train-status').innerText(), { timeout: 60_000 }).toContain('steps done');
     const losses = JSON.parse((await page.locator('#train-curve').getAttribute('data-losses')) ?? '[]') as number[];
-    expect(before.length).toBeGreaterThan(0); // the explorer trained the first model
     expect(losses).toHaveLength(20);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(losses[0]).toBeGreaterThan(3.5); // about ln(vocab size) for an untrained model
     expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)) - 0.3);
     expect(Number((await page.locator('#train-tps').innerText()).replace(/,/g, ''))).toBeGreaterThan(0);
     await page.locator('#train').screenshot({ path: join(output, 'train.png') });
+
+    await page.selectOption('#explorer-model', 'page');
+    await page.click('#explorer-run');
+    await expect.poll(() => page.locator('#explorer-model-info').innerText()).toContain('20 steps');
+    await expect.poll(() => page.locator('#explorer-head option').count()).toBe(2); // the page's tiny config
     expect(consoleErrors).toEqual([]);
   });
 
