@@ -24,7 +24,7 @@ function readSections(text: string): Map<string, string> {
 }
 
 async function main(): Promise<void> {
-  const previous = fs.existsSync(outFile) ? readSections(fs.readFileSync(outFile, 'utf8')) : new Map<string, string>();
+  const fresh = new Map<string, string>();
   const machine = machineInfo();
   const date = new Date().toISOString().slice(0, 10);
   for (const suite of suites.filter(selected)) {
@@ -33,8 +33,11 @@ async function main(): Promise<void> {
     const body = await suite.run();
     const secs = ((performance.now() - t0) / 1000).toFixed(0);
     console.log(body);
-    previous.set(suite.name, `## ${suite.title}\n\n_Run ${date} on ${machine}; suite took ${secs} s._\n\n${body.trim()}\n\n`);
+    fresh.set(suite.name, `## ${suite.title}\n\n_Run ${date} on ${machine}; suite took ${secs} s._\n\n${body.trim()}\n\n`);
   }
+  // Re-read the file only now: a long suite must not wipe sections written meanwhile.
+  const previous = fs.existsSync(outFile) ? readSections(fs.readFileSync(outFile, 'utf8')) : new Map<string, string>();
+  for (const [name, body] of fresh) previous.set(name, body);
   const parts = [
     '# Benchmarks',
     '',
