@@ -71,7 +71,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     shape: { nLayer: 2, nHead: 4, nEmbd: 64 },
     steps: o.corefSteps,
     batch: 32,
-    lr: 3e-3,
+    lr: 6e-3,
     evalEvery: Math.max(1, Math.ceil(o.corefSteps / 3)),
     out: join(o.out, 'coref'),
     seed: 3,

@@ -49,6 +49,7 @@ export async function runTraining(opts: RunOptions): Promise<Checkpoint> {
   const t0 = performance.now();
   let tokens = 0;
   let smooth = Number.NaN;
+  let tps = 0;
   await trainLoop(
     model,
     { steps: opts.steps, lr: opts.lr, warmup: Math.min(20, Math.ceil(opts.steps / 10)), weightDecay: 0.1, evalEvery: opts.evalEvery },
@@ -62,7 +63,7 @@ export async function runTraining(opts: RunOptions): Promise<Checkpoint> {
         tokens += n;
         smooth = Number.isNaN(smooth) ? loss : 0.9 * smooth + 0.1 * loss;
         info.losses.push({ step: start + step, loss });
-        const tps = Math.round(tokens / ((performance.now() - t0) / 1000));
+        tps = Math.round(tokens / ((performance.now() - t0) / 1000));
         bar?.update(step, { loss: smooth.toFixed(3), tps });
       },
       onEval(step, val) {
@@ -70,7 +71,7 @@ export async function runTraining(opts: RunOptions): Promise<Checkpoint> {
         if (opts.onEval) {
           bar?.stop();
           opts.onEval(step, val, model);
-          if (step < opts.steps) bar?.start(opts.steps, step, { loss: smooth.toFixed(3), tps: '-' });
+          if (step < opts.steps) bar?.start(opts.steps, step, { loss: smooth.toFixed(3), tps });
         }
       },
     },

@@ -63,7 +63,7 @@ describe('attn explain', () => {
     const s = [1, 1, 2].map((x) => Math.exp(x / Math.SQRT2));
     const z = s[0] + s[1] + s[2];
     const w = s.map((x) => x / z);
-    e.weights.forEach((x: number, i: number) => expect(x).toBeCloseTo(w[i], 5));
+    for (const [i, x] of (e.weights as number[]).entries()) expect(x).toBeCloseTo(w[i], 5);
     expect(e.output[0]).toBeCloseTo(2 * w[0] + w[1] + w[2], 5);
     expect(e.output[1]).toBeCloseTo(w[0] + 3 * w[1] + 2 * w[2], 5);
   });
@@ -75,7 +75,7 @@ describe('attn explain', () => {
     expect(e.weights.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
     const scaled = e.scores.map((x: number) => x / Math.SQRT2);
     const z = scaled.reduce((a: number, b: number) => a + Math.exp(b), 0);
-    e.weights.forEach((x: number, i: number) => expect(x).toBeCloseTo(Math.exp(scaled[i]) / z, 5));
+    for (const [i, x] of (e.weights as number[]).entries()) expect(x).toBeCloseTo(Math.exp(scaled[i]) / z, 5);
   });
 });
 
