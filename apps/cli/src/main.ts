@@ -144,6 +144,7 @@ program
     const { model, codec } = await loadCheckpoint(o.checkpoint);
     await useBackend(o.backend);
     if (o.json) return json({ prompt: o.prompt, sampler: s.describe(), text: streamText(model, codec, o.prompt, maxTokens, s) });
+    codec.encode(o.prompt); // fails on unknown characters/words before anything is printed
     process.stdout.write(o.prompt);
     streamText(model, codec, o.prompt, maxTokens, s, (piece) => process.stdout.write(piece));
     out('');

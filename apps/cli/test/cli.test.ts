@@ -108,6 +108,11 @@ describe('attn train / generate / attend', () => {
     expect(j.maps).toHaveLength(2 * 4); // tiny: 2 layers x 4 heads
     for (const m of j.maps) expect(m.weights[1][0] + m.weights[1][1]).toBeCloseTo(1, 5);
 
+    // A prompt outside the vocabulary: one line, exit 2, nothing printed on stdout.
+    const bad = attn('generate', '--checkpoint', 'ck', '--prompt', 'Z€');
+    expectUsageError(bad, /unknown character/);
+    expect(bad.stdout).toBe('');
+
     // Without --resume an existing checkpoint is not overwritten.
     const before = statSync(join(work, 'ck', 'model.safetensors')).mtimeMs;
     expectUsageError(attn('train', '--data', 'tiny.txt', '--steps', '1', '--out', 'ck'), /--out ck: already holds a checkpoint/);
