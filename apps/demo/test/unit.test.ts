@@ -12,7 +12,7 @@ describe('worked example', () => {
     const e2 = Math.exp(2 / Math.SQRT2);
     const total = 2 * e1 + e2;
     const expected = [e1 / total, e1 / total, e2 / total];
-    expected.forEach((w, i) => expect(weights[i]).toBeCloseTo(w, 6));
+    for (const [i, w] of expected.entries()) expect(weights[i]).toBeCloseTo(w, 6);
     // values cat [2,1], sat [1,3], mat [1,2]
     expect(output[0]).toBeCloseTo(expected[0] * 2 + expected[1] * 1 + expected[2] * 1, 6);
     expect(output[1]).toBeCloseTo(expected[0] * 1 + expected[1] * 3 + expected[2] * 2, 6);
@@ -50,7 +50,7 @@ describe('AdamW', () => {
       });
     });
     const got = [...matrix.dataSync(), ...bias.dataSync()];
-    w.forEach((wi, j) => expect(got[j]).toBeCloseTo(wi, 5));
+    for (const [j, wi] of w.entries()) expect(got[j]).toBeCloseTo(wi, 5);
     // First step alone is about lr * sign(g): a sanity anchor independent of the loop above.
     expect(w[2]).toBeCloseTo(0.5 - 0.1 - 0.1, 5); // both grads on the bias were +0.3
   });
