@@ -256,14 +256,18 @@ listeners.add((msg) => {
 });
 genStart.onclick = async () => {
   try {
-    await ensureModel();
+    const source = byId<HTMLSelectElement>('gen-model').value;
+    if (source === 'page') await ensureModel();
+    else await loadCheckpoint(source);
     genStart.disabled = true;
     genStop.disabled = false;
     const prompt = byId<HTMLInputElement>('gen-prompt').value;
     genOutput.textContent = prompt;
+    delete genOutput.dataset.done; // set again when this generation ends
     const done = next('generateDone');
     send({
       type: 'generate',
+      source,
       prompt,
       temperature: numberOf('gen-temperature'),
       topK: numberOf('gen-topk'),

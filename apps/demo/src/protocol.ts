@@ -32,7 +32,7 @@ export type ToWorker =
   | { type: 'loadCheckpoint'; name: string; weights: ArrayBuffer; tokenizer: string }
   /** source: 'page' for the model trained here, or the name of a loaded checkpoint. */
   | { type: 'attention'; source: string; text: string }
-  | { type: 'generate'; prompt: string; temperature: number; topK: number; topP: number; maxTokens: number; seed: number }
+  | { type: 'generate'; source: string; prompt: string; temperature: number; topK: number; topP: number; maxTokens: number; seed: number }
   | { type: 'stopGenerate' };
 
 export type FromWorker =

@@ -22,6 +22,8 @@ let state: State | null = null;
 /** A model to explore: how it turns typed text into ids and labels. */
 interface Explorable {
   model: GPT;
+  /** Character-level models keep their tokenizer, so they can also generate text. */
+  tokenizer?: CharTokenizer;
   /** Splits text into tokens the model knows; `dropped` counts the rest. */
   tokenize(text: string): { ids: number[]; labels: string[]; dropped: number };
 }
@@ -31,6 +33,7 @@ const checkpoints = new Map<string, Explorable>();
 function charExplorable(model: GPT, tokenizer: CharTokenizer): Explorable {
   return {
     model,
+    tokenizer,
     tokenize(text) {
       const chars = [...text];
       const known = chars.filter((c) => {
@@ -172,30 +175,37 @@ function attention(source: string, text: string): void {
 }
 
 async function runGenerate(msg: Extract<ToWorker, { type: 'generate' }>): Promise<void> {
-  const s = need();
+  let model: GPT;
+  let tokenizer: CharTokenizer;
+  if (msg.source === 'page') ({ model, tokenizer } = need());
+  else {
+    const target = checkpoints.get(msg.source);
+    if (!target?.tokenizer) throw new Error(`generate: "${msg.source}" is not a loaded character-level checkpoint`);
+    ({ model, tokenizer } = { model: target.model, tokenizer: target.tokenizer });
+  }
   const known = [...msg.prompt].filter((c) => {
     try {
-      s.tokenizer.encode(c);
+      tokenizer.encode(c);
       return true;
     } catch {
       return false;
     }
   });
-  const promptIds = s.tokenizer.encode(known.join('') || '\n');
+  const promptIds = tokenizer.encode(known.join('') || '\n');
   const processors = [temperature(msg.temperature)];
   if (msg.topK > 0) processors.push(topK(msg.topK));
   if (msg.topP < 1) processors.push(topP(msg.topP));
   generation?.abort();
   const controller = new AbortController();
   generation = controller;
-  const tokens = generate(s.model, promptIds.slice(-s.config.blockSize), {
+  const tokens = generate(model, promptIds.slice(-model.blockSize), {
     maxNewTokens: msg.maxTokens,
     sampler: sampler(processors, multinomial({ seed: msg.seed })),
     signal: controller.signal,
   });
   let result = await tokens.next();
   while (!result.done) {
-    post({ type: 'token', text: s.tokenizer.decode([result.value]) });
+    post({ type: 'token', text: tokenizer.decode([result.value]) });
     result = await tokens.next();
   }
   if (generation === controller) generation = null;

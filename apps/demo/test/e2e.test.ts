@@ -138,6 +138,7 @@ describe('attn demo in headless Chromium', () => {
   });
 
   it('generation streams text after the prompt', async () => {
+    await page.selectOption('#gen-model', 'page');
     await page.fill('#gen-prompt', 'To be');
     await page.fill('#gen-max', '60');
     await page.click('#gen-start');
@@ -145,7 +146,16 @@ describe('attn demo in headless Chromium', () => {
     const text = await page.locator('#gen-output').innerText();
     expect(text.startsWith('To be')).toBe(true);
     expect(text.length).toBeGreaterThanOrEqual('To be'.length + 50); // 60 characters, some may be whitespace trimmed
-    await page.locator('#generate').screenshot({ path: join(output, 'generate.png') });
+    await page.locator('#generate').screenshot({ path: join(output, 'generate-page.png') });
+
+    await page.selectOption('#gen-model', 'shakespeare');
+    await page.fill('#gen-prompt', 'KING:');
+    await page.click('#gen-start');
+    await expect.poll(() => page.locator('#gen-output').getAttribute('data-done'), { timeout: 60_000 }).toBe('maxNewTokens');
+    const verse = await page.locator('#gen-output').innerText();
+    expect(verse.startsWith('KING:')).toBe(true);
+    expect(verse.length).toBeGreaterThanOrEqual('KING:'.length + 50);
+    await page.locator('#generate').screenshot({ path: join(output, 'generate-shakespeare.png') });
     expect(consoleErrors).toEqual([]);
   });
 });
