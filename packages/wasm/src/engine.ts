@@ -8,11 +8,23 @@
 //   ws[0..threads)           one matmul scratch area per thread (packed panels)
 //   arena                    operands, result and call table of the current op
 import { decodeBase64 } from './base64.js';
-import { detectFeatures } from './features.js';
 import { MAX_PAGES, singleWasm, threadedWasm } from './kernels.generated.js';
 import { type MatmulOptions, type MatrixCall, planMatmul, splitCalls } from './plan.js';
 import { type StartedWorker, startWorkers } from './pool.js';
-import { CALL_INTS, CTRL_INTS, ERROR, GEN, MAX_WORKERS, PENDING, SLOTS, STOP, TABLE } from './protocol.js';
+import { detectFeatures, isNode } from './features.js';
+import {
+  CALL_INTS,
+  CLAIMS,
+  CTRL_INTS,
+  ERROR,
+  GEN,
+  MAX_WORKERS,
+  PENDING,
+  SLOTS,
+  STOP,
+  TABLE,
+  WAIT_SLICE_MS,
+} from './protocol.js';
 
 export interface WasmKernelsOptions {
   /**
@@ -63,16 +75,33 @@ function compiled(name: 'single' | 'threaded'): WebAssembly.Module {
   return mod;
 }
 
-function defaultThreads(): number {
-  const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return Math.max(1, Math.min(2, hc ?? 2));
+// A variable specifier keeps browser bundlers from trying to resolve the Node module.
+const osModule = 'node:os';
+
+/** Cores this process may use: os.availableParallelism() in Node, navigator.hardwareConcurrency elsewhere. */
+async function availableCores(): Promise<number | undefined> {
+  if (isNode()) {
+    try {
+      const os = (await import(/* @vite-ignore */ osModule)) as typeof import('node:os');
+      return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    } catch {
+      return undefined;
+    }
+  }
+  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+}
+
+/** 2 threads, or 1 on a single-core machine (a second thread there only competes for the core). */
+async function defaultThreads(): Promise<number> {
+  const cores = await availableCores();
+  return Math.max(1, Math.min(2, cores ?? 2));
 }
 
 /** Creates the kernels; starts workers when threads > 1 and the engine allows it. */
 export async function createWasmKernels(options: WasmKernelsOptions = {}): Promise<WasmKernels> {
   const features = detectFeatures();
   if (!features.simd) throw new Error('@attn/wasm: this JavaScript engine has no WebAssembly SIMD');
-  let threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
+  let threads = Math.max(1, Math.floor(options.threads ?? (await defaultThreads())));
   if (threads > MAX_WORKERS + 1) throw new Error(`@attn/wasm: threads must be at most ${MAX_WORKERS + 1}, got ${threads}`);
   if (!features.threads) threads = 1;
   const kernels = new WasmKernels(threads > 1, threads, options.minParallelFlops ?? 2 ** 20);
@@ -256,7 +285,7 @@ export class WasmKernels {
     );
   }
 
-  /** Part 0 runs here; part w on worker w. Returns when all parts are done. */
+  /** Part 0 runs here; part w on worker w, or here when that worker is late. Returns when all parts are done. */
   private runParallel(parts: MatrixCall[][], aPtr: number, bPtr: number, cPtr: number, tablePtr: number): void {
     const table = new Int32Array(this.memory.buffer, tablePtr);
     const ctrl = this.ctrl;
@@ -282,21 +311,41 @@ export class WasmKernels {
     ctrl[TABLE] = tablePtr;
     Atomics.store(ctrl, ERROR, 0);
     Atomics.store(ctrl, PENDING, parts.length - 1);
+    // Clearing the claim flags last publishes the ranges to a worker that claims one.
+    for (let w = 1; w < parts.length; w++) Atomics.store(ctrl, CLAIMS + w, 0);
     Atomics.add(ctrl, GEN, 1); // publishes everything written above
     Atomics.notify(ctrl, GEN);
+    let failure: unknown = null;
     try {
       for (const call of parts[0]) this.callOnThisThread(call, aPtr, bPtr, cPtr, this.wsPtrs[0]);
-    } finally {
-      // Never return (and reuse the arena) while a worker may still be writing.
-      // The workers got equal shares, so they usually finish within microseconds
-      // of this thread: poll first, sleep only if that takes long.
-      const spinUntil = performance.now() + 1;
-      for (;;) {
-        const pending = Atomics.load(ctrl, PENDING);
-        if (pending === 0) break;
-        if (this.canBlock && performance.now() > spinUntil) Atomics.wait(ctrl, PENDING, pending, 50);
-      }
+    } catch (err) {
+      failure = err;
     }
+    // A worker that has not claimed its part yet is at least a whole part
+    // behind (it is asleep or descheduled): running the part here is no slower
+    // than waiting for it, and the result never depends on a worker waking up.
+    // After a failure, claim without running so no worker starts on the arena.
+    for (let w = 1; w < parts.length; w++) {
+      if (Atomics.compareExchange(ctrl, CLAIMS + w, 0, 1) !== 0) continue;
+      if (!failure) {
+        try {
+          for (const call of parts[w]) this.callOnThisThread(call, aPtr, bPtr, cPtr, this.wsPtrs[0]);
+        } catch (err) {
+          failure = err;
+        }
+      }
+      Atomics.sub(ctrl, PENDING, 1);
+    }
+    // Never return (and reuse the arena) while a worker may still be writing.
+    // A worker that claimed its part is running it: poll briefly, then sleep
+    // in bounded slices, re-checking PENDING each time.
+    const spinUntil = performance.now() + 1;
+    for (;;) {
+      const pending = Atomics.load(ctrl, PENDING);
+      if (pending === 0) break;
+      if (this.canBlock && performance.now() > spinUntil) Atomics.wait(ctrl, PENDING, pending, WAIT_SLICE_MS);
+    }
+    if (failure) throw failure;
     if (Atomics.load(ctrl, ERROR)) throw new Error('matmul: a WebAssembly worker failed while computing');
   }
 

@@ -2,7 +2,7 @@
 // found at run time: Node starts it with `new Worker(code, { eval: true })`,
 // browsers from a Blob URL. It imports nothing; the module, the shared memory
 // and the worker's addresses arrive in its start message.
-import { CALL_INTS, CTRL_INTS, ERROR, GEN, PENDING, SLOTS, STOP, TABLE } from './protocol.js';
+import { CALL_INTS, CLAIMS, CTRL_INTS, ERROR, GEN, PENDING, SLOTS, STOP, TABLE, WAIT_SLICE_MS } from './protocol.js';
 
 /**
  * How long (ms) a worker keeps polling for the next job before it sleeps in
@@ -24,14 +24,22 @@ function run(init, post) {
   for (;;) {
     const spinUntil = performance.now() + ${SPIN_MS};
     while (Atomics.load(ctrl, ${GEN}) === seen && performance.now() < spinUntil);
-    Atomics.wait(ctrl, ${GEN}, seen);
+    // Sleep in bounded slices, re-checking GEN and STOP each time: a wake-up
+    // that is missed or late costs at most one slice, never a hang.
+    while (Atomics.load(ctrl, ${GEN}) === seen && !Atomics.load(ctrl, ${STOP})) {
+      Atomics.wait(ctrl, ${GEN}, seen, ${WAIT_SLICE_MS});
+    }
     seen = Atomics.load(ctrl, ${GEN});
     if (Atomics.load(ctrl, ${STOP})) return;
+    // The main thread runs this part itself if it got there first.
+    if (Atomics.compareExchange(ctrl, ${CLAIMS} + index, 0, 1) !== 0) continue;
     try {
-      const start = ctrl[${SLOTS} + 2 * index];
-      const end = ctrl[${SLOTS} + 2 * index + 1];
+      // Read the range only after the claim: the claim flag was cleared after
+      // the range was written, so this sees the job that the claim belongs to.
+      const start = Atomics.load(ctrl, ${SLOTS} + 2 * index);
+      const end = Atomics.load(ctrl, ${SLOTS} + 2 * index + 1);
       // memory may have grown since the last job: take a fresh view
-      const table = new Int32Array(memory.buffer, ctrl[${TABLE}], end * ${CALL_INTS});
+      const table = new Int32Array(memory.buffer, Atomics.load(ctrl, ${TABLE}), end * ${CALL_INTS});
       for (let e = start; e < end; e++) {
         const o = e * ${CALL_INTS};
         matmul(table[o], table[o + 1], table[o + 2], table[o + 3], table[o + 4], table[o + 5],
