@@ -6,7 +6,13 @@ import { defineConfig } from 'vitest/config';
 // condition). Setting resolve.conditions replaces Vite's defaults, so they are added back.
 export default defineConfig({
   base: './',
-  resolve: { conditions: ['source', ...defaultClientConditions] },
+  resolve: {
+    conditions: ['source', ...defaultClientConditions],
+    // @attn/train's training loop imports createRng/sampleBatch from '@attn/datasets', whose main
+    // entry also re-exports the Node corpus loaders (node:fs, node:module). The browser entry
+    // exports the same helpers without them, so the worker bundle gets that one instead.
+    alias: [{ find: /^@attn\/datasets$/, replacement: '@attn/datasets/browser' }],
+  },
   // The corpora are bundled at build time as virtual modules (no network at run time).
   plugins: [attnDatasets()],
   // The training worker is an ES module worker (it imports the @attn packages).

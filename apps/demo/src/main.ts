@@ -97,16 +97,35 @@ listeners.add((msg) => {
     byId('train-step').textContent = String(msg.step);
     byId('train-loss').textContent = msg.loss.toFixed(3);
     byId('train-tps').textContent = Math.round(msg.tokensPerSecond).toLocaleString('en');
+    byId('train-lr').textContent = msg.lr.toExponential(2);
     if (msg.step % 5 === 0 || msg.step < 5) drawLoss();
+  } else if (msg.type === 'backend') {
+    const mode = byId('backend-mode');
+    mode.textContent = msg.backend === 'cpu' ? 'cpu (TypeScript)' : `gpu.js ${msg.mode}`;
+    mode.dataset.mode = msg.mode;
+    mode.dataset.backend = msg.backend;
+    const calls = msg.backend === 'gpu' ? ` · ${msg.gpuCalls.toLocaleString('en')} matmuls on gpu.js, ${msg.cpuCalls.toLocaleString('en')} on the CPU` : '';
+    byId('backend-note').textContent = (msg.fallbackReason ? ` (fell back: ${msg.fallbackReason})` : '') + calls;
   } else if (msg.type === 'error') {
     showError(msg.message);
   }
 });
 
+// ---- backend switch: the worker registers @attn/gpu when GPU.js is picked -----
+const backendRadios = [...document.querySelectorAll<HTMLInputElement>('input[name="backend"]')];
+for (const radio of backendRadios) {
+  radio.onchange = () => {
+    if (!radio.checked) return;
+    byId('backend-mode').textContent = radio.value === 'gpu' ? 'starting gpu.js…' : 'cpu (TypeScript)';
+    send({ type: 'backend', backend: radio.value === 'gpu' ? 'gpu' : 'cpu' });
+  };
+}
+
 /** Trains (steps: how many, 0 = until Stop; ms: a time budget) and resolves when the worker stops. */
 async function runTraining(options: { steps?: number; ms?: number }): Promise<void> {
   await ensureModel();
   isTraining = true;
+  for (const radio of backendRadios) radio.disabled = true; // the worker switches backends between runs only
   startButton.disabled = true;
   stopButton.disabled = false;
   trainStatus.textContent = 'training…';
@@ -117,6 +136,7 @@ async function runTraining(options: { steps?: number; ms?: number }): Promise<vo
     trainStatus.textContent = `paused after step ${result.step} (${result.reason === 'stopped' ? 'stopped' : result.reason === 'time' ? 'time budget used' : 'steps done'}); press Continue to train more`;
   } finally {
     isTraining = false;
+    for (const radio of backendRadios) radio.disabled = false;
     startButton.disabled = false;
     startButton.textContent = 'Continue';
     stopButton.disabled = true;

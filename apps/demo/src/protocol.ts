@@ -14,20 +14,43 @@ export interface DemoConfig {
   blockSize: number;
   /** Sequences per training step. */
   batchSize: number;
-  /** AdamW step size. */
+  /** Peak AdamW step size (after warm-up; the cosine schedule decays it to lr / 10). */
   lr: number;
+  /** Steps of linear learning-rate warm-up at the start. */
+  warmup: number;
+  /** Step at which the cosine schedule reaches its floor (training may continue past it at lr / 10). */
+  decaySteps: number;
+  /** Global gradient-norm clip (nanoGPT uses 1.0). */
+  gradClip: number;
 }
 
 export const CONFIGS: Record<string, DemoConfig> = {
-  tiny: { label: 'tiny: 2 layers, 2 heads, 32 wide, 32 chars', nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 32, batchSize: 8, lr: 3e-3 },
-  small: { label: 'small: 4 layers, 4 heads, 64 wide, 64 chars', nLayer: 4, nHead: 4, nEmbd: 64, blockSize: 64, batchSize: 8, lr: 2e-3 },
+  tiny: { label: 'tiny: 2 layers, 2 heads, 32 wide, 32 chars', nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 32, batchSize: 8, lr: 3e-3, warmup: 5, decaySteps: 2000, gradClip: 1 },
+  small: { label: 'small: 4 layers, 4 heads, 64 wide, 64 chars', nLayer: 4, nHead: 4, nEmbd: 64, blockSize: 64, batchSize: 8, lr: 2e-3, warmup: 5, decaySteps: 2000, gradClip: 1 },
 };
+
+/** Which @attn/tensor backend the worker computes on. */
+export type BackendChoice = 'cpu' | 'gpu';
+
+/** What the worker reports about its backend (for 'gpu': what gpu.js really chose). */
+export interface BackendStatus {
+  backend: BackendChoice;
+  /** gpu.js's mode ('webgl2', 'webgl', 'cpu', ...) or 'cpu' for the TypeScript CPU backend. */
+  mode: string;
+  /** Why gpu.js did not run in the mode asked for, or null. */
+  fallbackReason: string | null;
+  /** Matmuls computed by gpu.js / handed to the CPU backend so far (0 on the CPU backend). */
+  gpuCalls: number;
+  cpuCalls: number;
+}
 
 export type ToWorker =
   | { type: 'init'; corpusName: string; text: string; config: DemoConfig; seed: number }
   /** Train until `steps` more steps are done or `ms` milliseconds pass (whichever first), or until stop. */
   | { type: 'train'; steps?: number; ms?: number }
   | { type: 'stop' }
+  /** Switches the backend for everything that follows (training, attention, generation). */
+  | { type: 'backend'; backend: BackendChoice }
   /** Loads a checkpoint directory written by `attn train` (model.safetensors + tokenizer.json). */
   | { type: 'loadCheckpoint'; name: string; weights: ArrayBuffer; tokenizer: string }
   /** source: 'page' for the model trained here, or the name of a loaded checkpoint. */
@@ -37,7 +60,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready'; params: number; vocabSize: number; trainChars: number }
-  | { type: 'progress'; step: number; loss: number; tokensPerSecond: number }
+  | { type: 'progress'; step: number; loss: number; tokensPerSecond: number; lr: number; gradNorm: number }
+  | ({ type: 'backend' } & BackendStatus)
   | { type: 'trainDone'; step: number; reason: 'steps' | 'time' | 'stopped' }
   | { type: 'checkpointReady'; name: string; params: number; nLayer: number; nHead: number }
   | { type: 'attention'; labels: string[]; layers: number[][][][]; dropped: number }

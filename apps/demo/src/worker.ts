@@ -1,11 +1,13 @@
 // The training worker: owns the model, trains it, and answers attention and generation
-// requests, so the page stays responsive while the CPU backend computes.
+// requests, so the page stays responsive while the CPU (or GPU.js) backend computes.
 import { createRng, type Rng, sampleBatch } from '@attn/datasets/browser';
 import { GPT, gptFromSafetensors } from '@attn/model';
 import { generate, multinomial, sampler, temperature, topK, topP } from '@attn/sample';
 import { CharTokenizer } from '@attn/tokenizer';
-import { AdamW } from './adamw';
-import type { DemoConfig, FromWorker, ToWorker } from './protocol';
+import { type GpuBackendHandle, registerGpuBackend } from '@attn/gpu';
+import { setBackend } from '@attn/tensor';
+import { AdamW, clipGradNorm, type LrSchedule, warmupCosineLr } from '@attn/train';
+import type { BackendChoice, BackendStatus, DemoConfig, FromWorker, ToWorker } from './protocol';
 
 interface State {
   model: GPT;
@@ -13,6 +15,7 @@ interface State {
   config: DemoConfig;
   data: Int32Array;
   optimizer: AdamW;
+  schedule: LrSchedule;
   rng: Rng;
   step: number;
 }
@@ -100,8 +103,11 @@ function init(msg: Extract<ToWorker, { type: 'init' }>): void {
   const { nLayer, nHead, nEmbd, blockSize } = msg.config;
   const model = new GPT({ vocabSize: tokenizer.vocabSize, blockSize, nLayer, nHead, nEmbd, dropout: 0, bias: true }, { seed: msg.seed });
   const data = Int32Array.from(tokenizer.encode(msg.text));
-  const optimizer = new AdamW(model.parameters(), { lr: msg.config.lr, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01 });
-  state = { model, tokenizer, config: msg.config, data, optimizer, rng: createRng(msg.seed), step: 0 };
+  // Named parameters, so AdamW's default rule keeps decay off biases, LayerNorms and embeddings.
+  const optimizer = new AdamW(model.namedParameters(), { betas: [0.9, 0.99], eps: 1e-8, weightDecay: 0.01 });
+  const { lr, warmup, decaySteps } = msg.config;
+  const schedule = warmupCosineLr({ lr, warmup, decaySteps, minLr: lr / 10 });
+  state = { model, tokenizer, config: msg.config, data, optimizer, schedule, rng: createRng(msg.seed), step: 0 };
   post({ type: 'ready', params: model.numParameters(), vocabSize: tokenizer.vocabSize, trainChars: data.length });
 }
 
@@ -134,11 +140,17 @@ async function train(steps = Number.POSITIVE_INFINITY, ms = Number.POSITIVE_INFI
       if (!loss) throw new Error('GPT.forward returned no loss although targets were given');
       s.model.zeroGrad();
       loss.backward();
-      s.optimizer.step();
+      const lr = s.schedule(s.step);
+      const gradNorm = clipGradNorm(
+        s.optimizer.params.map(([, p]) => p),
+        s.config.gradClip,
+      );
+      if (!Number.isFinite(gradNorm)) throw new Error(`training diverged at step ${s.step + 1}: the gradient norm is ${gradNorm}`);
+      s.optimizer.step(lr);
       s.step++;
       done++;
       const seconds = (performance.now() - t0) / 1000;
-      post({ type: 'progress', step: s.step, loss: loss.item(), tokensPerSecond: (batchSize * blockSize) / seconds });
+      post({ type: 'progress', step: s.step, loss: loss.item(), tokensPerSecond: (batchSize * blockSize) / seconds, lr, gradNorm });
       await pause(); // lets a 'stop' message in
     }
   } finally {
@@ -146,6 +158,38 @@ async function train(steps = Number.POSITIVE_INFINITY, ms = Number.POSITIVE_INFI
     s.model.eval();
   }
   post({ type: 'trainDone', step: s.step, reason });
+  postBackend(); // the matmul counters moved
+}
+
+// ---- backend switch ----------------------------------------------------------
+// GPU.js is registered only when picked (compiling its context costs time), and
+// disposed when the user goes back to the CPU. Tensor storage is a plain
+// Float32Array on both backends, so the model's weights carry over either way.
+let gpu: GpuBackendHandle | null = null;
+
+function backendStatus(): BackendStatus {
+  if (!gpu) return { backend: 'cpu', mode: 'cpu', fallbackReason: null, gpuCalls: 0, cpuCalls: 0 };
+  const info = gpu.backendInfo();
+  return { backend: 'gpu', mode: info.mode, fallbackReason: info.fallbackReason, gpuCalls: info.gpuCalls, cpuCalls: info.cpuCalls };
+}
+
+function postBackend(): void {
+  post({ type: 'backend', ...backendStatus() });
+}
+
+function switchBackend(choice: BackendChoice): void {
+  if (training) throw new Error('switch the backend after stopping training');
+  if (choice === 'gpu' && !gpu) {
+    // minFlops 0: every matmul goes to gpu.js. @attn/gpu's default threshold (2*256^3 FLOPs for GPU
+    // modes) would keep all of this demo's small products on the CPU, and the switch would change nothing.
+    gpu = registerGpuBackend({ mode: 'gpu', minFlops: 0 });
+    setBackend(gpu.backend.name);
+  } else if (choice === 'cpu' && gpu) {
+    setBackend('cpu');
+    gpu.dispose();
+    gpu = null;
+  }
+  postBackend();
 }
 
 function attention(source: string, text: string): void {
@@ -224,6 +268,9 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         break;
       case 'stop':
         stopRequested = true;
+        break;
+      case 'backend':
+        switchBackend(msg.backend);
         break;
       case 'loadCheckpoint':
         loadCheckpoint(msg);

@@ -158,4 +158,44 @@ describe('attn demo in headless Chromium', () => {
     await page.locator('#generate').screenshot({ path: join(output, 'generate-shakespeare.png') });
     expect(consoleErrors).toEqual([]);
   });
+
+  it('GPU.js: a new model trains on gpu.js (mode shown, loss finite and falling), and switching back to the CPU works', async () => {
+    await page.click('#train-reset');
+    await expect.poll(() => page.locator('#train-status').innerText(), { timeout: 60_000 }).toContain('new model');
+    await page.check('input[name="backend"][value="gpu"]');
+    const mode = page.locator('#backend-mode');
+    await expect.poll(() => mode.getAttribute('data-backend'), { timeout: 60_000 }).toBe('gpu');
+    const chosen = await mode.getAttribute('data-mode');
+    // Debian's Chromium with --disable-gpu still offers WebGL2 on SwiftShader; the self-test must not have failed over.
+    expect(chosen).toBe('webgl2');
+    expect(await page.locator('#backend-note').innerText()).not.toContain('fell back');
+
+    await page.fill('#train-steps', '12');
+    await page.click('#train-start');
+    await expect.poll(() => page.locator('#train-status').innerText(), { timeout: 110_000 }).toContain('steps done');
+    const losses = JSON.parse((await page.locator('#train-curve').getAttribute('data-losses')) ?? '[]') as number[];
+    expect(losses).toHaveLength(12);
+    for (const loss of losses) expect(Number.isFinite(loss)).toBe(true);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(losses[0]).toBeGreaterThan(3.5); // a fresh model: about ln(vocab size)
+    expect(mean(losses.slice(-3))).toBeLessThan(mean(losses.slice(0, 3)) - 0.1);
+    expect(Number((await page.locator('#train-tps').innerText()).replace(/,/g, ''))).toBeGreaterThan(0);
+    // The matmuls really ran on gpu.js (minFlops 0), not on the CPU fallback below the threshold.
+    const note = await page.locator('#backend-note').innerText();
+    const gpuCalls = Number(/([\d,]+) matmuls on gpu\.js/.exec(note)?.[1].replace(/,/g, '') ?? 'NaN');
+    expect(gpuCalls).toBeGreaterThan(12 * 2 * 3); // several matmuls per layer, forward and backward, per step
+    await page.locator('#train').screenshot({ path: join(output, 'train-gpu.png') });
+
+    await page.check('input[name="backend"][value="cpu"]');
+    await expect.poll(() => mode.getAttribute('data-backend'), { timeout: 30_000 }).toBe('cpu');
+    await page.fill('#train-steps', '3');
+    await page.click('#train-start');
+    await expect.poll(() => page.locator('#train-step').innerText(), { timeout: 60_000 }).toBe('15');
+    await expect.poll(() => page.locator('#train-status').innerText(), { timeout: 60_000 }).toContain('steps done');
+    const after = JSON.parse((await page.locator('#train-curve').getAttribute('data-losses')) ?? '[]') as number[];
+    expect(after).toHaveLength(15);
+    for (const loss of after.slice(12)) expect(loss).toBeLessThan(losses[0]); // the weights trained on gpu.js carried over
+    expect(await mode.innerText()).toContain('cpu');
+    expect(consoleErrors).toEqual([]);
+  });
 });
