@@ -55,6 +55,8 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     },
   });
 
+  if (chars.interrupted) return interruptedDemo(o.out);
+
   // 2. Streamed generation.
   say('\n== 2. Generating with temperature 0.8 and top-k 20 (streamed)');
   const prompt = 'ROMEO:';
@@ -77,6 +79,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     seed: 3,
     progress: true,
   });
+  if (corefRun.interrupted) return interruptedDemo(o.out);
   // The language's version of "the trophy did not fit in the suitcase because it was too big":
   // the predicate comes before "it" so a causal model can use it (see the datasets README).
   const sentence = 'the trophy did not fit in the suitcase because too big was it'.split(' ');
@@ -129,4 +132,10 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       }),
     );
   }
+}
+
+/** Ctrl-C during a demo training: its checkpoint is saved; stop there with exit 130. */
+function interruptedDemo(out: string): void {
+  say(`\ninterrupted: the checkpoint trained so far is in ${out}`);
+  process.exitCode = 130;
 }

@@ -115,10 +115,12 @@ program
     const backend = await useBackend(o.backend);
     if (!o.json) process.stderr.write(`training ${o.config} GPT on ${data.name} (${data.codec.vocabSize} tokens, backend ${backend})\n`);
     const ckpt = await runTraining({ data, shape, steps, batch, lr, evalEvery, out: o.out, seed, resume, progress: !o.json });
+    // Ctrl-C saved a checkpoint of the steps done; report it, then exit 130 like any interrupted command.
+    if (ckpt.interrupted) process.exitCode = 130;
     const last = ckpt.info.losses.at(-1)?.loss;
     const val = ckpt.info.evals.at(-1)?.loss;
     if (o.json) return json({ out: resolve(o.out), steps: ckpt.info.steps, loss: last, valLoss: val, parameters: ckpt.model.numParameters() });
-    out(`saved ${resolve(o.out)} after ${ckpt.info.steps} steps (train loss ${last?.toFixed(3)}, held-out ${val?.toFixed(3)})`);
+    out(`saved ${resolve(o.out)} after ${ckpt.info.steps} steps (train loss ${last?.toFixed(3)}, held-out ${val?.toFixed(3) ?? '-'})`);
   });
 
 program

@@ -34,13 +34,21 @@ export interface LoopCallbacks {
   evalLoss?(): number;
   onStep?(step: number, loss: number, tokens: number): void;
   onEval?(step: number, valLoss: number): void | Promise<void>;
+  /** Checked after every step; true ends training early (e.g. after Ctrl-C). */
+  shouldStop?(): boolean;
 }
 
 /** nanoGPT's Shakespeare setting. */
 const BETAS = [0.9, 0.99] as const;
 const CLIP_NORM = 1;
 
-/** Trains `model` in place for config.steps steps; returns the training loss of each step. */
+/** Yields to the event loop: timers (the progress bar's redraw) and signal handlers (Ctrl-C) run here. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Trains `model` in place for config.steps steps, or fewer if cb.shouldStop() says so;
+ * returns the training loss of each step taken.
+ */
 export async function trainLoop(model: GPT, config: LoopConfig, cb: LoopCallbacks): Promise<number[]> {
   const params = model.parameters();
   const optimizer = new AdamW(model.namedParameters(), { betas: BETAS, weightDecay: config.weightDecay });
@@ -66,6 +74,9 @@ export async function trainLoop(model: GPT, config: LoopConfig, cb: LoopCallback
       model.train();
       await cb.onEval?.(step, val);
     }
+    // A step is synchronous compute; without this the process could not redraw or see SIGINT until the end.
+    await yieldToEventLoop();
+    if (cb.shouldStop?.()) break;
   }
   model.eval();
   return losses;

@@ -1,5 +1,5 @@
 // Runs the real built binary (dist/main.js) on small settings and checks its output and exit codes.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -174,4 +174,39 @@ describe('attn demo --quick', () => {
     expect(existsSync(join(work, 'demo-out', 'coref', 'model.safetensors'))).toBe(true);
     expect(r.stdout).toContain('"it" ->');
   }, 60_000);
+});
+
+describe('attn train: live progress and Ctrl-C', () => {
+  it('redraws the bar during training, and on SIGINT saves a loadable checkpoint and exits 130', async () => {
+    const child = spawn(process.execPath, [bin, 'train', '--corpus', 'shakespeare', '--steps', '5000', '--out', 'interrupted'], {
+      cwd: work,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // A bar line past step 0 proves the bar redraws while the (synchronous) steps run.
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/step [1-9]\d*\/5000/.test(stderr)) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(code).toBe(130);
+    const done = Number(/interrupted: saving the (\d+) steps done/.exec(stderr)?.[1]);
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(5000);
+    expect(stdout).toContain(`after ${done} steps`);
+    const info = JSON.parse(readFileSync(join(work, 'interrupted', 'train.json'), 'utf8'));
+    expect(info.steps).toBe(done);
+    // Loadable: generation from it works.
+    const g = attn('generate', '--checkpoint', 'interrupted', '--prompt', 'RO', '--max-tokens', '5', '--json');
+    expect(g.code).toBe(0);
+    expect(Array.from(JSON.parse(g.stdout).text as string)).toHaveLength(5);
+  }, 90_000);
 });
