@@ -65,7 +65,7 @@ export async function chromiumMatmulGflops(sizes: number[]): Promise<BrowserGflo
   const profile = path.join(dir, 'profile');
   const outfile = path.join(dir, 'entry.js');
   execFileSync(
-    path.join(root, 'node_modules/.bin/esbuild'),
+    path.join(root, 'bench/node_modules/.bin/esbuild'),
     [
       path.join(root, 'packages/gpu/test/browser/entry.ts'),
       '--bundle',

@@ -26,7 +26,7 @@ let context: BrowserContext;
 
 /** Bundles test/browser/entry.ts for the browser; returns the bundle's bytes. */
 function bundleEntry(dir: string): Buffer {
-  const esbuild = path.join(root, 'node_modules/.bin/esbuild');
+  const esbuild = path.join(pkg, 'node_modules/.bin/esbuild');
   const outfile = path.join(dir, 'entry.js');
   execFileSync(
     esbuild,
