@@ -3,7 +3,7 @@
 // warm-up + cosine schedule, periodic evaluation, atomic checkpoints and exact
 // resume. Everything random comes from `seed`, so two runs with the same
 // arguments produce the same losses bit for bit on the same backend.
-import { createRng, type Rng, sampleBatch } from '@attn/datasets';
+import { createRng, type Rng, sampleBatch } from '@attn/datasets/browser'; // the fs-free entry, so the loop bundles for browsers and workers
 import { noGrad, type Tensor } from '@attn/tensor';
 import { AdamW } from './adamw.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
