@@ -31,7 +31,7 @@ const program = new Command('attn')
   .showSuggestionAfterError(true)
   .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s.split('\n')[0] + '\n') });
 
-const backendOption = () => new Option('--backend <name>', 'compute backend: wasm (fast SIMD matmul), cpu (reference), gpu (browser only; wasm here)').default('wasm');
+const backendOption = () => new Option('--backend <name>', 'compute backend: wasm (fast SIMD matmul), cpu (reference), gpu (GPU.js; its webasm mode in Node)').default('wasm');
 
 program
   .command('tokenize')
