@@ -11,32 +11,9 @@
 // where 1 - s = e s with e = exp(-2u), so 2 s (1 - s) = 2 s^2 e is formed without
 // the cancellation of 1 - s when s is close to 1.
 //
-// exp is the Cephes single-precision algorithm (range reduction by ln 2, a
-// degree-6 polynomial, scaling by 2^n through the exponent bits), accurate to
-// about 1 ulp; the readable reference is geluTanhReference in src/reference.ts.
-#include <wasm_simd128.h>
-
-#define EXPORT(name) __attribute__((export_name(name)))
-
-static inline v128_t exp_f32x4(v128_t x) {
-  // keep 2^n a normal float: exp(88.37) is near FLT_MAX, exp(-87.33) near FLT_MIN
-  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.3f));
-  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
-  // r = x - n ln2, with ln2 split in two so n * ln2_hi is exact
-  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
-  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
-  v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.3981999507e-3f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.3334519073e-3f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
-  // e^r = 1 + r + r^2 * p
-  v128_t er = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), wasm_f32x4_splat(1.0f));
-  // 2^n from the exponent bits
-  v128_t pow2n = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-  return wasm_f32x4_mul(er, pow2n);
-}
+// exp_f32x4 is in simd_math.h; the readable reference is geluTanhReference in
+// src/reference.ts.
+#include "simd_math.h"
 
 #define SQRT_2_OVER_PI 0.7978845608028654f
 #define GELU_C 0.044715f

@@ -1,9 +1,18 @@
-// @attn/tensor backend 'wasm': MatMul (SIMD, 1 or 2 threads) and the tanh GELU
-// and its gradient (SIMD) run in WebAssembly; every other kernel, and the other
-// Unary / UnaryGrad ops, run on the CPU backend, which the
+// @attn/tensor backend 'wasm': the kernels a GPT training step spends its time
+// in run in WebAssembly with SIMD: MatMul (1 or 2 threads), and on the calling
+// thread the broadcasting Binary ops, Sum, MaskedFill, head-splitting
+// Transposes, Softmax and its gradient, LayerNorm and its gradient, and the
+// tanh GELU and its gradient. Every other kernel, and any shape or broadcast
+// these do not cover (see layouts.ts), runs on the CPU backend, which the
 // engine makes free here because both backends store a tensor as a plain
 // Float32Array (a handle is the array itself: moving data between them copies
 // nothing). float64 tensors stay on the CPU backend (supportsDType).
+//
+// Why memory-bound kernels too: after matmul moved to WebAssembly, profiling
+// the nanoGPT training step showed the rest (bias adds, gradient sums,
+// softmax, layer norm, transposes) at over half the time; V8 runs those loops
+// at 1-5 ns per element and 20-30 for softmax (Math.exp), WebAssembly SIMD at
+// a fraction of that even with the copies into and out of its memory.
 import {
   type Backend,
   type FloatArray,
@@ -16,6 +25,7 @@ import {
 } from '@attn/tensor';
 import { createWasmKernels, type WasmKernels, type WasmKernelsOptions } from './engine.js';
 import { detectFeatures } from './features.js';
+import { aroundAxis, binaryLayout, isTrailingSuffix, rowPermutation } from './layouts.js';
 import type { MatrixCall } from './plan.js';
 
 /** Priority of 'wasm' in the registry: above 'cpu' (1), so it is the default once registered. */
@@ -68,6 +78,56 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
         attrs.op === 'geluTanh'
           ? kernels.geluTanhGrad(values(inputs[0]), values(inputs[1]))
           : cpuBackend.kernels.UnaryGrad!(inputs, attrs, outShape),
+      Binary: (inputs, attrs, outShape) => {
+        const [a, b] = inputs;
+        const layout = binaryLayout(a.shape, b.shape, attrs.outShape);
+        if (!layout) return cpuBackend.kernels.Binary!(inputs, attrs, outShape);
+        return kernels.binary(attrs.op, values(a), layout.a, values(b), layout.b, layout.rows, layout.cols);
+      },
+      Sum: ([x], { axis }) => {
+        const { outer, length, inner } = aroundAxis(x.shape, axis);
+        return kernels.sumAxis(values(x), outer, length, inner);
+      },
+      MaskedFill: (inputs, attrs, outShape) => {
+        const [x, mask] = inputs;
+        const period = values(mask).length;
+        const repeats = period > 0 && (period === values(x).length || isTrailingSuffix(mask.shape, x.shape));
+        if (!repeats) return cpuBackend.kernels.MaskedFill!(inputs, attrs, outShape);
+        return kernels.maskedFill(values(x), values(mask), attrs.value);
+      },
+      Transpose: (inputs, attrs, outShape) => {
+        const plan = rowPermutation(inputs[0].shape, attrs.perm);
+        if (!plan) return cpuBackend.kernels.Transpose!(inputs, attrs, outShape);
+        return kernels.permuteRows(values(inputs[0]), plan.dims, plan.strides, plan.row);
+      },
+      Softmax: (inputs, attrs, outShape) => {
+        const { outer, length, inner } = aroundAxis(inputs[0].shape, attrs.axis);
+        if (inner !== 1) return cpuBackend.kernels.Softmax!(inputs, attrs, outShape);
+        return kernels.softmax(values(inputs[0]), outer, length);
+      },
+      SoftmaxGrad: (inputs, attrs, outShape) => {
+        const { outer, length, inner } = aroundAxis(inputs[0].shape, attrs.axis);
+        if (inner !== 1) return cpuBackend.kernels.SoftmaxGrad!(inputs, attrs, outShape);
+        return kernels.softmaxGrad(values(inputs[0]), values(inputs[1]), outer, length);
+      },
+      LayerNorm: (inputs, attrs, outShape) => {
+        const x = inputs[0];
+        const cols = x.shape[x.shape.length - 1];
+        if (!cols) return cpuBackend.kernels.LayerNorm!(inputs, attrs, outShape);
+        const weight = attrs.hasWeight ? values(inputs[1]) : null;
+        const bias = attrs.hasBias ? values(inputs[attrs.hasWeight ? 2 : 1]) : null;
+        return kernels.layerNorm(values(x), weight, bias, values(x).length / cols, cols, attrs.eps);
+      },
+      LayerNormGrad: (inputs, attrs, outShape) => {
+        // inputs: [x, weight?, mean, rstd, dy]
+        const x = inputs[0];
+        const cols = x.shape[x.shape.length - 1];
+        if (!cols) return cpuBackend.kernels.LayerNormGrad!(inputs, attrs, outShape);
+        const at = attrs.hasWeight ? 2 : 1;
+        const weight = attrs.hasWeight ? values(inputs[1]) : null;
+        const [means, rstds, dy] = [values(inputs[at]), values(inputs[at + 1]), values(inputs[at + 2])];
+        return kernels.layerNormGrad(values(x), weight, means, rstds, dy, values(x).length / cols, cols);
+      },
     },
   };
 }

@@ -59,8 +59,39 @@ interface KernelExports {
   matmul_ws_floats(): number;
   gelu_tanh_f32(x: number, y: number, n: number): void;
   gelu_tanh_grad_f32(dy: number, x: number, dx: number, n: number): void;
+  binary_f32(op: number, a: number, aLayout: number, b: number, bLayout: number, out: number, rows: number, cols: number): void;
+  sum_rows_f32(x: number, out: number, rows: number, len: number): void;
+  sum_axis_f32(x: number, out: number, outer: number, len: number, inner: number): void;
+  masked_fill_f32(x: number, mask: number, out: number, n: number, period: number, value: number): void;
+  permute_rows_f32(x: number, out: number, n0: number, n1: number, n2: number, s0: number, s1: number, s2: number, row: number): void;
+  softmax_f32(x: number, y: number, rows: number, cols: number): void;
+  softmax_grad_f32(y: number, dy: number, dx: number, rows: number, cols: number): void;
+  layer_norm_f32(x: number, w: number, b: number, y: number, means: number, rstds: number, rows: number, cols: number, eps: number): void;
+  layer_norm_grad_f32(
+    x: number,
+    w: number,
+    means: number,
+    rstds: number,
+    dy: number,
+    dx: number,
+    dw: number,
+    db: number,
+    rows: number,
+    cols: number,
+  ): void;
   __heap_base: WebAssembly.Global;
 }
+
+/** Binary operators, numbered as in csrc/elementwise.c. */
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+
+/**
+ * How an operand of `binary` covers the (rows, cols) output, numbered as in
+ * csrc/elementwise.c: 'full' is x[r * cols + c], 'scalar' x[0], 'col' x[c] (a
+ * bias over the trailing dims), 'row' x[r] (one value per row).
+ */
+export const OPERAND_LAYOUTS = { full: 0, scalar: 1, col: 2, row: 3 } as const;
+export type OperandLayout = keyof typeof OPERAND_LAYOUTS;
 
 const PAGE = 65536;
 const align = (n: number, to = 64) => Math.ceil(n / to) * to;
@@ -244,28 +275,118 @@ export class WasmKernels {
 
   /** GELU, tanh approximation, elementwise (on the calling thread: it is memory-bound). */
   geluTanh(x: Float32Array): Float32Array {
-    const n = x.length;
-    const xPtr = this.arenaPtr;
-    const yPtr = align(xPtr + n * 4);
-    this.ensureBytes(yPtr + n * 4);
-    new Float32Array(this.memory.buffer).set(x, xPtr / 4);
-    this.exports.gelu_tanh_f32(xPtr, yPtr, n);
-    return new Float32Array(this.memory.buffer, yPtr, n).slice();
+    return this.runOnArena([x], [x.length], ([px], [py]) => this.exports.gelu_tanh_f32(px, py, x.length))[0];
   }
 
   /** dy * gelu'(x), elementwise, for the tanh approximation. */
   geluTanhGrad(dy: Float32Array, x: Float32Array): Float32Array {
-    const n = x.length;
-    if (dy.length !== n) throw new Error(`geluTanhGrad: dy has ${dy.length} elements but x has ${n}`);
-    const dyPtr = this.arenaPtr;
-    const xPtr = align(dyPtr + n * 4);
-    const dxPtr = align(xPtr + n * 4);
-    this.ensureBytes(dxPtr + n * 4);
+    if (dy.length !== x.length) throw new Error(`geluTanhGrad: dy has ${dy.length} elements but x has ${x.length}`);
+    return this.runOnArena([dy, x], [x.length], ([pdy, px], [pdx]) => this.exports.gelu_tanh_grad_f32(pdy, px, pdx, x.length))[0];
+  }
+
+  /**
+   * Runs a single-threaded kernel on copies of `inputs` in the arena (a null
+   * input is passed as address 0) and returns copies of its outputs, whose
+   * sizes are given in floats. These kernels are memory-bound: a second thread
+   * would cost more to wake than it saves.
+   */
+  private runOnArena(
+    inputs: readonly (Float32Array | null)[],
+    outSizes: readonly number[],
+    kernel: (inPtrs: number[], outPtrs: number[]) => void,
+  ): Float32Array[] {
+    let p = this.arenaPtr;
+    const inPtrs = inputs.map((x) => {
+      if (!x) return 0;
+      const at = p;
+      p = align(p + x.length * 4);
+      return at;
+    });
+    const outPtrs = outSizes.map((n) => {
+      const at = p;
+      p = align(p + n * 4);
+      return at;
+    });
+    this.ensureBytes(p);
     const f32 = new Float32Array(this.memory.buffer);
-    f32.set(dy, dyPtr / 4);
-    f32.set(x, xPtr / 4);
-    this.exports.gelu_tanh_grad_f32(dyPtr, xPtr, dxPtr, n);
-    return new Float32Array(this.memory.buffer, dxPtr, n).slice();
+    inputs.forEach((x, i) => {
+      if (x) f32.set(x, inPtrs[i] / 4);
+    });
+    kernel(inPtrs, outPtrs);
+    return outSizes.map((n, i) => f32.slice(outPtrs[i] / 4, outPtrs[i] / 4 + n));
+  }
+
+  /** out (rows x cols) = a (op) b, each operand read through its layout (see OPERAND_LAYOUTS). */
+  binary(
+    op: keyof typeof BINARY_OPS,
+    a: Float32Array,
+    aLayout: OperandLayout,
+    b: Float32Array,
+    bLayout: OperandLayout,
+    rows: number,
+    cols: number,
+  ): Float32Array {
+    return this.runOnArena([a, b], [rows * cols], ([pa, pb], [po]) =>
+      this.exports.binary_f32(BINARY_OPS[op], pa, OPERAND_LAYOUTS[aLayout], pb, OPERAND_LAYOUTS[bLayout], po, rows, cols),
+    )[0];
+  }
+
+  /** Sum over the middle axis of x viewed as (outer, length, inner): returns (outer, inner). */
+  sumAxis(x: Float32Array, outer: number, length: number, inner: number): Float32Array {
+    if (length === 0) return new Float32Array(outer * inner);
+    return this.runOnArena([x], [outer * inner], ([px], [po]) => {
+      if (inner === 1) this.exports.sum_rows_f32(px, po, outer, length);
+      else this.exports.sum_axis_f32(px, po, outer, length, inner);
+    })[0];
+  }
+
+  /** x with `value` wherever mask != 0; the mask repeats every mask.length elements of x. */
+  maskedFill(x: Float32Array, mask: Float32Array, value: number): Float32Array {
+    return this.runOnArena([x, mask], [x.length], ([px, pm], [po]) =>
+      this.exports.masked_fill_f32(px, pm, po, x.length, mask.length, value),
+    )[0];
+  }
+
+  /**
+   * A permutation that keeps the last axis: output row (i0, i1, i2) of the
+   * output's leading dims `dims` is input row i0*s0 + i1*s1 + i2*s2 (`rowStrides`, in rows).
+   */
+  permuteRows(x: Float32Array, dims: readonly [number, number, number], rowStrides: readonly [number, number, number], row: number): Float32Array {
+    return this.runOnArena([x], [x.length], ([px], [po]) =>
+      this.exports.permute_rows_f32(px, po, dims[0], dims[1], dims[2], rowStrides[0], rowStrides[1], rowStrides[2], row),
+    )[0];
+  }
+
+  /** Softmax along each row of x viewed as (rows, cols). */
+  softmax(x: Float32Array, rows: number, cols: number): Float32Array {
+    return this.runOnArena([x], [x.length], ([px], [py]) => this.exports.softmax_f32(px, py, rows, cols))[0];
+  }
+
+  /** dx = y * (dy - sum(dy * y)) along each row, where y = softmax(x). */
+  softmaxGrad(y: Float32Array, dy: Float32Array, rows: number, cols: number): Float32Array {
+    return this.runOnArena([y, dy], [y.length], ([py, pdy], [pdx]) => this.exports.softmax_grad_f32(py, pdy, pdx, rows, cols))[0];
+  }
+
+  /** Layer norm over each row of (rows, cols): returns [y, mean (rows), rstd (rows)]. */
+  layerNorm(x: Float32Array, weight: Float32Array | null, bias: Float32Array | null, rows: number, cols: number, eps: number): Float32Array[] {
+    return this.runOnArena([x, weight, bias], [x.length, rows, rows], ([px, pw, pb], [py, pm, pr]) =>
+      this.exports.layer_norm_f32(px, pw, pb, py, pm, pr, rows, cols, eps),
+    );
+  }
+
+  /** Layer norm backward: returns [dx (rows, cols), dweight (cols), dbias (cols)]. */
+  layerNormGrad(
+    x: Float32Array,
+    weight: Float32Array | null,
+    means: Float32Array,
+    rstds: Float32Array,
+    dy: Float32Array,
+    rows: number,
+    cols: number,
+  ): Float32Array[] {
+    return this.runOnArena([x, weight, means, rstds, dy], [x.length, cols, cols], ([px, pw, pm, pr, pdy], [pdx, pdw, pdb]) =>
+      this.exports.layer_norm_grad_f32(px, pw, pm, pr, pdy, pdx, pdw, pdb, rows, cols),
+    );
   }
 
   private callOnThisThread(call: MatrixCall, aPtr: number, bPtr: number, cPtr: number, wsPtr: number): void {

@@ -1,0 +1,52 @@
+// Vector math shared by the kernels: exp on four lanes.
+//
+// exp is the Cephes single-precision algorithm (range reduction by ln 2, a
+// degree-6 polynomial, scaling by 2^n through the exponent bits), accurate to
+// about 1 ulp over the normal range.
+#ifndef ATTN_SIMD_MATH_H
+#define ATTN_SIMD_MATH_H
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+static inline v128_t exp_f32x4(v128_t x) {
+  // keep 2^n a normal float: exp(88.37) is near FLT_MAX, exp(-87.33) near FLT_MIN
+  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.3f));
+  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  // r = x - n ln2, with ln2 split in two so n * ln2_hi is exact
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.3981999507e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.3334519073e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
+  // e^r = 1 + r + r^2 * p
+  v128_t er = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), wasm_f32x4_splat(1.0f));
+  // 2^n from the exponent bits
+  v128_t pow2n = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(er, pow2n);
+}
+
+// exp(x) for x <= 0, flushing to exactly 0 below -87.3 (where the true value is
+// under FLT_MIN): a softmax then gives blocked (-1e9) scores a weight of exactly 0,
+// as the TypeScript backend's Math.exp does. NaN stays NaN (it is not < -87.3).
+static inline v128_t exp_nonpositive_f32x4(v128_t x) {
+  v128_t underflow = wasm_f32x4_lt(x, wasm_f32x4_splat(-87.3f));
+  return wasm_v128_andnot(exp_f32x4(x), underflow);
+}
+
+static inline float hsum_f32x4(v128_t v) {
+  return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
+         (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
+}
+
+static inline float hmax_f32x4(v128_t v) {
+  float a = wasm_f32x4_extract_lane(v, 0), b = wasm_f32x4_extract_lane(v, 1);
+  float c = wasm_f32x4_extract_lane(v, 2), d = wasm_f32x4_extract_lane(v, 3);
+  float ab = a > b ? a : b, cd = c > d ? c : d;
+  return ab > cd ? ab : cd;
+}
+
+#endif
