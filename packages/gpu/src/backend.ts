@@ -1,28 +1,68 @@
-// @attn/tensor backend 'gpu': MatMul runs as gpu.js kernels; every other
-// kernel runs on the CPU backend through the engine's fallback.
+// @attn/tensor backend 'gpu': MatMul (and, in GL modes, Binary, Unary and
+// Transpose) run as gpu.js kernels; every other kernel runs on the CPU backend
+// through the engine's fallback.
 //
-// What stays on the device: nothing between kernels. A tensor's handle is a
-// plain Float32Array (the CPU backend's format, so the fallback copies
-// nothing); each MatMul uploads its two operands, runs one compiled kernel and
-// reads the product back. In Node (webasm / cpu modes) there is no device to
-// keep data on anyway; in a browser (WebGL2 / WebGPU) this costs one upload
-// and one download per product. Compiled kernels are cached per shape and
-// freed by dispose().
+// What stays on the device: in GL modes (WebGL2, WebGL, headless GL) kernels
+// run in gpu.js pipeline mode and a tensor's handle (GpuData, see
+// device-memory.ts) holds the output texture, so a chain of device kernels
+// (matmul -> bias add -> gelu -> matmul ...) never leaves the GPU. Values are
+// read back only when the CPU needs them: dataSync()/data(), or a kernel run
+// on the CPU (the engine's fallback moves the tensor to the CPU backend, which
+// frees the texture). Host values are uploaded once per handle. Binary/Unary/
+// Transpose run on the device only when an input is already there (otherwise
+// the CPU is faster than an upload); MatMul when it has minFlops or more, or
+// when an input is already on the device.
+//
+// Freeing: disposeData() deletes the texture; tensors never disposed
+// (autograd intermediates) have their texture deleted by a
+// FinalizationRegistry when their handle is garbage collected.
+// backendInfo().liveTextures counts textures alive. Compiled kernels are
+// cached per shape (LRU, 64 per cache); an evicted kernel is destroyed once
+// no output texture of it is alive (kernel-cache.ts says why).
+//
+// In webasm / cpu modes gpu.js has no textures: handles are Float32Arrays in
+// all but name, only MatMul runs on gpu.js, as before.
 import { GPU, HeadlessGLKernel, WebGL2Kernel, WebGLKernel } from 'gpu.js';
-import { type Backend, type FloatArray, type MatMulAttrs, cpuBackend, listBackends, registerBackend, removeBackend, setBackend } from '@attn/tensor';
-import { MatMulKernels } from './matmul-kernel.js';
+import {
+  type Backend,
+  type BinaryOp,
+  cpuBackend,
+  type DataHandle,
+  type FloatArray,
+  type KernelInput,
+  type KernelName,
+  listBackends,
+  type MatMulAttrs,
+  registerBackend,
+  removeBackend,
+  setBackend,
+  type UnaryOp,
+} from '@attn/tensor';
+import { binaryPlan } from './binary-kernel.js';
+import { Device } from './device.js';
+import type { GpuData } from './device-memory.js';
+import type { KernelPlan } from './flat-kernels.js';
+import { transposePlan } from './transpose-kernel.js';
+import { unaryPlan } from './unary-kernel.js';
 
 /** gpu.js modes a caller may ask for ('gpu' lets gpu.js pick the best it finds). */
 export type GpuMode = 'gpu' | 'webgpu' | 'webgl2' | 'webgl' | 'headlessgl' | 'webasm' | 'cpu';
 
 const MODES: readonly GpuMode[] = ['gpu', 'webgpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'cpu'];
 
+/** Modes whose kernels output textures, so data can stay on the device between kernels. */
+const RESIDENT_MODES: ReadonlySet<string> = new Set(['webgl2', 'webgl', 'headlessgl']);
+
+/** Kernels besides MatMul that run on the device in resident modes. */
+type FlatKernelName = 'Binary' | 'Unary' | 'Transpose';
+
 /** Priority of 'gpu' in the registry: above 'cpu' (1), so it is the default once registered. */
 export const GPU_PRIORITY = 10;
 
 /**
  * Default dispatch threshold, by the mode gpu.js runs in: matmuls with fewer
- * FLOPs (2*m*n*k*batch) than this run on the CPU backend.
+ * FLOPs (2*m*n*k*batch) than this run on the CPU backend (unless an input is
+ * already on the device).
  *
  * Measured by the `gpu` bench suite (BENCHMARKS.md): gpu.js's webasm and cpu
  * modes are slower than the TypeScript CPU kernel at every size tried
@@ -56,23 +96,55 @@ export interface GpuBackendInfo {
   fallbackReason: string | null;
   /** FLOP threshold below which matmuls stay on the CPU backend. */
   minFlops: number;
-  /** Kernels compiled so far (one per distinct shape). */
+  /** Whether kernel outputs stay on the device as textures (GL modes). */
+  resident: boolean;
+  /** Kernels besides MatMul that run on the device (empty in array modes, or if their self-test failed). */
+  deviceKernels: string[];
+  /** Why a device kernel was turned off at registration (kernel name -> reason). */
+  kernelFallbacks: Record<string, string>;
+  /** Compiled kernels in the caches (one per distinct shape and op). */
   compiledKernels: number;
+  /** Evicted kernels waiting for their last output texture to be freed before they are destroyed. */
+  pendingKernelDestroys: number;
   /** MatMul calls run by gpu.js / handed to the CPU backend. */
   gpuCalls: number;
   cpuCalls: number;
+  /** Binary/Unary/Transpose calls run on the device / on the CPU by this backend. */
+  deviceOps: number;
+  hostOps: number;
+  /** Device textures alive now (each held by one tensor handle). */
+  liveTextures: number;
+  /** Host arrays uploaded to textures / textures read back to the host, so far. */
+  uploads: number;
+  readbacks: number;
 }
 
 export interface GpuBackendHandle {
   backend: Backend;
-  /** Current info (counters update as matmuls run). */
+  /** Current info (counters update as kernels run). */
   backendInfo(): GpuBackendInfo;
-  /** Unregisters the backend and frees the compiled kernels and the gpu.js context. */
+  /** Unregisters the backend and frees the compiled kernels, textures and the gpu.js context. */
   dispose(): void;
 }
 
-/** A small deterministic matmul (batched, transposed B, odd sizes) checked against the CPU backend. */
-function selfTest(kernels: MatMulKernels): string | null {
+/** Compares got with expected within rel. 1e-4 of max(1, |expected|); returns a description of the first mismatch. */
+function mismatch(what: string, got: ArrayLike<number>, expected: ArrayLike<number>): string | null {
+  if (got.length !== expected.length) return `${what} returned ${got.length} values, expected ${expected.length}`;
+  for (let i = 0; i < got.length; i++) {
+    const diff = Math.abs(got[i] - expected[i]);
+    if (!(diff <= 1e-4 * Math.max(1, Math.abs(expected[i])))) {
+      return `${what} disagrees with the CPU backend at ${i}: ${got[i]} vs ${expected[i]}`;
+    }
+  }
+  return null;
+}
+
+function input(values: Float32Array, shape: number[]): KernelInput {
+  return { handle: values, shape, dtype: 'float32' };
+}
+
+/** A small deterministic matmul (batched, transposed B, odd sizes) on the device checked against the CPU backend. */
+function selfTestMatMul(device: Device): string | null {
   const [batch, m, n, k] = [2, 3, 5, 7];
   const a = Float32Array.from({ length: batch * m * k }, (_, i) => Math.sin(i + 1));
   const b = Float32Array.from({ length: batch * n * k }, (_, i) => Math.cos(2 * i + 1));
@@ -91,24 +163,55 @@ function selfTest(kernels: MatMulKernels): string | null {
     aOffsets: Int32Array.of(0, m * k),
     bOffsets: Int32Array.of(0, n * k),
   };
-  const expected = cpuBackend.kernels.MatMul!([
-    { handle: a, shape: [batch, m, k], dtype: 'float32' },
-    { handle: b, shape: [batch, n, k], dtype: 'float32' },
-  ], attrs, [batch, m, n]) as Float32Array;
-  let got: Float32Array;
+  const expected = cpuBackend.kernels.MatMul!([input(a, [batch, m, k]), input(b, [batch, n, k])], attrs, [batch, m, n]) as Float32Array;
+  return runSelfTest(device, 'self-test matmul', expected, [a, b], (ha, hb) => device.matmul(ha, hb, attrs));
+}
+
+/** Runs `run` on device handles over `inputs`, reads the result back, frees everything, compares. */
+function runSelfTest(device: Device, what: string, expected: Float32Array, inputs: Float32Array[], run: (...handles: GpuData[]) => GpuData): string | null {
+  const handles = inputs.map((x) => device.memory.fromArray(Float32Array.from(x)));
+  let out: GpuData | null = null;
   try {
-    got = kernels.run(a, b, attrs);
+    out = run(...handles);
+    return mismatch(what, device.memory.read(out), expected);
   } catch (err) {
-    return `self-test matmul threw: ${(err as Error).message}`;
+    return `${what} threw: ${(err as Error).message}`;
+  } finally {
+    for (const h of handles) device.memory.free(h);
+    if (out) device.memory.free(out);
   }
-  if (got.length !== expected.length) return `self-test matmul returned ${got.length} values, expected ${expected.length}`;
-  for (let i = 0; i < got.length; i++) {
-    const diff = Math.abs(got[i] - expected[i]);
-    if (!(diff <= 1e-4 * Math.max(1, Math.abs(expected[i])))) {
-      return `self-test matmul disagrees with the CPU backend at ${i}: ${got[i]} vs ${expected[i]}`;
-    }
+}
+
+/**
+ * Checks each flat kernel kind once on the device against the CPU backend
+ * (the forms most likely to go wrong: a bias broadcast, gelu, a 4-D permute).
+ * Returns the kinds that failed, with the reason.
+ */
+function selfTestFlat(device: Device): Record<string, string> {
+  const failed: Record<string, string> = {};
+  const x = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(3 * i + 1) * 3);
+  const bias = Float32Array.of(0.5, -1.25, 2, 0.75);
+  const xIn = input(x, [2, 3, 4]);
+  const checks: Array<[FlatKernelName, KernelPlan | null, Float32Array, Float32Array[]]> = [
+    [
+      'Binary',
+      binaryPlan('sub', [2, 3, 4], [4], [2, 3, 4]),
+      cpuBackend.kernels.Binary!([xIn, input(bias, [4])], { op: 'sub', outShape: [2, 3, 4] }, [2, 3, 4]) as Float32Array,
+      [x, bias],
+    ],
+    ['Unary', unaryPlan('geluTanh'), cpuBackend.kernels.Unary!([xIn], { op: 'geluTanh' }, [2, 3, 4]) as Float32Array, [x]],
+    [
+      'Transpose',
+      transposePlan([2, 3, 2, 2], [0, 2, 1, 3]),
+      cpuBackend.kernels.Transpose!([input(x, [2, 3, 2, 2])], { perm: [0, 2, 1, 3] }, [2, 2, 3, 2]) as Float32Array,
+      [x],
+    ],
+  ];
+  for (const [name, plan, expected, inputs] of checks) {
+    const reason = plan ? runSelfTest(device, `self-test ${name}`, expected, inputs, (...hs) => device.flat(plan, expected.length, hs)) : 'no plan';
+    if (reason) failed[name] = reason;
   }
-  return null;
+  return failed;
 }
 
 /**
@@ -123,8 +226,8 @@ function chosenMode(gpu: GPU, requested: GpuMode): string {
   return String(chosen?.mode ?? gpu.mode ?? requested);
 }
 
-/** Opens gpu.js in `mode` and checks it computes correctly; returns the kernels or the reason it cannot be used. */
-function tryMode(mode: GpuMode): { gpu: GPU; kernels: MatMulKernels } | { reason: string } {
+/** Opens gpu.js in `mode` and checks it computes correctly; returns the device or the reason it cannot be used. */
+function tryMode(mode: GpuMode): { gpu: GPU; device: Device; mode: string } | { reason: string } {
   let gpu: GPU;
   try {
     // Without a mode gpu.js probes WebGPU, WebGL2, WebGL, headless GL, then webasm
@@ -133,21 +236,24 @@ function tryMode(mode: GpuMode): { gpu: GPU; kernels: MatMulKernels } | { reason
   } catch (err) {
     return { reason: `gpu.js mode '${mode}' unavailable: ${(err as Error).message}` };
   }
-  const kernels = new MatMulKernels(gpu);
-  const reason = selfTest(kernels);
+  const chosen = chosenMode(gpu, mode);
+  const device = new Device(gpu, RESIDENT_MODES.has(chosen));
+  const reason = selfTestMatMul(device);
   if (reason) {
-    kernels.dispose();
+    device.dispose();
     gpu.destroy();
-    return { reason: `gpu.js mode '${chosenMode(gpu, mode)}': ${reason}` };
+    return { reason: `gpu.js mode '${chosen}': ${reason}` };
   }
-  return { gpu, kernels };
+  return { gpu, device, mode: chosen };
 }
 
 /**
- * Registers backend 'gpu' (MatMul on gpu.js, everything else on the CPU
- * backend). The requested mode is verified with a small matmul against the CPU
- * backend; if it is unavailable or wrong, gpu.js's plain-JavaScript 'cpu' mode
- * is used and `backendInfo().fallbackReason` says why. Throws only if even that fails.
+ * Registers backend 'gpu' (MatMul on gpu.js, plus Binary/Unary/Transpose in GL
+ * modes, everything else on the CPU backend). The requested mode is verified
+ * with a small matmul against the CPU backend; if it is unavailable or wrong,
+ * gpu.js's plain-JavaScript 'cpu' mode is used and `backendInfo().fallbackReason`
+ * says why. Throws only if even that fails. In GL modes each other device
+ * kernel is checked too and left to the CPU if it disagrees (`kernelFallbacks`).
  */
 export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendHandle {
   const name = options.name ?? 'gpu';
@@ -167,40 +273,96 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
     opened = tryMode('cpu');
     if ('reason' in opened) throw new Error(`registerGpuBackend: ${fallbackReason}; and the fallback failed: ${opened.reason}`);
   }
-  const { gpu, kernels } = opened;
-  const mode = chosenMode(gpu, requestedMode);
+  const { gpu, device, mode } = opened;
+  const { memory } = device;
   const minFlops = options.minFlops ?? defaultMinFlops(mode);
+  const kernelFallbacks = device.resident ? selfTestFlat(device) : {};
+  const deviceKernels = device.resident ? (['Binary', 'Unary', 'Transpose'] as const).filter((k) => !kernelFallbacks[k]) : [];
   let gpuCalls = 0;
   let cpuCalls = 0;
+  let deviceOps = 0;
+  let hostOps = 0;
+
+  const data = (x: KernelInput) => x.handle as GpuData;
+  const onDevice = (x: KernelInput) => data(x).device !== null;
+
+  /** Runs the CPU backend's kernel on this backend's (read-back) data; the result stays here as a host array. */
+  const onHost = <K extends KernelName>(kernel: K, inputs: readonly KernelInput[], attrs: Parameters<NonNullable<Backend['kernels'][K]>>[1], outShape: readonly number[]): DataHandle => {
+    const hostInputs = inputs.map((x) => ({ ...x, handle: memory.read(data(x)) }));
+    const run = cpuBackend.kernels[kernel] as (i: readonly KernelInput[], a: typeof attrs, o: readonly number[]) => DataHandle;
+    return memory.fromArray(run(hostInputs, attrs, outShape) as Float32Array);
+  };
+
+  /** A flat kernel on the device when an input is already there and the kind/pattern has a plan, else on the host. */
+  const flatOrHost = <K extends FlatKernelName>(kernel: K, plan: () => KernelPlan | null, inputs: readonly KernelInput[], attrs: Parameters<NonNullable<Backend['kernels'][K]>>[1], outShape: readonly number[]): DataHandle => {
+    const size = outShape.reduce((p, d) => p * d, 1);
+    const p = inputs.some(onDevice) && device.fits(size) && inputs.every((x) => device.fits(data(x).size)) ? plan() : null;
+    if (!p) {
+      hostOps++;
+      return onHost(kernel, inputs, attrs, outShape);
+    }
+    deviceOps++;
+    return device.flat(p, size, inputs.map(data));
+  };
+
+  const kernels: Backend['kernels'] = {
+    MatMul: (inputs, attrs, outShape) => {
+      const { m, n, k, batch } = attrs;
+      const resident = inputs.some(onDevice);
+      const fits = !device.resident || (device.fits(batch * m * n) && inputs.every((x) => device.fits(data(x).size)));
+      if ((2 * batch * m * n * k < minFlops && !resident) || !fits) {
+        cpuCalls++;
+        return onHost('MatMul', inputs, attrs, outShape);
+      }
+      gpuCalls++;
+      return device.matmul(data(inputs[0]), data(inputs[1]), attrs);
+    },
+  };
+  if (deviceKernels.includes('Binary')) {
+    kernels.Binary = (inputs, attrs, outShape) =>
+      flatOrHost('Binary', () => binaryPlan(attrs.op as BinaryOp, inputs[0].shape, inputs[1].shape, outShape), inputs, attrs, outShape);
+  }
+  if (deviceKernels.includes('Unary')) {
+    kernels.Unary = (inputs, attrs, outShape) => flatOrHost('Unary', () => unaryPlan(attrs.op as UnaryOp), inputs, attrs, outShape);
+  }
+  if (deviceKernels.includes('Transpose')) {
+    kernels.Transpose = (inputs, attrs, outShape) => flatOrHost('Transpose', () => transposePlan(inputs[0].shape, attrs.perm), inputs, attrs, outShape);
+  }
 
   const backend: Backend = {
     name,
     supportsDType: (dtype) => dtype === 'float32',
-    write: (array: FloatArray) => (array instanceof Float32Array ? array : Float32Array.from(array)),
-    readSync: (handle) => handle as Float32Array,
-    read: async (handle) => handle as Float32Array,
-    disposeData: () => {
-      // Handles are plain arrays (garbage collected); nothing lives on the device between kernels.
-    },
-    kernels: {
-      MatMul: (inputs, attrs, outShape) => {
-        const { m, n, k, batch } = attrs;
-        if (2 * batch * m * n * k < minFlops) {
-          cpuCalls++;
-          return cpuBackend.kernels.MatMul!(inputs, attrs, outShape);
-        }
-        gpuCalls++;
-        return kernels.run(inputs[0].handle as Float32Array, inputs[1].handle as Float32Array, attrs);
-      },
-    },
+    write: (array: FloatArray) => memory.fromArray(array instanceof Float32Array ? array : Float32Array.from(array)),
+    readSync: (handle) => memory.read(handle as GpuData),
+    read: async (handle) => memory.read(handle as GpuData),
+    disposeData: (handle) => memory.free(handle as GpuData),
+    kernels,
   };
   registerBackend(backend, { priority: GPU_PRIORITY });
   return {
     backend,
-    backendInfo: () => ({ name, requestedMode, mode, fallbackReason, minFlops, compiledKernels: kernels.compiled, gpuCalls, cpuCalls }),
+    backendInfo: () => ({
+      name,
+      requestedMode,
+      mode,
+      fallbackReason,
+      minFlops,
+      resident: device.resident,
+      deviceKernels: [...deviceKernels],
+      kernelFallbacks: { ...kernelFallbacks },
+      compiledKernels: device.matmulKernels.compiled + device.flatKernels.cache.size,
+      pendingKernelDestroys: device.matmulKernels.cache.pendingDestroy + device.flatKernels.cache.pendingDestroy,
+      gpuCalls,
+      cpuCalls,
+      deviceOps,
+      hostOps,
+      liveTextures: memory.liveTextures,
+      uploads: device.uploads,
+      readbacks: memory.readbacks,
+    }),
     dispose() {
       removeBackend(name);
-      kernels.dispose();
+      device.dispose();
       gpu.destroy();
     },
   };
