@@ -2,9 +2,11 @@
 // position embeddings, pre-norm blocks with causal self-attention and a
 // tanh-GELU MLP, final layer norm, tied head) on the TypeScript or the
 // WebAssembly backend: forward, cross-entropy, backward and an AdamW update,
-// the same work as the TF.js and PyTorch versions in wasm-tfjs.ts / wasm-torch.ts.
+// the same work as the TF.js and PyTorch versions in wasm-tfjs.ts / wasm-torch.ts,
+// with @attn/train's AdamW.
 import { GPT, NANOGPT_CPU } from '@attn/model';
-import { Rng, setBackend, type Tensor } from '@attn/tensor';
+import { Rng, setBackend } from '@attn/tensor';
+import { AdamW } from '@attn/train';
 import { registerWasmBackend } from '@attn/wasm';
 import type { GptConfig } from './wasm-tfjs.js';
 
@@ -17,40 +19,6 @@ export const gptConfig: GptConfig = {
   heads: NANOGPT_CPU.nHead,
   batch: 12,
 };
-
-/** AdamW over float32 parameters, updating their data in place. */
-class AdamW {
-  private readonly m: Float32Array[];
-  private readonly v: Float32Array[];
-  private t = 0;
-  constructor(
-    private readonly params: Tensor[],
-    private readonly lr = 1e-3,
-    private readonly weightDecay = 0.1,
-  ) {
-    this.m = params.map((p) => new Float32Array(p.size));
-    this.v = params.map((p) => new Float32Array(p.size));
-  }
-  step(): void {
-    const b1 = 0.9;
-    const b2 = 0.999;
-    this.t++;
-    const c1 = 1 - b1 ** this.t;
-    const c2 = 1 - b2 ** this.t;
-    this.params.forEach((p, i) => {
-      const w = p.dataSync();
-      const g = p.grad!.dataSync();
-      const m = this.m[i];
-      const v = this.v[i];
-      for (let j = 0; j < w.length; j++) {
-        m[j] = b1 * m[j] + (1 - b1) * g[j];
-        v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j];
-        w[j] -= this.lr * (m[j] / c1 / (Math.sqrt(v[j] / c2) + 1e-8) + this.weightDecay * w[j]);
-      }
-      p.zeroGrad();
-    });
-  }
-}
 
 /**
  * Builds the model on backend 'wasm' (with `threads` threads) or 'ts' (the
@@ -77,7 +45,8 @@ export async function attnGptStep(
   const { vocab: V, block: T, batch: B } = gptConfig;
   // parameters are created on the selected backend
   const model = new GPT(NANOGPT_CPU, { seed: 2 }).train();
-  const optimizer = new AdamW(model.parameters());
+  // @attn/train's AdamW, as a user's training loop runs it (PyTorch's defaults: weight decay 0.01)
+  const optimizer = new AdamW(model.namedParameters(), { weightDecay: 0.01 });
   const rng = new Rng(1234);
   const ids = Int32Array.from({ length: B * T }, () => rng.int(V));
   const targets = Int32Array.from({ length: B * T }, () => rng.int(V));
@@ -85,7 +54,8 @@ export async function attnGptStep(
   const run = () => {
     const loss = model.forward(ids, { batch: B, targets }).loss!;
     loss.backward();
-    optimizer.step(); // also zeroes the gradients
+    optimizer.step(1e-3);
+    optimizer.zeroGrad();
     return loss.item();
   };
   return {

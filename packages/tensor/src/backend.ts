@@ -233,6 +233,13 @@ export interface Backend {
   read(handle: DataHandle, size: number, dtype: DType): Promise<FloatArray>;
   /** Frees device memory. The handle is never used again afterwards. */
   disposeData(handle: DataHandle): void;
+  /**
+   * Optional: overwrites a handle's values in place (`values` has the handle's
+   * size). Backends whose handles are host arrays (cpu, wasm) provide it, so
+   * `Tensor.assign`, which every optimizer step calls per parameter, costs one
+   * copy and no allocation; without it assign stores the values as new storage.
+   */
+  overwrite?(handle: DataHandle, values: ArrayLike<number>): void;
 }
 
 /** Options for registerBackend. */

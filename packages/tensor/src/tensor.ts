@@ -115,20 +115,23 @@ export class Tensor {
   /**
    * Replaces the values in place (shape and dtype stay): how optimizers update
    * parameters without creating new leaf tensors. Not recorded by autograd.
-   * On the CPU the storage is overwritten (views see it); elsewhere the values
-   * are uploaded as new storage for this tensor.
+   * Where the backend can overwrite its storage (cpu, wasm: see
+   * Backend.overwrite) views (reshape/detach) see the new values too;
+   * elsewhere the values are uploaded as new storage for this tensor.
    */
   assign(values: Tensor | ArrayLike<number>): this {
     const source = values instanceof Tensor ? values.dataSync() : values;
     if (source.length !== this.size) {
       throw new Error(`assign: expected ${this.size} values for shape ${shapeStr(this.shape)}, got ${source.length}`);
     }
-    if (this.storage.backend.name === 'cpu') {
-      // In place: views (reshape/detach) of this tensor see the new values too.
-      readSync(this.storage).set(source);
+    const { backend, handle } = this.storage;
+    if (this.storage.disposed) throw new Error('assign: tensor was used after dispose()');
+    if (backend.overwrite) {
+      backend.overwrite(handle, source);
       return this;
     }
-    const copy = this.dtype === 'float64' ? Float64Array.from(source) : Float32Array.from(source);
+    // The constructor copies a typed array with one memcpy (TypedArray.from walks an iterator).
+    const copy = this.dtype === 'float64' ? new Float64Array(source) : new Float32Array(source);
     const fresh = storeValues(copy, this.dtype, this.storage.backend);
     release(this.storage);
     this.storage = fresh;

@@ -70,6 +70,26 @@ describe('autograd', () => {
     expect(w.requiresGrad).toBe(true);
     expect(() => w.assign([1])).toThrow('assign: expected 2 values for shape [2], got 1');
   });
+  it('assign overwrites where the backend can (views follow) and stores fresh values where it cannot', () => {
+    const w = tensor([1, 2, 3, 4]);
+    const view = w.reshape([2, 2]);
+    w.assign([5, 6, 7, 8]);
+    expect(view.toArray()).toEqual([[5, 6], [7, 8]]); // cpu overwrites the shared storage
+    // A backend without `overwrite` (a device backend, say) gets a new storage; the tensor still reads right.
+    const { overwrite: _dropped, ...rest } = cpuBackend;
+    const device: Backend = { ...rest, name: 'no-overwrite' };
+    registerBackend(device);
+    setBackend('no-overwrite');
+    try {
+      const d = tensor([1, 2]);
+      const before = d.storage;
+      d.assign([3, 4]);
+      expect(d.storage).not.toBe(before);
+      expect(d.toArray()).toEqual([3, 4]);
+    } finally {
+      removeBackend('no-overwrite'); // also clears the selection
+    }
+  });
 });
 
 describe('errors name the op and shapes', () => {

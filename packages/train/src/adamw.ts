@@ -47,25 +47,56 @@ export class AdamW extends Optimizer {
     this.stepCount++;
     const t = this.stepCount;
     const { beta1, beta2, eps } = this;
-    const bias1 = 1 - beta1 ** t;
-    const bias2 = 1 - beta2 ** t;
+    // Bias corrections folded into constants, as torch.optim.AdamW does:
+    // p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+    const stepSize = lr / (1 - beta1 ** t);
+    const invSqrtBias2 = 1 / Math.sqrt(1 - beta2 ** t);
     for (const [name, p] of this.params) {
       if (!p.grad) continue;
-      const g = p.grad.dataSync();
       const { m, v } = this.stateFor(name, p.size);
-      const decay = this.decayed.has(name) ? lr * this.weightDecay : 0;
-      const old = p.dataSync(); // read-only view on the CPU
-      const next = new Float32Array(p.size);
-      for (let i = 0; i < next.length; i++) {
-        const gi = g[i];
-        m[i] = beta1 * m[i] + (1 - beta1) * gi;
-        v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-        const mHat = m[i] / bias1;
-        const vHat = v[i] / bias2;
-        // Decoupled decay first (as PyTorch), then the Adam step.
-        next[i] = old[i] * (1 - decay) - (lr * mHat) / (Math.sqrt(vHat) + eps);
-      }
-      p.assign(next);
+      // Decoupled decay first (as PyTorch): p *= 1 - lr * wd, then the Adam step.
+      const keep = this.decayed.has(name) ? 1 - lr * this.weightDecay : 1;
+      const next = this.scratch(p.size);
+      adamwUpdate(p.dataSync(), p.grad.dataSync(), m, v, next, beta1, beta2, eps, stepSize, invSqrtBias2, keep);
+      p.assign(next); // copies: the scratch array is reused for the next parameter
     }
+  }
+
+  private scratchArray = new Float32Array(0);
+
+  /** A reusable array of `size` floats for the new weights (saves allocating and zeroing one per parameter per step). */
+  private scratch(size: number): Float32Array {
+    if (this.scratchArray.length < size) this.scratchArray = new Float32Array(size);
+    return this.scratchArray.subarray(0, size);
+  }
+}
+
+/**
+ * One AdamW update of a parameter: updates the moments m and v in place and
+ * writes the new weights to `next`. A free function over plain arrays so V8
+ * compiles one tight loop for every parameter.
+ */
+function adamwUpdate(
+  old: ArrayLike<number>,
+  g: ArrayLike<number>,
+  m: Float32Array,
+  v: Float32Array,
+  next: Float32Array,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  stepSize: number,
+  invSqrtBias2: number,
+  keep: number,
+): void {
+  const a1 = 1 - beta1;
+  const a2 = 1 - beta2;
+  for (let i = 0; i < next.length; i++) {
+    const gi = g[i];
+    const mi = beta1 * m[i] + a1 * gi;
+    const vi = beta2 * v[i] + a2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    next[i] = old[i] * keep - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBias2 + eps);
   }
 }

@@ -65,6 +65,7 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
     disposeData: () => {
       // Garbage collected, like the CPU backend: operands live in wasm memory only during a kernel.
     },
+    overwrite: (handle, values) => (handle as Float32Array).set(values),
     kernels: {
       MatMul: ([a, b], attrs) => {
         const { m, n, k, batch } = attrs;

@@ -20,6 +20,7 @@ export const cpuBackend: Backend = {
   disposeData: () => {
     // Garbage collected.
   },
+  overwrite: (handle, values) => (handle as FloatArray).set(values),
   kernels: {
     Binary: ([a, b], { op, outShape }) => binary(op, values(a), a.shape, values(b), b.shape, outShape, a.dtype),
     Unary: ([x], { op }) => unary(op, values(x), x.dtype),
