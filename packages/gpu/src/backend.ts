@@ -9,9 +9,10 @@
 // read back only when the CPU needs them: dataSync()/data(), or a kernel run
 // on the CPU (the engine's fallback moves the tensor to the CPU backend, which
 // frees the texture). Host values are uploaded once per handle. Binary/Unary/
-// Transpose run on the device only when an input is already there (otherwise
-// the CPU is faster than an upload); MatMul when it has minFlops or more, or
-// when an input is already on the device.
+// Transpose run on the device when an input is already there (otherwise the
+// CPU is faster than an upload) or when they have minFlops or more (one
+// FLOP per output, so minFlops 0 sends everything); MatMul when it has
+// minFlops or more, or when an input is already on the device.
 //
 // Freeing: disposeData() deletes the texture; tensors never disposed
 // (autograd intermediates) have their texture deleted by a
@@ -20,8 +21,8 @@
 // cached per shape (LRU, 64 per cache); an evicted kernel is destroyed once
 // no output texture of it is alive (kernel-cache.ts says why).
 //
-// In webasm / cpu modes gpu.js has no textures: handles are Float32Arrays in
-// all but name, only MatMul runs on gpu.js, as before.
+// In webasm / cpu modes gpu.js has no textures: handles only wrap a
+// Float32Array (no copies), only MatMul runs on gpu.js, as before.
 import { GPU, HeadlessGLKernel, WebGL2Kernel, WebGLKernel } from 'gpu.js';
 import {
   type Backend,
@@ -293,10 +294,13 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
     return memory.fromArray(run(hostInputs, attrs, outShape) as Float32Array);
   };
 
-  /** A flat kernel on the device when an input is already there and the kind/pattern has a plan, else on the host. */
+  /**
+   * A flat kernel on the device when an input is already there (or it has minFlops or more, one FLOP per
+   * output: minFlops 0 sends everything) and the kind/pattern has a plan; else the CPU kernel, here.
+   */
   const flatOrHost = <K extends FlatKernelName>(kernel: K, plan: () => KernelPlan | null, inputs: readonly KernelInput[], attrs: Parameters<NonNullable<Backend['kernels'][K]>>[1], outShape: readonly number[]): DataHandle => {
     const size = outShape.reduce((p, d) => p * d, 1);
-    const p = inputs.some(onDevice) && device.fits(size) && inputs.every((x) => device.fits(data(x).size)) ? plan() : null;
+    const p = (inputs.some(onDevice) || size >= minFlops) && device.fits(size) && inputs.every((x) => device.fits(data(x).size)) ? plan() : null;
     if (!p) {
       hostOps++;
       return onHost(kernel, inputs, attrs, outShape);

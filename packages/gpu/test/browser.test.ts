@@ -3,7 +3,11 @@
 // with esbuild (gpu.js resolves to its browser build), served from 127.0.0.1,
 // and the page registers the backend with gpu.js choosing the mode. With
 // --disable-gpu Chromium renders WebGL2 on SwiftShader (a CPU rasteriser), so
-// this checks correctness on a real WebGL2 code path, not speed.
+// this checks correctness on a real WebGL2 code path, not speed: the data stay
+// on the device as pipeline textures between kernels, and a 1,000-step
+// training run must not grow the number of live textures.
+// Chromium runs with --expose-gc so the training check can force collections
+// (autograd intermediates are freed by a FinalizationRegistry).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -13,6 +17,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuBackendInfo } from '../src/index.js';
+import type { TrainResult } from './browser/train.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,6 +68,7 @@ function launchChromium(dir: string): Promise<BrowserContext> {
       '--disable-sync',
       '--enable-unsafe-swiftshader',
       '--enable-unsafe-webgpu',
+      '--js-flags=--expose-gc',
     ],
   });
 }
@@ -159,4 +166,83 @@ describe('in Chromium', () => {
       await page.close();
     }
   }, 60_000);
+
+  it('passes the shared conformance suite on WebGL2 with every kernel on the device (minFlops 0)', async () => {
+    const result = (await inPage(`
+      const handle = m.registerGpuBackend({ minFlops: 0 });
+      const conformance = await m.runConformance('gpu');
+      const info = handle.backendInfo();
+      handle.dispose();
+      return { ...conformance, info };`)) as { passed: string[]; failed: string[]; info: GpuBackendInfo };
+    expect(result.info).toMatchObject({ mode: 'webgl2', resident: true, deviceKernels: ['Binary', 'Unary', 'Transpose'], kernelFallbacks: {} });
+    expect(result.failed).toEqual([]);
+    expect(result.passed.length).toBe(12);
+    expect(result.info.deviceOps).toBeGreaterThan(20);
+  }, 60_000);
+
+  it('keeps a matmul -> bias -> gelu chain on the device and reads it back once', async () => {
+    const result = (await inPage(`
+      const handle = m.registerGpuBackend({ minFlops: 0 });
+      const chain = m.residentChain(handle, 16, 8);
+      handle.dispose();
+      return chain;`)) as { maxAbsErr: number; readbacks: number; uploads: number; gpuCalls: number; deviceOps: number; hostOps: number };
+    console.log(`resident chain: ${JSON.stringify(result)}`);
+    expect(result.maxAbsErr).toBeLessThan(1e-4);
+    // 8 matmuls, 8 bias adds + 8 gelus on textures; x, w and b uploaded once each; one readback (the dataSync).
+    expect(result).toMatchObject({ gpuCalls: 8, deviceOps: 16, hostOps: 0, uploads: 3, readbacks: 1 });
+  }, 60_000);
+
+  it('runs a small GPT forward and backward on WebGL2 within 1e-3 of the CPU backend', async () => {
+    const result = (await inPage(`
+      const handle = m.registerGpuBackend({ minFlops: 0 });
+      const r = m.gptForwardBackward('gpu');
+      const info = handle.backendInfo();
+      handle.dispose();
+      return { ...r, info };`)) as { logitErr: number; lossErr: number; gradErr: number; worstGrad: string; logitCount: number; info: GpuBackendInfo };
+    console.log(`GPT fwd+bwd on WebGL2: logits ${result.logitErr}, loss ${result.lossErr}, worst gradient ${result.gradErr} (${result.worstGrad})`);
+    expect(result.logitCount).toBe(2 * 8 * 19);
+    expect(result.logitErr).toBeLessThan(1e-3);
+    expect(result.lossErr).toBeLessThan(1e-3);
+    expect(result.gradErr).toBeLessThan(1e-3);
+    expect(result.info.deviceOps).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('trains 1,000 steps on WebGL2 textures without growing live textures, matching the CPU backend', async () => {
+    const result = (await inPage(`
+      const handle = m.registerGpuBackend({ minFlops: 0 });
+      const r = await m.trainSteps(handle, 1000);
+      handle.dispose();
+      return r;`)) as TrainResult;
+    console.log(
+      `1,000 steps on ${result.info.mode}: loss ${result.gpuLoss.map((l) => l.toFixed(5)).join(' -> ')} (cpu ${result.cpuLoss.map((l) => l.toFixed(5)).join(' -> ')}), ` +
+        `live textures after gc at steps ${result.checkpoints.join('/')}: ${result.liveTextures.join('/')}, peak without forced gc ${result.peakLiveTextures}, ` +
+        `param err ${result.paramErr}, ${Math.round(result.gpuMs)} ms, ${result.info.gpuCalls} matmuls + ${result.info.deviceOps} ops on the device, ` +
+        `${result.info.uploads} uploads, ${result.info.readbacks} readbacks, ${result.info.compiledKernels} kernels compiled`,
+    );
+    expect(result.info).toMatchObject({ mode: 'webgl2', resident: true, cpuCalls: 0 });
+    expect(result.info.gpuCalls).toBeGreaterThanOrEqual(3000); // 1 forward + 2 backward matmuls per layer per step
+    expect(result.info.deviceOps).toBeGreaterThan(5000);
+    result.checkpoints.forEach((step, i) => {
+      if (!(Math.abs(result.gpuLoss[i] - result.cpuLoss[i]) < 1e-4)) {
+        throw new Error(`loss at step ${step}: gpu ${result.gpuLoss[i]} vs cpu ${result.cpuLoss[i]}`);
+      }
+    });
+    expect(result.gpuLoss[3]).toBeLessThan(result.gpuLoss[0] / 2);
+    expect(result.paramErr).toBeLessThan(1e-3);
+    // After a forced collection, step 1,000 holds no more textures than step 100 (plus a small margin).
+    const [, at100, , at1000] = result.liveTextures;
+    expect(at1000).toBeLessThanOrEqual(at100 + 4);
+    expect(at1000).toBeLessThan(64);
+  }, 120_000);
 });
+
+/** Runs `body` (an async function body with the bundle as `m`) in a fresh page and returns its result. */
+async function inPage(body: string): Promise<unknown> {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${origin}/index.html`);
+    return await page.evaluate(`(async () => { const m = await import(${JSON.stringify(`${origin}/entry.js`)}); ${body} })()`);
+  } finally {
+    await page.close();
+  }
+}

@@ -1,0 +1,103 @@
+// A long training run in the page: a 2-layer MLP (matmul, bias add, gelu,
+// matmul, bias add, squared error) trained by plain SGD with autograd, the
+// same steps on the 'gpu' backend (WebGL2, pipeline textures) and on the CPU
+// backend. On the device, every matmul, bias add, gelu and their gradients
+// stay resident; the loss's mean and the bias gradients' sums run on the CPU
+// (the engine reads those tensors back). Parameters are replaced each step
+// (the old ones disposed); autograd intermediates are never disposed and
+// must be freed through the FinalizationRegistry when collected.
+import { add, fromArray, gelu, matmul, mean, mul, noGrad, setBackend, sub, type Tensor } from '@attn/tensor';
+import type { GpuBackendHandle } from '../../src/index.js';
+import { lcg } from './chain.js';
+
+export interface TrainResult {
+  /** Loss at each checkpoint step, per backend. */
+  checkpoints: number[];
+  gpuLoss: number[];
+  cpuLoss: number[];
+  /** Largest |gpu - cpu| over the final parameters. */
+  paramErr: number;
+  /** liveTextures after a forced gc() at each checkpoint. */
+  liveTextures: number[];
+  /** Most textures alive seen at any yield (no forced gc between checkpoints). */
+  peakLiveTextures: number;
+  info: ReturnType<GpuBackendHandle['backendInfo']>;
+  gpuMs: number;
+}
+
+const [N, D, H, O] = [16, 8, 16, 4];
+
+/** Lets the FinalizationRegistry callbacks run (they are tasks queued after a collection). */
+async function collect(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('train: gc() is missing; launch Chromium with --js-flags=--expose-gc');
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 0));
+  }
+}
+
+async function train(backend: string, steps: number, checkpoints: number[], onCheckpoint: () => Promise<void>, onYield: () => void) {
+  setBackend(backend);
+  try {
+    const param = (seed: number, shape: number[], scale: number) => {
+      const t = fromArray(lcg(seed, shape.reduce((a, b) => a * b, 1), scale), shape);
+      t.requiresGrad = true;
+      return t;
+    };
+    let params: Tensor[] = [param(1, [D, H], 0.8), param(2, [H], 0.2), param(3, [H, O], 0.8), param(4, [O], 0.2)];
+    const x = fromArray(lcg(5, N * D, 2), [N, D]);
+    const y = fromArray(lcg(6, N * O, 1), [N, O]);
+    const losses: number[] = [];
+    const lr = 0.05;
+    for (let step = 1; step <= steps; step++) {
+      const [w1, b1, w2, b2] = params;
+      const out = add(matmul(gelu(add(matmul(x, w1), b1)), w2), b2);
+      const d = sub(out, y);
+      const loss = mean(mul(d, d));
+      loss.backward();
+      params = params.map((p) => {
+        const next = noGrad(() => sub(p, mul(p.grad!, lr)));
+        next.requiresGrad = true;
+        p.dispose();
+        return next;
+      });
+      if (checkpoints.includes(step)) {
+        losses.push(loss.item());
+        await onCheckpoint();
+      } else if (step % 10 === 0) {
+        onYield();
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    }
+    return { losses, params: params.map((p) => Float32Array.from(p.dataSync())) };
+  } finally {
+    setBackend('cpu');
+  }
+}
+
+export async function trainSteps(handle: GpuBackendHandle, steps = 1000): Promise<TrainResult> {
+  const checkpoints = [1, 100, 500, steps];
+  const cpu = await train('cpu', steps, checkpoints, async () => {}, () => {});
+  const liveTextures: number[] = [];
+  let peakLiveTextures = 0;
+  const t0 = performance.now();
+  const gpu = await train(
+    handle.backend.name,
+    steps,
+    checkpoints,
+    async () => {
+      await collect();
+      liveTextures.push(handle.backendInfo().liveTextures);
+    },
+    () => {
+      peakLiveTextures = Math.max(peakLiveTextures, handle.backendInfo().liveTextures);
+    },
+  );
+  const gpuMs = performance.now() - t0;
+  let paramErr = 0;
+  gpu.params.forEach((p, i) => {
+    for (let j = 0; j < p.length; j++) paramErr = Math.max(paramErr, Math.abs(p[j] - cpu.params[i][j]));
+  });
+  return { checkpoints, gpuLoss: gpu.losses, cpuLoss: cpu.losses, paramErr, liveTextures, peakLiveTextures, info: handle.backendInfo(), gpuMs };
+}
