@@ -5,8 +5,9 @@
 //   scalar  one value                           x[0]
 //   suffix  trailing dims of the output (bias)  x[i mod n], e.g. (B, T, C) + (C)
 //   prefix  leading dims, then 1s (per row)     x[floor(i / inner)], e.g. (B, T, C) / (B, T, 1)
-// Any other pattern (both sides broadcast, a middle dim) gets no plan and the
-// backend runs the CPU kernel on read-back data.
+// Both sides may broadcast ((3, 1) + (1, 4): prefix and suffix). Any other
+// pattern (a middle dim broadcast, e.g. (2, 3, 4) * (2, 1, 4)) gets no plan
+// and the backend runs the CPU kernel on read-back data.
 import type { BinaryOp } from '@attn/tensor';
 import type { KernelPlan } from './flat-kernels.js';
 

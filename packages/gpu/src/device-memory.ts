@@ -44,6 +44,8 @@ export class DeviceMemory {
   private readbackCount = 0;
   private closed = false;
   private readonly registry = new FinalizationRegistry<DeviceCopy>((copy) => this.release(copy));
+  /** Handles holding a texture, for close(): weak, so tracking them does not keep them alive. */
+  private readonly holders = new Map<DeviceCopy, WeakRef<GpuData>>();
 
   /** Textures created for handles and not yet deleted. */
   get liveTextures(): number {
@@ -74,6 +76,7 @@ export class DeviceMemory {
     handle.device = copy;
     producer.liveOutputs++;
     this.live++;
+    this.holders.set(copy, new WeakRef(handle));
     // The held value must not reference the handle, or the handle could never be collected.
     this.registry.register(handle, copy, handle);
   }
@@ -99,8 +102,28 @@ export class DeviceMemory {
     handle.array = null;
   }
 
-  /** The gpu.js context is being destroyed (it takes every texture with it): later frees do nothing. */
+  /**
+   * The gpu.js context is about to be destroyed (it takes every texture with it). Values that exist
+   * only on the device are read back first, so tensors made on this backend stay readable after
+   * dispose() (the demo switches a trained model back to the CPU that way); later frees do nothing.
+   */
   close(): void {
+    if (this.closed) return;
+    for (const [copy, ref] of this.holders) {
+      const handle = ref.deref();
+      if (handle && !handle.array && !copy.freed) {
+        try {
+          handle.array = readTexture(copy.texture, handle.size);
+        } catch {
+          // A lost context cannot be read; a later read of this handle says its data were freed.
+        }
+      }
+      if (handle) handle.device = null;
+      this.registry.unregister(handle ?? copy);
+      copy.freed = true;
+    }
+    this.holders.clear();
+    this.live = 0;
     this.closed = true;
   }
 
@@ -108,6 +131,7 @@ export class DeviceMemory {
     if (copy.freed) return;
     copy.freed = true;
     this.live--;
+    this.holders.delete(copy);
     if (this.closed) return;
     copy.texture.delete();
     copy.cache.outputFreed(copy.producer);

@@ -45,6 +45,12 @@ describe('MatMul on gpu.js matches the CPU backend', () => {
     expect(info.fallbackReason).toBeNull();
   });
 
+  it('keeps handles as host arrays in Node (no textures in webasm mode; only MatMul on gpu.js)', () => {
+    const info = handle.backendInfo();
+    expect(info).toMatchObject({ mode: 'webasm', resident: false, deviceKernels: [], liveTextures: 0, uploads: 0 });
+    expect(Object.keys(handle.backend.kernels)).toEqual(['MatMul']);
+  });
+
   const cases: Array<[string, number[], number[], { transA?: boolean; transB?: boolean }]> = [
     ['1xN row vector', [1, 37], [37, 29], {}],
     ['Nx1 column output', [13, 21], [21, 1], {}],

@@ -1,0 +1,103 @@
+// The device kernels' index math (Binary broadcast forms, Unary ops,
+// Transpose up to 4-D) checked in Node, where gpu.js runs the same kernel
+// source in its webasm and cpu modes, against the CPU backend's kernels. The
+// GL translation of the same source is checked in Chromium (browser.test.ts).
+import { type BinaryOp, cpuBackend, type KernelInput, Rng, type UnaryOp } from '@attn/tensor';
+import { GPU } from 'gpu.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { binaryPlan } from '../src/binary-kernel.js';
+import { FlatKernels, type KernelPlan } from '../src/flat-kernels.js';
+import { flatten } from '../src/flatten.js';
+import { transposePlan } from '../src/transpose-kernel.js';
+import { DEVICE_UNARY_OPS, unaryPlan } from '../src/unary-kernel.js';
+
+const rng = new Rng(11);
+const random = (shape: number[], low = -3, high = 3) =>
+  Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => low + (high - low) * rng.next());
+const input = (handle: Float32Array, shape: number[]): KernelInput => ({ handle, shape, dtype: 'float32' });
+
+function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  expect(got.length).toBe(want.length);
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+  return worst;
+}
+
+const gpus: GPU[] = [];
+afterAll(() => {
+  for (const gpu of gpus) gpu.destroy();
+});
+
+for (const mode of ['webasm', 'cpu'] as const) {
+  describe(`flat kernels on gpu.js ${mode} mode match the CPU backend`, () => {
+    const gpu = new GPU({ mode });
+    gpus.push(gpu);
+    const kernels = new FlatKernels(gpu, `FlatKernels(${mode})`);
+    const run = (plan: KernelPlan | null, size: number, args: Float32Array[]) => {
+      if (!plan) throw new Error('expected a plan');
+      return flatten(kernels.launch(plan, size, args).output, size, plan.key);
+    };
+
+    const binaryCases: Array<[string, number[], number[], number[]]> = [
+      ['same shape', [2, 3, 5], [2, 3, 5], [2, 3, 5]],
+      ['scalar b', [2, 3, 5], [], [2, 3, 5]],
+      ['scalar a', [1], [4, 7], [4, 7]],
+      ['bias (trailing suffix)', [2, 3, 5], [5], [2, 3, 5]],
+      ['bias with leading 1s', [2, 3, 5], [1, 3, 5], [2, 3, 5]],
+      ['bias on the left', [7], [3, 7], [3, 7]],
+      ['per-row scalar (leading prefix)', [2, 3, 5], [2, 3, 1], [2, 3, 5]],
+      ['outer: per-row a, bias b', [3, 1], [1, 4], [3, 4]],
+    ];
+    for (const [name, aShape, bShape, outShape] of binaryCases) {
+      for (const op of ['add', 'sub', 'mul', 'div'] as BinaryOp[]) {
+        it(`Binary ${op}: ${name}`, () => {
+          const a = random(aShape);
+          const b = op === 'div' ? random(bShape, 0.5, 2) : random(bShape);
+          const want = cpuBackend.kernels.Binary!([input(a, aShape), input(b, bShape)], { op, outShape }, outShape) as Float32Array;
+          const got = run(binaryPlan(op, aShape, bShape, outShape), want.length, [a, b]);
+          expect(maxRelErr(got, want)).toBeLessThan(1e-5);
+        });
+      }
+    }
+
+    it('Binary has no plan when a middle dim broadcasts (the CPU kernel runs instead)', () => {
+      expect(binaryPlan('add', [2, 3, 4], [3, 1], [2, 3, 4])).toBeNull();
+      expect(binaryPlan('mul', [2, 1, 4], [2, 3, 4], [2, 3, 4])).toBeNull();
+    });
+
+    for (const op of DEVICE_UNARY_OPS) {
+      it(`Unary ${op}`, () => {
+        // Wide inputs (tanh and gelu saturate) plus exact zeros; log/sqrt get positive inputs.
+        const x = op === 'log' || op === 'sqrt' ? random([4, 6], 0.01, 30) : Float32Array.of(...random([4, 5], -30, 30), 0, -0, 1e-4, -1e-4);
+        const want = cpuBackend.kernels.Unary!([input(x, [x.length])], { op: op as UnaryOp }, [x.length]) as Float32Array;
+        const got = run(unaryPlan(op), x.length, [x]);
+        expect(maxRelErr(got, want)).toBeLessThan(1e-5);
+      });
+    }
+
+    it('Unary geluErf has no device kernel', () => {
+      expect(unaryPlan('geluErf')).toBeNull();
+    });
+
+    const transposeCases: Array<[number[], number[]]> = [
+      [[7], [0]],
+      [[5, 3], [1, 0]],
+      [[2, 3, 4], [2, 0, 1]],
+      [[2, 3, 4], [1, 0, 2]],
+      [[2, 5, 3, 4], [0, 2, 1, 3]],
+      [[2, 5, 3, 4], [3, 1, 0, 2]],
+    ];
+    for (const [shape, perm] of transposeCases) {
+      it(`Transpose [${shape}] by [${perm}]`, () => {
+        const x = random(shape);
+        const outShape = perm.map((p) => shape[p]);
+        const want = cpuBackend.kernels.Transpose!([input(x, shape)], { perm }, outShape) as Float32Array;
+        expect(Array.from(run(transposePlan(shape, perm), x.length, [x]))).toEqual(Array.from(want));
+      });
+    }
+
+    it('Transpose has no plan beyond 4 dims', () => {
+      expect(transposePlan([1, 2, 1, 2, 1], [4, 3, 2, 1, 0])).toBeNull();
+    });
+  });
+}
