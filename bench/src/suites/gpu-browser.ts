@@ -1,6 +1,8 @@
 // The Chromium half of suite `gpu`: bundles @attn/gpu's browser test entry with
 // esbuild, serves it on 127.0.0.1 and times matmuls in a page (Debian's
-// /usr/bin/chromium driven by playwright-core; nothing is downloaded).
+// /usr/bin/chromium driven by playwright-core; nothing is downloaded): single
+// products (upload, kernel, readback) and a resident chain of products whose
+// intermediates stay WebGL textures, read back once or after every product.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -30,36 +32,90 @@ export interface BrowserGflops {
   /** GFLOP/s by n. */
   cpu: Record<number, number>;
   gpu: Record<number, number>;
+  /** Resident chain: 8 chained n x n matmuls, ms per chain by n. */
+  chain: Record<number, ChainTiming>;
 }
 
-// Runs in the page: median of 5 timed products after 2 warm-ups, per backend and size.
-const pageScript = (url: string, sizes: number[]) => `(async () => {
+export interface ChainTiming {
+  /** The chain on the page's CPU backend. */
+  cpuMs: number;
+  /** On gpu.js, one readback at the end (intermediates stay textures). */
+  residentMs: number;
+  /** On gpu.js, dataSync() after every product (8 readbacks). */
+  readEachMs: number;
+  /** Readbacks per chain counted by backendInfo(), for the two gpu.js variants. */
+  residentReadbacks: number;
+  readEachReadbacks: number;
+}
+
+/** Products in the resident chain. */
+export const CHAIN_DEPTH = 8;
+
+// Runs in the page. Per op: median of 5 timed products after 2 warm-ups, each on
+// freshly fromArray'd inputs (upload, kernel, readback). Chain: x -> x @ w,
+// CHAIN_DEPTH times, intermediates disposed as soon as used; median of 3 after 1 warm-up.
+const pageScript = (url: string, sizes: number[], chainSizes: number[]) => `(async () => {
   const m = await import(${JSON.stringify(url)});
   const handle = m.registerGpuBackend({ minFlops: 0 });
-  const out = { mode: handle.backendInfo().mode, cpu: {}, gpu: {} };
+  const out = { mode: handle.backendInfo().mode, cpu: {}, gpu: {}, chain: {} };
+  const median = (times) => times.sort((x, y) => x - y)[times.length >> 1];
   for (const n of ${JSON.stringify(sizes)}) {
     const a = Float32Array.from({ length: n * n }, () => Math.random() - 0.5);
     const b = Float32Array.from({ length: n * n }, () => Math.random() - 0.5);
     for (const backend of ['cpu', 'gpu']) {
       m.setBackend(backend);
-      const ta = m.fromArray(a, [n, n]);
-      const tb = m.fromArray(b, [n, n]);
       const times = [];
       for (let i = 0; i < 7; i++) {
         const t0 = performance.now();
-        m.matmul(ta, tb).dataSync();
+        const ta = m.fromArray(a, [n, n]);
+        const tb = m.fromArray(b, [n, n]);
+        const c = m.matmul(ta, tb);
+        c.dataSync();
         if (i >= 2) times.push(performance.now() - t0);
+        for (const t of [ta, tb, c]) t.dispose();
       }
-      times.sort((x, y) => x - y);
-      out[backend][n] = (2 * n ** 3) / (times[2] * 1e6);
+      out[backend][n] = (2 * n ** 3) / (median(times) * 1e6);
     }
+  }
+  for (const n of ${JSON.stringify(chainSizes)}) {
+    const x0 = Float32Array.from({ length: n * n }, () => Math.random() - 0.5);
+    const w = Float32Array.from({ length: n * n }, () => (Math.random() - 0.5) * 2 / Math.sqrt(n));
+    const chain = (readEach) => {
+      const tw = m.fromArray(w, [n, n]);
+      let x = m.fromArray(x0, [n, n]);
+      for (let i = 0; i < ${CHAIN_DEPTH}; i++) {
+        const next = m.matmul(x, tw);
+        x.dispose();
+        x = next;
+        if (readEach) x.dataSync();
+      }
+      x.dataSync();
+      x.dispose();
+      tw.dispose();
+    };
+    const time = (backend, readEach) => {
+      m.setBackend(backend);
+      chain(readEach);
+      const before = handle.backendInfo().readbacks;
+      const times = [];
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        chain(readEach);
+        times.push(performance.now() - t0);
+      }
+      return { ms: median(times), readbacks: (handle.backendInfo().readbacks - before) / 3 };
+    };
+    const cpu = time('cpu', false);
+    const resident = time('gpu', false);
+    const readEach = time('gpu', true);
+    out.chain[n] = { cpuMs: cpu.ms, residentMs: resident.ms, readEachMs: readEach.ms, residentReadbacks: resident.readbacks, readEachReadbacks: readEach.readbacks };
   }
   m.setBackend('cpu');
   handle.dispose();
   return out;
 })()`;
 
-export async function chromiumMatmulGflops(sizes: number[]): Promise<BrowserGflops> {
+export async function chromiumMatmulGflops(sizes: number[], chainSizes: number[]): Promise<BrowserGflops> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-gpu-bench-'));
   const profile = path.join(dir, 'profile');
@@ -104,7 +160,7 @@ export async function chromiumMatmulGflops(sizes: number[]): Promise<BrowserGflo
   try {
     const page = await context.newPage();
     await page.goto(`${origin}/index.html`);
-    return (await page.evaluate(pageScript(`${origin}/entry.js`, sizes))) as BrowserGflops;
+    return (await page.evaluate(pageScript(`${origin}/entry.js`, sizes, chainSizes))) as BrowserGflops;
   } finally {
     await context.close();
     server.close();

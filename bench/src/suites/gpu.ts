@@ -2,14 +2,18 @@
 // through the public tensor API (fromArray -> matmul -> dataSync), in Node and
 // in headless Chromium. In Node gpu.js runs in its webasm mode (no GL here) and
 // its plain-JS 'cpu' mode; in Chromium (--disable-gpu) it runs WebGL2 on
-// SwiftShader, a CPU rasteriser. None of these is a real GPU: the table shows
-// what this machine does, not what a GPU would.
+// SwiftShader, a CPU rasteriser, where it also times a resident chain of
+// products (intermediates kept as textures) against reading back after each.
+// None of these is a real GPU: the tables show what this machine does, not
+// what a GPU would.
 import { type GpuMode, registerGpuBackend } from '@attn/gpu';
 import { fromArray, matmul, setBackend } from '@attn/tensor';
 import { fmt, measure, type Suite, table } from '../harness.js';
-import { chromiumMatmulGflops } from './gpu-browser.js';
+import { CHAIN_DEPTH, chromiumMatmulGflops } from './gpu-browser.js';
 
 const sizes = [64, 128, 256, 512];
+// SwiftShader runs a 512 chain (2 GFLOP) in about half a minute per variant: the chain stops at 256.
+const chainSizes = [64, 128, 256];
 
 function randomArray(n: number): Float32Array {
   const out = new Float32Array(n);
@@ -62,7 +66,8 @@ export const gpuSuite: Suite = {
     const notes: string[] = [];
     const parts = ['**Node** (gpu.js chooses webasm: no GL on this machine)', '', await nodeTable(notes)];
     try {
-      const browser = await chromiumMatmulGflops(sizes);
+      const browser = await chromiumMatmulGflops(sizes, chainSizes);
+      const chainFlops = (n: number) => CHAIN_DEPTH * 2 * n ** 3;
       parts.push(
         '',
         `**Headless Chromium** (gpu.js mode: ${browser.mode}; SwiftShader, a CPU rasteriser, since --disable-gpu)`,
@@ -71,14 +76,27 @@ export const gpuSuite: Suite = {
           ['n', 'CPU backend (TS) in page', `gpu.js ${browser.mode}`],
           sizes.map((n) => [String(n), fmt(browser.cpu[n]), fmt(browser.gpu[n])]),
         ),
+        '',
+        `**Resident chain in Chromium**: x -> x @ w, ${CHAIN_DEPTH} times (n x n), ms per chain (GFLOP/s in brackets). On ${browser.mode} the ` +
+          'intermediates stay pipeline textures; "read once" reads the last product back, "read each" calls dataSync() after every product.',
+        '',
+        table(
+          ['n', 'CPU backend (TS) in page', `gpu.js ${browser.mode}, read once`, `gpu.js ${browser.mode}, read each`, 'readbacks per chain (once / each)'],
+          chainSizes.map((n) => {
+            const c = browser.chain[n];
+            const cell = (ms: number) => `${fmt(ms, 1)} (${fmt(chainFlops(n) / (ms * 1e6))})`;
+            return [String(n), cell(c.cpuMs), cell(c.residentMs), cell(c.readEachMs), `${c.residentReadbacks} / ${c.readEachReadbacks}`];
+          }),
+        ),
       );
     } catch (err) {
-      notes.push(`Chromium table skipped: ${(err as Error).message.split('\n')[0]}`);
+      notes.push(`Chromium tables skipped: ${(err as Error).message.split('\n')[0]}`);
     }
     parts.push(
       '',
-      'Each cell times fromArray'
-        + "'d inputs -> matmul -> dataSync (upload, kernel, readback), median of up to 7 after 2 warm-ups (shape-cached kernels compiled in warm-up).",
+      'Single products: each cell times fromArray'
+        + "'d inputs -> matmul -> dataSync (upload, kernel, readback), median of up to 7 after 2 warm-ups (shape-cached kernels compiled in warm-up). "
+        + 'Chain: median of 3 after 1 warm-up.',
       ...notes.map((n) => `- ${n}`),
     );
     return parts.join('\n');
