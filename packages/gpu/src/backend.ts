@@ -340,6 +340,7 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
     readSync: (handle) => memory.read(handle as GpuData),
     read: async (handle) => memory.read(handle as GpuData),
     disposeData: (handle) => memory.free(handle as GpuData),
+    overwrite: (handle, values) => memory.overwrite(handle as GpuData, values),
     kernels,
   };
   registerBackend(backend, { priority: GPU_PRIORITY });

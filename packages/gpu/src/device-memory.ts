@@ -91,6 +91,23 @@ export class DeviceMemory {
     return handle.array;
   }
 
+  /**
+   * Replaces the values in place (Backend.overwrite, what optimizers call per parameter): the host copy is
+   * overwritten (allocated if there is none) and a device copy, now stale, is freed; the next device
+   * kernel that needs the values uploads them again.
+   */
+  overwrite(handle: GpuData, values: ArrayLike<number>): void {
+    if (values.length !== handle.size) throw new Error(`gpu backend: overwrite with ${values.length} values, expected ${handle.size}`);
+    const copy = handle.device;
+    if (copy) {
+      this.registry.unregister(handle);
+      this.release(copy);
+      handle.device = null;
+    }
+    if (handle.array) handle.array.set(values);
+    else handle.array = new Float32Array(values);
+  }
+
   /** Frees the device copy now (disposeData) and drops the host copy. */
   free(handle: GpuData): void {
     const copy = handle.device;

@@ -72,6 +72,22 @@ describe('DeviceMemory', () => {
     expect(() => memory.read(h)).toThrow('gpu backend: read of a handle whose data were freed');
   });
 
+  it('overwrite() replaces the host values in place and frees a stale texture', () => {
+    const { memory, cache, entry } = setup();
+    const values = Float32Array.of(1, 2, 3);
+    const host = memory.fromArray(values);
+    memory.overwrite(host, [4, 5, 6]);
+    expect(memory.read(host)).toBe(values);
+    expect(Array.from(values)).toEqual([4, 5, 6]);
+    const tex = fakeTexture([7, 8, 9]);
+    const resident = memory.fromTexture(tex as unknown as Texture, 3, entry, cache);
+    memory.overwrite(resident, [1, 1, 2]);
+    expect(tex.deleted).toBe(1);
+    expect(memory.liveTextures).toBe(0);
+    expect(Array.from(memory.read(resident))).toEqual([1, 1, 2]);
+    expect(() => memory.overwrite(resident, [1])).toThrow('gpu backend: overwrite with 1 values, expected 3');
+  });
+
   it('keeps host arrays as they are (no copy, no texture)', () => {
     const { memory } = setup();
     const values = Float32Array.of(1, 2, 3);
