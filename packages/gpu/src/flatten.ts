@@ -3,6 +3,10 @@
 
 /** Copies gpu.js's (possibly nested) output into one row-major array of `size` values; `op` names the kernel in errors. */
 export function flatten(result: unknown, size: number, op: string): Float32Array {
+  if (typeof (result as Promise<unknown> | null)?.then === 'function') {
+    // gpu.js's webgpu mode (and asyncMode) answer with a Promise; tensor kernels are synchronous.
+    throw new Error(`${op} (gpu.js): kernel returned a Promise (an asynchronous mode such as webgpu); this backend needs synchronous kernels`);
+  }
   if (result instanceof Float32Array) {
     if (result.length !== size) throw new Error(`${op} (gpu.js): kernel returned ${result.length} values, expected ${size}`);
     return result;

@@ -180,6 +180,32 @@ describe('in Chromium', () => {
     expect(result.info.deviceOps).toBeGreaterThan(20);
   }, 60_000);
 
+  it('does the same on WebGL1, and refuses WebGPU (asynchronous kernels) with a reason', async () => {
+    const result = (await inPage(`
+      const handle = m.registerGpuBackend({ mode: 'webgl', minFlops: 0 });
+      const conformance = await m.runConformance('gpu');
+      const chain = m.residentChain(handle, 16, 4);
+      const info = handle.backendInfo();
+      handle.dispose();
+      const webgpu = m.registerGpuBackend({ name: 'gpu-webgpu', mode: 'webgpu' });
+      const webgpuInfo = webgpu.backendInfo();
+      webgpu.dispose();
+      return { ...conformance, chain, info, webgpuInfo };`)) as {
+      passed: string[];
+      failed: string[];
+      chain: { readbacks: number; maxAbsErr: number };
+      info: GpuBackendInfo;
+      webgpuInfo: GpuBackendInfo;
+    };
+    expect(result.info).toMatchObject({ mode: 'webgl', resident: true, kernelFallbacks: {} });
+    expect(result.failed).toEqual([]);
+    expect(result.passed.length).toBe(12);
+    expect(result.chain.readbacks).toBe(1);
+    expect(result.chain.maxAbsErr).toBeLessThan(1e-4);
+    expect(result.webgpuInfo.mode).toBe('cpu');
+    expect(result.webgpuInfo.fallbackReason).toMatch(/webgpu/);
+  }, 60_000);
+
   it('keeps a matmul -> bias -> gelu chain on the device and reads it back once', async () => {
     const result = (await inPage(`
       const handle = m.registerGpuBackend({ minFlops: 0 });
