@@ -1,5 +1,6 @@
 // Reverse-mode automatic differentiation: grad mode, the graph node each op
 // records, and backward() over a topological order.
+import { keepStorage } from './engine.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -73,6 +74,7 @@ export function runBackward(root: Tensor, seed: Tensor, add: (a: Tensor, b: Tens
       const node = t.gradNode;
       if (!node) {
         t.grad = t.grad ? add(t.grad, g) : g;
+        keepStorage(t.grad.storage); // a leaf's gradient outlives the tidy() it was computed in
         continue;
       }
       const needs = node.inputs.map((x) => x.requiresGrad);

@@ -76,7 +76,83 @@ registerBackend(cpuBackend, { priority: 1 });
 /** Stores values on the current backend (or `backend`). Takes ownership of `values`. */
 export function storeValues(values: FloatArray, dtype: DType, backend: Backend = getBackend()): Storage {
   const target = backend.supportsDType(dtype) ? backend : cpuBackend;
-  return new Storage(target, target.write(values, dtype), values.length, dtype);
+  return track(new Storage(target, target.write(values, dtype), values.length, dtype));
+}
+
+// ## Scopes (tidy)
+//
+// JavaScript frees a tensor's memory only when the garbage collector finds it
+// unreachable, which is fine for host arrays but not for device or WebAssembly
+// memory, and a training step makes hundreds of intermediate tensors. tidy(fn)
+// records every storage created while fn runs and releases, when it returns,
+// those that did not escape: storages of the tensors fn returns, and of tensors
+// passed to keep() (autograd keeps the gradients it leaves on parameters), move
+// to the enclosing scope, if any. Same idea as tf.tidy.
+
+/** Open scopes, innermost last; each holds the storages created in it that may still be released. */
+const scopes: Set<Storage>[] = [];
+
+function track(storage: Storage): Storage {
+  if (scopes.length > 0) scopes[scopes.length - 1].add(storage);
+  return storage;
+}
+
+/** Takes a storage out of every open scope, so no tidy() releases it. */
+export function keepStorage(storage: Storage): void {
+  for (const scope of scopes) scope.delete(storage);
+}
+
+/** Storages of the Tensors in `value` (a tensor, or arrays / plain objects holding tensors, searched a few levels deep). */
+function storagesIn(value: unknown, out: Set<Storage>, depth = 0): void {
+  if (value === null || typeof value !== 'object' || depth > 4) return;
+  const storage = (value as { storage?: unknown }).storage;
+  if (storage instanceof Storage) {
+    out.add(storage);
+    return;
+  }
+  if (ArrayBuffer.isView(value)) return;
+  const items = Array.isArray(value) ? value : value.constructor === Object ? Object.values(value) : [];
+  for (const item of items) storagesIn(item, out, depth + 1);
+}
+
+/**
+ * Runs fn and then frees the memory of every tensor created inside it, except
+ * those it returns (directly, or in an array or plain object) and those passed
+ * to keep(). Gradients that backward() leaves on leaf tensors are kept. Using
+ * a released tensor afterwards throws "tensor was used after dispose()".
+ * Tensors created before tidy() are never touched. fn must be synchronous.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<Storage>();
+  scopes.push(scope);
+  let result: T;
+  let escaped = new Set<Storage>();
+  try {
+    result = fn();
+    if (result instanceof Promise) throw new Error('tidy: fn must be synchronous (it returned a Promise)');
+    storagesIn(result, escaped);
+  } catch (err) {
+    escaped = new Set();
+    throw err;
+  } finally {
+    scopes.pop();
+    for (const storage of scope) {
+      if (escaped.has(storage)) {
+        if (scopes.length > 0) scopes[scopes.length - 1].add(storage);
+      } else {
+        releaseAll(storage);
+      }
+    }
+  }
+  return result;
+}
+
+/** Frees a storage whatever its view count (every view was made in the same scope). */
+function releaseAll(storage: Storage): void {
+  if (storage.disposed) return;
+  storage.refs = 0;
+  storage.backend.disposeData(storage.handle);
+  storage.disposed = true;
 }
 
 /** Moves a storage's values to `backend` (in place), reading them back if needed. */
@@ -141,7 +217,7 @@ export function runKernel<K extends KernelName>(
   const handles = Array.isArray(result) ? result : [result];
   return handles.map((h, i) => {
     const size = i === 0 ? sizeOfShape(outShape) : outputSizeOf(name, i, inputs);
-    return new Storage(backend, h, size, outDType);
+    return track(new Storage(backend, h, size, outDType));
   });
 }
 

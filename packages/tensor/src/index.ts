@@ -14,11 +14,11 @@ export type {
   RegisterOptions,
   UnaryOp,
 } from './backend.js';
-export { Tensor, type NestedArray } from './tensor.js';
+export { keep, Tensor, type NestedArray } from './tensor.js';
 export { Rng } from './rng.js';
 export { noGrad, isGradEnabled } from './autograd.js';
 export { checkFinite, setNanCheck, isNanCheckEnabled } from './checks.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
-export { getBackend, listBackends, registerBackend, removeBackend, setBackend } from './engine.js';
+export { getBackend, listBackends, registerBackend, removeBackend, setBackend, tidy } from './engine.js';
 export { cpuBackend } from './backends/cpu/index.js';
 export * from './ops/index.js';

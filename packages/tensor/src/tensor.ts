@@ -3,7 +3,7 @@
 // in ./ops; the methods here just call those functions so chains read well.
 import { type GradNode, runBackward } from './autograd.js';
 import type { DType, FloatArray } from './backend.js';
-import { read, readSync, release, type Storage, storeValues } from './engine.js';
+import { keepStorage, read, readSync, release, type Storage, storeValues } from './engine.js';
 import * as ops from './ops/index.js';
 import { shapeStr, sizeOf } from './shape.js';
 
@@ -133,6 +133,7 @@ export class Tensor {
     // The constructor copies a typed array with one memcpy (TypedArray.from walks an iterator).
     const copy = this.dtype === 'float64' ? new Float64Array(source) : new Float32Array(source);
     const fresh = storeValues(copy, this.dtype, this.storage.backend);
+    keepStorage(fresh); // a parameter's values outlive any tidy() the update runs in
     release(this.storage);
     this.storage = fresh;
     return this;
@@ -225,4 +226,10 @@ export class Tensor {
   cast(dtype: DType): Tensor {
     return ops.cast(this, dtype);
   }
+}
+
+/** Marks a tensor (and its views) to survive every enclosing tidy(). Returns it. */
+export function keep<T extends Tensor>(t: T): T {
+  keepStorage(t.storage);
+  return t;
 }
