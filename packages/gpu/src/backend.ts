@@ -1,6 +1,6 @@
-// @attn/tensor backend 'gpu': MatMul (and, in GL modes, Binary, Unary and
-// Transpose) run as gpu.js kernels; every other kernel runs on the CPU backend
-// through the engine's fallback.
+// @attn/tensor backend 'gpu': MatMul (and, in GL modes, Binary, Unary,
+// UnaryGrad, Transpose, BroadcastTo and Sum) run as gpu.js kernels; every
+// other kernel runs on the CPU backend through the engine's fallback.
 //
 // What stays on the device: in GL modes (WebGL2, WebGL, headless GL) kernels
 // run in gpu.js pipeline mode and a tensor's handle (GpuData, see
@@ -8,8 +8,8 @@
 // (matmul -> bias add -> gelu -> matmul ...) never leaves the GPU. Values are
 // read back only when the CPU needs them: dataSync()/data(), or a kernel run
 // on the CPU (the engine's fallback moves the tensor to the CPU backend, which
-// frees the texture). Host values are uploaded once per handle. Binary/Unary/
-// Transpose run on the device when an input is already there (otherwise the
+// frees the texture). Host values are uploaded once per handle. The
+// elementwise kernels run on the device when an input is already there (otherwise the
 // CPU is faster than an upload) or when they have minFlops or more (one
 // FLOP per output, so minFlops 0 sends everything); MatMul when it has
 // minFlops or more, or when an input is already on the device.
@@ -43,7 +43,10 @@ import { binaryPlan } from './binary-kernel.js';
 import { Device } from './device.js';
 import type { GpuData } from './device-memory.js';
 import type { KernelPlan } from './flat-kernels.js';
+import { broadcastPlan } from './broadcast-kernel.js';
+import { sumPlan } from './sum-kernel.js';
 import { transposePlan } from './transpose-kernel.js';
+import { unaryGradPlan } from './unary-grad-kernel.js';
 import { unaryPlan } from './unary-kernel.js';
 
 /** gpu.js modes a caller may ask for ('gpu' lets gpu.js pick the best it finds). */
@@ -55,7 +58,9 @@ const MODES: readonly GpuMode[] = ['gpu', 'webgpu', 'webgl2', 'webgl', 'headless
 const RESIDENT_MODES: ReadonlySet<string> = new Set(['webgl2', 'webgl', 'headlessgl']);
 
 /** Kernels besides MatMul that run on the device in resident modes. */
-type FlatKernelName = 'Binary' | 'Unary' | 'Transpose';
+type FlatKernelName = 'Binary' | 'Unary' | 'UnaryGrad' | 'Transpose' | 'BroadcastTo' | 'Sum';
+
+const FLAT_KERNELS: readonly FlatKernelName[] = ['Binary', 'Unary', 'UnaryGrad', 'Transpose', 'BroadcastTo', 'Sum'];
 
 /** Priority of 'gpu' in the registry: above 'cpu' (1), so it is the default once registered. */
 export const GPU_PRIORITY = 10;
@@ -99,7 +104,7 @@ export interface GpuBackendInfo {
   minFlops: number;
   /** Whether kernel outputs stay on the device as textures (GL modes). */
   resident: boolean;
-  /** Kernels besides MatMul that run on the device (empty in array modes, or if their self-test failed). */
+  /** Kernels besides MatMul that run on the device (empty in array modes; a kernel whose self-test failed is left out). */
   deviceKernels: string[];
   /** Why a device kernel was turned off at registration (kernel name -> reason). */
   kernelFallbacks: Record<string, string>;
@@ -110,7 +115,7 @@ export interface GpuBackendInfo {
   /** MatMul calls run by gpu.js / handed to the CPU backend. */
   gpuCalls: number;
   cpuCalls: number;
-  /** Binary/Unary/Transpose calls run on the device / on the CPU by this backend. */
+  /** Calls of the other device kernels (Binary, Unary, ...) run on the device / on the CPU by this backend. */
   deviceOps: number;
   hostOps: number;
   /** Device textures alive now (each held by one tensor handle). */
@@ -185,7 +190,8 @@ function runSelfTest(device: Device, what: string, expected: Float32Array, input
 
 /**
  * Checks each flat kernel kind once on the device against the CPU backend
- * (the forms most likely to go wrong: a bias broadcast, gelu, a 4-D permute).
+ * (the forms most likely to go wrong: a bias broadcast, gelu and its
+ * gradient, a 4-D permute, a broadcast, a sum over a middle axis).
  * Returns the kinds that failed, with the reason.
  */
 function selfTestFlat(device: Device): Record<string, string> {
@@ -202,11 +208,19 @@ function selfTestFlat(device: Device): Record<string, string> {
     ],
     ['Unary', unaryPlan('geluTanh'), cpuBackend.kernels.Unary!([xIn], { op: 'geluTanh' }, [2, 3, 4]) as Float32Array, [x]],
     [
+      'UnaryGrad',
+      unaryGradPlan('geluTanh'),
+      cpuBackend.kernels.UnaryGrad!([input(bias.map((v) => v * 3), [4]), input(x.subarray(0, 4), [4])], { op: 'geluTanh' }, [4]) as Float32Array,
+      [bias.map((v) => v * 3), x.subarray(0, 4)],
+    ],
+    [
       'Transpose',
       transposePlan([2, 3, 2, 2], [0, 2, 1, 3]),
       cpuBackend.kernels.Transpose!([input(x, [2, 3, 2, 2])], { perm: [0, 2, 1, 3] }, [2, 2, 3, 2]) as Float32Array,
       [x],
     ],
+    ['BroadcastTo', broadcastPlan([4], [3, 4]), cpuBackend.kernels.BroadcastTo!([input(bias, [4])], {}, [3, 4]) as Float32Array, [bias]],
+    ['Sum', sumPlan([2, 3, 4], 1), cpuBackend.kernels.Sum!([xIn], { axis: 1 }, [2, 4]) as Float32Array, [x]],
   ];
   for (const [name, plan, expected, inputs] of checks) {
     const reason = plan ? runSelfTest(device, `self-test ${name}`, expected, inputs, (...hs) => device.flat(plan, expected.length, hs)) : 'no plan';
@@ -249,7 +263,7 @@ function tryMode(mode: GpuMode): { gpu: GPU; device: Device; mode: string } | { 
 }
 
 /**
- * Registers backend 'gpu' (MatMul on gpu.js, plus Binary/Unary/Transpose in GL
+ * Registers backend 'gpu' (MatMul on gpu.js, plus the elementwise kernels in GL
  * modes, everything else on the CPU backend). The requested mode is verified
  * with a small matmul against the CPU backend; if it is unavailable or wrong,
  * gpu.js's plain-JavaScript 'cpu' mode is used and `backendInfo().fallbackReason`
@@ -278,7 +292,7 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
   const { memory } = device;
   const minFlops = options.minFlops ?? defaultMinFlops(mode);
   const kernelFallbacks = device.resident ? selfTestFlat(device) : {};
-  const deviceKernels = device.resident ? (['Binary', 'Unary', 'Transpose'] as const).filter((k) => !kernelFallbacks[k]) : [];
+  const deviceKernels = device.resident ? FLAT_KERNELS.filter((k) => !kernelFallbacks[k]) : [];
   let gpuCalls = 0;
   let cpuCalls = 0;
   let deviceOps = 0;
@@ -329,8 +343,17 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
   if (deviceKernels.includes('Unary')) {
     kernels.Unary = (inputs, attrs, outShape) => flatOrHost('Unary', () => unaryPlan(attrs.op as UnaryOp), inputs, attrs, outShape);
   }
+  if (deviceKernels.includes('UnaryGrad')) {
+    kernels.UnaryGrad = (inputs, attrs, outShape) => flatOrHost('UnaryGrad', () => unaryGradPlan(attrs.op), inputs, attrs, outShape);
+  }
   if (deviceKernels.includes('Transpose')) {
     kernels.Transpose = (inputs, attrs, outShape) => flatOrHost('Transpose', () => transposePlan(inputs[0].shape, attrs.perm), inputs, attrs, outShape);
+  }
+  if (deviceKernels.includes('BroadcastTo')) {
+    kernels.BroadcastTo = (inputs, attrs, outShape) => flatOrHost('BroadcastTo', () => broadcastPlan(inputs[0].shape, outShape), inputs, attrs, outShape);
+  }
+  if (deviceKernels.includes('Sum')) {
+    kernels.Sum = (inputs, attrs, outShape) => flatOrHost('Sum', () => sumPlan(inputs[0].shape, attrs.axis), inputs, attrs, outShape);
   }
 
   const backend: Backend = {

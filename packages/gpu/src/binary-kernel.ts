@@ -11,7 +11,7 @@
 import type { BinaryOp } from '@attn/tensor';
 import type { KernelPlan } from './flat-kernels.js';
 
-type Access = { kind: 'full' } | { kind: 'scalar' } | { kind: 'suffix'; period: number } | { kind: 'prefix'; inner: number };
+export type Access = { kind: 'full' } | { kind: 'scalar' } | { kind: 'suffix'; period: number } | { kind: 'prefix'; inner: number };
 
 const OPERATORS: Record<BinaryOp, string> = { add: '+', sub: '-', mul: '*', div: '/' };
 
@@ -46,7 +46,7 @@ function isLeadingPrefix(small: readonly number[], big: readonly number[]): bool
 }
 
 /** How an operand of `shape` is read for an output of `outShape`, or null if none of the four forms fits. */
-function accessOf(shape: readonly number[], outShape: readonly number[]): Access | null {
+export function accessOf(shape: readonly number[], outShape: readonly number[]): Access | null {
   const n = sizeOf(shape);
   const size = sizeOf(outShape);
   if (n === size) return { kind: 'full' };
@@ -58,7 +58,7 @@ function accessOf(shape: readonly number[], outShape: readonly number[]): Access
 }
 
 /** The index expression for one operand; `name` prefixes its constant. floor((i + 0.5) / d) is exact below 2^22. */
-function indexExpr(access: Access, name: string, constants: Record<string, number>): string {
+export function indexExpr(access: Access, name: string, constants: Record<string, number>): string {
   switch (access.kind) {
     case 'full':
       return 'i';
@@ -73,7 +73,7 @@ function indexExpr(access: Access, name: string, constants: Record<string, numbe
   }
 }
 
-function describe(access: Access): string {
+export function describeAccess(access: Access): string {
   if (access.kind === 'suffix') return `suffix${access.period}`;
   if (access.kind === 'prefix') return `prefix${access.inner}`;
   return access.kind;
@@ -89,5 +89,5 @@ export function binaryPlan(op: BinaryOp, aShape: readonly number[], bShape: read
   const i = this.thread.x;
   return a[${indexExpr(a, 'a', constants)}] ${OPERATORS[op]} b[${indexExpr(b, 'b', constants)}];
 }`;
-  return { key: `binary:${op}:${describe(a)}:${describe(b)}`, source, constants };
+  return { key: `binary:${op}:${describeAccess(a)}:${describeAccess(b)}`, source, constants };
 }

@@ -1,5 +1,5 @@
 // The device kernels' index math (Binary broadcast forms, Unary ops,
-// Transpose up to 4-D) checked in Node, where gpu.js runs the same kernel
+// UnaryGrad, Transpose up to 4-D, Sum over each axis, BroadcastTo) checked in Node, where gpu.js runs the same kernel
 // source in its webasm and cpu modes, against the CPU backend's kernels. The
 // GL translation of the same source is checked in Chromium (browser.test.ts).
 import { type BinaryOp, cpuBackend, type KernelInput, Rng, type UnaryOp } from '@attn/tensor';
@@ -8,7 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { binaryPlan } from '../src/binary-kernel.js';
 import { FlatKernels, type KernelPlan } from '../src/flat-kernels.js';
 import { flatten } from '../src/flatten.js';
+import { broadcastPlan } from '../src/broadcast-kernel.js';
+import { sumPlan } from '../src/sum-kernel.js';
 import { transposePlan } from '../src/transpose-kernel.js';
+import { unaryGradPlan } from '../src/unary-grad-kernel.js';
 import { DEVICE_UNARY_OPS, unaryPlan } from '../src/unary-kernel.js';
 
 const rng = new Rng(11);
@@ -98,6 +101,61 @@ for (const mode of ['webasm', 'cpu'] as const) {
 
     it('Transpose has no plan beyond 4 dims', () => {
       expect(transposePlan([1, 2, 1, 2, 1], [4, 3, 2, 1, 0])).toBeNull();
+    });
+
+    for (const op of ['relu', 'geluTanh'] as const) {
+      it(`UnaryGrad ${op}`, () => {
+        const x = Float32Array.of(...random([3, 5], -30, 30), 0, 1e-3, -1e-3, 2, -2);
+        const dy = random([x.length]);
+        const want = cpuBackend.kernels.UnaryGrad!([input(dy, [x.length]), input(x, [x.length])], { op }, [x.length]) as Float32Array;
+        // float32 tanh and cubes against the CPU backend's float64 math rounded once: ~1e-5.
+        expect(maxRelErr(run(unaryGradPlan(op), x.length, [dy, x]), want)).toBeLessThan(1e-4);
+      });
+    }
+
+    it('UnaryGrad geluErf has no device kernel', () => {
+      expect(unaryGradPlan('geluErf')).toBeNull();
+    });
+
+    const sumCases: Array<[number[], number]> = [
+      [[3, 4, 5], 0],
+      [[3, 4, 5], 1],
+      [[3, 4, 5], 2],
+      [[7], 0],
+      [[2, 3000], 1], // longer than gpu.js's default 1000-iteration loop cap
+    ];
+    for (const [shape, axis] of sumCases) {
+      it(`Sum [${shape}] over axis ${axis}`, () => {
+        const x = random(shape);
+        const outShape = shape.filter((_, d) => d !== axis);
+        const want = cpuBackend.kernels.Sum!([input(x, shape)], { axis }, outShape) as Float32Array;
+        expect(maxRelErr(run(sumPlan(shape, axis), want.length, [x]), want)).toBeLessThan(1e-5);
+      });
+    }
+
+    const broadcastCases: Array<[number[], number[]]> = [
+      [[], [3, 4]],
+      [[4], [2, 3, 4]],
+      [[1, 4], [3, 4]],
+      [[2, 3, 1], [2, 3, 4]],
+      [[2, 3, 4], [2, 3, 4]],
+    ];
+    for (const [shape, outShape] of broadcastCases) {
+      it(`BroadcastTo [${shape}] -> [${outShape}]`, () => {
+        const x = random(shape);
+        const want = cpuBackend.kernels.BroadcastTo!([input(x, shape)], {}, outShape) as Float32Array;
+        expect(Array.from(run(broadcastPlan(shape, outShape), want.length, [x]))).toEqual(Array.from(want));
+      });
+    }
+
+    it('compiles a kernel per set of constants: two sums with the same output size but different axes', () => {
+      const x = Float32Array.of(1, 2, 3, 4, 5, 6);
+      expect(Array.from(run(sumPlan([2, 3], 1), 2, [x]))).toEqual([6, 15]); // rows, by hand
+      expect(Array.from(run(sumPlan([3, 2], 0), 2, [x]))).toEqual([9, 12]); // columns, by hand
+    });
+
+    it('BroadcastTo has no plan for a middle dim', () => {
+      expect(broadcastPlan([2, 1, 4], [2, 3, 4])).toBeNull();
     });
   });
 }
