@@ -1,9 +1,9 @@
 // A long training run in the page: a 2-layer MLP (matmul, bias add, gelu,
 // matmul, bias add, squared error) trained by plain SGD with autograd, the
 // same steps on the 'gpu' backend (WebGL2, pipeline textures) and on the CPU
-// backend. On the device, every matmul, bias add, gelu and their gradients
-// stay resident; the loss's mean and the bias gradients' sums run on the CPU
-// (the engine reads those tensors back). Parameters are replaced each step
+// backend. On the device, every matmul, bias add, gelu, the loss's mean and
+// all their gradients (bias sums included) stay resident; the values come back
+// only for loss.item() at the checkpoints. Parameters are replaced each step
 // (the old ones disposed); autograd intermediates are never disposed and
 // must be freed through the FinalizationRegistry when collected.
 import { add, fromArray, gelu, matmul, mean, mul, noGrad, setBackend, sub, type Tensor } from '@attn/tensor';
