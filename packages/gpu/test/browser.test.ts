@@ -210,9 +210,26 @@ describe('in Chromium', () => {
     const result = (await inPage(`
       const handle = m.registerGpuBackend({ minFlops: 0 });
       const chain = m.residentChain(handle, 16, 8);
+      // A product left on the device stays readable after dispose() (read back before the context goes).
+      m.setBackend('gpu');
+      const a = m.fromArray([1, 2, 3, 4], [2, 2]);
+      const product = m.matmul(a, a);
+      const resident = handle.backendInfo().liveTextures > 0;
       handle.dispose();
-      return chain;`)) as { maxAbsErr: number; readbacks: number; uploads: number; gpuCalls: number; deviceOps: number; hostOps: number };
+      m.setBackend('cpu');
+      return { ...chain, resident, afterDispose: Array.from(product.dataSync()) };`)) as {
+      maxAbsErr: number;
+      readbacks: number;
+      uploads: number;
+      gpuCalls: number;
+      deviceOps: number;
+      hostOps: number;
+      resident: boolean;
+      afterDispose: number[];
+    };
     console.log(`resident chain: ${JSON.stringify(result)}`);
+    expect(result.resident).toBe(true);
+    expect(result.afterDispose).toEqual([7, 10, 15, 22]); // by hand
     expect(result.maxAbsErr).toBeLessThan(1e-4);
     // 8 matmuls, 8 bias adds + 8 gelus on textures; x, w and b uploaded once each; one readback (the dataSync).
     expect(result).toMatchObject({ gpuCalls: 8, deviceOps: 16, hostOps: 0, uploads: 3, readbacks: 1 });
