@@ -5,7 +5,7 @@
 // the same work as the TF.js and PyTorch versions in wasm-tfjs.ts / wasm-torch.ts,
 // with @attn/train's AdamW.
 import { GPT, NANOGPT_CPU } from '@attn/model';
-import { Rng, setBackend } from '@attn/tensor';
+import { Rng, setBackend, tidy } from '@attn/tensor';
 import { AdamW } from '@attn/train';
 import { registerWasmBackend } from '@attn/wasm';
 import type { GptConfig } from './wasm-tfjs.js';
@@ -51,13 +51,15 @@ export async function attnGptStep(
   const ids = Int32Array.from({ length: B * T }, () => rng.int(V));
   const targets = Int32Array.from({ length: B * T }, () => rng.int(V));
 
-  const run = () => {
-    const loss = model.forward(ids, { batch: B, targets }).loss!;
-    loss.backward();
-    optimizer.step(1e-3);
-    optimizer.zeroGrad();
-    return loss.item();
-  };
+  // tidy(): the step's intermediates are freed when it ends (on 'wasm' they live in wasm memory)
+  const run = () =>
+    tidy(() => {
+      const loss = model.forward(ids, { batch: B, targets }).loss!;
+      loss.backward();
+      optimizer.step(1e-3);
+      optimizer.zeroGrad();
+      return loss.item();
+    });
   return {
     run,
     dispose: () => {

@@ -1,6 +1,6 @@
 // Reverse-mode automatic differentiation: grad mode, the graph node each op
 // records, and backward() over a topological order.
-import { keepStorage } from './engine.js';
+import { keepStorage, releaseAll } from './engine.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -62,10 +62,18 @@ function topologicalOrder(root: Tensor): Tensor[] {
  * Propagates `seed` (d root / d root) back through the graph and accumulates
  * into `.grad` of every leaf that requires grad. `add` sums two gradients.
  */
-export function runBackward(root: Tensor, seed: Tensor, add: (a: Tensor, b: Tensor) => Tensor): void {
+export function runBackward(
+  root: Tensor,
+  seed: Tensor,
+  add: (a: Tensor, b: Tensor) => Tensor,
+  copy: (a: Tensor) => Tensor,
+): void {
   noGrad(() => {
     const order = topologicalOrder(root);
     const grads = new Map<Tensor, Tensor>([[root, seed]]);
+    // Storages already handed to a leaf (or owned by the caller): a leaf gets its own
+    // copy of any of these, so zeroGrad() on one leaf never frees another's gradient.
+    const handedOut = new Set([seed.storage]);
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
       const g = grads.get(t);
@@ -73,7 +81,11 @@ export function runBackward(root: Tensor, seed: Tensor, add: (a: Tensor, b: Tens
       grads.delete(t);
       const node = t.gradNode;
       if (!node) {
-        t.grad = t.grad ? add(t.grad, g) : g;
+        const own = handedOut.has(g.storage) ? copy(g) : g;
+        handedOut.add(own.storage);
+        const previous = t.grad;
+        t.grad = previous ? add(previous, own) : own;
+        if (previous) releaseAll(previous.storage); // replaced by the sum (accumulation over micro-batches)
         keepStorage(t.grad.storage); // a leaf's gradient outlives the tidy() it was computed in
         continue;
       }

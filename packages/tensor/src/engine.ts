@@ -147,8 +147,11 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
-/** Frees a storage whatever its view count (every view was made in the same scope). */
-function releaseAll(storage: Storage): void {
+/**
+ * Frees a storage whatever its view count: for storages whose views are all
+ * dead or owned by one tensor (a scope's leftovers, a leaf's gradient).
+ */
+export function releaseAll(storage: Storage): void {
   if (storage.disposed) return;
   storage.refs = 0;
   storage.backend.disposeData(storage.handle);

@@ -3,7 +3,7 @@
 // in ./ops; the methods here just call those functions so chains read well.
 import { type GradNode, runBackward } from './autograd.js';
 import type { DType, FloatArray } from './backend.js';
-import { keepStorage, read, readSync, release, type Storage, storeValues } from './engine.js';
+import { keepStorage, read, readSync, release, releaseAll, type Storage, storeValues } from './engine.js';
 import * as ops from './ops/index.js';
 import { shapeStr, sizeOf } from './shape.js';
 
@@ -94,7 +94,7 @@ export class Tensor {
     } else if (seed.shape.length !== this.ndim || seed.shape.some((d, i) => d !== this.shape[i])) {
       throw new Error(`backward: gradient shape ${shapeStr(seed.shape)} differs from tensor shape ${shapeStr(this.shape)}`);
     }
-    runBackward(this, seed, ops.add);
+    runBackward(this, seed, ops.add, (g) => ops.mul(g, 1));
   }
 
   /** A tensor sharing these values but cut from the graph (requiresGrad false). */
@@ -103,7 +103,12 @@ export class Tensor {
     return new Tensor(this.storage, this.shape, this.dtype);
   }
 
+  /**
+   * Drops the gradient and frees its memory, views of it included (backward()
+   * gives every leaf a gradient storage of its own). Read it before calling this.
+   */
   zeroGrad(): void {
+    if (this.grad) releaseAll(this.grad.storage);
     this.grad = null;
   }
 

@@ -81,6 +81,20 @@ describe('tidy', () => {
     expect(w.toArray()).toEqual([0.4, -0.8].map((v) => Math.fround(v)));
   });
 
+  it('zeroGrad frees the gradient; two leaves fed the same gradient get separate copies', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4], { requiresGrad: true });
+    tidy(() => a.add(b).sum().backward()); // add's backward hands the same dy to both leaves
+    expect(a.grad).not.toBe(b.grad);
+    const gradOfA = a.grad!;
+    a.zeroGrad();
+    expect(() => gradOfA.dataSync()).toThrow('tensor was used after dispose()');
+    expect(b.grad!.toArray()).toEqual([1, 1]); // untouched by a.zeroGrad()
+    // accumulation over two backward passes sums into one fresh gradient
+    tidy(() => b.mul(2).sum().backward());
+    expect(b.grad!.toArray()).toEqual([3, 3]);
+  });
+
   it('releases everything when fn throws, and rethrows', () => {
     const x = tensor([1]);
     let made: ReturnType<typeof tensor> | null = null;

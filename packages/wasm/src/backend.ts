@@ -5,8 +5,13 @@
 // tanh GELU and its gradient. Every other kernel, and any shape or broadcast
 // these do not cover (see layouts.ts), runs on the CPU backend, which the
 // engine makes free here because both backends store a tensor as a plain
-// Float32Array (a handle is the array itself: moving data between them copies
-// nothing). float64 tensors stay on the CPU backend (supportsDType).
+// Float32Array: a resident view over wasm memory (see heap.ts; kernels read it
+// in place and write outputs into new resident views, so chains of kernels copy
+// nothing) or a plain array. The CPU kernels read either directly; moving a
+// tensor to the CPU copies it out of wasm memory and frees the block. float64
+// tensors stay on the CPU backend (supportsDType). Resident blocks are freed
+// when tensors are disposed (tidy() disposes a whole step's intermediates), or
+// when the garbage collector drops them.
 //
 // Why memory-bound kernels too: after matmul moved to WebAssembly, profiling
 // the nanoGPT training step showed the rest (bias adds, gradient sums,
@@ -59,12 +64,15 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
   return {
     name,
     supportsDType: (dtype) => dtype === 'float32',
-    write: (array: FloatArray) => (array instanceof Float32Array ? array : Float32Array.from(array)),
-    readSync: (handle) => handle as Float32Array,
-    read: async (handle) => handle as Float32Array,
-    disposeData: () => {
-      // Garbage collected, like the CPU backend: operands live in wasm memory only during a kernel.
+    // Values live in wasm memory (a resident view) when there is room, else in a plain array.
+    write: (array: FloatArray) => {
+      const values = array instanceof Float32Array ? array : Float32Array.from(array);
+      return kernels.toResident(values) ?? values;
     },
+    // A copy: the engine frees the handle right after moving the values to another backend.
+    readSync: (handle) => (kernels.isResident(handle as Float32Array) ? (handle as Float32Array).slice() : (handle as Float32Array)),
+    read: async (handle) => (kernels.isResident(handle as Float32Array) ? (handle as Float32Array).slice() : (handle as Float32Array)),
+    disposeData: (handle) => kernels.free(handle as Float32Array),
     overwrite: (handle, values) => (handle as Float32Array).set(values),
     kernels: {
       MatMul: ([a, b], attrs) => {

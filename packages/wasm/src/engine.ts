@@ -1,17 +1,21 @@
 // WasmKernels: the WebAssembly SIMD kernels, their memory, and (optionally) the
-// worker threads that share that memory. Operands are copied into wasm memory,
-// the kernels run there, and the result is copied out into a fresh array.
+// worker threads that share that memory. A kernel's operands are either
+// resident views (Float32Arrays over wasm memory that this object handed out,
+// read in place) or plain arrays (copied in for the call); its outputs are new
+// resident views when resident memory is on and has room, otherwise plain
+// arrays copied out. See heap.ts.
 //
 // Memory layout (byte addresses, all 64-byte aligned):
 //   [0, heapBase)            the module's own static data and (unused) C stack
 //   ctrl                     control block shared with the workers (protocol.ts)
 //   ws[0..threads)           one matmul scratch area per thread (packed panels)
-//   arena                    operands, result and call table of the current op
+//   heap                     resident tensor values and per-call temporaries (WasmHeap)
 import { decodeBase64 } from './base64.js';
 import { MAX_PAGES, singleWasm, threadedWasm } from './kernels.generated.js';
 import { type MatmulOptions, type MatrixCall, planMatmul, splitCalls } from './plan.js';
 import { type StartedWorker, startWorkers } from './pool.js';
 import { detectFeatures, isNode } from './features.js';
+import { WasmHeap } from './heap.js';
 import {
   CALL_INTS,
   CLAIMS,
@@ -39,6 +43,13 @@ export interface WasmKernelsOptions {
    * than a smaller product takes on one thread.
    */
   minParallelFlops?: number;
+  /**
+   * Most bytes of tensor values kept resident in wasm memory between kernels
+   * (default 512 MiB; 0 turns residency off: every kernel copies its operands
+   * in and its outputs out). Needs shared memory (a view of a non-shared
+   * memory dies when it grows), so it is off where threads are unavailable.
+   */
+  residentBytes?: number;
 }
 
 interface KernelExports {
@@ -94,6 +105,9 @@ export const OPERAND_LAYOUTS = { full: 0, scalar: 1, col: 2, row: 3 } as const;
 export type OperandLayout = keyof typeof OPERAND_LAYOUTS;
 
 const PAGE = 65536;
+
+/** Default cap on resident tensor bytes (see WasmKernelsOptions.residentBytes). */
+export const DEFAULT_RESIDENT_BYTES = 512 * 2 ** 20;
 const align = (n: number, to = 64) => Math.ceil(n / to) * to;
 const modules = new Map<string, WebAssembly.Module>();
 
@@ -135,7 +149,10 @@ export async function createWasmKernels(options: WasmKernelsOptions = {}): Promi
   let threads = Math.max(1, Math.floor(options.threads ?? (await defaultThreads())));
   if (threads > MAX_WORKERS + 1) throw new Error(`@attn/wasm: threads must be at most ${MAX_WORKERS + 1}, got ${threads}`);
   if (!features.threads) threads = 1;
-  const kernels = new WasmKernels(threads > 1, threads, options.minParallelFlops ?? 2 ** 20);
+  const residentBytes = options.residentBytes ?? DEFAULT_RESIDENT_BYTES;
+  if (!(residentBytes >= 0)) throw new Error(`@attn/wasm: residentBytes must be a number >= 0, got ${residentBytes}`);
+  // Shared memory whenever the engine has it, even for one thread: resident views need it.
+  const kernels = new WasmKernels(features.threads, threads, options.minParallelFlops ?? 2 ** 20, features.threads ? residentBytes : 0);
   if (threads > 1) {
     try {
       await kernels.startWorkers();
@@ -154,7 +171,8 @@ export class WasmKernels {
   private readonly exports: KernelExports;
   private readonly ctrlPtr: number;
   private readonly wsPtrs: number[];
-  private readonly arenaPtr: number;
+  /** Resident tensor values and per-call temporaries. */
+  readonly heap: WasmHeap;
   private ctrl: Int32Array;
   private workers: StartedWorker[] = [];
   /** Browsers forbid Atomics.wait on the main thread; there we spin instead. */
@@ -165,6 +183,7 @@ export class WasmKernels {
     shared: boolean,
     private readonly maxThreads: number,
     private readonly minParallelFlops: number,
+    residentBytes = 0,
   ) {
     this.module = compiled(shared ? 'threaded' : 'single');
     this.memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared });
@@ -176,8 +195,8 @@ export class WasmKernels {
     this.wsPtrs = [];
     let p = align(this.ctrlPtr + CTRL_INTS * 4);
     for (let t = 0; t < maxThreads; t++, p += wsBytes) this.wsPtrs.push(p);
-    this.arenaPtr = p;
-    this.ensureBytes(this.arenaPtr);
+    this.ensureBytes(p);
+    this.heap = new WasmHeap(this.memory, p, shared ? residentBytes : 0, (bytes) => this.ensureBytes(bytes));
     this.ctrl = new Int32Array(this.memory.buffer, this.ctrlPtr, CTRL_INTS);
     this.canBlock = canAtomicsWait(this.ctrl);
   }
@@ -249,71 +268,94 @@ export class WasmKernels {
    * the offsets and strides @attn/tensor's MatMul contract hands it.
    */
   runCalls(a: Float32Array, b: Float32Array, calls: MatrixCall[], outSize: number, flops: number): Float32Array {
-    const out = new Float32Array(outSize);
-    if (outSize === 0) return out;
+    if (outSize === 0) return new Float32Array(0);
     const threads = flops >= this.minParallelFlops ? this.threads : 1;
     const parts = splitCalls(calls, threads);
     const callCount = parts.reduce((n, part) => n + part.length, 0);
+    return this.runOnHeap([a, b], [outSize], ([aPtr, bPtr], [cPtr]) => {
+      if (threads === 1) {
+        for (const call of parts[0]) this.callOnThisThread(call, aPtr, bPtr, cPtr, this.wsPtrs[0]);
+        return;
+      }
+      const tablePtr = this.heap.allocTemp(callCount * CALL_INTS);
+      try {
+        this.runParallel(parts, aPtr, bPtr, cPtr, tablePtr);
+      } finally {
+        this.heap.freeTemp(tablePtr);
+      }
+    })[0];
+  }
 
-    const aPtr = this.arenaPtr;
-    const bPtr = align(aPtr + a.length * 4);
-    const cPtr = align(bPtr + b.length * 4);
-    const tablePtr = align(cPtr + outSize * 4);
-    this.ensureBytes(tablePtr + callCount * CALL_INTS * 4);
-    const f32 = new Float32Array(this.memory.buffer);
-    f32.set(a, aPtr / 4);
-    f32.set(b, bPtr / 4);
+  /**
+   * Stores values as a resident view (copied in once, then read in place by
+   * every kernel), or returns null when residency is off or over budget.
+   */
+  toResident(values: Float32Array): Float32Array | null {
+    if (this.heap.owns(values)) return values;
+    const view = this.heap.allocResident(values.length);
+    view?.set(values);
+    return view;
+  }
 
-    if (threads === 1) {
-      for (const call of parts[0]) this.callOnThisThread(call, aPtr, bPtr, cPtr, this.wsPtrs[0]);
-    } else {
-      this.runParallel(parts, aPtr, bPtr, cPtr, tablePtr);
-    }
-    out.set(new Float32Array(this.memory.buffer, cPtr, outSize));
-    return out;
+  /** Whether `values` is a resident view of this kernels' memory. */
+  isResident(values: Float32Array): boolean {
+    return this.heap.owns(values);
+  }
+
+  /** Frees a resident view now (its tensor was disposed); other arrays are left to the garbage collector. */
+  free(values: Float32Array): void {
+    this.heap.freeResident(values);
   }
 
   /** GELU, tanh approximation, elementwise (on the calling thread: it is memory-bound). */
   geluTanh(x: Float32Array): Float32Array {
-    return this.runOnArena([x], [x.length], ([px], [py]) => this.exports.gelu_tanh_f32(px, py, x.length))[0];
+    return this.runOnHeap([x], [x.length], ([px], [py]) => this.exports.gelu_tanh_f32(px, py, x.length))[0];
   }
 
   /** dy * gelu'(x), elementwise, for the tanh approximation. */
   geluTanhGrad(dy: Float32Array, x: Float32Array): Float32Array {
     if (dy.length !== x.length) throw new Error(`geluTanhGrad: dy has ${dy.length} elements but x has ${x.length}`);
-    return this.runOnArena([dy, x], [x.length], ([pdy, px], [pdx]) => this.exports.gelu_tanh_grad_f32(pdy, px, pdx, x.length))[0];
+    return this.runOnHeap([dy, x], [x.length], ([pdy, px], [pdx]) => this.exports.gelu_tanh_grad_f32(pdy, px, pdx, x.length))[0];
   }
 
   /**
-   * Runs a single-threaded kernel on copies of `inputs` in the arena (a null
-   * input is passed as address 0) and returns copies of its outputs, whose
-   * sizes are given in floats. These kernels are memory-bound: a second thread
-   * would cost more to wake than it saves.
+   * Runs a kernel with the addresses of its inputs (resident views in place,
+   * other arrays copied into temporaries; a null input is address 0) and of
+   * its outputs (`outSizes` floats each), and returns the outputs: resident
+   * views when there is room, else plain arrays copied out.
    */
-  private runOnArena(
+  private runOnHeap(
     inputs: readonly (Float32Array | null)[],
     outSizes: readonly number[],
     kernel: (inPtrs: number[], outPtrs: number[]) => void,
   ): Float32Array[] {
-    let p = this.arenaPtr;
-    const inPtrs = inputs.map((x) => {
-      if (!x) return 0;
-      const at = p;
-      p = align(p + x.length * 4);
-      return at;
-    });
-    const outPtrs = outSizes.map((n) => {
-      const at = p;
-      p = align(p + n * 4);
-      return at;
-    });
-    this.ensureBytes(p);
-    const f32 = new Float32Array(this.memory.buffer);
-    inputs.forEach((x, i) => {
-      if (x) f32.set(x, inPtrs[i] / 4);
-    });
-    kernel(inPtrs, outPtrs);
-    return outSizes.map((n, i) => f32.slice(outPtrs[i] / 4, outPtrs[i] / 4 + n));
+    const temps: number[] = [];
+    try {
+      const inPtrs = inputs.map((x) => {
+        if (!x) return 0;
+        if (this.heap.owns(x)) return x.byteOffset;
+        const at = this.heap.allocTemp(x.length);
+        temps.push(at);
+        new Float32Array(this.memory.buffer, at, x.length).set(x);
+        return at;
+      });
+      const outs = outSizes.map((n) => this.heap.allocResident(n));
+      const outPtrs = outs.map((view, i) => {
+        if (view) return view.byteOffset;
+        const at = this.heap.allocTemp(outSizes[i]);
+        temps.push(at);
+        return at;
+      });
+      try {
+        kernel(inPtrs, outPtrs);
+      } catch (err) {
+        for (const view of outs) if (view) this.heap.freeResident(view);
+        throw err;
+      }
+      return outs.map((view, i) => view ?? new Float32Array(this.memory.buffer, outPtrs[i], outSizes[i]).slice());
+    } finally {
+      for (const t of temps) this.heap.freeTemp(t);
+    }
   }
 
   /** out (rows x cols) = a (op) b, each operand read through its layout (see OPERAND_LAYOUTS). */
@@ -326,7 +368,7 @@ export class WasmKernels {
     rows: number,
     cols: number,
   ): Float32Array {
-    return this.runOnArena([a, b], [rows * cols], ([pa, pb], [po]) =>
+    return this.runOnHeap([a, b], [rows * cols], ([pa, pb], [po]) =>
       this.exports.binary_f32(BINARY_OPS[op], pa, OPERAND_LAYOUTS[aLayout], pb, OPERAND_LAYOUTS[bLayout], po, rows, cols),
     )[0];
   }
@@ -334,7 +376,7 @@ export class WasmKernels {
   /** Sum over the middle axis of x viewed as (outer, length, inner): returns (outer, inner). */
   sumAxis(x: Float32Array, outer: number, length: number, inner: number): Float32Array {
     if (length === 0) return new Float32Array(outer * inner);
-    return this.runOnArena([x], [outer * inner], ([px], [po]) => {
+    return this.runOnHeap([x], [outer * inner], ([px], [po]) => {
       if (inner === 1) this.exports.sum_rows_f32(px, po, outer, length);
       else this.exports.sum_axis_f32(px, po, outer, length, inner);
     })[0];
@@ -342,7 +384,7 @@ export class WasmKernels {
 
   /** x with `value` wherever mask != 0; the mask repeats every mask.length elements of x. */
   maskedFill(x: Float32Array, mask: Float32Array, value: number): Float32Array {
-    return this.runOnArena([x, mask], [x.length], ([px, pm], [po]) =>
+    return this.runOnHeap([x, mask], [x.length], ([px, pm], [po]) =>
       this.exports.masked_fill_f32(px, pm, po, x.length, mask.length, value),
     )[0];
   }
@@ -352,24 +394,24 @@ export class WasmKernels {
    * output's leading dims `dims` is input row i0*s0 + i1*s1 + i2*s2 (`rowStrides`, in rows).
    */
   permuteRows(x: Float32Array, dims: readonly [number, number, number], rowStrides: readonly [number, number, number], row: number): Float32Array {
-    return this.runOnArena([x], [x.length], ([px], [po]) =>
+    return this.runOnHeap([x], [x.length], ([px], [po]) =>
       this.exports.permute_rows_f32(px, po, dims[0], dims[1], dims[2], rowStrides[0], rowStrides[1], rowStrides[2], row),
     )[0];
   }
 
   /** Softmax along each row of x viewed as (rows, cols). */
   softmax(x: Float32Array, rows: number, cols: number): Float32Array {
-    return this.runOnArena([x], [x.length], ([px], [py]) => this.exports.softmax_f32(px, py, rows, cols))[0];
+    return this.runOnHeap([x], [x.length], ([px], [py]) => this.exports.softmax_f32(px, py, rows, cols))[0];
   }
 
   /** dx = y * (dy - sum(dy * y)) along each row, where y = softmax(x). */
   softmaxGrad(y: Float32Array, dy: Float32Array, rows: number, cols: number): Float32Array {
-    return this.runOnArena([y, dy], [y.length], ([py, pdy], [pdx]) => this.exports.softmax_grad_f32(py, pdy, pdx, rows, cols))[0];
+    return this.runOnHeap([y, dy], [y.length], ([py, pdy], [pdx]) => this.exports.softmax_grad_f32(py, pdy, pdx, rows, cols))[0];
   }
 
   /** Layer norm over each row of (rows, cols): returns [y, mean (rows), rstd (rows)]. */
   layerNorm(x: Float32Array, weight: Float32Array | null, bias: Float32Array | null, rows: number, cols: number, eps: number): Float32Array[] {
-    return this.runOnArena([x, weight, bias], [x.length, rows, rows], ([px, pw, pb], [py, pm, pr]) =>
+    return this.runOnHeap([x, weight, bias], [x.length, rows, rows], ([px, pw, pb], [py, pm, pr]) =>
       this.exports.layer_norm_f32(px, pw, pb, py, pm, pr, rows, cols, eps),
     );
   }
@@ -384,7 +426,7 @@ export class WasmKernels {
     rows: number,
     cols: number,
   ): Float32Array[] {
-    return this.runOnArena([x, weight, means, rstds, dy], [x.length, cols, cols], ([px, pw, pm, pr, pdy], [pdx, pdw, pdb]) =>
+    return this.runOnHeap([x, weight, means, rstds, dy], [x.length, cols, cols], ([px, pw, pm, pr, pdy], [pdx, pdw, pdb]) =>
       this.exports.layer_norm_grad_f32(px, pw, pm, pr, pdy, pdx, pdw, pdb, rows, cols),
     );
   }
