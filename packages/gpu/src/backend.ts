@@ -110,6 +110,8 @@ export interface GpuBackendInfo {
   kernelFallbacks: Record<string, string>;
   /** Compiled kernels in the caches (one per distinct shape and op). */
   compiledKernels: number;
+  /** Kernels compiled so far, evictions included: if it keeps rising in a steady loop, shapes outnumber the cache. */
+  kernelCompiles: number;
   /** Evicted kernels waiting for their last output texture to be freed before they are destroyed. */
   pendingKernelDestroys: number;
   /** MatMul calls run by gpu.js / handed to the CPU backend. */
@@ -379,6 +381,7 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
       deviceKernels: [...deviceKernels],
       kernelFallbacks: { ...kernelFallbacks },
       compiledKernels: device.matmulKernels.compiled + device.flatKernels.cache.size,
+      kernelCompiles: device.matmulKernels.cache.compiles + device.flatKernels.cache.compiles,
       pendingKernelDestroys: device.matmulKernels.cache.pendingDestroy + device.flatKernels.cache.pendingDestroy,
       gpuCalls,
       cpuCalls,

@@ -42,6 +42,9 @@ export class KernelCache {
     return this.entries.size;
   }
 
+  /** Kernels compiled since the cache was made (rising in a steady loop means the cache is too small). */
+  compiles = 0;
+
   /** Evicted kernels not yet destroyed because some of their output textures are alive. */
   get pendingDestroy(): number {
     return this.pending.size;
@@ -57,6 +60,7 @@ export class KernelCache {
       return entry;
     }
     entry = { key, run: create(), liveOutputs: 0, evicted: false, destroyed: false };
+    this.compiles++;
     this.entries.set(key, entry);
     if (this.entries.size > this.maxKernels) {
       const oldest = this.entries.values().next().value as CachedKernel;

@@ -19,6 +19,7 @@ import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuBackendInfo } from '../src/index.js';
 import type { TrainResult } from './browser/train.js';
+import type { GptTrainResult } from './browser/train-gpt.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -277,6 +278,26 @@ describe('in Chromium', () => {
     expect(at1000).toBeLessThanOrEqual(at100 + 4);
     expect(at1000).toBeLessThan(64);
   }, 120_000);
+
+  it('trains a tiny GPT on WebGL2 (CPU fallbacks, assign) without growing live textures or recompiling, matching the CPU', async () => {
+    const result = (await inPage(`
+      const handle = m.registerGpuBackend({ minFlops: 0 });
+      const r = await m.trainGpt(handle, 60);
+      handle.dispose();
+      return r;`)) as GptTrainResult;
+    console.log(
+      `GPT, 60 steps on WebGL2: loss ${result.gpuLoss.map((l) => l.toFixed(5)).join(' -> ')} (cpu ${result.cpuLoss.map((l) => l.toFixed(5)).join(' -> ')}), ` +
+        `live textures after gc at steps ${result.checkpoints.join('/')}: ${result.liveTextures.join('/')}, kernels compiled ${result.kernelCompiles.join('/')}, ` +
+        `${Math.round(result.msPerStep)} ms per step`,
+    );
+    result.checkpoints.forEach((step, i) => {
+      if (!(Math.abs(result.gpuLoss[i] - result.cpuLoss[i]) < 1e-3)) throw new Error(`GPT loss at step ${step}: gpu ${result.gpuLoss[i]} vs cpu ${result.cpuLoss[i]}`);
+    });
+    expect(result.gpuLoss[2]).toBeLessThan(result.gpuLoss[0] - 1);
+    const [, middle, last] = result.liveTextures;
+    expect(last).toBeLessThanOrEqual(middle + 4);
+    expect(result.kernelCompiles[2]).toBe(result.kernelCompiles[0]); // every shape compiled in step 1, none evicted since
+  }, 90_000);
 });
 
 /** Runs `body` (an async function body with the bundle as `m`) in a fresh page and returns its result. */

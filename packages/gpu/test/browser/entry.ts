@@ -8,3 +8,4 @@ export { residentChain } from './chain.js';
 export { runConformance } from './conformance.js';
 export { gptForwardBackward } from './gpt.js';
 export { trainSteps } from './train.js';
+export { trainGpt } from './train-gpt.js';

@@ -28,7 +28,7 @@ export interface TrainResult {
 const [N, D, H, O] = [16, 8, 16, 4];
 
 /** Lets the FinalizationRegistry callbacks run (they are tasks queued after a collection). */
-async function collect(): Promise<void> {
+export async function collect(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('train: gc() is missing; launch Chromium with --js-flags=--expose-gc');
   for (let i = 0; i < 3; i++) {
