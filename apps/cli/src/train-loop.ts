@@ -2,7 +2,7 @@
 // schedule, driven step by step so the caller chooses each batch (the coreference data
 // uses one padded sentence per row, which @attn/train's window sampler does not do).
 import type { GPT } from '@attn/model';
-import { noGrad } from '@attn/tensor';
+import { noGrad, tidy } from '@attn/tensor';
 import { AdamW, clipGradNorm, warmupCosineLr } from '@attn/train';
 
 export interface LoopConfig {
@@ -57,20 +57,24 @@ export async function trainLoop(model: GPT, config: LoopConfig, cb: LoopCallback
   model.train();
   for (let step = 1; step <= config.steps; step++) {
     const batch = cb.nextBatch(step);
-    model.zeroGrad();
-    const { loss } = model.forward(batch.x, { batch: batch.batch, targets: batch.y });
-    if (!loss) throw new Error('trainLoop: the model returned no loss');
-    loss.backward();
-    const lossValue = loss.item();
+    // tidy(): the step's intermediates go back to the backend (WebAssembly memory) when it ends
+    const lossValue = tidy(() => {
+      model.zeroGrad();
+      const { loss } = model.forward(batch.x, { batch: batch.batch, targets: batch.y });
+      if (!loss) throw new Error('trainLoop: the model returned no loss');
+      loss.backward();
+      const value = loss.item();
+      clipGradNorm(params, CLIP_NORM);
+      optimizer.step(schedule(step - 1)); // the schedule counts steps from 0
+      model.zeroGrad();
+      return value;
+    });
     losses.push(lossValue);
-
-    clipGradNorm(params, CLIP_NORM);
-    optimizer.step(schedule(step - 1)); // the schedule counts steps from 0
     cb.onStep?.(step, lossValue, batch.x.length);
 
     if (cb.evalLoss && (step % config.evalEvery === 0 || step === config.steps)) {
       model.eval();
-      const val = noGrad(() => cb.evalLoss!());
+      const val = noGrad(() => tidy(() => cb.evalLoss!()));
       model.train();
       await cb.onEval?.(step, val);
     }

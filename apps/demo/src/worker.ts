@@ -5,7 +5,7 @@ import { GPT, gptFromSafetensors } from '@attn/model';
 import { generate, multinomial, sampler, temperature, topK, topP } from '@attn/sample';
 import { CharTokenizer } from '@attn/tokenizer';
 import { type GpuBackendHandle, registerGpuBackend } from '@attn/gpu';
-import { setBackend } from '@attn/tensor';
+import { setBackend, tidy } from '@attn/tensor';
 import { AdamW, clipGradNorm, type LrSchedule, warmupCosineLr } from '@attn/train';
 import type { BackendChoice, BackendStatus, DemoConfig, FromWorker, ToWorker } from './protocol';
 
@@ -135,22 +135,27 @@ async function train(steps = Number.POSITIVE_INFINITY, ms = Number.POSITIVE_INFI
         break;
       }
       const t0 = performance.now();
-      const { x, y } = sampleBatch(s.data, batchSize, blockSize, s.rng);
-      const { loss } = s.model.forward(x, { batch: batchSize, targets: y });
-      if (!loss) throw new Error('GPT.forward returned no loss although targets were given');
-      s.model.zeroGrad();
-      loss.backward();
-      const lr = s.schedule(s.step);
-      const gradNorm = clipGradNorm(
-        s.optimizer.params.map(([, p]) => p),
-        s.config.gradClip,
-      );
-      if (!Number.isFinite(gradNorm)) throw new Error(`training diverged at step ${s.step + 1}: the gradient norm is ${gradNorm}`);
-      s.optimizer.step(lr);
+      // tidy(): the step's intermediates (GPU textures on the GPU.js backend) are freed when it ends
+      const { lossValue, lr, gradNorm } = tidy(() => {
+        const { x, y } = sampleBatch(s.data, batchSize, blockSize, s.rng);
+        const { loss } = s.model.forward(x, { batch: batchSize, targets: y });
+        if (!loss) throw new Error('GPT.forward returned no loss although targets were given');
+        s.model.zeroGrad();
+        loss.backward();
+        const lr = s.schedule(s.step);
+        const gradNorm = clipGradNorm(
+          s.optimizer.params.map(([, p]) => p),
+          s.config.gradClip,
+        );
+        if (!Number.isFinite(gradNorm)) throw new Error(`training diverged at step ${s.step + 1}: the gradient norm is ${gradNorm}`);
+        s.optimizer.step(lr);
+        s.model.zeroGrad();
+        return { lossValue: loss.item(), lr, gradNorm };
+      });
       s.step++;
       done++;
       const seconds = (performance.now() - t0) / 1000;
-      post({ type: 'progress', step: s.step, loss: loss.item(), tokensPerSecond: (batchSize * blockSize) / seconds, lr, gradNorm });
+      post({ type: 'progress', step: s.step, loss: lossValue, tokensPerSecond: (batchSize * blockSize) / seconds, lr, gradNorm });
       await pause(); // lets a 'stop' message in
     }
   } finally {

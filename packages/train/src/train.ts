@@ -4,7 +4,7 @@
 // resume. Everything random comes from `seed`, so two runs with the same
 // arguments produce the same losses bit for bit on the same backend.
 import { createRng, type Rng, sampleBatch } from '@attn/datasets/browser'; // the fs-free entry, so the loop bundles for browsers and workers
-import { noGrad, type Tensor } from '@attn/tensor';
+import { noGrad, type Tensor, tidy } from '@attn/tensor';
 import { AdamW } from './adamw.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
 import { clipGradNorm, gradNorm } from './clip.js';
@@ -120,7 +120,7 @@ function evaluate(model: TrainableLM, val: Int32Array, batches: number, batchSiz
   noGrad(() => {
     for (let i = 0; i < batches; i++) {
       const { x, y } = sampleBatch(val, batchSize, blockSize, rng);
-      total += (model.forward(x, { batch: batchSize, targets: y }).loss as Tensor).item();
+      total += tidy(() => (model.forward(x, { batch: batchSize, targets: y }).loss as Tensor).item());
     }
   });
   model.train(true);
@@ -182,25 +182,30 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       break;
     }
     const stepLr = schedule(step);
-    optimizer.zeroGrad();
-    let lossSum = 0;
-    for (let micro = 0; micro < accumulate; micro++) {
-      const { x, y } = sampleBatch(data.train, batchSize, blockSize, rng);
-      const loss = model.forward(x, { batch: batchSize, targets: y }).loss as Tensor;
-      const value = loss.item();
-      if (!Number.isFinite(value)) {
-        throw new Error(`train: loss is ${value} at step ${step + 1}; stopped (the last checkpoint, if any, is untouched)`);
+    // tidy(): the step's intermediates go back to the backend as soon as it ends
+    // (device or WebAssembly memory is not the garbage collector's to free).
+    const { lossSum, norm } = tidy(() => {
+      optimizer.zeroGrad();
+      let sum = 0;
+      for (let micro = 0; micro < accumulate; micro++) {
+        const { x, y } = sampleBatch(data.train, batchSize, blockSize, rng);
+        const loss = model.forward(x, { batch: batchSize, targets: y }).loss as Tensor;
+        const value = loss.item();
+        if (!Number.isFinite(value)) {
+          throw new Error(`train: loss is ${value} at step ${step + 1}; stopped (the last checkpoint, if any, is untouched)`);
+        }
+        sum += value;
+        // Average over micro-batches so the step matches one big batch.
+        (accumulate > 1 ? loss.mul(1 / accumulate) : loss).backward();
       }
-      lossSum += value;
-      // Average over micro-batches so the step matches one big batch.
-      (accumulate > 1 ? loss.mul(1 / accumulate) : loss).backward();
-    }
-    const norm = gradClip > 0 ? clipGradNorm(optimizer.params.map(([, p]) => p), gradClip) : gradNorm(optimizer.params.map(([, p]) => p));
-    if (!Number.isFinite(norm)) {
-      throw new Error(`train: gradient norm is ${norm} at step ${step + 1}; stopped (the last checkpoint, if any, is untouched)`);
-    }
-    optimizer.step(stepLr);
-    optimizer.zeroGrad();
+      const norm = gradClip > 0 ? clipGradNorm(optimizer.params.map(([, p]) => p), gradClip) : gradNorm(optimizer.params.map(([, p]) => p));
+      if (!Number.isFinite(norm)) {
+        throw new Error(`train: gradient norm is ${norm} at step ${step + 1}; stopped (the last checkpoint, if any, is untouched)`);
+      }
+      optimizer.step(stepLr);
+      optimizer.zeroGrad();
+      return { lossSum: sum, norm };
+    });
     step++;
     const loss = lossSum / accumulate;
     losses.push(loss);
