@@ -1,11 +1,14 @@
-// @attn/tensor backend 'gpu': MatMul (and, in GL modes, Binary, Unary,
-// UnaryGrad, Transpose, BroadcastTo and Sum) run as gpu.js kernels; every
-// other kernel runs on the CPU backend through the engine's fallback.
+// @attn/tensor backend 'gpu': MatMul (and, in GL modes, the elementwise and
+// row kernels: Binary, Unary, UnaryGrad, Transpose, BroadcastTo, Sum,
+// MaskedFill, (Log)Softmax and their gradients) run as gpu.js kernels; every
+// other kernel (LayerNorm, CrossEntropy, Gather, ...) runs on the CPU backend
+// through the engine's fallback.
 //
 // What stays on the device: in GL modes (WebGL2, WebGL, headless GL) kernels
 // run in gpu.js pipeline mode and a tensor's handle (GpuData, see
 // device-memory.ts) holds the output texture, so a chain of device kernels
-// (matmul -> bias add -> gelu -> matmul ...) never leaves the GPU. Values are
+// (matmul -> bias add -> gelu -> matmul, or scores -> mask -> softmax -> @ v)
+// never leaves the GPU. Values are
 // read back only when the CPU needs them: dataSync()/data(), or a kernel run
 // on the CPU (the engine's fallback moves the tensor to the CPU backend, which
 // frees the texture). Host values are uploaded once per handle. The
@@ -44,6 +47,8 @@ import { Device } from './device.js';
 import type { GpuData } from './device-memory.js';
 import type { KernelPlan } from './flat-kernels.js';
 import { broadcastPlan } from './broadcast-kernel.js';
+import { maskedFillPlan } from './masked-fill-kernel.js';
+import { softmaxGradPlan, softmaxPlan } from './softmax-kernel.js';
 import { sumPlan } from './sum-kernel.js';
 import { transposePlan } from './transpose-kernel.js';
 import { unaryGradPlan } from './unary-grad-kernel.js';
@@ -58,9 +63,32 @@ const MODES: readonly GpuMode[] = ['gpu', 'webgpu', 'webgl2', 'webgl', 'headless
 const RESIDENT_MODES: ReadonlySet<string> = new Set(['webgl2', 'webgl', 'headlessgl']);
 
 /** Kernels besides MatMul that run on the device in resident modes. */
-type FlatKernelName = 'Binary' | 'Unary' | 'UnaryGrad' | 'Transpose' | 'BroadcastTo' | 'Sum';
+type FlatKernelName =
+  | 'Binary'
+  | 'Unary'
+  | 'UnaryGrad'
+  | 'Transpose'
+  | 'BroadcastTo'
+  | 'Sum'
+  | 'MaskedFill'
+  | 'Softmax'
+  | 'LogSoftmax'
+  | 'SoftmaxGrad'
+  | 'LogSoftmaxGrad';
 
-const FLAT_KERNELS: readonly FlatKernelName[] = ['Binary', 'Unary', 'UnaryGrad', 'Transpose', 'BroadcastTo', 'Sum'];
+const FLAT_KERNELS: readonly FlatKernelName[] = [
+  'Binary',
+  'Unary',
+  'UnaryGrad',
+  'Transpose',
+  'BroadcastTo',
+  'Sum',
+  'MaskedFill',
+  'Softmax',
+  'LogSoftmax',
+  'SoftmaxGrad',
+  'LogSoftmaxGrad',
+];
 
 /** Priority of 'gpu' in the registry: above 'cpu' (1), so it is the default once registered. */
 export const GPU_PRIORITY = 10;
@@ -200,6 +228,7 @@ function selfTestFlat(device: Device): Record<string, string> {
   const failed: Record<string, string> = {};
   const x = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(3 * i + 1) * 3);
   const bias = Float32Array.of(0.5, -1.25, 2, 0.75);
+  const mask = Float32Array.of(0, 1, 0, 1);
   const xIn = input(x, [2, 3, 4]);
   const checks: Array<[FlatKernelName, KernelPlan | null, Float32Array, Float32Array[]]> = [
     [
@@ -223,6 +252,26 @@ function selfTestFlat(device: Device): Record<string, string> {
     ],
     ['BroadcastTo', broadcastPlan([4], [3, 4]), cpuBackend.kernels.BroadcastTo!([input(bias, [4])], {}, [3, 4]) as Float32Array, [bias]],
     ['Sum', sumPlan([2, 3, 4], 1), cpuBackend.kernels.Sum!([xIn], { axis: 1 }, [2, 4]) as Float32Array, [x]],
+    [
+      'MaskedFill',
+      maskedFillPlan([2, 3, 4], [4], -1e9),
+      cpuBackend.kernels.MaskedFill!([xIn, input(mask, [4])], { value: -1e9 }, [2, 3, 4]) as Float32Array,
+      [x, mask],
+    ],
+    ['Softmax', softmaxPlan([2, 3, 4], 2, false), cpuBackend.kernels.Softmax!([xIn], { axis: 2 }, [2, 3, 4]) as Float32Array, [x]],
+    ['LogSoftmax', softmaxPlan([2, 3, 4], 1, true), cpuBackend.kernels.LogSoftmax!([xIn], { axis: 1 }, [2, 3, 4]) as Float32Array, [x]],
+    [
+      'SoftmaxGrad',
+      softmaxGradPlan([2, 3, 4], 2, false),
+      cpuBackend.kernels.SoftmaxGrad!([xIn, input(x.map((v) => v / 7), [2, 3, 4])], { axis: 2 }, [2, 3, 4]) as Float32Array,
+      [x, x.map((v) => v / 7)],
+    ],
+    [
+      'LogSoftmaxGrad',
+      softmaxGradPlan([2, 3, 4], 2, true),
+      cpuBackend.kernels.LogSoftmaxGrad!([xIn, input(x.map((v) => v / 7), [2, 3, 4])], { axis: 2 }, [2, 3, 4]) as Float32Array,
+      [x, x.map((v) => v / 7)],
+    ],
   ];
   for (const [name, plan, expected, inputs] of checks) {
     const reason = plan ? runSelfTest(device, `self-test ${name}`, expected, inputs, (...hs) => device.flat(plan, expected.length, hs)) : 'no plan';
@@ -356,6 +405,24 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
   }
   if (deviceKernels.includes('Sum')) {
     kernels.Sum = (inputs, attrs, outShape) => flatOrHost('Sum', () => sumPlan(inputs[0].shape, attrs.axis), inputs, attrs, outShape);
+  }
+  if (deviceKernels.includes('MaskedFill')) {
+    kernels.MaskedFill = (inputs, attrs, outShape) =>
+      flatOrHost('MaskedFill', () => maskedFillPlan(inputs[0].shape, inputs[1].shape, attrs.value), inputs, attrs, outShape);
+  }
+  if (deviceKernels.includes('Softmax')) {
+    kernels.Softmax = (inputs, attrs, outShape) => flatOrHost('Softmax', () => softmaxPlan(inputs[0].shape, attrs.axis, false), inputs, attrs, outShape);
+  }
+  if (deviceKernels.includes('LogSoftmax')) {
+    kernels.LogSoftmax = (inputs, attrs, outShape) => flatOrHost('LogSoftmax', () => softmaxPlan(inputs[0].shape, attrs.axis, true), inputs, attrs, outShape);
+  }
+  if (deviceKernels.includes('SoftmaxGrad')) {
+    kernels.SoftmaxGrad = (inputs, attrs, outShape) =>
+      flatOrHost('SoftmaxGrad', () => softmaxGradPlan(inputs[0].shape, attrs.axis, false), inputs, attrs, outShape);
+  }
+  if (deviceKernels.includes('LogSoftmaxGrad')) {
+    kernels.LogSoftmaxGrad = (inputs, attrs, outShape) =>
+      flatOrHost('LogSoftmaxGrad', () => softmaxGradPlan(inputs[0].shape, attrs.axis, true), inputs, attrs, outShape);
   }
 
   const backend: Backend = {

@@ -9,6 +9,8 @@ import { binaryPlan } from '../src/binary-kernel.js';
 import { FlatKernels, type KernelPlan } from '../src/flat-kernels.js';
 import { flatten } from '../src/flatten.js';
 import { broadcastPlan } from '../src/broadcast-kernel.js';
+import { maskedFillPlan } from '../src/masked-fill-kernel.js';
+import { softmaxGradPlan, softmaxPlan } from '../src/softmax-kernel.js';
 import { sumPlan } from '../src/sum-kernel.js';
 import { transposePlan } from '../src/transpose-kernel.js';
 import { unaryGradPlan } from '../src/unary-grad-kernel.js';
@@ -152,6 +154,64 @@ for (const mode of ['webasm', 'cpu'] as const) {
       const x = Float32Array.of(1, 2, 3, 4, 5, 6);
       expect(Array.from(run(sumPlan([2, 3], 1), 2, [x]))).toEqual([6, 15]); // rows, by hand
       expect(Array.from(run(sumPlan([3, 2], 0), 2, [x]))).toEqual([9, 12]); // columns, by hand
+    });
+
+    const softmaxCases: Array<[number[], number]> = [
+      [[2, 3, 5], 2],
+      [[2, 3, 5], 1],
+      [[4, 7], 0],
+      [[1, 2, 3, 3], 3],
+    ];
+    for (const [shape, axis] of softmaxCases) {
+      for (const log of [false, true]) {
+        const name = log ? 'LogSoftmax' : 'Softmax';
+        it(`${name} [${shape}] axis ${axis} and its gradient`, () => {
+          const x = random(shape, -6, 6);
+          const want = cpuBackend.kernels[name]!([input(x, shape)], { axis }, shape) as Float32Array;
+          const y = run(softmaxPlan(shape, axis, log), x.length, [x]);
+          expect(maxRelErr(y, want)).toBeLessThan(1e-5);
+          const dy = random(shape);
+          const gradName = log ? 'LogSoftmaxGrad' : 'SoftmaxGrad';
+          const wantGrad = cpuBackend.kernels[gradName]!([input(want, shape), input(dy, shape)], { axis }, shape) as Float32Array;
+          expect(maxRelErr(run(softmaxGradPlan(shape, axis, log), x.length, [want, dy]), wantGrad)).toBeLessThan(1e-5);
+        });
+      }
+    }
+
+    it('Softmax of rows with -1e9 and -Infinity entries (masked attention) matches, and an all -inf row too', () => {
+      const ninf = Number.NEGATIVE_INFINITY;
+      const x = Float32Array.of(1, -1e9, 2, ninf, 0.5, ninf, ninf, 3, ninf, ninf, ninf, ninf);
+      for (const log of [false, true]) {
+        const want = cpuBackend.kernels[log ? 'LogSoftmax' : 'Softmax']!([input(x, [3, 4])], { axis: 1 }, [3, 4]) as Float32Array;
+        const got = run(softmaxPlan([3, 4], 1, log), 12, [x]);
+        got.forEach((v, i) => {
+          if (!(v === want[i] || (Number.isNaN(v) && Number.isNaN(want[i])) || Math.abs(v - want[i]) < 1e-5)) {
+            throw new Error(`${log ? 'log' : ''}softmax at ${i}: ${v} vs ${want[i]}`);
+          }
+        });
+      }
+    });
+
+    it('Softmax has no plan for rows longer than 4096 (the CPU runs a vocabulary-wide softmax)', () => {
+      expect(softmaxPlan([2, 5000], 1, false)).toBeNull();
+    });
+
+    const maskCases: Array<[string, number[], number[]]> = [
+      ['causal (T, T) over (B, nh, T, T)', [2, 2, 3, 3], [3, 3]],
+      ['same shape', [2, 5], [2, 5]],
+      ['per row', [2, 3, 4], [2, 3, 1]],
+    ];
+    for (const [name, shape, maskShape] of maskCases) {
+      it(`MaskedFill: ${name}`, () => {
+        const x = random(shape);
+        const mask = random(maskShape).map((v) => (v > 0 ? 1 : 0));
+        const want = cpuBackend.kernels.MaskedFill!([input(x, shape), input(mask, maskShape)], { value: -1e9 }, shape) as Float32Array;
+        expect(Array.from(run(maskedFillPlan(shape, maskShape, -1e9), x.length, [x, mask]))).toEqual(Array.from(want));
+      });
+    }
+
+    it('MaskedFill has no plan for an infinite value (no GLSL literal for it)', () => {
+      expect(maskedFillPlan([3, 3], [3, 3], Number.NEGATIVE_INFINITY)).toBeNull();
     });
 
     it('BroadcastTo has no plan for a middle dim', () => {
