@@ -1,8 +1,8 @@
 // @attn/tensor backend 'wasm': the kernels a GPT training step spends its time
 // in run in WebAssembly with SIMD: MatMul (1 or 2 threads), and on the calling
 // thread the broadcasting Binary ops, Sum, MaskedFill, head-splitting
-// Transposes, Softmax and its gradient, LayerNorm and its gradient, and the
-// tanh GELU and its gradient. Every other kernel, and any shape or broadcast
+// Transposes, Slice and PadAxis (row copies), Softmax and its gradient,
+// LayerNorm and its gradient, and the tanh GELU and its gradient. Every other kernel, and any shape or broadcast
 // these do not cover (see layouts.ts), runs on the CPU backend, which the
 // engine makes free here because both backends store a tensor as a plain
 // Float32Array: a resident view over wasm memory (see heap.ts; kernels read it
@@ -108,6 +108,27 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
         const plan = rowPermutation(inputs[0].shape, attrs.perm);
         if (!plan) return cpuBackend.kernels.Transpose!(inputs, attrs, outShape);
         return kernels.permuteRows(values(inputs[0]), plan.dims, plan.strides, plan.row);
+      },
+      // Slices and their gradient (qkv split into q, k, v) are row copies; done here they
+      // keep the tensor in wasm memory instead of moving it to the CPU and back.
+      Slice: ([x], { axis, start, end }) => {
+        const { outer, length, inner } = aroundAxis(x.shape, axis);
+        const width = (end - start) * inner;
+        const out = kernels.newOutput(outer * width, false);
+        const src = values(x);
+        for (let o = 0; o < outer; o++) {
+          const from = (o * length + start) * inner;
+          out.set(src.subarray(from, from + width), o * width);
+        }
+        return out;
+      },
+      PadAxis: ([dy], { axis, start, length }) => {
+        const { outer, length: part, inner } = aroundAxis(dy.shape, axis);
+        const width = part * inner;
+        const out = kernels.newOutput(outer * length * inner, true);
+        const src = values(dy);
+        for (let o = 0; o < outer; o++) out.set(src.subarray(o * width, (o + 1) * width), (o * length + start) * inner);
+        return out;
       },
       Softmax: (inputs, attrs, outShape) => {
         const { outer, length, inner } = aroundAxis(inputs[0].shape, attrs.axis);

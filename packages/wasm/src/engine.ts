@@ -297,6 +297,18 @@ export class WasmKernels {
     return view;
   }
 
+  /**
+   * A fresh output of `floats` floats for a kernel written in JavaScript (row
+   * copies): a resident view when there is room, else a plain array. Zeroed
+   * only when asked (resident memory is reused).
+   */
+  newOutput(floats: number, zeroed: boolean): Float32Array {
+    const view = this.heap.allocResident(floats);
+    if (!view) return new Float32Array(floats);
+    if (zeroed) view.fill(0);
+    return view;
+  }
+
   /** Whether `values` is a resident view of this kernels' memory. */
   isResident(values: Float32Array): boolean {
     return this.heap.owns(values);

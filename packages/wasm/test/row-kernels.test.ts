@@ -190,6 +190,7 @@ describe("the same ops through @attn/tensor on 'wasm', against the CPU backend",
     ['causal masked softmax', [[2, 2, 6, 6]], ([x]) => x.mul(3).maskedFill(T.causalMask(6), -1e9).softmax(-1)],
     ['softmax over a middle axis falls back', [[3, 5, 4]], ([x]) => x.softmax(1)],
     ['layer norm', [[3, 4, 9], [9], [9]], ([x, w, b]) => T.layerNorm(x, w, b, 1e-5)],
+    ['slices (qkv split) and their gradient, PadAxis', [[2, 5, 9]], ([x]) => x.slice(2, 0, 3).mul(x.slice(2, 3, 6)).add(x.slice(2, 6, 9)).sum(1).add(x.slice(1, 1, 4).slice(2, 2, 5).sum(1))],
   ];
   for (const [name, shapes, fn] of cases) {
     it(name, () => {
