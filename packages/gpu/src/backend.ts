@@ -47,6 +47,7 @@ import { Device } from './device.js';
 import type { GpuData } from './device-memory.js';
 import type { KernelPlan } from './flat-kernels.js';
 import { broadcastPlan } from './broadcast-kernel.js';
+import { layerNormGradOnDevice, layerNormGradPlans, layerNormOnDevice, layerNormPlans } from './layer-norm-kernels.js';
 import { maskedFillPlan } from './masked-fill-kernel.js';
 import { softmaxGradPlan, softmaxPlan } from './softmax-kernel.js';
 import { sumPlan } from './sum-kernel.js';
@@ -74,7 +75,9 @@ type FlatKernelName =
   | 'Softmax'
   | 'LogSoftmax'
   | 'SoftmaxGrad'
-  | 'LogSoftmaxGrad';
+  | 'LogSoftmaxGrad'
+  | 'LayerNorm'
+  | 'LayerNormGrad';
 
 const FLAT_KERNELS: readonly FlatKernelName[] = [
   'Binary',
@@ -88,6 +91,8 @@ const FLAT_KERNELS: readonly FlatKernelName[] = [
   'LogSoftmax',
   'SoftmaxGrad',
   'LogSoftmaxGrad',
+  'LayerNorm',
+  'LayerNormGrad',
 ];
 
 /** Priority of 'gpu' in the registry: above 'cpu' (1), so it is the default once registered. */
@@ -277,6 +282,54 @@ function selfTestFlat(device: Device): Record<string, string> {
     const reason = plan ? runSelfTest(device, `self-test ${name}`, expected, inputs, (...hs) => device.flat(plan, expected.length, hs)) : 'no plan';
     if (reason) failed[name] = reason;
   }
+  Object.assign(failed, selfTestLayerNorm(device, x));
+  return failed;
+}
+
+/** LayerNorm with weight and bias, and its gradient, on (4, 6) rows of `x`; every output compared. */
+function selfTestLayerNorm(device: Device, x: Float32Array): Record<string, string> {
+  const [rows, cols] = [4, 6];
+  const xs = x.subarray(0, rows * cols);
+  const weight = Float32Array.from({ length: cols }, (_, j) => 1 + 0.1 * j);
+  const bias = Float32Array.from({ length: cols }, (_, j) => 0.05 * j - 0.1);
+  const dy = Float32Array.from({ length: rows * cols }, (_, i) => Math.cos(i));
+  const [y, mean, rstd] = cpuBackend.kernels.LayerNorm!(
+    [input(xs, [rows, cols]), input(weight, [cols]), input(bias, [cols])],
+    { eps: 1e-5, hasWeight: true, hasBias: true },
+    [rows, cols],
+  ) as Float32Array[];
+  const grads = cpuBackend.kernels.LayerNormGrad!(
+    [input(xs, [rows, cols]), input(weight, [cols]), input(mean, [rows]), input(rstd, [rows]), input(dy, [rows, cols])],
+    { hasWeight: true },
+    [rows, cols],
+  ) as Float32Array[];
+  const failed: Record<string, string> = {};
+  const check = (name: string, expected: Float32Array[], inputs: Float32Array[], run: (hs: GpuData[]) => GpuData[] | null) => {
+    const handles = inputs.map((v) => device.memory.fromArray(Float32Array.from(v)));
+    let outs: GpuData[] = [];
+    try {
+      outs = run(handles) ?? [];
+      if (outs.length !== expected.length) failed[name] = `self-test ${name}: no plan`;
+      else {
+        for (let k = 0; k < outs.length && !failed[name]; k++) {
+          const reason = mismatch(`self-test ${name} output ${k}`, device.memory.read(outs[k]), expected[k]);
+          if (reason) failed[name] = reason;
+        }
+      }
+    } catch (err) {
+      failed[name] = `self-test ${name} threw: ${(err as Error).message}`;
+    } finally {
+      for (const h of [...handles, ...outs]) device.memory.free(h);
+    }
+  };
+  check('LayerNorm', [y, mean, rstd], [xs, weight, bias], ([hx, hw, hb]) => {
+    const plans = layerNormPlans(rows, cols, 1e-5, true, true);
+    return plans && layerNormOnDevice(device, plans, rows, cols, hx, [hw, hb]);
+  });
+  check('LayerNormGrad', grads, [xs, mean, rstd, dy, weight], ([hx, hm, hr, hdy, hw]) => {
+    const plans = layerNormGradPlans(rows, cols, true);
+    return plans && layerNormGradOnDevice(device, plans, rows, cols, [hx, hm, hr, hdy], hw);
+  });
   return failed;
 }
 
@@ -352,12 +405,22 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
   const data = (x: KernelInput) => x.handle as GpuData;
   const onDevice = (x: KernelInput) => data(x).device !== null;
 
-  /** Runs the CPU backend's kernel on this backend's (read-back) data; the result stays here as a host array. */
-  const onHost = <K extends KernelName>(kernel: K, inputs: readonly KernelInput[], attrs: Parameters<NonNullable<Backend['kernels'][K]>>[1], outShape: readonly number[]): DataHandle => {
+  /** Runs the CPU backend's kernel on this backend's (read-back) data; the result(s) stay here as host arrays. */
+  const onHost = <K extends KernelName>(
+    kernel: K,
+    inputs: readonly KernelInput[],
+    attrs: Parameters<NonNullable<Backend['kernels'][K]>>[1],
+    outShape: readonly number[],
+  ): DataHandle | DataHandle[] => {
     const hostInputs = inputs.map((x) => ({ ...x, handle: memory.read(data(x)) }));
-    const run = cpuBackend.kernels[kernel] as (i: readonly KernelInput[], a: typeof attrs, o: readonly number[]) => DataHandle;
-    return memory.fromArray(run(hostInputs, attrs, outShape) as Float32Array);
+    const run = cpuBackend.kernels[kernel] as (i: readonly KernelInput[], a: typeof attrs, o: readonly number[]) => Float32Array | Float32Array[];
+    const out = run(hostInputs, attrs, outShape);
+    return Array.isArray(out) ? out.map((a) => memory.fromArray(a)) : memory.fromArray(out);
   };
+
+  /** Whether a kernel over `size` outputs goes to the device: an input already there, or minFlops reached; and it fits. */
+  const wantDevice = (inputs: readonly KernelInput[], size: number) =>
+    (inputs.some(onDevice) || size >= minFlops) && device.fits(size) && inputs.every((x) => device.fits(data(x).size));
 
   /**
    * A flat kernel on the device when an input is already there (or it has minFlops or more, one FLOP per
@@ -365,7 +428,7 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
    */
   const flatOrHost = <K extends FlatKernelName>(kernel: K, plan: () => KernelPlan | null, inputs: readonly KernelInput[], attrs: Parameters<NonNullable<Backend['kernels'][K]>>[1], outShape: readonly number[]): DataHandle => {
     const size = outShape.reduce((p, d) => p * d, 1);
-    const p = (inputs.some(onDevice) || size >= minFlops) && device.fits(size) && inputs.every((x) => device.fits(data(x).size)) ? plan() : null;
+    const p = wantDevice(inputs, size) ? plan() : null;
     if (!p) {
       hostOps++;
       return onHost(kernel, inputs, attrs, outShape);
@@ -419,6 +482,37 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
   if (deviceKernels.includes('SoftmaxGrad')) {
     kernels.SoftmaxGrad = (inputs, attrs, outShape) =>
       flatOrHost('SoftmaxGrad', () => softmaxGradPlan(inputs[0].shape, attrs.axis, false), inputs, attrs, outShape);
+  }
+  if (deviceKernels.includes('LayerNorm')) {
+    kernels.LayerNorm = (inputs, attrs, outShape) => {
+      const [x] = inputs;
+      const cols = x.shape[x.shape.length - 1];
+      const rows = data(x).size / cols;
+      const plans = wantDevice(inputs, data(x).size) ? layerNormPlans(rows, cols, attrs.eps, attrs.hasWeight, attrs.hasBias) : null;
+      if (!plans) {
+        hostOps++;
+        return onHost('LayerNorm', inputs, attrs, outShape);
+      }
+      deviceOps++;
+      return layerNormOnDevice(device, plans, rows, cols, data(x), inputs.slice(1).map(data)); // weight, bias: those present
+    };
+  }
+  if (deviceKernels.includes('LayerNormGrad')) {
+    kernels.LayerNormGrad = (inputs, attrs, outShape) => {
+      const [x] = inputs;
+      const cols = x.shape[x.shape.length - 1];
+      const rows = data(x).size / cols;
+      const plans = wantDevice(inputs, data(x).size) ? layerNormGradPlans(rows, cols, attrs.hasWeight) : null;
+      if (!plans) {
+        hostOps++;
+        return onHost('LayerNormGrad', inputs, attrs, outShape);
+      }
+      deviceOps++;
+      // inputs: [x, weight?, mean, rstd, dy]
+      const at = attrs.hasWeight ? 2 : 1;
+      const operands = [data(x), data(inputs[at]), data(inputs[at + 1]), data(inputs[at + 2])];
+      return layerNormGradOnDevice(device, plans, rows, cols, operands, attrs.hasWeight ? data(inputs[1]) : null);
+    };
   }
   if (deviceKernels.includes('LogSoftmaxGrad')) {
     kernels.LogSoftmaxGrad = (inputs, attrs, outShape) =>

@@ -1,5 +1,6 @@
 // The device kernels' index math (Binary broadcast forms, Unary ops,
-// UnaryGrad, Transpose up to 4-D, Sum over each axis, BroadcastTo) checked in Node, where gpu.js runs the same kernel
+// UnaryGrad, Transpose up to 4-D, Sum over each axis, BroadcastTo,
+// (Log)Softmax and gradients, MaskedFill, LayerNorm and its gradient) checked in Node, where gpu.js runs the same kernel
 // source in its webasm and cpu modes, against the CPU backend's kernels. The
 // GL translation of the same source is checked in Chromium (browser.test.ts).
 import { type BinaryOp, cpuBackend, type KernelInput, Rng, type UnaryOp } from '@attn/tensor';
@@ -9,6 +10,8 @@ import { binaryPlan } from '../src/binary-kernel.js';
 import { FlatKernels, type KernelPlan } from '../src/flat-kernels.js';
 import { flatten } from '../src/flatten.js';
 import { broadcastPlan } from '../src/broadcast-kernel.js';
+import { Device } from '../src/device.js';
+import { layerNormGradOnDevice, layerNormGradPlans, layerNormOnDevice, layerNormPlans } from '../src/layer-norm-kernels.js';
 import { maskedFillPlan } from '../src/masked-fill-kernel.js';
 import { softmaxGradPlan, softmaxPlan } from '../src/softmax-kernel.js';
 import { sumPlan } from '../src/sum-kernel.js';
@@ -212,6 +215,46 @@ for (const mode of ['webasm', 'cpu'] as const) {
 
     it('MaskedFill has no plan for an infinite value (no GLSL literal for it)', () => {
       expect(maskedFillPlan([3, 3], [3, 3], Number.NEGATIVE_INFINITY)).toBeNull();
+    });
+
+    const device = new Device(gpu, false);
+    for (const [hasWeight, hasBias] of [
+      [true, true],
+      [true, false],
+      [false, true],
+      [false, false],
+    ] as const) {
+      it(`LayerNorm and LayerNormGrad (weight ${hasWeight}, bias ${hasBias})`, () => {
+        const [rows, cols] = [5, 7];
+        const x = random([rows, cols], -2, 4);
+        const weight = random([cols], 0.5, 1.5);
+        const bias = random([cols]);
+        const dy = random([rows, cols]);
+        const params = [...(hasWeight ? [weight] : []), ...(hasBias ? [bias] : [])];
+        const want = cpuBackend.kernels.LayerNorm!(
+          [input(x, [rows, cols]), ...params.map((p) => input(p, [cols]))],
+          { eps: 1e-5, hasWeight, hasBias },
+          [rows, cols],
+        ) as Float32Array[];
+        const plans = layerNormPlans(rows, cols, 1e-5, hasWeight, hasBias)!;
+        const h = (v: Float32Array) => device.memory.fromArray(v);
+        const got = layerNormOnDevice(device, plans, rows, cols, h(x), params.map(h)).map((o) => device.memory.read(o));
+        got.forEach((g, k) => expect(maxRelErr(g, want[k])).toBeLessThan(1e-5));
+        const [, mean, rstd] = want;
+        const wantGrad = cpuBackend.kernels.LayerNormGrad!(
+          [input(x, [rows, cols]), ...(hasWeight ? [input(weight, [cols])] : []), input(mean, [rows]), input(rstd, [rows]), input(dy, [rows, cols])],
+          { hasWeight },
+          [rows, cols],
+        ) as Float32Array[];
+        const gradPlans = layerNormGradPlans(rows, cols, hasWeight)!;
+        const gotGrad = layerNormGradOnDevice(device, gradPlans, rows, cols, [h(x), h(mean), h(rstd), h(dy)], hasWeight ? h(weight) : null);
+        gotGrad.forEach((g, k) => expect(maxRelErr(device.memory.read(g), wantGrad[k])).toBeLessThan(1e-5));
+      });
+    }
+
+    it('LayerNorm has no plans for rows beyond 16,384 values, nor its gradient for columns beyond 65,536 rows', () => {
+      expect(layerNormPlans(2, 20000, 1e-5, true, true)).toBeNull();
+      expect(layerNormGradPlans(70000, 4, true)).toBeNull();
     });
 
     it('BroadcastTo has no plan for a middle dim', () => {
