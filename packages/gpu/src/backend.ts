@@ -1,8 +1,8 @@
-// @attn/tensor backend 'gpu': MatMul (and, in GL modes, the elementwise and
-// row kernels: Binary, Unary, UnaryGrad, Transpose, BroadcastTo, Sum,
-// MaskedFill, (Log)Softmax and their gradients) run as gpu.js kernels; every
-// other kernel (LayerNorm, CrossEntropy, Gather, ...) runs on the CPU backend
-// through the engine's fallback.
+// @attn/tensor backend 'gpu': MatMul (and, in GL modes, the elementwise, row
+// and layout kernels: Binary, Unary, UnaryGrad, Transpose, BroadcastTo, Sum,
+// MaskedFill, (Log)Softmax, LayerNorm and their gradients, Slice, PadAxis) run
+// as gpu.js kernels; every other kernel (CrossEntropy, Gather, ScatterAdd,
+// Concat, ...) runs on the CPU backend through the engine's fallback.
 //
 // What stays on the device: in GL modes (WebGL2, WebGL, headless GL) kernels
 // run in gpu.js pipeline mode and a tensor's handle (GpuData, see
@@ -49,6 +49,7 @@ import type { KernelPlan } from './flat-kernels.js';
 import { broadcastPlan } from './broadcast-kernel.js';
 import { layerNormGradOnDevice, layerNormGradPlans, layerNormOnDevice, layerNormPlans } from './layer-norm-kernels.js';
 import { maskedFillPlan } from './masked-fill-kernel.js';
+import { padAxisPlan, slicePlan } from './slice-kernels.js';
 import { softmaxGradPlan, softmaxPlan } from './softmax-kernel.js';
 import { sumPlan } from './sum-kernel.js';
 import { transposePlan } from './transpose-kernel.js';
@@ -77,7 +78,9 @@ type FlatKernelName =
   | 'SoftmaxGrad'
   | 'LogSoftmaxGrad'
   | 'LayerNorm'
-  | 'LayerNormGrad';
+  | 'LayerNormGrad'
+  | 'Slice'
+  | 'PadAxis';
 
 const FLAT_KERNELS: readonly FlatKernelName[] = [
   'Binary',
@@ -93,6 +96,8 @@ const FLAT_KERNELS: readonly FlatKernelName[] = [
   'LogSoftmaxGrad',
   'LayerNorm',
   'LayerNormGrad',
+  'Slice',
+  'PadAxis',
 ];
 
 /** Priority of 'gpu' in the registry: above 'cpu' (1), so it is the default once registered. */
@@ -257,6 +262,13 @@ function selfTestFlat(device: Device): Record<string, string> {
     ],
     ['BroadcastTo', broadcastPlan([4], [3, 4]), cpuBackend.kernels.BroadcastTo!([input(bias, [4])], {}, [3, 4]) as Float32Array, [bias]],
     ['Sum', sumPlan([2, 3, 4], 1), cpuBackend.kernels.Sum!([xIn], { axis: 1 }, [2, 4]) as Float32Array, [x]],
+    ['Slice', slicePlan([2, 3, 4], 1, 1, 3), cpuBackend.kernels.Slice!([xIn], { axis: 1, start: 1, end: 3 }, [2, 2, 4]) as Float32Array, [x]],
+    [
+      'PadAxis',
+      padAxisPlan([2, 3, 4], 2, 1, 6),
+      cpuBackend.kernels.PadAxis!([xIn], { axis: 2, start: 1, length: 6 }, [2, 3, 6]) as Float32Array,
+      [x],
+    ],
     [
       'MaskedFill',
       maskedFillPlan([2, 3, 4], [4], -1e9),
@@ -468,6 +480,14 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
   }
   if (deviceKernels.includes('Sum')) {
     kernels.Sum = (inputs, attrs, outShape) => flatOrHost('Sum', () => sumPlan(inputs[0].shape, attrs.axis), inputs, attrs, outShape);
+  }
+  if (deviceKernels.includes('Slice')) {
+    kernels.Slice = (inputs, attrs, outShape) =>
+      flatOrHost('Slice', () => slicePlan(inputs[0].shape, attrs.axis, attrs.start, attrs.end), inputs, attrs, outShape);
+  }
+  if (deviceKernels.includes('PadAxis')) {
+    kernels.PadAxis = (inputs, attrs, outShape) =>
+      flatOrHost('PadAxis', () => padAxisPlan(inputs[0].shape, attrs.axis, attrs.start, attrs.length), inputs, attrs, outShape);
   }
   if (deviceKernels.includes('MaskedFill')) {
     kernels.MaskedFill = (inputs, attrs, outShape) =>

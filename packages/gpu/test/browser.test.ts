@@ -175,7 +175,7 @@ describe('in Chromium', () => {
       const info = handle.backendInfo();
       handle.dispose();
       return { ...conformance, info };`)) as { passed: string[]; failed: string[]; info: GpuBackendInfo };
-    expect(result.info).toMatchObject({ mode: 'webgl2', resident: true, deviceKernels: ['Binary', 'Unary', 'UnaryGrad', 'Transpose', 'BroadcastTo', 'Sum', 'MaskedFill', 'Softmax', 'LogSoftmax', 'SoftmaxGrad', 'LogSoftmaxGrad', 'LayerNorm', 'LayerNormGrad'], kernelFallbacks: {} });
+    expect(result.info).toMatchObject({ mode: 'webgl2', resident: true, deviceKernels: ['Binary', 'Unary', 'UnaryGrad', 'Transpose', 'BroadcastTo', 'Sum', 'MaskedFill', 'Softmax', 'LogSoftmax', 'SoftmaxGrad', 'LogSoftmaxGrad', 'LayerNorm', 'LayerNormGrad', 'Slice', 'PadAxis'], kernelFallbacks: {} });
     expect(result.failed).toEqual([]);
     expect(result.passed.length).toBe(12);
     expect(result.info.deviceOps).toBeGreaterThan(20);

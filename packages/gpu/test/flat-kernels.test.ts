@@ -13,6 +13,7 @@ import { broadcastPlan } from '../src/broadcast-kernel.js';
 import { Device } from '../src/device.js';
 import { layerNormGradOnDevice, layerNormGradPlans, layerNormOnDevice, layerNormPlans } from '../src/layer-norm-kernels.js';
 import { maskedFillPlan } from '../src/masked-fill-kernel.js';
+import { padAxisPlan, slicePlan } from '../src/slice-kernels.js';
 import { softmaxGradPlan, softmaxPlan } from '../src/softmax-kernel.js';
 import { sumPlan } from '../src/sum-kernel.js';
 import { transposePlan } from '../src/transpose-kernel.js';
@@ -239,7 +240,7 @@ for (const mode of ['webasm', 'cpu'] as const) {
         const plans = layerNormPlans(rows, cols, 1e-5, hasWeight, hasBias)!;
         const h = (v: Float32Array) => device.memory.fromArray(v);
         const got = layerNormOnDevice(device, plans, rows, cols, h(x), params.map(h)).map((o) => device.memory.read(o));
-        got.forEach((g, k) => expect(maxRelErr(g, want[k])).toBeLessThan(1e-5));
+        for (const [k, g] of got.entries()) expect(maxRelErr(g, want[k])).toBeLessThan(1e-5);
         const [, mean, rstd] = want;
         const wantGrad = cpuBackend.kernels.LayerNormGrad!(
           [input(x, [rows, cols]), ...(hasWeight ? [input(weight, [cols])] : []), input(mean, [rows]), input(rstd, [rows]), input(dy, [rows, cols])],
@@ -248,7 +249,7 @@ for (const mode of ['webasm', 'cpu'] as const) {
         ) as Float32Array[];
         const gradPlans = layerNormGradPlans(rows, cols, hasWeight)!;
         const gotGrad = layerNormGradOnDevice(device, gradPlans, rows, cols, [h(x), h(mean), h(rstd), h(dy)], hasWeight ? h(weight) : null);
-        gotGrad.forEach((g, k) => expect(maxRelErr(device.memory.read(g), wantGrad[k])).toBeLessThan(1e-5));
+        for (const [k, g] of gotGrad.entries()) expect(maxRelErr(device.memory.read(g), wantGrad[k])).toBeLessThan(1e-5);
       });
     }
 
@@ -256,6 +257,23 @@ for (const mode of ['webasm', 'cpu'] as const) {
       expect(layerNormPlans(2, 20000, 1e-5, true, true)).toBeNull();
       expect(layerNormGradPlans(70000, 4, true)).toBeNull();
     });
+
+    const sliceCases: Array<[number[], number, number, number]> = [
+      [[2, 3, 4], 1, 1, 3],
+      [[2, 3, 12], 2, 4, 8], // a q/k/v split of the last dim
+      [[5, 2], 0, 0, 2],
+      [[6], 0, 5, 6],
+    ];
+    for (const [shape, axis, start, end] of sliceCases) {
+      it(`Slice [${shape}] axis ${axis} [${start}, ${end}) and PadAxis back`, () => {
+        const x = random(shape);
+        const outShape = shape.map((d, i) => (i === axis ? end - start : d));
+        const want = cpuBackend.kernels.Slice!([input(x, shape)], { axis, start, end }, outShape) as Float32Array;
+        expect(Array.from(run(slicePlan(shape, axis, start, end), want.length, [x]))).toEqual(Array.from(want));
+        const wantPad = cpuBackend.kernels.PadAxis!([input(want, outShape)], { axis, start, length: shape[axis] }, shape) as Float32Array;
+        expect(Array.from(run(padAxisPlan(outShape, axis, start, shape[axis]), x.length, [want]))).toEqual(Array.from(wantPad));
+      });
+    }
 
     it('BroadcastTo has no plan for a middle dim', () => {
       expect(broadcastPlan([2, 1, 4], [2, 3, 4])).toBeNull();
