@@ -36,19 +36,19 @@ import {
   type KernelInput,
   type KernelName,
   listBackends,
-  type MatMulAttrs,
   registerBackend,
   removeBackend,
   setBackend,
   type UnaryOp,
 } from '@attn/tensor';
 import { binaryPlan } from './binary-kernel.js';
+import { broadcastPlan } from './broadcast-kernel.js';
 import { Device } from './device.js';
 import type { GpuData } from './device-memory.js';
 import type { KernelPlan } from './flat-kernels.js';
-import { broadcastPlan } from './broadcast-kernel.js';
 import { layerNormGradOnDevice, layerNormGradPlans, layerNormOnDevice, layerNormPlans } from './layer-norm-kernels.js';
 import { maskedFillPlan } from './masked-fill-kernel.js';
+import { DEVICE_KERNELS, type DeviceKernelName, selfTestKernel, selfTestMatMul } from './self-test.js';
 import { padAxisPlan, slicePlan } from './slice-kernels.js';
 import { softmaxGradPlan, softmaxPlan } from './softmax-kernel.js';
 import { sumPlan } from './sum-kernel.js';
@@ -64,41 +64,7 @@ const MODES: readonly GpuMode[] = ['gpu', 'webgpu', 'webgl2', 'webgl', 'headless
 /** Modes whose kernels output textures, so data can stay on the device between kernels. */
 const RESIDENT_MODES: ReadonlySet<string> = new Set(['webgl2', 'webgl', 'headlessgl']);
 
-/** Kernels besides MatMul that run on the device in resident modes. */
-type FlatKernelName =
-  | 'Binary'
-  | 'Unary'
-  | 'UnaryGrad'
-  | 'Transpose'
-  | 'BroadcastTo'
-  | 'Sum'
-  | 'MaskedFill'
-  | 'Softmax'
-  | 'LogSoftmax'
-  | 'SoftmaxGrad'
-  | 'LogSoftmaxGrad'
-  | 'LayerNorm'
-  | 'LayerNormGrad'
-  | 'Slice'
-  | 'PadAxis';
-
-const FLAT_KERNELS: readonly FlatKernelName[] = [
-  'Binary',
-  'Unary',
-  'UnaryGrad',
-  'Transpose',
-  'BroadcastTo',
-  'Sum',
-  'MaskedFill',
-  'Softmax',
-  'LogSoftmax',
-  'SoftmaxGrad',
-  'LogSoftmaxGrad',
-  'LayerNorm',
-  'LayerNormGrad',
-  'Slice',
-  'PadAxis',
-];
+type FlatKernelName = DeviceKernelName;
 
 /** Priority of 'gpu' in the registry: above 'cpu' (1), so it is the default once registered. */
 export const GPU_PRIORITY = 10;
@@ -173,178 +139,6 @@ export interface GpuBackendHandle {
   dispose(): void;
 }
 
-/** Compares got with expected within rel. 1e-4 of max(1, |expected|); returns a description of the first mismatch. */
-function mismatch(what: string, got: ArrayLike<number>, expected: ArrayLike<number>): string | null {
-  if (got.length !== expected.length) return `${what} returned ${got.length} values, expected ${expected.length}`;
-  for (let i = 0; i < got.length; i++) {
-    const diff = Math.abs(got[i] - expected[i]);
-    if (!(diff <= 1e-4 * Math.max(1, Math.abs(expected[i])))) {
-      return `${what} disagrees with the CPU backend at ${i}: ${got[i]} vs ${expected[i]}`;
-    }
-  }
-  return null;
-}
-
-function input(values: Float32Array, shape: number[]): KernelInput {
-  return { handle: values, shape, dtype: 'float32' };
-}
-
-/** A small deterministic matmul (batched, transposed B, odd sizes) on the device checked against the CPU backend. */
-function selfTestMatMul(device: Device): string | null {
-  const [batch, m, n, k] = [2, 3, 5, 7];
-  const a = Float32Array.from({ length: batch * m * k }, (_, i) => Math.sin(i + 1));
-  const b = Float32Array.from({ length: batch * n * k }, (_, i) => Math.cos(2 * i + 1));
-  const attrs: MatMulAttrs = {
-    m,
-    n,
-    k,
-    transA: false,
-    transB: true,
-    aRowStride: k,
-    aColStride: 1,
-    bRowStride: 1,
-    bColStride: k,
-    batch,
-    batchShape: [batch],
-    aOffsets: Int32Array.of(0, m * k),
-    bOffsets: Int32Array.of(0, n * k),
-  };
-  const expected = cpuBackend.kernels.MatMul!([input(a, [batch, m, k]), input(b, [batch, n, k])], attrs, [batch, m, n]) as Float32Array;
-  return runSelfTest(device, 'self-test matmul', expected, [a, b], (ha, hb) => device.matmul(ha, hb, attrs));
-}
-
-/** Runs `run` on device handles over `inputs`, reads the result back, frees everything, compares. */
-function runSelfTest(device: Device, what: string, expected: Float32Array, inputs: Float32Array[], run: (...handles: GpuData[]) => GpuData): string | null {
-  const handles = inputs.map((x) => device.memory.fromArray(Float32Array.from(x)));
-  let out: GpuData | null = null;
-  try {
-    out = run(...handles);
-    return mismatch(what, device.memory.read(out), expected);
-  } catch (err) {
-    return `${what} threw: ${(err as Error).message}`;
-  } finally {
-    for (const h of handles) device.memory.free(h);
-    if (out) device.memory.free(out);
-  }
-}
-
-/**
- * Checks each flat kernel kind once on the device against the CPU backend
- * (the forms most likely to go wrong: a bias broadcast, gelu and its
- * gradient, a 4-D permute, a broadcast, a sum over a middle axis).
- * Returns the kinds that failed, with the reason.
- */
-function selfTestFlat(device: Device): Record<string, string> {
-  const failed: Record<string, string> = {};
-  const x = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(3 * i + 1) * 3);
-  const bias = Float32Array.of(0.5, -1.25, 2, 0.75);
-  const mask = Float32Array.of(0, 1, 0, 1);
-  const xIn = input(x, [2, 3, 4]);
-  const checks: Array<[FlatKernelName, KernelPlan | null, Float32Array, Float32Array[]]> = [
-    [
-      'Binary',
-      binaryPlan('sub', [2, 3, 4], [4], [2, 3, 4]),
-      cpuBackend.kernels.Binary!([xIn, input(bias, [4])], { op: 'sub', outShape: [2, 3, 4] }, [2, 3, 4]) as Float32Array,
-      [x, bias],
-    ],
-    ['Unary', unaryPlan('geluTanh'), cpuBackend.kernels.Unary!([xIn], { op: 'geluTanh' }, [2, 3, 4]) as Float32Array, [x]],
-    [
-      'UnaryGrad',
-      unaryGradPlan('geluTanh'),
-      cpuBackend.kernels.UnaryGrad!([input(bias.map((v) => v * 3), [4]), input(x.subarray(0, 4), [4])], { op: 'geluTanh' }, [4]) as Float32Array,
-      [bias.map((v) => v * 3), x.subarray(0, 4)],
-    ],
-    [
-      'Transpose',
-      transposePlan([2, 3, 2, 2], [0, 2, 1, 3]),
-      cpuBackend.kernels.Transpose!([input(x, [2, 3, 2, 2])], { perm: [0, 2, 1, 3] }, [2, 2, 3, 2]) as Float32Array,
-      [x],
-    ],
-    ['BroadcastTo', broadcastPlan([4], [3, 4]), cpuBackend.kernels.BroadcastTo!([input(bias, [4])], {}, [3, 4]) as Float32Array, [bias]],
-    ['Sum', sumPlan([2, 3, 4], 1), cpuBackend.kernels.Sum!([xIn], { axis: 1 }, [2, 4]) as Float32Array, [x]],
-    ['Slice', slicePlan([2, 3, 4], 1, 1, 3), cpuBackend.kernels.Slice!([xIn], { axis: 1, start: 1, end: 3 }, [2, 2, 4]) as Float32Array, [x]],
-    [
-      'PadAxis',
-      padAxisPlan([2, 3, 4], 2, 1, 6),
-      cpuBackend.kernels.PadAxis!([xIn], { axis: 2, start: 1, length: 6 }, [2, 3, 6]) as Float32Array,
-      [x],
-    ],
-    [
-      'MaskedFill',
-      maskedFillPlan([2, 3, 4], [4], -1e9),
-      cpuBackend.kernels.MaskedFill!([xIn, input(mask, [4])], { value: -1e9 }, [2, 3, 4]) as Float32Array,
-      [x, mask],
-    ],
-    ['Softmax', softmaxPlan([2, 3, 4], 2, false), cpuBackend.kernels.Softmax!([xIn], { axis: 2 }, [2, 3, 4]) as Float32Array, [x]],
-    ['LogSoftmax', softmaxPlan([2, 3, 4], 1, true), cpuBackend.kernels.LogSoftmax!([xIn], { axis: 1 }, [2, 3, 4]) as Float32Array, [x]],
-    [
-      'SoftmaxGrad',
-      softmaxGradPlan([2, 3, 4], 2, false),
-      cpuBackend.kernels.SoftmaxGrad!([xIn, input(x.map((v) => v / 7), [2, 3, 4])], { axis: 2 }, [2, 3, 4]) as Float32Array,
-      [x, x.map((v) => v / 7)],
-    ],
-    [
-      'LogSoftmaxGrad',
-      softmaxGradPlan([2, 3, 4], 2, true),
-      cpuBackend.kernels.LogSoftmaxGrad!([xIn, input(x.map((v) => v / 7), [2, 3, 4])], { axis: 2 }, [2, 3, 4]) as Float32Array,
-      [x, x.map((v) => v / 7)],
-    ],
-  ];
-  for (const [name, plan, expected, inputs] of checks) {
-    const reason = plan ? runSelfTest(device, `self-test ${name}`, expected, inputs, (...hs) => device.flat(plan, expected.length, hs)) : 'no plan';
-    if (reason) failed[name] = reason;
-  }
-  Object.assign(failed, selfTestLayerNorm(device, x));
-  return failed;
-}
-
-/** LayerNorm with weight and bias, and its gradient, on (4, 6) rows of `x`; every output compared. */
-function selfTestLayerNorm(device: Device, x: Float32Array): Record<string, string> {
-  const [rows, cols] = [4, 6];
-  const xs = x.subarray(0, rows * cols);
-  const weight = Float32Array.from({ length: cols }, (_, j) => 1 + 0.1 * j);
-  const bias = Float32Array.from({ length: cols }, (_, j) => 0.05 * j - 0.1);
-  const dy = Float32Array.from({ length: rows * cols }, (_, i) => Math.cos(i));
-  const [y, mean, rstd] = cpuBackend.kernels.LayerNorm!(
-    [input(xs, [rows, cols]), input(weight, [cols]), input(bias, [cols])],
-    { eps: 1e-5, hasWeight: true, hasBias: true },
-    [rows, cols],
-  ) as Float32Array[];
-  const grads = cpuBackend.kernels.LayerNormGrad!(
-    [input(xs, [rows, cols]), input(weight, [cols]), input(mean, [rows]), input(rstd, [rows]), input(dy, [rows, cols])],
-    { hasWeight: true },
-    [rows, cols],
-  ) as Float32Array[];
-  const failed: Record<string, string> = {};
-  const check = (name: string, expected: Float32Array[], inputs: Float32Array[], run: (hs: GpuData[]) => GpuData[] | null) => {
-    const handles = inputs.map((v) => device.memory.fromArray(Float32Array.from(v)));
-    let outs: GpuData[] = [];
-    try {
-      outs = run(handles) ?? [];
-      if (outs.length !== expected.length) failed[name] = `self-test ${name}: no plan`;
-      else {
-        for (let k = 0; k < outs.length && !failed[name]; k++) {
-          const reason = mismatch(`self-test ${name} output ${k}`, device.memory.read(outs[k]), expected[k]);
-          if (reason) failed[name] = reason;
-        }
-      }
-    } catch (err) {
-      failed[name] = `self-test ${name} threw: ${(err as Error).message}`;
-    } finally {
-      for (const h of [...handles, ...outs]) device.memory.free(h);
-    }
-  };
-  check('LayerNorm', [y, mean, rstd], [xs, weight, bias], ([hx, hw, hb]) => {
-    const plans = layerNormPlans(rows, cols, 1e-5, true, true);
-    return plans && layerNormOnDevice(device, plans, rows, cols, hx, [hw, hb]);
-  });
-  check('LayerNormGrad', grads, [xs, mean, rstd, dy, weight], ([hx, hm, hr, hdy, hw]) => {
-    const plans = layerNormGradPlans(rows, cols, true);
-    return plans && layerNormGradOnDevice(device, plans, rows, cols, [hx, hm, hr, hdy], hw);
-  });
-  return failed;
-}
-
 /**
  * The mode gpu.js really runs in. gpu.mode stays 'gpu' when gpu.js picked it,
  * and every GL kernel class reports mode 'gpu', so GL classes are told apart by identity.
@@ -379,12 +173,13 @@ function tryMode(mode: GpuMode): { gpu: GPU; device: Device; mode: string } | { 
 }
 
 /**
- * Registers backend 'gpu' (MatMul on gpu.js, plus the elementwise kernels in GL
- * modes, everything else on the CPU backend). The requested mode is verified
- * with a small matmul against the CPU backend; if it is unavailable or wrong,
- * gpu.js's plain-JavaScript 'cpu' mode is used and `backendInfo().fallbackReason`
- * says why. Throws only if even that fails. In GL modes each other device
- * kernel is checked too and left to the CPU if it disagrees (`kernelFallbacks`).
+ * Registers backend 'gpu' (MatMul on gpu.js, plus the device kernels of
+ * self-test.ts in GL modes, everything else on the CPU backend). The requested
+ * mode is verified with a small matmul against the CPU backend; if it is
+ * unavailable or wrong, gpu.js's plain-JavaScript 'cpu' mode is used and
+ * `backendInfo().fallbackReason` says why. Throws only if even that fails. In GL
+ * modes each other device kernel is checked the first time it would run and
+ * left to the CPU if it disagrees (`kernelFallbacks` says why).
  */
 export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendHandle {
   const name = options.name ?? 'gpu';
@@ -407,8 +202,18 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
   const { gpu, device, mode } = opened;
   const { memory } = device;
   const minFlops = options.minFlops ?? defaultMinFlops(mode);
-  const kernelFallbacks = device.resident ? selfTestFlat(device) : {};
-  const deviceKernels = device.resident ? FLAT_KERNELS.filter((k) => !kernelFallbacks[k]) : [];
+  // Device kernels are self-tested on first use (see self-test.ts); one that fails stays on the CPU.
+  const kernelFallbacks: Record<string, string> = {};
+  const verified = new Set<DeviceKernelName>();
+  const trusted = (kind: DeviceKernelName): boolean => {
+    if (verified.has(kind)) return true;
+    if (kernelFallbacks[kind]) return false;
+    const reason = selfTestKernel(device, kind);
+    if (reason) kernelFallbacks[kind] = reason;
+    else verified.add(kind);
+    return !reason;
+  };
+  const deviceKernels: readonly DeviceKernelName[] = device.resident ? DEVICE_KERNELS : [];
   let gpuCalls = 0;
   let cpuCalls = 0;
   let deviceOps = 0;
@@ -440,7 +245,7 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
    */
   const flatOrHost = <K extends FlatKernelName>(kernel: K, plan: () => KernelPlan | null, inputs: readonly KernelInput[], attrs: Parameters<NonNullable<Backend['kernels'][K]>>[1], outShape: readonly number[]): DataHandle => {
     const size = outShape.reduce((p, d) => p * d, 1);
-    const p = wantDevice(inputs, size) ? plan() : null;
+    const p = wantDevice(inputs, size) && trusted(kernel) ? plan() : null;
     if (!p) {
       hostOps++;
       return onHost(kernel, inputs, attrs, outShape);
@@ -508,7 +313,7 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
       const [x] = inputs;
       const cols = x.shape[x.shape.length - 1];
       const rows = data(x).size / cols;
-      const plans = wantDevice(inputs, data(x).size) ? layerNormPlans(rows, cols, attrs.eps, attrs.hasWeight, attrs.hasBias) : null;
+      const plans = wantDevice(inputs, data(x).size) && trusted('LayerNorm') ? layerNormPlans(rows, cols, attrs.eps, attrs.hasWeight, attrs.hasBias) : null;
       if (!plans) {
         hostOps++;
         return onHost('LayerNorm', inputs, attrs, outShape);
@@ -522,7 +327,7 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
       const [x] = inputs;
       const cols = x.shape[x.shape.length - 1];
       const rows = data(x).size / cols;
-      const plans = wantDevice(inputs, data(x).size) ? layerNormGradPlans(rows, cols, attrs.hasWeight) : null;
+      const plans = wantDevice(inputs, data(x).size) && trusted('LayerNormGrad') ? layerNormGradPlans(rows, cols, attrs.hasWeight) : null;
       if (!plans) {
         hostOps++;
         return onHost('LayerNormGrad', inputs, attrs, outShape);
@@ -559,7 +364,7 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
       fallbackReason,
       minFlops,
       resident: device.resident,
-      deviceKernels: [...deviceKernels],
+      deviceKernels: deviceKernels.filter((k) => !kernelFallbacks[k]),
       kernelFallbacks: { ...kernelFallbacks },
       compiledKernels: device.matmulKernels.compiled + device.flatKernels.cache.size,
       kernelCompiles: device.matmulKernels.cache.compiles + device.flatKernels.cache.compiles,

@@ -57,6 +57,11 @@ export class DeviceMemory {
     return this.readbackCount;
   }
 
+  /** Sets the readback counter back (after a self-test, whose readbacks are not user work). */
+  restoreReadbacks(count: number): void {
+    this.readbackCount = count;
+  }
+
   /** A handle over host values (no device copy yet). */
   fromArray(array: Float32Array): GpuData {
     return { size: array.length, array, device: null };

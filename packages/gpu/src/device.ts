@@ -29,7 +29,9 @@ export class Device {
 
   /**
    * @param resident whether kernel outputs stay on the device as textures (GL modes).
-   * @param maxKernels bound of each kernel cache (MatMul; the flat kernels).
+   * @param maxKernels bound of the MatMul kernel cache; the flat kernels get twice as many: a GPT step
+   *   uses ~60 of them (15 kinds over a handful of shapes), and a working set at the bound would
+   *   recompile every step.
    */
   constructor(
     readonly gpu: GPU,
@@ -37,12 +39,24 @@ export class Device {
     maxKernels = 64,
   ) {
     this.matmulKernels = new MatMulKernels(gpu, maxKernels, resident);
-    this.flatKernels = new FlatKernels(gpu, 'FlatKernels', maxKernels, resident);
+    this.flatKernels = new FlatKernels(gpu, 'FlatKernels', 2 * maxKernels, resident);
   }
 
   /** Host arrays uploaded to textures so far. */
   get uploads(): number {
     return this.uploadCount;
+  }
+
+  /** Runs `fn` without counting its uploads and readbacks (self-tests are not user work). */
+  uncounted<T>(fn: () => T): T {
+    const uploads = this.uploadCount;
+    const readbacks = this.memory.readbacks;
+    try {
+      return fn();
+    } finally {
+      this.uploadCount = uploads;
+      this.memory.restoreReadbacks(readbacks);
+    }
   }
 
   /** Whether a handle of `size` values can take part in a device kernel. */

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuBackendInfo } from '../src/index.js';
+import { DEVICE_KERNELS } from '../src/self-test.js';
 import type { TrainResult } from './browser/train.js';
 import type { GptTrainResult } from './browser/train-gpt.js';
 
@@ -175,7 +176,8 @@ describe('in Chromium', () => {
       const info = handle.backendInfo();
       handle.dispose();
       return { ...conformance, info };`)) as { passed: string[]; failed: string[]; info: GpuBackendInfo };
-    expect(result.info).toMatchObject({ mode: 'webgl2', resident: true, deviceKernels: ['Binary', 'Unary', 'UnaryGrad', 'Transpose', 'BroadcastTo', 'Sum', 'MaskedFill', 'Softmax', 'LogSoftmax', 'SoftmaxGrad', 'LogSoftmaxGrad', 'LayerNorm', 'LayerNormGrad', 'Slice', 'PadAxis'], kernelFallbacks: {} });
+    expect(result.info).toMatchObject({ mode: 'webgl2', resident: true, kernelFallbacks: {} });
+    expect(result.info.deviceKernels).toEqual([...DEVICE_KERNELS]);
     expect(result.failed).toEqual([]);
     expect(result.passed.length).toBe(12);
     expect(result.info.deviceOps).toBeGreaterThan(20);
@@ -296,7 +298,7 @@ describe('in Chromium', () => {
     expect(result.gpuLoss[2]).toBeLessThan(result.gpuLoss[0] - 1);
     const [, middle, last] = result.liveTextures;
     expect(last).toBeLessThanOrEqual(middle + 4);
-    expect(result.kernelCompiles[2]).toBe(result.kernelCompiles[0]); // every shape compiled in step 1, none evicted since
+    expect(result.kernelCompiles[2]).toBe(result.kernelCompiles[1]); // every kernel compiled early on, none evicted since
   }, 90_000);
 });
 
