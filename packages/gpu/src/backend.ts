@@ -8,21 +8,22 @@
 // run in gpu.js pipeline mode and a tensor's handle (GpuData, see
 // device-memory.ts) holds the output texture, so a chain of device kernels
 // (matmul -> bias add -> gelu -> matmul, or scores -> mask -> softmax -> @ v)
-// never leaves the GPU. Values are
-// read back only when the CPU needs them: dataSync()/data(), or a kernel run
-// on the CPU (the engine's fallback moves the tensor to the CPU backend, which
-// frees the texture). Host values are uploaded once per handle. The
-// elementwise kernels run on the device when an input is already there (otherwise the
-// CPU is faster than an upload) or when they have minFlops or more (one
-// FLOP per output, so minFlops 0 sends everything); MatMul when it has
-// minFlops or more, or when an input is already on the device.
+// never leaves the GPU. Values are read back only when the CPU needs them:
+// dataSync()/data(), or a kernel run on the CPU (the engine's fallback moves
+// the tensor to the CPU backend, which frees the texture). Host values are
+// uploaded once per handle. A kernel runs on the device when an input is
+// already there, or when it has minFlops or more (2*m*n*k*batch for MatMul,
+// one per output for the others, so minFlops 0 sends everything); otherwise
+// the CPU is faster than an upload.
 //
 // Freeing: disposeData() deletes the texture; tensors never disposed
 // (autograd intermediates) have their texture deleted by a
 // FinalizationRegistry when their handle is garbage collected.
 // backendInfo().liveTextures counts textures alive. Compiled kernels are
-// cached per shape (LRU, 64 per cache); an evicted kernel is destroyed once
-// no output texture of it is alive (kernel-cache.ts says why).
+// cached per shape (LRU: 64 MatMul, 128 flat kernels); an evicted kernel is
+// destroyed once no output texture of it is alive (kernel-cache.ts says why).
+// Each device kernel is checked against the CPU backend on first use
+// (self-test.ts).
 //
 // In webasm / cpu modes gpu.js has no textures: handles only wrap a
 // Float32Array (no copies), only MatMul runs on gpu.js, as before.
