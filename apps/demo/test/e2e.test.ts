@@ -1,81 +1,38 @@
 // End to end: build the site, serve dist/ on 127.0.0.1, drive it in headless Debian
 // Chromium, and write a screenshot of each view to test/output/ for review.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type HeadlessChromium, launchChromium, type LocalServer, type Page, serveDirectory, serveLocally } from '@attn/chromium-testing';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const output = join(root, 'test', 'output');
-const CHROMIUM = '/usr/bin/chromium';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.svg': 'image/svg+xml',
-};
-
-/** A static file server for dist/: the only server the site needs. */
-function serve(dir: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(dir) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
-}
-
-let server: Server;
-let context: BrowserContext;
+let server: LocalServer;
+let browser: HeadlessChromium;
 let page: Page;
-let profile: string;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'error' });
-  server = await serve(dist);
+  // dist/ is the whole site: a static server is all it needs
+  server = await serveLocally(serveDirectory(dist));
   mkdirSync(output, { recursive: true });
-  profile = mkdtempSync(join(tmpdir(), 'attn-demo-e2e-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1200, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--enable-unsafe-swiftshader',
-      '--enable-unsafe-webgpu',
-    ],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await launchChromium({ name: 'demo-e2e', viewport: { width: 1200, height: 900 } });
+  page = browser.page;
   page.on('console', (msg) => {
     if (msg.type() === 'error') consoleErrors.push(msg.text());
   });
   page.on('pageerror', (err) => consoleErrors.push(err.message));
-  const { port } = server.address() as AddressInfo;
-  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.goto(`${server.origin}/`);
 });
 
 afterAll(async () => {
-  await context?.close();
-  await new Promise((ok) => (server ? server.close(ok) : ok(undefined)));
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
+  await server?.close();
 });
 
 describe('attn demo in headless Chromium', () => {

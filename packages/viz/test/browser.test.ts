@@ -2,11 +2,10 @@
 // playwright-core; nothing is downloaded), takes screenshots and checks that
 // they are not blank, that labels render as text and that nothing is clipped.
 // Screenshots are kept in test/output/ (gitignored) for a human to look at.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { type HeadlessChromium, launchChromium, type Page } from '@attn/chromium-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   attentionGridSvg,
@@ -20,43 +19,19 @@ import {
   tokenViewSvg,
 } from '../src/index.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const outputDir = fileURLToPath(new URL('./output/', import.meta.url));
 
-let profileDir: string;
-let context: BrowserContext;
+let browser: HeadlessChromium;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`browser test: Chromium not found at ${CHROMIUM}; install it with: sudo apt-get install chromium`);
-  }
   mkdirSync(outputDir, { recursive: true });
-  // A fresh profile per run. Playwright passes it as --user-data-dir itself
-  // (it refuses that flag in `args`), and `headless: true` adds --headless.
-  profileDir = mkdtempSync(join(tmpdir(), 'attn-viz-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--enable-unsafe-swiftshader',
-      '--enable-unsafe-webgpu',
-    ],
-    viewport: { width: 1200, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await launchChromium({ name: 'viz', viewport: { width: 1200, height: 900 } });
+  page = browser.page;
 });
 
 afterAll(async () => {
-  await context?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  await browser?.close();
 });
 
 /** Decode a PNG in the page with a canvas; count distinct colours and dark pixels. */

@@ -6,27 +6,19 @@
 // has no SharedArrayBuffer and must fall back to one thread.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type HeadlessChromium, launchChromium, type LocalServer, serveLocally } from '@attn/chromium-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const CHROMIUM = '/usr/bin/chromium';
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 let outDir: string;
-let server: http.Server;
-let origin: string;
-let profileDir: string;
-let context: BrowserContext;
+let server: LocalServer;
+let browser: HeadlessChromium;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`browser test: Chromium not found at ${CHROMIUM}; install it with: sudo apt-get install chromium`);
-  }
   // Bundle the kernels for the browser the way an app's bundler would.
   outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-wasm-browser-'));
   const local = [path.join(pkg, 'node_modules/.bin/tsup'), path.join(pkg, '../../node_modules/.bin/tsup')];
@@ -37,34 +29,21 @@ beforeAll(async () => {
     { cwd: pkg, stdio: 'pipe' },
   );
   const bundle = fs.readFileSync(path.join(outDir, 'engine.js'));
-  server = http.createServer((req, res) => {
-    const isolated = req.url?.startsWith('/isolated/') ?? false;
-    if (isolated) {
-      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-    }
-    if (req.url?.endsWith('/engine.js')) {
-      res.setHeader('Content-Type', 'text/javascript');
-      res.end(bundle);
-    } else {
-      res.setHeader('Content-Type', 'text/html');
-      res.end('<!doctype html><title>attn wasm</title>');
-    }
+  server = await serveLocally((pathname) => {
+    // pages under /isolated/ are cross-origin isolated (SharedArrayBuffer, threads)
+    const headers: Record<string, string> = pathname.startsWith('/isolated/')
+      ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+      : {};
+    if (pathname.endsWith('/engine.js')) return { body: bundle, type: 'text/javascript', headers };
+    return { body: '<!doctype html><title>attn wasm</title>', type: 'text/html', headers };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-wasm-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-  });
+  browser = await launchChromium({ name: 'wasm' });
 });
 
 afterAll(async () => {
-  await context?.close();
-  server?.close();
-  for (const dir of [outDir, profileDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await browser?.close();
+  await server?.close();
+  if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
 });
 
 /** Runs in the page: loads the bundle, runs a batched and a larger product on 2 requested threads. */
@@ -90,11 +69,11 @@ const pageScript = (url: string) => `(async () => {
 
 /** Loads the bundle in a page under `dir` and runs pageScript there. */
 async function runInPage(dir: string) {
-  const page = await context.newPage();
+  const page = await browser.context.newPage();
   try {
-    await page.goto(`${origin}/${dir}/index.html`);
+    await page.goto(`${server.origin}/${dir}/index.html`);
     // A string, not a function: Vitest would rewrite a dynamic import() inside a function.
-    return await page.evaluate(pageScript(`${origin}/${dir}/engine.js`));
+    return await page.evaluate(pageScript(`${server.origin}/${dir}/engine.js`));
   } finally {
     await page.close();
   }
