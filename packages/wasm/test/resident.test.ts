@@ -32,6 +32,35 @@ describe('WasmHeap', () => {
     expect(heap.extent).toBe(1024);
   });
 
+  it('random allocations and frees never overlap, and freeing everything returns the heap to its base', () => {
+    const heap = new WasmHeap(memory, 4096, 1 << 30, grow);
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    const live: { offset: number; bytes: number }[] = [];
+    for (let i = 0; i < 3000; i++) {
+      if (live.length > 0 && rand(3) === 0) {
+        const [block] = live.splice(rand(live.length), 1);
+        heap.freeTemp(block.offset);
+      } else {
+        const floats = 1 + rand(rand(2) ? 64 : 4096);
+        const offset = heap.allocTemp(floats);
+        expect(offset % 64).toBe(0);
+        expect(offset).toBeGreaterThanOrEqual(4096);
+        live.push({ offset, bytes: Math.ceil((floats * 4) / 64) * 64 });
+      }
+      if (i % 100 === 0) {
+        const sorted = [...live].sort((a, b) => a.offset - b.offset);
+        for (let j = 1; j < sorted.length; j++) expect(sorted[j].offset).toBeGreaterThanOrEqual(sorted[j - 1].offset + sorted[j - 1].bytes);
+        expect(heap.extent).toBeLessThanOrEqual(memory.buffer.byteLength);
+      }
+    }
+    for (const block of live) heap.freeTemp(block.offset);
+    expect(heap.extent).toBe(4096);
+  });
+
   it('hands out resident views up to the budget, then null; frees them explicitly', () => {
     const heap = new WasmHeap(memory, 1024, 4096, grow);
     const v1 = heap.allocResident(512)!; // 2 KiB
