@@ -34,6 +34,8 @@ export interface BrowserGflops {
   gpu: Record<number, number>;
   /** Resident chain: 8 chained n x n matmuls, ms per chain by n. */
   chain: Record<number, ChainTiming>;
+  /** A tiny GPT's training step (forward, backward, SGD through assign), same steps on both backends. */
+  gptStep: { steps: number; cpuMs: number; gpuMs: number; liveTextures: number[]; readbacksPerStep: number; uploadsPerStep: number };
 }
 
 export interface ChainTiming {
@@ -51,9 +53,12 @@ export interface ChainTiming {
 /** Products in the resident chain. */
 export const CHAIN_DEPTH = 8;
 
+/** Training steps of the tiny GPT (@attn/gpu's test/browser/train-gpt.ts: 2 layers, 16 wide, 2 x 8 tokens). */
+export const GPT_STEPS = 30;
+
 // Runs in the page. Per op: median of 5 timed products after 2 warm-ups, each on
 // freshly fromArray'd inputs (upload, kernel, readback). Chain: x -> x @ w,
-// CHAIN_DEPTH times, intermediates disposed as soon as used; median of 3 after 1 warm-up.
+// CHAIN_DEPTH times, intermediates disposed as soon as used; median of 5 after 1 warm-up.
 const pageScript = (url: string, sizes: number[], chainSizes: number[]) => `(async () => {
   const m = await import(${JSON.stringify(url)});
   const handle = m.registerGpuBackend({ minFlops: 0 });
@@ -98,18 +103,29 @@ const pageScript = (url: string, sizes: number[], chainSizes: number[]) => `(asy
       chain(readEach);
       const before = handle.backendInfo().readbacks;
       const times = [];
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 5; i++) {
         const t0 = performance.now();
         chain(readEach);
         times.push(performance.now() - t0);
       }
-      return { ms: median(times), readbacks: (handle.backendInfo().readbacks - before) / 3 };
+      return { ms: median(times), readbacks: (handle.backendInfo().readbacks - before) / 5 };
     };
     const cpu = time('cpu', false);
     const resident = time('gpu', false);
     const readEach = time('gpu', true);
     out.chain[n] = { cpuMs: cpu.ms, residentMs: resident.ms, readEachMs: readEach.ms, residentReadbacks: resident.readbacks, readEachReadbacks: readEach.readbacks };
   }
+  const before = handle.backendInfo();
+  const gpt = await m.trainGpt(handle, ${GPT_STEPS});
+  const after = handle.backendInfo();
+  out.gptStep = {
+    steps: ${GPT_STEPS},
+    cpuMs: gpt.cpuMsPerStep,
+    gpuMs: gpt.msPerStep,
+    liveTextures: gpt.liveTextures,
+    readbacksPerStep: (after.readbacks - before.readbacks) / ${GPT_STEPS},
+    uploadsPerStep: (after.uploads - before.uploads) / ${GPT_STEPS},
+  };
   m.setBackend('cpu');
   handle.dispose();
   return out;
@@ -155,6 +171,8 @@ export async function chromiumMatmulGflops(sizes: number[], chainSizes: number[]
       '--disable-sync',
       '--enable-unsafe-swiftshader',
       '--enable-unsafe-webgpu',
+      // The GPT run forces collections at its checkpoints to report live textures.
+      '--js-flags=--expose-gc',
     ],
   });
   try {

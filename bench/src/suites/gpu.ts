@@ -3,9 +3,11 @@
 // in headless Chromium. In Node gpu.js runs in its webasm mode (no GL here) and
 // its plain-JS 'cpu' mode; in Chromium (--disable-gpu) it runs WebGL2 on
 // SwiftShader, a CPU rasteriser, where it also times a resident chain of
-// products (intermediates kept as textures) against reading back after each.
+// products (intermediates kept as textures) against reading back after each,
+// and a tiny GPT's training step with every device kernel in use.
 // None of these is a real GPU: the tables show what this machine does, not
 // what a GPU would.
+import os from 'node:os';
 import { type GpuMode, registerGpuBackend } from '@attn/gpu';
 import { fromArray, matmul, setBackend } from '@attn/tensor';
 import { fmt, measure, type Suite, table } from '../harness.js';
@@ -63,6 +65,7 @@ export const gpuSuite: Suite = {
   name: 'gpu',
   title: '@attn/gpu: gpu.js MatMul vs the CPU backend (GFLOP/s, n x n @ n x n)',
   run: async () => {
+    const loadAtStart = os.loadavg()[0];
     const notes: string[] = [];
     const parts = ['**Node** (gpu.js chooses webasm: no GL on this machine)', '', await nodeTable(notes)];
     try {
@@ -89,6 +92,17 @@ export const gpuSuite: Suite = {
           }),
         ),
       );
+      const g = browser.gptStep;
+      parts.push(
+        '',
+        `**Tiny GPT training step in Chromium** (2 layers, 16 wide, 2 x 8 tokens; forward, backward, SGD through \`assign\`; ${g.steps} steps, ` +
+          'every kernel @attn/gpu has on the device):',
+        '',
+        table(
+          ['CPU backend (TS) in page, ms/step', `gpu.js ${browser.mode}, ms/step`, 'readbacks / uploads per step', 'live textures after gc (steps 1, 10, 30)'],
+          [[fmt(g.cpuMs, 1), fmt(g.gpuMs, 1), `${fmt(g.readbacksPerStep, 1)} / ${fmt(g.uploadsPerStep, 1)}`, g.liveTextures.join(', ')]],
+        ),
+      );
     } catch (err) {
       notes.push(`Chromium tables skipped: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -96,7 +110,8 @@ export const gpuSuite: Suite = {
       '',
       'Single products: each cell times fromArray'
         + "'d inputs -> matmul -> dataSync (upload, kernel, readback), median of up to 7 after 2 warm-ups (shape-cached kernels compiled in warm-up). "
-        + 'Chain: median of 3 after 1 warm-up.',
+        + 'Chain: median of 5 after 1 warm-up. GPT step: mean over the steps, the first (kernel compiles) included.',
+      `- Load average (1 min): ${loadAtStart.toFixed(1)} when the suite started, ${os.loadavg()[0].toFixed(1)} when it ended, on ${os.cpus().length} cores (other jobs share this machine, so SwiftShader timings move by up to 2x between runs).`,
       ...notes.map((n) => `- ${n}`),
     );
     return parts.join('\n');

@@ -290,7 +290,7 @@ describe('in Chromium', () => {
     console.log(
       `GPT, 60 steps on WebGL2: loss ${result.gpuLoss.map((l) => l.toFixed(5)).join(' -> ')} (cpu ${result.cpuLoss.map((l) => l.toFixed(5)).join(' -> ')}), ` +
         `live textures after gc at steps ${result.checkpoints.join('/')}: ${result.liveTextures.join('/')}, kernels compiled ${result.kernelCompiles.join('/')}, ` +
-        `${Math.round(result.msPerStep)} ms per step`,
+        `${Math.round(result.msPerStep)} ms per step (cpu ${result.cpuMsPerStep.toFixed(1)})`,
     );
     result.checkpoints.forEach((step, i) => {
       if (!(Math.abs(result.gpuLoss[i] - result.cpuLoss[i]) < 1e-3)) throw new Error(`GPT loss at step ${step}: gpu ${result.gpuLoss[i]} vs cpu ${result.cpuLoss[i]}`);

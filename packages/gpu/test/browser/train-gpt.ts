@@ -17,7 +17,9 @@ export interface GptTrainResult {
   /** liveTextures and kernelCompiles after a forced gc() at each checkpoint. */
   liveTextures: number[];
   kernelCompiles: number[];
+  /** Wall time per step on the gpu backend and on the CPU backend (forced collections at the checkpoints included). */
   msPerStep: number;
+  cpuMsPerStep: number;
 }
 
 export async function trainGpt(handle: GpuBackendHandle, steps = 60): Promise<GptTrainResult> {
@@ -28,6 +30,7 @@ export async function trainGpt(handle: GpuBackendHandle, steps = 60): Promise<Gp
   const liveTextures: number[] = [];
   const kernelCompiles: number[] = [];
   let msPerStep = 0;
+  let cpuMsPerStep = 0;
   const run = async (backend: string) => {
     setBackend(backend);
     try {
@@ -54,6 +57,7 @@ export async function trainGpt(handle: GpuBackendHandle, steps = 60): Promise<Gp
         }
       }
       if (backend !== 'cpu') msPerStep = (performance.now() - t0) / steps;
+      else cpuMsPerStep = (performance.now() - t0) / steps;
       return losses;
     } finally {
       setBackend('cpu');
@@ -61,5 +65,5 @@ export async function trainGpt(handle: GpuBackendHandle, steps = 60): Promise<Gp
   };
   const cpuLoss = await run('cpu');
   const gpuLoss = await run(handle.backend.name);
-  return { checkpoints, gpuLoss, cpuLoss, liveTextures, kernelCompiles, msPerStep };
+  return { checkpoints, gpuLoss, cpuLoss, liveTextures, kernelCompiles, msPerStep, cpuMsPerStep };
 }
