@@ -213,6 +213,7 @@ describe('in Chromium', () => {
     const result = (await inPage(`
       const handle = m.registerGpuBackend({ minFlops: 0 });
       const chain = m.residentChain(handle, 16, 8);
+      const selfFeedingErr = m.selfFeeding('gpu');
       // A product left on the device stays readable after dispose() (read back before the context goes).
       m.setBackend('gpu');
       const a = m.fromArray([1, 2, 3, 4], [2, 2]);
@@ -220,7 +221,8 @@ describe('in Chromium', () => {
       const resident = handle.backendInfo().liveTextures > 0;
       handle.dispose();
       m.setBackend('cpu');
-      return { ...chain, resident, afterDispose: Array.from(product.dataSync()) };`)) as {
+      return { ...chain, selfFeedingErr, resident, afterDispose: Array.from(product.dataSync()) };`)) as {
+      selfFeedingErr: number;
       maxAbsErr: number;
       readbacks: number;
       uploads: number;
@@ -232,6 +234,7 @@ describe('in Chromium', () => {
     };
     console.log(`resident chain: ${JSON.stringify(result)}`);
     expect(result.resident).toBe(true);
+    expect(result.selfFeedingErr).toBeLessThan(1e-5);
     expect(result.afterDispose).toEqual([7, 10, 15, 22]); // by hand
     expect(result.maxAbsErr).toBeLessThan(1e-4);
     // 8 matmuls, 8 bias adds + 8 gelus on textures; x, w and b uploaded once each; one readback (the dataSync).

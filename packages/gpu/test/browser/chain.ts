@@ -2,7 +2,7 @@
 // dataSync. On the device every step takes the previous output texture, so
 // the values come back to the host exactly once; the result is compared with
 // the same chain on the CPU backend.
-import { add, fromArray, gelu, matmul, setBackend, type Tensor } from '@attn/tensor';
+import { add, exp, fromArray, gelu, matmul, mul, neg, setBackend, type Tensor } from '@attn/tensor';
 import type { GpuBackendHandle } from '../../src/index.js';
 
 /** Deterministic values in [-scale/2, scale/2). */
@@ -51,4 +51,31 @@ export function residentChain(handle: GpuBackendHandle, n = 16, depth = 8): Chai
     deviceOps: after.deviceOps - before.deviceOps,
     hostOps: after.hostOps - before.hostOps,
   };
+}
+
+/**
+ * Kernels fed their own output (neg(neg(...)), z + z) while earlier outputs of the same kernel are kept alive:
+ * gpu.js reuses a kernel's output texture unless a clone still holds it, so this checks no kept value is
+ * overwritten. Returns the largest difference from the same ops on the CPU backend.
+ */
+export function selfFeeding(backendName: string): number {
+  const run = (backend: string): number[] => {
+    setBackend(backend);
+    try {
+      const x = fromArray([1, -2, 3, -4, 5, -6], [2, 3]);
+      const kept: Tensor[] = [];
+      let y = x;
+      for (let i = 0; i < 5; i++) kept.push((y = neg(y)));
+      let z = add(x, x);
+      for (let i = 0; i < 4; i++) kept.push((z = add(z, z)));
+      let w = mul(x, 0.5);
+      for (let i = 0; i < 4; i++) kept.push((w = exp(neg(exp(w)))));
+      return kept.flatMap((t) => Array.from(t.dataSync()));
+    } finally {
+      setBackend('cpu');
+    }
+  };
+  const want = run('cpu');
+  const got = run(backendName);
+  return want.reduce((m, v, i) => Math.max(m, Math.abs(got[i] - v)), got.length === want.length ? 0 : Number.POSITIVE_INFINITY);
 }

@@ -4,7 +4,7 @@
 export { registerGpuBackend } from '../../src/index.js';
 export { fromArray, matmul, setBackend } from '@attn/tensor';
 export { GPT } from '@attn/model';
-export { residentChain } from './chain.js';
+export { residentChain, selfFeeding } from './chain.js';
 export { runConformance } from './conformance.js';
 export { gptForwardBackward } from './gpt.js';
 export { trainSteps } from './train.js';
