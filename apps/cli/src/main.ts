@@ -205,7 +205,7 @@ program
   .command('demo')
   .description('the two-minute tour: Shakespeare GPT, sampling, coreference attention, an HTML report')
   .option('--out <dir>', 'where checkpoints and attn-report.html go', 'attn-out')
-  .option('--steps <n>', 'Shakespeare training steps', '300')
+  .option('--steps <n>', 'Shakespeare training steps', '500')
   .option('--coref-steps <n>', 'coreference training steps', '600')
   .option('--chars <n>', 'characters to generate', '300')
   .option('--quick', 'a few steps of each part (for tests)')
