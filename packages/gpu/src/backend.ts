@@ -30,17 +30,16 @@
 import { GPU, HeadlessGLKernel, WebGL2Kernel, WebGLKernel } from 'gpu.js';
 import {
   type Backend,
-  type BinaryOp,
   cpuBackend,
   type DataHandle,
   type FloatArray,
   type KernelInput,
   type KernelName,
+  type KernelTable,
   listBackends,
   registerBackend,
   removeBackend,
   setBackend,
-  type UnaryOp,
 } from '@attn/tensor';
 import { binaryPlan } from './binary-kernel.js';
 import { broadcastPlan } from './broadcast-kernel.js';
@@ -64,8 +63,6 @@ const MODES: readonly GpuMode[] = ['gpu', 'webgpu', 'webgl2', 'webgl', 'headless
 
 /** Modes whose kernels output textures, so data can stay on the device between kernels. */
 const RESIDENT_MODES: ReadonlySet<string> = new Set(['webgl2', 'webgl', 'headlessgl']);
-
-type FlatKernelName = DeviceKernelName;
 
 /** Priority of 'gpu' in the registry: above 'cpu' (1), so it is the default once registered. */
 export const GPU_PRIORITY = 10;
@@ -214,7 +211,6 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
     else verified.add(kind);
     return !reason;
   };
-  const deviceKernels: readonly DeviceKernelName[] = device.resident ? DEVICE_KERNELS : [];
   let gpuCalls = 0;
   let cpuCalls = 0;
   let deviceOps = 0;
@@ -244,7 +240,7 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
    * A flat kernel on the device when an input is already there (or it has minFlops or more, one FLOP per
    * output: minFlops 0 sends everything) and the kind/pattern has a plan; else the CPU kernel, here.
    */
-  const flatOrHost = <K extends FlatKernelName>(kernel: K, plan: () => KernelPlan | null, inputs: readonly KernelInput[], attrs: Parameters<NonNullable<Backend['kernels'][K]>>[1], outShape: readonly number[]): DataHandle => {
+  const flatOrHost = <K extends DeviceKernelName>(kernel: K, plan: () => KernelPlan | null, inputs: readonly KernelInput[], attrs: Parameters<NonNullable<Backend['kernels'][K]>>[1], outShape: readonly number[]): DataHandle => {
     const size = outShape.reduce((p, d) => p * d, 1);
     const p = wantDevice(inputs, size) && trusted(kernel) ? plan() : null;
     if (!p) {
@@ -268,49 +264,28 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
       return device.matmul(data(inputs[0]), data(inputs[1]), attrs);
     },
   };
-  if (deviceKernels.includes('Binary')) {
-    kernels.Binary = (inputs, attrs, outShape) =>
-      flatOrHost('Binary', () => binaryPlan(attrs.op as BinaryOp, inputs[0].shape, inputs[1].shape, outShape), inputs, attrs, outShape);
-  }
-  if (deviceKernels.includes('Unary')) {
-    kernels.Unary = (inputs, attrs, outShape) => flatOrHost('Unary', () => unaryPlan(attrs.op as UnaryOp), inputs, attrs, outShape);
-  }
-  if (deviceKernels.includes('UnaryGrad')) {
-    kernels.UnaryGrad = (inputs, attrs, outShape) => flatOrHost('UnaryGrad', () => unaryGradPlan(attrs.op), inputs, attrs, outShape);
-  }
-  if (deviceKernels.includes('Transpose')) {
-    kernels.Transpose = (inputs, attrs, outShape) => flatOrHost('Transpose', () => transposePlan(inputs[0].shape, attrs.perm), inputs, attrs, outShape);
-  }
-  if (deviceKernels.includes('BroadcastTo')) {
-    kernels.BroadcastTo = (inputs, attrs, outShape) => flatOrHost('BroadcastTo', () => broadcastPlan(inputs[0].shape, outShape), inputs, attrs, outShape);
-  }
-  if (deviceKernels.includes('Sum')) {
-    kernels.Sum = (inputs, attrs, outShape) => flatOrHost('Sum', () => sumPlan(inputs[0].shape, attrs.axis), inputs, attrs, outShape);
-  }
-  if (deviceKernels.includes('Slice')) {
-    kernels.Slice = (inputs, attrs, outShape) =>
-      flatOrHost('Slice', () => slicePlan(inputs[0].shape, attrs.axis, attrs.start, attrs.end), inputs, attrs, outShape);
-  }
-  if (deviceKernels.includes('PadAxis')) {
-    kernels.PadAxis = (inputs, attrs, outShape) =>
-      flatOrHost('PadAxis', () => padAxisPlan(inputs[0].shape, attrs.axis, attrs.start, attrs.length), inputs, attrs, outShape);
-  }
-  if (deviceKernels.includes('MaskedFill')) {
-    kernels.MaskedFill = (inputs, attrs, outShape) =>
-      flatOrHost('MaskedFill', () => maskedFillPlan(inputs[0].shape, inputs[1].shape, attrs.value), inputs, attrs, outShape);
-  }
-  if (deviceKernels.includes('Softmax')) {
-    kernels.Softmax = (inputs, attrs, outShape) => flatOrHost('Softmax', () => softmaxPlan(inputs[0].shape, attrs.axis, false), inputs, attrs, outShape);
-  }
-  if (deviceKernels.includes('LogSoftmax')) {
-    kernels.LogSoftmax = (inputs, attrs, outShape) => flatOrHost('LogSoftmax', () => softmaxPlan(inputs[0].shape, attrs.axis, true), inputs, attrs, outShape);
-  }
-  if (deviceKernels.includes('SoftmaxGrad')) {
-    kernels.SoftmaxGrad = (inputs, attrs, outShape) =>
-      flatOrHost('SoftmaxGrad', () => softmaxGradPlan(inputs[0].shape, attrs.axis, false), inputs, attrs, outShape);
-  }
-  if (deviceKernels.includes('LayerNorm')) {
-    kernels.LayerNorm = (inputs, attrs, outShape) => {
+  // In resident modes the device kernels join MatMul; each runs on the device or, case by case, on the host.
+  const deviceTable: Pick<KernelTable, DeviceKernelName> = {
+    Binary: (inputs, attrs, outShape) =>
+      flatOrHost('Binary', () => binaryPlan(attrs.op, inputs[0].shape, inputs[1].shape, outShape), inputs, attrs, outShape),
+    Unary: (inputs, attrs, outShape) => flatOrHost('Unary', () => unaryPlan(attrs.op), inputs, attrs, outShape),
+    UnaryGrad: (inputs, attrs, outShape) => flatOrHost('UnaryGrad', () => unaryGradPlan(attrs.op), inputs, attrs, outShape),
+    Transpose: (inputs, attrs, outShape) => flatOrHost('Transpose', () => transposePlan(inputs[0].shape, attrs.perm), inputs, attrs, outShape),
+    BroadcastTo: (inputs, attrs, outShape) => flatOrHost('BroadcastTo', () => broadcastPlan(inputs[0].shape, outShape), inputs, attrs, outShape),
+    Sum: (inputs, attrs, outShape) => flatOrHost('Sum', () => sumPlan(inputs[0].shape, attrs.axis), inputs, attrs, outShape),
+    Slice: (inputs, attrs, outShape) =>
+      flatOrHost('Slice', () => slicePlan(inputs[0].shape, attrs.axis, attrs.start, attrs.end), inputs, attrs, outShape),
+    PadAxis: (inputs, attrs, outShape) =>
+      flatOrHost('PadAxis', () => padAxisPlan(inputs[0].shape, attrs.axis, attrs.start, attrs.length), inputs, attrs, outShape),
+    MaskedFill: (inputs, attrs, outShape) =>
+      flatOrHost('MaskedFill', () => maskedFillPlan(inputs[0].shape, inputs[1].shape, attrs.value), inputs, attrs, outShape),
+    Softmax: (inputs, attrs, outShape) => flatOrHost('Softmax', () => softmaxPlan(inputs[0].shape, attrs.axis, false), inputs, attrs, outShape),
+    LogSoftmax: (inputs, attrs, outShape) => flatOrHost('LogSoftmax', () => softmaxPlan(inputs[0].shape, attrs.axis, true), inputs, attrs, outShape),
+    SoftmaxGrad: (inputs, attrs, outShape) =>
+      flatOrHost('SoftmaxGrad', () => softmaxGradPlan(inputs[0].shape, attrs.axis, false), inputs, attrs, outShape),
+    LogSoftmaxGrad: (inputs, attrs, outShape) =>
+      flatOrHost('LogSoftmaxGrad', () => softmaxGradPlan(inputs[0].shape, attrs.axis, true), inputs, attrs, outShape),
+    LayerNorm: (inputs, attrs, outShape) => {
       const [x] = inputs;
       const cols = x.shape[x.shape.length - 1];
       const rows = data(x).size / cols;
@@ -321,10 +296,8 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
       }
       deviceOps++;
       return layerNormOnDevice(device, plans, rows, cols, data(x), inputs.slice(1).map(data)); // weight, bias: those present
-    };
-  }
-  if (deviceKernels.includes('LayerNormGrad')) {
-    kernels.LayerNormGrad = (inputs, attrs, outShape) => {
+    },
+    LayerNormGrad: (inputs, attrs, outShape) => {
       const [x] = inputs;
       const cols = x.shape[x.shape.length - 1];
       const rows = data(x).size / cols;
@@ -338,12 +311,9 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
       const at = attrs.hasWeight ? 2 : 1;
       const operands = [data(x), data(inputs[at]), data(inputs[at + 1]), data(inputs[at + 2])];
       return layerNormGradOnDevice(device, plans, rows, cols, operands, attrs.hasWeight ? data(inputs[1]) : null);
-    };
-  }
-  if (deviceKernels.includes('LogSoftmaxGrad')) {
-    kernels.LogSoftmaxGrad = (inputs, attrs, outShape) =>
-      flatOrHost('LogSoftmaxGrad', () => softmaxGradPlan(inputs[0].shape, attrs.axis, true), inputs, attrs, outShape);
-  }
+    },
+  };
+  if (device.resident) Object.assign(kernels, deviceTable);
 
   const backend: Backend = {
     name,
@@ -365,7 +335,7 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
       fallbackReason,
       minFlops,
       resident: device.resident,
-      deviceKernels: deviceKernels.filter((k) => !kernelFallbacks[k]),
+      deviceKernels: device.resident ? DEVICE_KERNELS.filter((k) => !kernelFallbacks[k]) : [],
       kernelFallbacks: { ...kernelFallbacks },
       compiledKernels: device.matmulKernels.compiled + device.flatKernels.cache.size,
       kernelCompiles: device.matmulKernels.cache.compiles + device.flatKernels.cache.compiles,
