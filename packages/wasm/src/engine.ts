@@ -226,7 +226,7 @@ export class WasmKernels {
     const n = 96;
     const a = new Float32Array(n * n).fill(1);
     const plan = planMatmul([n, n], [n, n]);
-    for (let i = 0; i < 30; i++) this.runCalls(a, a, plan.calls, n * n, Number.POSITIVE_INFINITY);
+    for (let i = 0; i < 30; i++) this.runCalls(a, a, plan.calls, n * n, Number.POSITIVE_INFINITY, false);
   }
 
   /** @internal Stops the workers; later calls run on the calling thread. */
@@ -259,20 +259,23 @@ export class WasmKernels {
     checkSize('B', b, bShape);
     const plan = planMatmul(aShape, bShape, opts);
     const outSize = plan.outShape.reduce((p, d) => p * d, 1);
-    return { data: this.runCalls(a, b, plan.calls, outSize, plan.flops), shape: plan.outShape };
+    // A plain array: callers of this convenience API own their results outright.
+    return { data: this.runCalls(a, b, plan.calls, outSize, plan.flops, false), shape: plan.outShape };
   }
 
   /**
    * Runs planned single-matrix calls (offsets into a, b and a fresh output of
-   * outSize floats) and returns the output. The tensor backend calls this with
-   * the offsets and strides @attn/tensor's MatMul contract hands it.
+   * outSize floats) and returns the output: a resident view when `resident`
+   * and there is room (as every kernel method here does), else a plain array.
+   * The tensor backend calls this with the offsets and strides @attn/tensor's
+   * MatMul contract hands it.
    */
-  runCalls(a: Float32Array, b: Float32Array, calls: MatrixCall[], outSize: number, flops: number): Float32Array {
+  runCalls(a: Float32Array, b: Float32Array, calls: MatrixCall[], outSize: number, flops: number, resident = true): Float32Array {
     if (outSize === 0) return new Float32Array(0);
     const threads = flops >= this.minParallelFlops ? this.threads : 1;
     const parts = splitCalls(calls, threads);
     const callCount = parts.reduce((n, part) => n + part.length, 0);
-    return this.runOnHeap([a, b], [outSize], ([aPtr, bPtr], [cPtr]) => {
+    return this.runOnHeap([a, b], [outSize], resident, ([aPtr, bPtr], [cPtr]) => {
       if (threads === 1) {
         for (const call of parts[0]) this.callOnThisThread(call, aPtr, bPtr, cPtr, this.wsPtrs[0]);
         return;
@@ -321,13 +324,13 @@ export class WasmKernels {
 
   /** GELU, tanh approximation, elementwise (on the calling thread: it is memory-bound). */
   geluTanh(x: Float32Array): Float32Array {
-    return this.runOnHeap([x], [x.length], ([px], [py]) => this.exports.gelu_tanh_f32(px, py, x.length))[0];
+    return this.runOnHeap([x], [x.length], true, ([px], [py]) => this.exports.gelu_tanh_f32(px, py, x.length))[0];
   }
 
   /** dy * gelu'(x), elementwise, for the tanh approximation. */
   geluTanhGrad(dy: Float32Array, x: Float32Array): Float32Array {
     if (dy.length !== x.length) throw new Error(`geluTanhGrad: dy has ${dy.length} elements but x has ${x.length}`);
-    return this.runOnHeap([dy, x], [x.length], ([pdy, px], [pdx]) => this.exports.gelu_tanh_grad_f32(pdy, px, pdx, x.length))[0];
+    return this.runOnHeap([dy, x], [x.length], true, ([pdy, px], [pdx]) => this.exports.gelu_tanh_grad_f32(pdy, px, pdx, x.length))[0];
   }
 
   /**
@@ -339,6 +342,7 @@ export class WasmKernels {
   private runOnHeap(
     inputs: readonly (Float32Array | null)[],
     outSizes: readonly number[],
+    resident: boolean,
     kernel: (inPtrs: number[], outPtrs: number[]) => void,
   ): Float32Array[] {
     const temps: number[] = [];
@@ -351,7 +355,7 @@ export class WasmKernels {
         new Float32Array(this.memory.buffer, at, x.length).set(x);
         return at;
       });
-      const outs = outSizes.map((n) => this.heap.allocResident(n));
+      const outs = outSizes.map((n) => (resident ? this.heap.allocResident(n) : null));
       const outPtrs = outs.map((view, i) => {
         if (view) return view.byteOffset;
         const at = this.heap.allocTemp(outSizes[i]);
@@ -380,7 +384,7 @@ export class WasmKernels {
     rows: number,
     cols: number,
   ): Float32Array {
-    return this.runOnHeap([a, b], [rows * cols], ([pa, pb], [po]) =>
+    return this.runOnHeap([a, b], [rows * cols], true, ([pa, pb], [po]) =>
       this.exports.binary_f32(BINARY_OPS[op], pa, OPERAND_LAYOUTS[aLayout], pb, OPERAND_LAYOUTS[bLayout], po, rows, cols),
     )[0];
   }
@@ -388,7 +392,7 @@ export class WasmKernels {
   /** Sum over the middle axis of x viewed as (outer, length, inner): returns (outer, inner). */
   sumAxis(x: Float32Array, outer: number, length: number, inner: number): Float32Array {
     if (length === 0) return new Float32Array(outer * inner);
-    return this.runOnHeap([x], [outer * inner], ([px], [po]) => {
+    return this.runOnHeap([x], [outer * inner], true, ([px], [po]) => {
       if (inner === 1) this.exports.sum_rows_f32(px, po, outer, length);
       else this.exports.sum_axis_f32(px, po, outer, length, inner);
     })[0];
@@ -396,7 +400,7 @@ export class WasmKernels {
 
   /** x with `value` wherever mask != 0; the mask repeats every mask.length elements of x. */
   maskedFill(x: Float32Array, mask: Float32Array, value: number): Float32Array {
-    return this.runOnHeap([x, mask], [x.length], ([px, pm], [po]) =>
+    return this.runOnHeap([x, mask], [x.length], true, ([px, pm], [po]) =>
       this.exports.masked_fill_f32(px, pm, po, x.length, mask.length, value),
     )[0];
   }
@@ -406,24 +410,24 @@ export class WasmKernels {
    * output's leading dims `dims` is input row i0*s0 + i1*s1 + i2*s2 (`rowStrides`, in rows).
    */
   permuteRows(x: Float32Array, dims: readonly [number, number, number], rowStrides: readonly [number, number, number], row: number): Float32Array {
-    return this.runOnHeap([x], [x.length], ([px], [po]) =>
+    return this.runOnHeap([x], [x.length], true, ([px], [po]) =>
       this.exports.permute_rows_f32(px, po, dims[0], dims[1], dims[2], rowStrides[0], rowStrides[1], rowStrides[2], row),
     )[0];
   }
 
   /** Softmax along each row of x viewed as (rows, cols). */
   softmax(x: Float32Array, rows: number, cols: number): Float32Array {
-    return this.runOnHeap([x], [x.length], ([px], [py]) => this.exports.softmax_f32(px, py, rows, cols))[0];
+    return this.runOnHeap([x], [x.length], true, ([px], [py]) => this.exports.softmax_f32(px, py, rows, cols))[0];
   }
 
   /** dx = y * (dy - sum(dy * y)) along each row, where y = softmax(x). */
   softmaxGrad(y: Float32Array, dy: Float32Array, rows: number, cols: number): Float32Array {
-    return this.runOnHeap([y, dy], [y.length], ([py, pdy], [pdx]) => this.exports.softmax_grad_f32(py, pdy, pdx, rows, cols))[0];
+    return this.runOnHeap([y, dy], [y.length], true, ([py, pdy], [pdx]) => this.exports.softmax_grad_f32(py, pdy, pdx, rows, cols))[0];
   }
 
   /** Layer norm over each row of (rows, cols): returns [y, mean (rows), rstd (rows)]. */
   layerNorm(x: Float32Array, weight: Float32Array | null, bias: Float32Array | null, rows: number, cols: number, eps: number): Float32Array[] {
-    return this.runOnHeap([x, weight, bias], [x.length, rows, rows], ([px, pw, pb], [py, pm, pr]) =>
+    return this.runOnHeap([x, weight, bias], [x.length, rows, rows], true, ([px, pw, pb], [py, pm, pr]) =>
       this.exports.layer_norm_f32(px, pw, pb, py, pm, pr, rows, cols, eps),
     );
   }
@@ -438,7 +442,7 @@ export class WasmKernels {
     rows: number,
     cols: number,
   ): Float32Array[] {
-    return this.runOnHeap([x, weight, means, rstds, dy], [x.length, cols, cols], ([px, pw, pm, pr, pdy], [pdx, pdw, pdb]) =>
+    return this.runOnHeap([x, weight, means, rstds, dy], [x.length, cols, cols], true, ([px, pw, pm, pr, pdy], [pdx, pdw, pdb]) =>
       this.exports.layer_norm_grad_f32(px, pw, pm, pr, pdy, pdx, pdw, pdb, rows, cols),
     );
   }

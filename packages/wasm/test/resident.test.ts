@@ -117,6 +117,12 @@ describe('resident tensors on the wasm backend', () => {
     for (let i = 0; i < 64; i++) expect(got![i]).toBeCloseTo(want[i], 5);
   });
 
+  it('the direct kernels.matmul() API returns plain arrays its caller owns', () => {
+    const r = handle.kernels.matmul(Float32Array.of(1, 2, 3, 4), [2, 2], Float32Array.of(5, 6, 7, 8), [2, 2]);
+    expect(handle.kernels.isResident(r.data)).toBe(false);
+    expect(Array.from(r.data)).toEqual([19, 22, 43, 50]);
+  });
+
   it('dataSync returns a copy; moving a tensor to the CPU frees its block', () => {
     const heap = handle.kernels.heap;
     const before = heap.residentBytes;
