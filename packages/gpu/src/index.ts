@@ -1,4 +1,5 @@
-// @attn/gpu: a GPU.js-accelerated MatMul backend for @attn/tensor.
+// @attn/gpu: a GPU.js backend for @attn/tensor (MatMul everywhere; in GL modes
+// the data stay on the device and most of a transformer's kernels run there too).
 export {
   defaultMinFlops,
   GPU_PRIORITY,
@@ -10,3 +11,4 @@ export {
   use,
 } from './backend.js';
 export { MatMulKernels } from './matmul-kernel.js';
+export { DEVICE_KERNELS, type DeviceKernelName } from './self-test.js';

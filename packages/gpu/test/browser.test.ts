@@ -17,8 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GpuBackendInfo } from '../src/index.js';
-import { DEVICE_KERNELS } from '../src/self-test.js';
+import { DEVICE_KERNELS, type GpuBackendInfo } from '../src/index.js';
 import type { TrainResult } from './browser/train.js';
 import type { GptTrainResult } from './browser/train-gpt.js';
 
