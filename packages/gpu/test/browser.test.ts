@@ -240,19 +240,36 @@ describe('in Chromium', () => {
     expect(result).toMatchObject({ gpuCalls: 8, deviceOps: 16, hostOps: 0, uploads: 3, readbacks: 1 });
   }, 60_000);
 
-  it('runs a small GPT forward and backward on WebGL2 within 1e-3 of the CPU backend', async () => {
+  it('runs a small GPT forward and backward on WebGL2 within 1e-3 of the CPU backend, all on the device and mixed', async () => {
     const result = (await inPage(`
       const handle = m.registerGpuBackend({ minFlops: 0 });
       const r = m.gptForwardBackward('gpu');
       const info = handle.backendInfo();
       handle.dispose();
-      return { ...r, info };`)) as { logitErr: number; lossErr: number; gradErr: number; worstGrad: string; logitCount: number; info: GpuBackendInfo };
+      // A threshold between the model's products (the first block's attention stays on the CPU, its MLP
+      // crosses it): CPU results meet device tensors.
+      const mixedHandle = m.registerGpuBackend({ minFlops: 30000 });
+      const mixed = m.gptForwardBackward('gpu');
+      const mixedInfo = mixedHandle.backendInfo();
+      mixedHandle.dispose();
+      return { ...r, info, mixed, mixedInfo };`)) as {
+      logitErr: number;
+      lossErr: number;
+      gradErr: number;
+      worstGrad: string;
+      logitCount: number;
+      info: GpuBackendInfo;
+      mixed: { logitErr: number; lossErr: number; gradErr: number };
+      mixedInfo: GpuBackendInfo;
+    };
     console.log(`GPT fwd+bwd on WebGL2: logits ${result.logitErr}, loss ${result.lossErr}, worst gradient ${result.gradErr} (${result.worstGrad})`);
     expect(result.logitCount).toBe(2 * 8 * 19);
     expect(result.logitErr).toBeLessThan(1e-3);
     expect(result.lossErr).toBeLessThan(1e-3);
     expect(result.gradErr).toBeLessThan(1e-3);
     expect(result.info.deviceOps).toBeGreaterThan(0);
+    expect(Math.max(result.mixed.logitErr, result.mixed.lossErr, result.mixed.gradErr)).toBeLessThan(1e-3);
+    for (const key of ['gpuCalls', 'cpuCalls', 'deviceOps', 'hostOps'] as const) expect(result.mixedInfo[key]).toBeGreaterThan(0);
   }, 60_000);
 
   it('trains 1,000 steps on WebGL2 textures without growing live textures, matching the CPU backend', async () => {
