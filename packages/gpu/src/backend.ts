@@ -49,6 +49,8 @@ import type { KernelPlan } from './flat-kernels.js';
 import { layerNormGradOnDevice, layerNormGradPlans, layerNormOnDevice, layerNormPlans } from './layer-norm-kernels.js';
 import { maskedFillPlan } from './masked-fill-kernel.js';
 import { DEVICE_KERNELS, type DeviceKernelName, selfTestKernel, selfTestMatMul } from './self-test.js';
+import { crossEntropyGradOnDevice, crossEntropyGradPlans, crossEntropyPlan } from './cross-entropy-kernels.js';
+import { gatherPlan, scatterAddPlan } from './embedding-kernels.js';
 import { padAxisPlan, slicePlan } from './slice-kernels.js';
 import { softmaxGradPlan, softmaxPlan } from './softmax-kernel.js';
 import { sumPlan } from './sum-kernel.js';
@@ -240,7 +242,14 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
    * A flat kernel on the device when an input is already there (or it has minFlops or more, one FLOP per
    * output: minFlops 0 sends everything) and the kind/pattern has a plan; else the CPU kernel, here.
    */
-  const flatOrHost = <K extends DeviceKernelName>(kernel: K, plan: () => KernelPlan | null, inputs: readonly KernelInput[], attrs: Parameters<NonNullable<Backend['kernels'][K]>>[1], outShape: readonly number[]): DataHandle => {
+  const flatOrHost = <K extends DeviceKernelName>(
+    kernel: K,
+    plan: () => KernelPlan | null,
+    inputs: readonly KernelInput[],
+    attrs: Parameters<NonNullable<Backend['kernels'][K]>>[1],
+    outShape: readonly number[],
+    extra: readonly Float32Array[] = [],
+  ): DataHandle => {
     const size = outShape.reduce((p, d) => p * d, 1);
     const p = wantDevice(inputs, size) && trusted(kernel) ? plan() : null;
     if (!p) {
@@ -248,7 +257,7 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
       return onHost(kernel, inputs, attrs, outShape);
     }
     deviceOps++;
-    return device.flat(p, size, inputs.map(data));
+    return device.flat(p, size, inputs.map(data), extra);
   };
 
   const kernels: Backend['kernels'] = {
@@ -311,6 +320,31 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
       const at = attrs.hasWeight ? 2 : 1;
       const operands = [data(x), data(inputs[at]), data(inputs[at + 1]), data(inputs[at + 2])];
       return layerNormGradOnDevice(device, plans, rows, cols, operands, attrs.hasWeight ? data(inputs[1]) : null);
+    },
+    Gather: (inputs, attrs, outShape) => {
+      const indices = Float32Array.from(attrs.indices);
+      return flatOrHost('Gather', () => gatherPlan(inputs[0].shape, attrs.axis, attrs.indices.length), inputs, attrs, outShape, [indices]);
+    },
+    ScatterAdd: (inputs, attrs, outShape) => {
+      const indices = Float32Array.from(attrs.indices);
+      return flatOrHost('ScatterAdd', () => scatterAddPlan(inputs[0].shape, attrs.axis, attrs.length), inputs, attrs, outShape, [indices]);
+    },
+    CrossEntropy: (inputs, attrs, outShape) => {
+      const vocab = inputs[0].shape[inputs[0].shape.length - 1];
+      const targets = Float32Array.from(attrs.targets);
+      return flatOrHost('CrossEntropy', () => crossEntropyPlan(vocab, attrs.ignoreIndex), inputs, attrs, outShape, [targets]);
+    },
+    CrossEntropyGrad: (inputs, attrs, outShape) => {
+      const [logits, dLoss] = inputs;
+      const vocab = logits.shape[logits.shape.length - 1];
+      const rows = attrs.targets.length;
+      const plans = wantDevice(inputs, data(logits).size) && trusted('CrossEntropyGrad') ? crossEntropyGradPlans(vocab, attrs.ignoreIndex) : null;
+      if (!plans) {
+        hostOps++;
+        return onHost('CrossEntropyGrad', inputs, attrs, outShape);
+      }
+      deviceOps++;
+      return crossEntropyGradOnDevice(device, plans, rows, vocab, data(logits), data(dLoss), attrs.targets);
     },
   };
   if (device.resident) Object.assign(kernels, deviceTable);

@@ -81,13 +81,9 @@ export class Device {
     return this.wrap(output, attrs.batch * attrs.m * attrs.n, entry, this.matmulKernels.cache, 'MatMul');
   }
 
-  /** Runs a flat kernel over `size` outputs. */
-  flat(plan: KernelPlan, size: number, inputs: readonly GpuData[]): GpuData {
-    const { output, entry } = this.flatKernels.launch(
-      plan,
-      size,
-      inputs.map((h) => this.arg(h)),
-    );
+  /** Runs a flat kernel over `size` outputs; `extra` are small host arrays passed after the inputs (indices, targets). */
+  flat(plan: KernelPlan, size: number, inputs: readonly GpuData[], extra: readonly Float32Array[] = []): GpuData {
+    const { output, entry } = this.flatKernels.launch(plan, size, [...inputs.map((h) => this.arg(h)), ...extra]);
     return this.wrap(output, size, entry, this.flatKernels.cache, plan.key);
   }
 

@@ -10,6 +10,8 @@ import type { Device } from './device.js';
 import type { GpuData } from './device-memory.js';
 import type { KernelPlan } from './flat-kernels.js';
 import { binaryPlan } from './binary-kernel.js';
+import { crossEntropyGradOnDevice, crossEntropyGradPlans, crossEntropyPlan } from './cross-entropy-kernels.js';
+import { gatherPlan, scatterAddPlan } from './embedding-kernels.js';
 import { layerNormGradOnDevice, layerNormGradPlans, layerNormOnDevice, layerNormPlans } from './layer-norm-kernels.js';
 import { maskedFillPlan } from './masked-fill-kernel.js';
 import { padAxisPlan, slicePlan } from './slice-kernels.js';
@@ -36,6 +38,10 @@ export const DEVICE_KERNELS = [
   'LogSoftmaxGrad',
   'LayerNorm',
   'LayerNormGrad',
+  'Gather',
+  'ScatterAdd',
+  'CrossEntropy',
+  'CrossEntropyGrad',
 ] as const;
 
 export type DeviceKernelName = (typeof DEVICE_KERNELS)[number];
@@ -113,10 +119,15 @@ const mask = Float32Array.of(0, 1, 0, 1);
 const dy = x.map((v) => v / 7);
 const xIn = input(x, [2, 3, 4]);
 
-/** One flat plan against the CPU kernel's output. */
-function flatCheck(device: Device, name: string, plan: KernelPlan | null, expected: Float32Array, inputs: Float32Array[]): string | null {
-  return check(device, `self-test ${name}`, [expected], inputs, (hs) => (plan ? [device.flat(plan, expected.length, hs)] : null));
+/** One flat plan against the CPU kernel's output; `extra` are host arrays passed after the inputs. */
+function flatCheck(device: Device, name: string, plan: KernelPlan | null, expected: Float32Array, inputs: Float32Array[], extra: Float32Array[] = []): string | null {
+  return check(device, `self-test ${name}`, [expected], inputs, (hs) => (plan ? [device.flat(plan, expected.length, hs, extra)] : null));
 }
+
+// Embedding-like indices (a repeat, so ScatterAdd adds two slices into one row) and cross-entropy targets
+// (one ignored) over rows of x seen as (6, 4).
+const indices = Int32Array.of(2, 0, 2);
+const targets = Int32Array.of(1, 3, -100, 0, 2, 1);
 
 const cpu = cpuBackend.kernels;
 
@@ -143,6 +154,34 @@ const CHECKS: Record<DeviceKernelName, (device: Device) => string | null> = {
     flatCheck(d, 'LogSoftmaxGrad', softmaxGradPlan([2, 3, 4], 2, true), cpu.LogSoftmaxGrad!([xIn, input(dy, [2, 3, 4])], { axis: 2 }, [2, 3, 4]) as Float32Array, [x, dy]),
   LayerNorm: (d) => layerNormCheck(d, false),
   LayerNormGrad: (d) => layerNormCheck(d, true),
+  Gather: (d) =>
+    flatCheck(d, 'Gather', gatherPlan([2, 3, 4], 1, 3), cpu.Gather!([xIn], { axis: 1, indices }, [2, 3, 4]) as Float32Array, [x], [Float32Array.from(indices)]),
+  ScatterAdd: (d) =>
+    flatCheck(
+      d,
+      'ScatterAdd',
+      scatterAddPlan([2, 3, 4], 1, 5),
+      cpu.ScatterAdd!([xIn], { axis: 1, indices, length: 5 }, [2, 5, 4]) as Float32Array,
+      [x],
+      [Float32Array.from(indices)],
+    ),
+  CrossEntropy: (d) =>
+    flatCheck(
+      d,
+      'CrossEntropy',
+      crossEntropyPlan(4, -100),
+      cpu.CrossEntropy!([input(x, [6, 4])], { targets, ignoreIndex: -100 }, [6]) as Float32Array,
+      [x],
+      [Float32Array.from(targets)],
+    ),
+  CrossEntropyGrad: (d) => {
+    const dLoss = Float32Array.of(0.5, -1, 2, 0.25, 1, -0.75);
+    const expected = cpu.CrossEntropyGrad!([input(x, [6, 4]), input(dLoss, [6])], { targets, ignoreIndex: -100 }, [6, 4]) as Float32Array;
+    return check(d, 'self-test CrossEntropyGrad', [expected], [x, dLoss], ([hx, hd]) => {
+      const plans = crossEntropyGradPlans(4, -100);
+      return plans && [crossEntropyGradOnDevice(d, plans, 6, 4, hx, hd, targets)];
+    });
+  },
 };
 
 /** LayerNorm with weight and bias on (4, 6) rows (or its gradient); every output compared. */

@@ -300,6 +300,24 @@ describe('in Chromium', () => {
     expect(at1000).toBeLessThan(64);
   }, 120_000);
 
+  it('trains 1,000 steps in tidy() with live textures level and no garbage collection forced', async () => {
+    const result = (await inPage(`
+      const handle = m.registerGpuBackend({ minFlops: 0 });
+      const r = await m.trainSteps(handle, 1000, true);
+      handle.dispose();
+      return r;`)) as TrainResult;
+    console.log(
+      `1,000 steps in tidy() on ${result.info.mode}: loss ${result.gpuLoss.map((l) => l.toFixed(5)).join(' -> ')}, ` +
+        `live textures at steps ${result.checkpoints.join('/')}: ${result.liveTextures.join('/')}, peak ${result.peakLiveTextures}, ${Math.round(result.gpuMs)} ms`,
+    );
+    result.checkpoints.forEach((step, i) => {
+      if (!(Math.abs(result.gpuLoss[i] - result.cpuLoss[i]) < 1e-4)) throw new Error(`loss at step ${step}: gpu ${result.gpuLoss[i]} vs cpu ${result.cpuLoss[i]}`);
+    });
+    // tidy() releases each step's intermediates, so the count never climbs between collections.
+    expect(new Set(result.liveTextures).size).toBe(1);
+    expect(result.peakLiveTextures).toBeLessThanOrEqual(result.liveTextures[0] + 4);
+  }, 120_000);
+
   it('trains a tiny GPT on WebGL2 (CPU fallbacks, assign) without growing live textures or recompiling, matching the CPU', async () => {
     const result = (await inPage(`
       const handle = m.registerGpuBackend({ minFlops: 0 });

@@ -10,7 +10,9 @@ import { binaryPlan } from '../src/binary-kernel.js';
 import { FlatKernels, type KernelPlan } from '../src/flat-kernels.js';
 import { flatten } from '../src/flatten.js';
 import { broadcastPlan } from '../src/broadcast-kernel.js';
+import { crossEntropyGradOnDevice, crossEntropyGradPlans, crossEntropyPlan } from '../src/cross-entropy-kernels.js';
 import { Device } from '../src/device.js';
+import { gatherPlan, scatterAddPlan } from '../src/embedding-kernels.js';
 import { layerNormGradOnDevice, layerNormGradPlans, layerNormOnDevice, layerNormPlans } from '../src/layer-norm-kernels.js';
 import { maskedFillPlan } from '../src/masked-fill-kernel.js';
 import { padAxisPlan, slicePlan } from '../src/slice-kernels.js';
@@ -274,6 +276,48 @@ for (const mode of ['webasm', 'cpu'] as const) {
         expect(Array.from(run(padAxisPlan(outShape, axis, start, shape[axis]), x.length, [want]))).toEqual(Array.from(wantPad));
       });
     }
+
+    const gatherCases: Array<[number[], number, number[]]> = [
+      [[5, 3], 0, [4, 0, 4, 2]], // an embedding lookup with a repeated id
+      [[2, 5, 3], 1, [1, 1, 3]],
+      [[2, 3, 5], 2, [4, 0]],
+    ];
+    for (const [shape, axis, ids] of gatherCases) {
+      it(`Gather [${shape}] axis ${axis} ids [${ids}] and ScatterAdd back`, () => {
+        const x = random(shape);
+        const indices = Int32Array.from(ids);
+        const outShape = shape.map((d, i) => (i === axis ? ids.length : d));
+        const want = cpuBackend.kernels.Gather!([input(x, shape)], { axis, indices }, outShape) as Float32Array;
+        const idx = Float32Array.from(ids);
+        expect(Array.from(run(gatherPlan(shape, axis, ids.length), want.length, [x, idx]))).toEqual(Array.from(want));
+        const dy = random(outShape);
+        const wantScatter = cpuBackend.kernels.ScatterAdd!([input(dy, outShape)], { axis, indices, length: shape[axis] }, shape) as Float32Array;
+        expect(maxRelErr(run(scatterAddPlan(outShape, axis, shape[axis]), x.length, [dy, idx]), wantScatter)).toBeLessThan(1e-6);
+      });
+    }
+
+    it('CrossEntropy and its gradient, with an ignored row', () => {
+      const [rows, vocab] = [5, 7];
+      const logits = random([rows, vocab], -5, 5);
+      const targets = Int32Array.of(3, -100, 0, 6, 3);
+      const want = cpuBackend.kernels.CrossEntropy!([input(logits, [rows, vocab])], { targets, ignoreIndex: -100 }, [rows]) as Float32Array;
+      expect(maxRelErr(run(crossEntropyPlan(vocab, -100), rows, [logits, Float32Array.from(targets)]), want)).toBeLessThan(1e-5);
+      const dLoss = random([rows]);
+      const wantGrad = cpuBackend.kernels.CrossEntropyGrad!(
+        [input(logits, [rows, vocab]), input(dLoss, [rows])],
+        { targets, ignoreIndex: -100 },
+        [rows, vocab],
+      ) as Float32Array;
+      const h = (v: Float32Array) => device.memory.fromArray(v);
+      const got = crossEntropyGradOnDevice(device, crossEntropyGradPlans(vocab, -100)!, rows, vocab, h(logits), h(dLoss), targets);
+      expect(maxRelErr(device.memory.read(got), wantGrad)).toBeLessThan(1e-5);
+    });
+
+    it('ScatterAdd and CrossEntropy have no plans beyond their limits', () => {
+      expect(scatterAddPlan([20000, 2], 0, 10)).toBeNull();
+      expect(crossEntropyPlan(70000, -100)).toBeNull();
+      expect(crossEntropyGradPlans(7, Number.NaN)).toBeNull();
+    });
 
     it('BroadcastTo has no plan for a middle dim', () => {
       expect(broadcastPlan([2, 1, 4], [2, 3, 4])).toBeNull();

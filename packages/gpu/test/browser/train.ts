@@ -4,9 +4,10 @@
 // backend. On the device, every matmul, bias add, gelu, the loss's mean and
 // all their gradients (bias sums included) stay resident; the values come back
 // only for loss.item() at the checkpoints. Parameters are replaced each step
-// (the old ones disposed); autograd intermediates are never disposed and
-// must be freed through the FinalizationRegistry when collected.
-import { add, fromArray, gelu, matmul, mean, mul, noGrad, setBackend, sub, type Tensor } from '@attn/tensor';
+// (the old ones disposed); autograd intermediates are either left to the
+// garbage collector (freed through the FinalizationRegistry) or, in the scoped
+// run, released by tidy() at the end of each step.
+import { add, fromArray, gelu, matmul, mean, mul, noGrad, setBackend, sub, type Tensor, tidy } from '@attn/tensor';
 import type { GpuBackendHandle } from '../../src/index.js';
 import { lcg } from './chain.js';
 
@@ -17,7 +18,7 @@ export interface TrainResult {
   cpuLoss: number[];
   /** Largest |gpu - cpu| over the final parameters. */
   paramErr: number;
-  /** liveTextures after a forced gc() at each checkpoint. */
+  /** liveTextures at each checkpoint (after a forced gc() unless the run was scoped in tidy()). */
   liveTextures: number[];
   /** Most textures alive seen at any yield (no forced gc between checkpoints). */
   peakLiveTextures: number;
@@ -37,7 +38,30 @@ export async function collect(): Promise<void> {
   }
 }
 
-async function train(backend: string, steps: number, checkpoints: number[], onCheckpoint: () => Promise<void>, onYield: () => void) {
+/**
+ * One SGD step; returns the new parameters and the loss. In tidy mode the step runs in @attn/tensor's tidy(),
+ * which releases its intermediates when it returns, and the old parameters and their gradients are freed.
+ */
+function sgdStep(params: Tensor[], x: Tensor, y: Tensor, lr: number, scoped: boolean): { next: Tensor[]; loss: Tensor } {
+  const step = () => {
+    const [w1, b1, w2, b2] = params;
+    const out = add(matmul(gelu(add(matmul(x, w1), b1)), w2), b2);
+    const d = sub(out, y);
+    const loss = mean(mul(d, d));
+    loss.backward();
+    const next = params.map((p) => {
+      const updated = noGrad(() => sub(p, mul(p.grad!, lr)));
+      updated.requiresGrad = true;
+      if (scoped) p.zeroGrad(); // frees the gradient whatever views it has
+      p.dispose();
+      return updated;
+    });
+    return { next, loss };
+  };
+  return scoped ? tidy(step) : step();
+}
+
+async function train(backend: string, steps: number, checkpoints: number[], onCheckpoint: () => Promise<void>, onYield: () => void, scoped = false) {
   setBackend(backend);
   try {
     const param = (seed: number, shape: number[], scale: number) => {
@@ -51,19 +75,11 @@ async function train(backend: string, steps: number, checkpoints: number[], onCh
     const losses: number[] = [];
     const lr = 0.05;
     for (let step = 1; step <= steps; step++) {
-      const [w1, b1, w2, b2] = params;
-      const out = add(matmul(gelu(add(matmul(x, w1), b1)), w2), b2);
-      const d = sub(out, y);
-      const loss = mean(mul(d, d));
-      loss.backward();
-      params = params.map((p) => {
-        const next = noGrad(() => sub(p, mul(p.grad!, lr)));
-        next.requiresGrad = true;
-        p.dispose();
-        return next;
-      });
+      const { next, loss } = sgdStep(params, x, y, lr, scoped);
+      params = next;
+      if (checkpoints.includes(step)) losses.push(loss.item());
+      if (scoped) loss.dispose();
       if (checkpoints.includes(step)) {
-        losses.push(loss.item());
         await onCheckpoint();
       } else if (step % 10 === 0) {
         onYield();
@@ -76,9 +92,14 @@ async function train(backend: string, steps: number, checkpoints: number[], onCh
   }
 }
 
-export async function trainSteps(handle: GpuBackendHandle, steps = 1000): Promise<TrainResult> {
+/**
+ * Trains on the CPU backend and on `handle`'s backend. Without `scoped`, intermediates are left to the
+ * garbage collector and live textures are read after a forced gc() at the checkpoints; with `scoped`, every
+ * step runs in tidy() and live textures are read as they are, no collection forced anywhere.
+ */
+export async function trainSteps(handle: GpuBackendHandle, steps = 1000, scoped = false): Promise<TrainResult> {
   const checkpoints = [1, 100, 500, steps];
-  const cpu = await train('cpu', steps, checkpoints, async () => {}, () => {});
+  const cpu = await train('cpu', steps, checkpoints, async () => {}, () => {}, scoped);
   const liveTextures: number[] = [];
   let peakLiveTextures = 0;
   const t0 = performance.now();
@@ -87,12 +108,13 @@ export async function trainSteps(handle: GpuBackendHandle, steps = 1000): Promis
     steps,
     checkpoints,
     async () => {
-      await collect();
+      if (!scoped) await collect();
       liveTextures.push(handle.backendInfo().liveTextures);
     },
     () => {
       peakLiveTextures = Math.max(peakLiveTextures, handle.backendInfo().liveTextures);
     },
+    scoped,
   );
   const gpuMs = performance.now() - t0;
   let paramErr = 0;
