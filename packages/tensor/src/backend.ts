@@ -129,6 +129,16 @@ export interface KernelAttrs {
   LayerNormGrad: { hasWeight: boolean };
   /** inputs [x, mask] (mask broadcastable to x; nonzero = fill) -> x with `value` where mask != 0. */
   MaskedFill: { value: number };
+  /**
+   * One AdamW update, fused (as torch.optim.AdamW(fused=True)): inputs [param, grad, m, v],
+   * all the same size -> THREE outputs [param', m', v'] with
+   *   m' = beta1 m + (1 - beta1) g,   v' = beta2 v + (1 - beta2) g^2,
+   *   param' = param * keep - stepSize * m' / (sqrt(v') * invSqrtBias2 + eps),
+   * where the optimizer folds in the learning rate, the bias corrections
+   * (stepSize = lr / (1 - beta1^t), invSqrtBias2 = 1 / sqrt(1 - beta2^t)) and the
+   * decoupled weight decay (keep = 1 - lr * weightDecay).
+   */
+  AdamW: { beta1: number; beta2: number; eps: number; stepSize: number; invSqrtBias2: number; keep: number };
 }
 
 /**

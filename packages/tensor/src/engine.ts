@@ -227,6 +227,7 @@ export function runKernel<K extends KernelName>(
 /** Sizes of the extra outputs of multi-output kernels. */
 function outputSizeOf(name: KernelName, index: number, inputs: readonly KernelOperand[]): number {
   const x = inputs[0].shape;
+  if (name === 'AdamW') return sizeOfShape(x); // m', v': the size of param
   const cols = x[x.length - 1];
   const rows = sizeOfShape(x) / cols;
   if (name === 'LayerNorm') return rows; // mean, rstd: (R)

@@ -125,7 +125,7 @@ export class Tensor {
    * elsewhere the values are uploaded as new storage for this tensor.
    */
   assign(values: Tensor | ArrayLike<number>): this {
-    const source = values instanceof Tensor ? values.dataSync() : values;
+    const source = values instanceof Tensor ? this.valuesToCopy(values) : values;
     if (source.length !== this.size) {
       throw new Error(`assign: expected ${this.size} values for shape ${shapeStr(this.shape)}, got ${source.length}`);
     }
@@ -142,6 +142,13 @@ export class Tensor {
     release(this.storage);
     this.storage = fresh;
     return this;
+  }
+
+  /** Another tensor's values for assign(): its own array when it lives on the same host-memory backend (no read-back copy). */
+  private valuesToCopy(other: Tensor): ArrayLike<number> {
+    const { backend, handle } = other.storage;
+    if (!other.storage.disposed && backend === this.storage.backend && ArrayBuffer.isView(handle)) return handle as FloatArray;
+    return other.dataSync();
   }
 
   toString(): string {

@@ -2,7 +2,7 @@
 // directly (p -= lr * wd * p) instead of being added to the gradient, so the
 // decay is not rescaled by Adam's per-coordinate step sizes. Same update as
 // torch.optim.AdamW.
-import type { Tensor } from '@attn/tensor';
+import { adamwUpdate, keep, noGrad, type Tensor, zeros } from '@attn/tensor';
 import { checkRate, Optimizer } from './optimizer.js';
 import { defaultDecays, type NamedParameter } from './param-groups.js';
 
@@ -42,6 +42,9 @@ export class AdamW extends Optimizer {
     this.decayed = new Set(this.params.filter(([name, p]) => decays(name, p)).map(([name]) => name));
   }
 
+  /** The moments m and v of each parameter, as tensors on the parameter's backend (the update runs there). */
+  private readonly moments = new Map<string, { m: Tensor; v: Tensor }>();
+
   step(lr: number): void {
     checkRate('AdamW', lr);
     this.stepCount++;
@@ -51,52 +54,60 @@ export class AdamW extends Optimizer {
     // p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
     const stepSize = lr / (1 - beta1 ** t);
     const invSqrtBias2 = 1 / Math.sqrt(1 - beta2 ** t);
-    for (const [name, p] of this.params) {
-      if (!p.grad) continue;
-      const { m, v } = this.stateFor(name, p.size);
-      // Decoupled decay first (as PyTorch): p *= 1 - lr * wd, then the Adam step.
-      const keep = this.decayed.has(name) ? 1 - lr * this.weightDecay : 1;
-      const next = this.scratch(p.size);
-      adamwUpdate(p.dataSync(), p.grad.dataSync(), m, v, next, beta1, beta2, eps, stepSize, invSqrtBias2, keep);
-      p.assign(next); // copies: the scratch array is reused for the next parameter
+    noGrad(() => {
+      for (const [name, p] of this.params) {
+        if (!p.grad) continue;
+        const state = this.momentsFor(name, p);
+        // Decoupled decay (as PyTorch): p *= 1 - lr * wd, then the Adam step; one fused kernel.
+        const keepFactor = this.decayed.has(name) ? 1 - lr * this.weightDecay : 1;
+        const [next, m, v] = adamwUpdate(p, p.grad, state.m, state.v, { beta1, beta2, eps, stepSize, invSqrtBias2, keep: keepFactor });
+        p.assign(next);
+        next.dispose();
+        state.m.dispose();
+        state.v.dispose();
+        // The moments outlive the tidy() a training step runs in.
+        state.m = keep(m);
+        state.v = keep(v);
+      }
+    });
+  }
+
+  private momentsFor(name: string, p: Tensor): { m: Tensor; v: Tensor } {
+    let state = this.moments.get(name);
+    if (!state) {
+      state = { m: keep(zeros(p.shape, { dtype: p.dtype })), v: keep(zeros(p.shape, { dtype: p.dtype })) };
+      this.moments.set(name, state);
     }
+    return state;
   }
 
-  private scratchArray = new Float32Array(0);
-
-  /** A reusable array of `size` floats for the new weights (saves allocating and zeroing one per parameter per step). */
-  private scratch(size: number): Float32Array {
-    if (this.scratchArray.length < size) this.scratchArray = new Float32Array(size);
-    return this.scratchArray.subarray(0, size);
+  /** m and v of every parameter as `m.<name>` / `v.<name>` (copies), for checkpoints. */
+  override stateDict(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    for (const [name, p] of this.params) {
+      const { m, v } = this.momentsFor(name, p);
+      out.set(`m.${name}`, Float32Array.from(m.dataSync()));
+      out.set(`v.${name}`, Float32Array.from(v.dataSync()));
+    }
+    return out;
   }
-}
 
-/**
- * One AdamW update of a parameter: updates the moments m and v in place and
- * writes the new weights to `next`. A free function over plain arrays so V8
- * compiles one tight loop for every parameter.
- */
-function adamwUpdate(
-  old: ArrayLike<number>,
-  g: ArrayLike<number>,
-  m: Float32Array,
-  v: Float32Array,
-  next: Float32Array,
-  beta1: number,
-  beta2: number,
-  eps: number,
-  stepSize: number,
-  invSqrtBias2: number,
-  keep: number,
-): void {
-  const a1 = 1 - beta1;
-  const a2 = 1 - beta2;
-  for (let i = 0; i < next.length; i++) {
-    const gi = g[i];
-    const mi = beta1 * m[i] + a1 * gi;
-    const vi = beta2 * v[i] + a2 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    next[i] = old[i] * keep - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBias2 + eps);
+  /** Restores what stateDict() wrote; every key must be present with the right size (checked before anything changes). */
+  override loadStateDict(dict: ReadonlyMap<string, ArrayLike<number>>, stepCount: number): void {
+    for (const [name, p] of this.params) {
+      for (const key of this.stateKeys) {
+        const values = dict.get(`${key}.${name}`);
+        if (!values) throw new Error(`AdamW.loadStateDict: missing state "${key}.${name}"`);
+        if (values.length !== p.size) {
+          throw new Error(`AdamW.loadStateDict: state "${key}.${name}" has ${values.length} values, parameter has ${p.size}`);
+        }
+      }
+    }
+    for (const [name, p] of this.params) {
+      const state = this.momentsFor(name, p);
+      state.m.assign(dict.get(`m.${name}`)!);
+      state.v.assign(dict.get(`v.${name}`)!);
+    }
+    this.stepCount = stepCount;
   }
 }

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sources = ['csrc/matmul.c', 'csrc/gelu.c', 'csrc/elementwise.c', 'csrc/nn.c'].map((s) => path.join(pkg, s));
+const sources = ['csrc/matmul.c', 'csrc/gelu.c', 'csrc/elementwise.c', 'csrc/nn.c', 'csrc/optim.c'].map((s) => path.join(pkg, s));
 const outFile = path.join(pkg, 'src/kernels.generated.ts');
 
 /** Largest memory the modules accept: 2 GiB, in 64 KiB pages. */

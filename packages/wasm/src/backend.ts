@@ -2,7 +2,8 @@
 // in run in WebAssembly with SIMD: MatMul (1 or 2 threads), and on the calling
 // thread the broadcasting Binary ops, Sum, MaskedFill, head-splitting
 // Transposes, Slice and PadAxis (row copies), Softmax and its gradient,
-// LayerNorm and its gradient, and the tanh GELU and its gradient. Every other kernel, and any shape or broadcast
+// LayerNorm and its gradient, the tanh GELU and its gradient, and the fused
+// AdamW update. Every other kernel, and any shape or broadcast
 // these do not cover (see layouts.ts), runs on the CPU backend, which the
 // engine makes free here because both backends store a tensor as a plain
 // Float32Array: a resident view over wasm memory (see heap.ts; kernels read it
@@ -148,6 +149,7 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
         const bias = attrs.hasBias ? values(inputs[attrs.hasWeight ? 2 : 1]) : null;
         return kernels.layerNorm(values(x), weight, bias, values(x).length / cols, cols, attrs.eps);
       },
+      AdamW: ([param, grad, m, v], attrs) => kernels.adamw(values(param), values(grad), values(m), values(v), attrs),
       LayerNormGrad: (inputs, attrs, outShape) => {
         // inputs: [x, weight?, mean, rstd, dy]
         const x = inputs[0];

@@ -78,6 +78,22 @@ interface KernelExports {
   softmax_f32(x: number, y: number, rows: number, cols: number): void;
   softmax_grad_f32(y: number, dy: number, dx: number, rows: number, cols: number): void;
   layer_norm_f32(x: number, w: number, b: number, y: number, means: number, rstds: number, rows: number, cols: number, eps: number): void;
+  adamw_f32(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    po: number,
+    mo: number,
+    vo: number,
+    n: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    stepSize: number,
+    invSqrtBias2: number,
+    keep: number,
+  ): void;
   layer_norm_grad_f32(
     x: number,
     w: number,
@@ -429,6 +445,20 @@ export class WasmKernels {
   layerNorm(x: Float32Array, weight: Float32Array | null, bias: Float32Array | null, rows: number, cols: number, eps: number): Float32Array[] {
     return this.runOnHeap([x, weight, bias], [x.length, rows, rows], true, ([px, pw, pb], [py, pm, pr]) =>
       this.exports.layer_norm_f32(px, pw, pb, py, pm, pr, rows, cols, eps),
+    );
+  }
+
+  /** One fused AdamW update (see KernelAttrs.AdamW in @attn/tensor): returns [param', m', v']. */
+  adamw(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    h: { beta1: number; beta2: number; eps: number; stepSize: number; invSqrtBias2: number; keep: number },
+  ): Float32Array[] {
+    const n = param.length;
+    return this.runOnHeap([param, grad, m, v], [n, n, n], true, ([pp, pg, pm, pv], [po, mo, vo]) =>
+      this.exports.adamw_f32(pp, pg, pm, pv, po, mo, vo, n, h.beta1, h.beta2, h.eps, h.stepSize, h.invSqrtBias2, h.keep),
     );
   }
 

@@ -5,3 +5,4 @@ export * from './matmul.js';
 export * from './nn.js';
 export * from './reduce.js';
 export * from './reshape.js';
+export * from './optim.js';

@@ -13,6 +13,7 @@
 // kernels passes too: the rest run on the CPU through the engine's fallback.
 import type { DType } from '../backend.js';
 import {
+  adamwUpdate,
   add,
   argmax,
   causalMask,
@@ -450,5 +451,22 @@ const cases: Record<string, Case> = {
       },
       [c.randn([3, 4]), c.randn([4, 2])],
     );
+  },
+
+  'fused AdamW update (odd size, decay on)': (c) => {
+    const shape = [3, 7];
+    const [param, grad, m] = [c.randn(shape), c.randn(shape), c.randn(shape, 0.1)];
+    const r = c.randn(shape, 0.1);
+    const v = mul(r, r); // a second moment is never negative
+    const h = { beta1: 0.9, beta2: 0.99, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 3), invSqrtBias2: 1 / Math.sqrt(1 - 0.99 ** 3), keep: 1 - 1e-3 * 0.1 };
+    const [pv, gv, mv, vv] = [param, grad, m, v].map((t) => c.vals(t));
+    const wantM = mv.map((x, i) => h.beta1 * x + (1 - h.beta1) * gv[i]);
+    const wantV = vv.map((x, i) => h.beta2 * x + (1 - h.beta2) * gv[i] ** 2);
+    const wantP = pv.map((x, i) => x * h.keep - (h.stepSize * wantM[i]) / (Math.sqrt(wantV[i]) * h.invSqrtBias2 + h.eps));
+    const [nextP, nextM, nextV] = adamwUpdate(param, grad, m, v, h);
+    c.close('adamw m', nextM, shape, wantM);
+    c.close('adamw v', nextV, shape, wantV);
+    c.close('adamw param', nextP, shape, wantP);
+    c.close('adamw leaves its inputs alone', param, shape, pv);
   },
 };

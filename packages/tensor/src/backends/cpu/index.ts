@@ -5,6 +5,7 @@ import { allocate, sizeOf } from '../../shape.js';
 import { binary, broadcastTo, cast, maskedFill, powScalar, unary, unaryGrad } from './elementwise.js';
 import { concat, gather, padAxis, scatterAdd, slice, transpose } from './layout.js';
 import { matmul } from './matmul.js';
+import { adamw } from './adamw.js';
 import { crossEntropy, crossEntropyGrad, layerNorm, layerNormGrad, softmax, softmaxGrad } from './nn.js';
 import { argmax, max, maxGrad, sum } from './reduce.js';
 
@@ -71,6 +72,7 @@ export const cpuBackend: Backend = {
       return layerNormGrad(values(x), x.shape, weight, values(inputs[at]), values(inputs[at + 1]), values(inputs[at + 2]), x.dtype);
     },
     MaskedFill: ([x, mask], { value }) => maskedFill(values(x), x.shape, values(mask), mask.shape, value, x.dtype),
+    AdamW: ([param, grad, m, v], attrs) => adamw(values(param), values(grad), values(m), values(v), attrs, param.dtype),
   },
 };
 
