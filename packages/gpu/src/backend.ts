@@ -41,6 +41,7 @@ import {
   removeBackend,
   setBackend,
 } from '@attn/tensor';
+import { adamwOnDevice } from './adamw-kernels.js';
 import { binaryPlan } from './binary-kernel.js';
 import { broadcastPlan } from './broadcast-kernel.js';
 import { Device } from './device.js';
@@ -345,6 +346,14 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
       }
       deviceOps++;
       return crossEntropyGradOnDevice(device, plans, rows, vocab, data(logits), data(dLoss), attrs.targets);
+    },
+    AdamW: (inputs, attrs, outShape) => {
+      if (!(wantDevice(inputs, data(inputs[0]).size) && trusted('AdamW'))) {
+        hostOps++;
+        return onHost('AdamW', inputs, attrs, outShape);
+      }
+      deviceOps++;
+      return adamwOnDevice(device, inputs.map(data), attrs);
     },
   };
   if (device.resident) Object.assign(kernels, deviceTable);

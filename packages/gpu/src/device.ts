@@ -81,8 +81,11 @@ export class Device {
     return this.wrap(output, attrs.batch * attrs.m * attrs.n, entry, this.matmulKernels.cache, 'MatMul');
   }
 
-  /** Runs a flat kernel over `size` outputs; `extra` are small host arrays passed after the inputs (indices, targets). */
-  flat(plan: KernelPlan, size: number, inputs: readonly GpuData[], extra: readonly Float32Array[] = []): GpuData {
+  /**
+   * Runs a flat kernel over `size` outputs; `extra` are passed after the inputs: small host arrays (indices,
+   * targets) or numbers (uniforms, e.g. an optimizer's per-step hyperparameters).
+   */
+  flat(plan: KernelPlan, size: number, inputs: readonly GpuData[], extra: readonly (Float32Array | number)[] = []): GpuData {
     const { output, entry } = this.flatKernels.launch(plan, size, [...inputs.map((h) => this.arg(h)), ...extra]);
     return this.wrap(output, size, entry, this.flatKernels.cache, plan.key);
   }

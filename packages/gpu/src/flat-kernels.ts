@@ -31,8 +31,11 @@ export class FlatKernels {
     this.cache = new KernelCache(name, maxKernels);
   }
 
-  /** Runs `plan` over `size` outputs; returns gpu.js's output (texture when resident) and the kernel's cache entry. */
-  launch(plan: KernelPlan, size: number, args: readonly KernelArg[]): { output: unknown; entry: CachedKernel } {
+  /**
+   * Runs `plan` over `size` outputs; returns gpu.js's output (texture when resident) and the kernel's cache entry.
+   * Number arguments become uniforms: values that change per call without recompiling.
+   */
+  launch(plan: KernelPlan, size: number, args: readonly (KernelArg | number)[]): { output: unknown; entry: CachedKernel } {
     if (size > MAX_FLAT_SIZE) throw new Error(`${this.cache.name} (gpu.js): ${size} outputs exceed the ${MAX_FLAT_SIZE} a flat kernel indexes exactly`);
     // Constants are baked into the compiled source, so they are part of what identifies it.
     const constants = Object.entries(plan.constants)

@@ -9,6 +9,7 @@ import { broadcastPlan } from './broadcast-kernel.js';
 import type { Device } from './device.js';
 import type { GpuData } from './device-memory.js';
 import type { KernelPlan } from './flat-kernels.js';
+import { adamwOnDevice } from './adamw-kernels.js';
 import { binaryPlan } from './binary-kernel.js';
 import { crossEntropyGradOnDevice, crossEntropyGradPlans, crossEntropyPlan } from './cross-entropy-kernels.js';
 import { gatherPlan, scatterAddPlan } from './embedding-kernels.js';
@@ -42,6 +43,7 @@ export const DEVICE_KERNELS = [
   'ScatterAdd',
   'CrossEntropy',
   'CrossEntropyGrad',
+  'AdamW',
 ] as const;
 
 export type DeviceKernelName = (typeof DEVICE_KERNELS)[number];
@@ -174,6 +176,14 @@ const CHECKS: Record<DeviceKernelName, (device: Device) => string | null> = {
       [x],
       [Float32Array.from(targets)],
     ),
+  AdamW: (d) => {
+    const update = { beta1: 0.9, beta2: 0.95, eps: 1e-8, stepSize: 0.01, invSqrtBias2: 1.2, keep: 0.999 };
+    const m = x.map((v) => v / 10);
+    const v = x.map((u) => (u * u) / 10);
+    const ins = [xIn, input(dy, [2, 3, 4]), input(m, [2, 3, 4]), input(v, [2, 3, 4])];
+    const expected = cpu.AdamW!(ins, update, [2, 3, 4]) as Float32Array[];
+    return check(d, 'self-test AdamW', expected, [x, dy, m, v], (hs) => adamwOnDevice(d, hs, update));
+  },
   CrossEntropyGrad: (d) => {
     const dLoss = Float32Array.of(0.5, -1, 2, 0.25, 1, -0.75);
     const expected = cpu.CrossEntropyGrad!([input(x, [6, 4]), input(dLoss, [6])], { targets, ignoreIndex: -100 }, [6, 4]) as Float32Array;

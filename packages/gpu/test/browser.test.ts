@@ -178,7 +178,7 @@ describe('in Chromium', () => {
     expect(result.info).toMatchObject({ mode: 'webgl2', resident: true, kernelFallbacks: {} });
     expect(result.info.deviceKernels).toEqual([...DEVICE_KERNELS]);
     expect(result.failed).toEqual([]);
-    expect(result.passed.length).toBe(12);
+    expect(result.passed.length).toBeGreaterThanOrEqual(12); // the suite grows with @attn/tensor
     expect(result.info.deviceOps).toBeGreaterThan(20);
   }, 60_000);
 
@@ -201,7 +201,7 @@ describe('in Chromium', () => {
     };
     expect(result.info).toMatchObject({ mode: 'webgl', resident: true, kernelFallbacks: {} });
     expect(result.failed).toEqual([]);
-    expect(result.passed.length).toBe(12);
+    expect(result.passed.length).toBeGreaterThanOrEqual(12); // the suite grows with @attn/tensor
     expect(result.chain.readbacks).toBe(1);
     expect(result.chain.maxAbsErr).toBeLessThan(1e-4);
     expect(result.webgpuInfo.mode).toBe('cpu');

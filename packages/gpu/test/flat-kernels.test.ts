@@ -10,6 +10,7 @@ import { binaryPlan } from '../src/binary-kernel.js';
 import { FlatKernels, type KernelPlan } from '../src/flat-kernels.js';
 import { flatten } from '../src/flatten.js';
 import { broadcastPlan } from '../src/broadcast-kernel.js';
+import { adamwOnDevice } from '../src/adamw-kernels.js';
 import { crossEntropyGradOnDevice, crossEntropyGradPlans, crossEntropyPlan } from '../src/cross-entropy-kernels.js';
 import { Device } from '../src/device.js';
 import { gatherPlan, scatterAddPlan } from '../src/embedding-kernels.js';
@@ -311,6 +312,22 @@ for (const mode of ['webasm', 'cpu'] as const) {
       const h = (v: Float32Array) => device.memory.fromArray(v);
       const got = crossEntropyGradOnDevice(device, crossEntropyGradPlans(vocab, -100)!, rows, vocab, h(logits), h(dLoss), targets);
       expect(maxRelErr(device.memory.read(got), wantGrad)).toBeLessThan(1e-5);
+    });
+
+    it('AdamW: parameter and both moments, hyperparameters as uniforms (two steps, one compiled kernel each)', () => {
+      const shape = [3, 5];
+      const [p, g, m, v] = [random(shape), random(shape), random(shape, -0.1, 0.1), random(shape, 0, 0.1)];
+      const h = (a: Float32Array) => device.memory.fromArray(a);
+      const compiles = device.flatKernels.cache.compiles;
+      for (const update of [
+        { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3, invSqrtBias2: 1.5, keep: 0.9999 },
+        { beta1: 0.8, beta2: 0.95, eps: 1e-6, stepSize: 2e-2, invSqrtBias2: 1.1, keep: 1 },
+      ]) {
+        const want = cpuBackend.kernels.AdamW!([p, g, m, v].map((a) => input(a, shape)), update, shape) as Float32Array[];
+        const got = adamwOnDevice(device, [p, g, m, v].map(h), update);
+        for (const [k, out] of got.entries()) expect(maxRelErr(device.memory.read(out), want[k])).toBeLessThan(1e-5);
+      }
+      expect(device.flatKernels.cache.compiles - compiles).toBeLessThanOrEqual(3);
     });
 
     it('ScatterAdd and CrossEntropy have no plans beyond their limits', () => {
