@@ -1,8 +1,8 @@
-// @attn/tensor backend 'gpu': MatMul (and, in GL modes, the elementwise, row
-// and layout kernels: Binary, Unary, UnaryGrad, Transpose, BroadcastTo, Sum,
-// MaskedFill, (Log)Softmax, LayerNorm and their gradients, Slice, PadAxis) run
-// as gpu.js kernels; every other kernel (CrossEntropy, Gather, ScatterAdd,
-// Concat, ...) runs on the CPU backend through the engine's fallback.
+// @attn/tensor backend 'gpu': MatMul (and, in GL modes, the DEVICE_KERNELS of
+// self-test.ts: elementwise, row, layout and embedding kernels, cross-entropy,
+// their gradients and the fused AdamW update) run as gpu.js kernels; every
+// other kernel (Concat, Max, Cast, ...) runs on the CPU backend through the
+// engine's fallback.
 //
 // What stays on the device: in GL modes (WebGL2, WebGL, headless GL) kernels
 // run in gpu.js pipeline mode and a tensor's handle (GpuData, see
