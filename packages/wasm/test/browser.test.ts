@@ -29,12 +29,28 @@ beforeAll(async () => {
     { cwd: pkg, stdio: 'pipe' },
   );
   const bundle = fs.readFileSync(path.join(outDir, 'engine.js'));
+  // The tensor backend too, with @attn/tensor bundled in (from source), as an app would ship it.
+  const config = path.join(outDir, 'tsup.backend.config.mjs');
+  fs.writeFileSync(
+    config,
+    `export default ${JSON.stringify({
+      entry: { backend: path.join(pkg, 'test/browser/backend-page.ts') },
+      format: ['esm'],
+      platform: 'browser',
+      target: 'es2022',
+      outDir,
+      silent: true,
+    })};`.replace(/};$/, ", noExternal: [/.*/], esbuildOptions(o) { o.conditions = ['source']; } };"),
+  );
+  execFileSync(tsup, ['--config', config], { cwd: pkg, stdio: 'pipe' });
+  const backendBundle = fs.readFileSync(path.join(outDir, 'backend.js'));
   server = await serveLocally((pathname) => {
     // pages under /isolated/ are cross-origin isolated (SharedArrayBuffer, threads)
     const headers: Record<string, string> = pathname.startsWith('/isolated/')
       ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
       : {};
     if (pathname.endsWith('/engine.js')) return { body: bundle, type: 'text/javascript', headers };
+    if (pathname.endsWith('/backend.js')) return { body: backendBundle, type: 'text/javascript', headers };
     return { body: '<!doctype html><title>attn wasm</title>', type: 'text/html', headers };
   });
   browser = await launchChromium({ name: 'wasm' });
@@ -86,5 +102,29 @@ describe('in Chromium', () => {
 
   it('falls back to 1 thread without cross-origin isolation', async () => {
     expect(await runInPage('plain')).toEqual({ isolated: false, threads: 1, allMatch: true, bigAll200: true });
+  });
+
+  it('trains with tensors resident in wasm memory (tidy steps) and matches the CPU backend in the page', async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${server.origin}/isolated/index.html`);
+      const result = (await page.evaluate(`import(${JSON.stringify(`${server.origin}/isolated/backend.js`)}).then((m) => m.run())`)) as {
+        threads: number;
+        residentOn: boolean;
+        residentBytesAfter: number;
+        lossesFall: boolean;
+        maxRelDiffVsCpu: number;
+      };
+      expect(result.threads).toBe(2);
+      expect(result.residentOn).toBe(true);
+      // After 20 steps only what was made outside tidy() stays: the input (4 x 16 x 32), the weight
+      // (32 x 32), and the two tensors that built it (randn and the scalar 0.1, 64 bytes), which only the
+      // garbage collector frees. Every step's intermediates went back.
+      expect(result.residentBytesAfter).toBe((4 * 16 * 32 + 32 * 32 + 32 * 32) * 4 + 64);
+      expect(result.lossesFall).toBe(true);
+      expect(result.maxRelDiffVsCpu).toBeLessThan(1e-4);
+    } finally {
+      await page.close();
+    }
   });
 });
