@@ -121,10 +121,19 @@ export class Tensor {
    * Replaces the values in place (shape and dtype stay): how optimizers update
    * parameters without creating new leaf tensors. Not recorded by autograd.
    * Where the backend can overwrite its storage (cpu, wasm: see
-   * Backend.overwrite) views (reshape/detach) see the new values too;
-   * elsewhere the values are uploaded as new storage for this tensor.
+   * Backend.overwrite) views (reshape/detach) see the new values too.
+   * A tensor on the same device backend (a GPU's textures) is adopted
+   * without a copy or a read-back: this tensor takes over its storage.
+   * Elsewhere the values are uploaded as new storage for this tensor.
    */
   assign(values: Tensor | ArrayLike<number>): this {
+    if (values instanceof Tensor && this.canAdopt(values)) {
+      values.storage.refs++; // the source keeps a view until it is disposed
+      keepStorage(values.storage); // a parameter's values outlive any tidy() the update runs in
+      release(this.storage);
+      this.storage = values.storage;
+      return this;
+    }
     const source = values instanceof Tensor ? this.valuesToCopy(values) : values;
     if (source.length !== this.size) {
       throw new Error(`assign: expected ${this.size} values for shape ${shapeStr(this.shape)}, got ${source.length}`);
@@ -142,6 +151,21 @@ export class Tensor {
     release(this.storage);
     this.storage = fresh;
     return this;
+  }
+
+  /** Whether assign(other) can take over other's storage: same device backend (not host arrays), same size and dtype. */
+  private canAdopt(other: Tensor): boolean {
+    const mine = this.storage;
+    const theirs = other.storage;
+    return (
+      !mine.disposed &&
+      !theirs.disposed &&
+      theirs !== mine &&
+      theirs.backend === mine.backend &&
+      !ArrayBuffer.isView(theirs.handle) &&
+      other.size === this.size &&
+      other.dtype === this.dtype
+    );
   }
 
   /** Another tensor's values for assign(): its own array when it lives on the same host-memory backend (no read-back copy). */

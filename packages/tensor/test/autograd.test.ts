@@ -86,6 +86,14 @@ describe('autograd', () => {
       d.assign([3, 4]);
       expect(d.storage).not.toBe(before);
       expect(d.toArray()).toEqual([3, 4]);
+      // A tensor whose handle is not a host array (a texture, say) on the same backend is adopted, not copied.
+      (d.storage as { handle: unknown }).handle = { texture: d.storage.handle };
+      const next = tensor([7, 8]);
+      (next.storage as { handle: unknown }).handle = { texture: next.storage.handle };
+      d.assign(next);
+      expect(d.storage).toBe(next.storage);
+      next.dispose(); // the source's view goes; d still owns the values
+      expect(d.storage.disposed).toBe(false);
     } finally {
       removeBackend('no-overwrite'); // also clears the selection
     }
