@@ -98,8 +98,8 @@ export const trainSuite: Suite = {
   title: '@attn/train: character-level Shakespeare training',
   async run() {
     const loadAtStart = os.loadavg()[0];
-    const wasm = await registerWasmBackend({ threads: 1 });
-    const backend = wasm ? 'attn + @attn/wasm (1 thread)' : 'attn TS backend (wasm unavailable)';
+    const wasm = await registerWasmBackend({ threads: 2 });
+    const backend = wasm ? `attn + @attn/wasm (${wasm.threads} thread${wasm.threads > 1 ? 's' : ''})` : 'attn TS backend (wasm unavailable)';
     try {
       const { vocab, train: trainIds, val } = shakespeareChars();
       const data = { train: trainIds, val };
@@ -115,6 +115,15 @@ export const trainSuite: Suite = {
       lines.push('', table(['step', 'val loss', 'seconds'], tiny.evals.map((e) => [e.step, fmt(e.valLoss, 3), fmt(e.elapsedSec, 1)])));
       lines.push('', `### (b) nanoGPT CPU recipe: 4 layers, 4 heads, width 128, block 64, batch 12, bias off, dropout 0, lr 1e-3 (warm-up 100, cosine to 1e-4 over 2,000), AdamW 0.9/0.99, wd 0.1 on matrices, clip 1 — ${nano.steps} of 2,000 iterations${full ? '' : ' (set ATTN_BENCH_FULL=1 for the full run)'}`, '');
       lines.push(`Wall time ${fmt(nano.seconds, 1)} s, ${fmt(nano.tokensPerSec, 0)} tokens/s, last training loss ${fmt(nano.lastLoss, 3)}.`);
+      const finalVal = nano.evals.at(-1)?.valLoss;
+      if (full && finalVal !== undefined) {
+        lines.push(
+          '',
+          `Final validation loss **${fmt(finalVal, 3)}**, ${finalVal <= 1.8 ? 'below' : 'ABOVE'} the 1.80 acceptance line (nanoGPT reports 1.88 on its own Shakespeare file; ` +
+            'PyTorch running this exact recipe on this corpus reached 1.73 in 282 s on 2 threads on this machine, per the issue). ' +
+            'The loss curve is deterministic for the seed; the wall time depends on what else the 2 shared cores run.',
+        );
+      }
       lines.push('', table(['step', 'val loss', 'seconds'], nano.evals.map((e) => [e.step, fmt(e.valLoss, 3), fmt(e.elapsedSec, 1)])));
       return lines.join('\n');
     } finally {
