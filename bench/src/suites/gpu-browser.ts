@@ -5,27 +5,12 @@
 // intermediates stay WebGL textures, read back once or after every product.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { launchChromium, serveLocally } from '@attn/chromium-testing';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-// playwright-core is a devDependency of @attn/gpu, not of the bench package: load it from there.
-// Only the few calls used here are typed.
-interface Page {
-  goto(url: string): Promise<unknown>;
-  evaluate(script: string): Promise<unknown>;
-}
-interface Playwright {
-  chromium: {
-    launchPersistentContext(dir: string, options: object): Promise<{ newPage(): Promise<Page>; close(): Promise<void> }>;
-  };
-}
-const { chromium } = createRequire(path.join(root, 'packages/gpu/package.json'))('playwright-core') as Playwright;
 
 export interface BrowserGflops {
   mode: string;
@@ -132,9 +117,7 @@ const pageScript = (url: string, sizes: number[], chainSizes: number[]) => `(asy
 })()`;
 
 export async function chromiumMatmulGflops(sizes: number[], chainSizes: number[]): Promise<BrowserGflops> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-gpu-bench-'));
-  const profile = path.join(dir, 'profile');
   const outfile = path.join(dir, 'entry.js');
   execFileSync(
     path.join(root, 'bench/node_modules/.bin/esbuild'),
@@ -152,36 +135,20 @@ export async function chromiumMatmulGflops(sizes: number[], chainSizes: number[]
     { cwd: root, stdio: 'pipe' },
   );
   const bundle = fs.readFileSync(outfile);
-  const server = http.createServer((req, res) => {
-    res.setHeader('Content-Type', req.url?.endsWith('.js') ? 'text/javascript' : 'text/html');
-    res.end(req.url?.endsWith('/entry.js') ? bundle : '<!doctype html><title>attn gpu bench</title>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--enable-unsafe-swiftshader',
-      '--enable-unsafe-webgpu',
-      // The GPT run forces collections at its checkpoints to report live textures.
-      '--js-flags=--expose-gc',
-    ],
-  });
+  const server = await serveLocally((pathname) =>
+    pathname.endsWith('/entry.js')
+      ? { body: bundle, type: 'text/javascript' }
+      : { body: '<!doctype html><title>attn gpu bench</title>', type: 'text/html' },
+  );
+  // The GPT run forces collections at its checkpoints to report live textures.
+  const browser = await launchChromium({ name: 'gpu-bench', extraArgs: ['--js-flags=--expose-gc'] });
   try {
-    const page = await context.newPage();
-    await page.goto(`${origin}/index.html`);
-    return (await page.evaluate(pageScript(`${origin}/entry.js`, sizes, chainSizes))) as BrowserGflops;
+    const page = browser.page;
+    await page.goto(`${server.origin}/index.html`);
+    return (await page.evaluate(pageScript(`${server.origin}/entry.js`, sizes, chainSizes))) as BrowserGflops;
   } finally {
-    await context.close();
-    server.close();
+    await browser.close();
+    await server.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

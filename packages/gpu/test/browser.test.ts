@@ -10,26 +10,22 @@
 // (autograd intermediates are freed by a FinalizationRegistry).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type HeadlessChromium, launchChromium, type LocalServer, serveLocally } from '@attn/chromium-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_KERNELS, type GpuBackendInfo } from '../src/index.js';
 import type { TrainResult } from './browser/train.js';
 import type { GptTrainResult } from './browser/train-gpt.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const root = path.resolve(pkg, '../..');
 
 let outDir: string;
-let profileDir: string;
-let server: http.Server;
+let server: LocalServer;
 let origin: string;
-let context: BrowserContext;
+let browser: HeadlessChromium;
 
 /** Bundles test/browser/entry.ts for the browser; returns the bundle's bytes. */
 function bundleEntry(dir: string): Buffer {
@@ -54,51 +50,23 @@ function bundleEntry(dir: string): Buffer {
   return fs.readFileSync(outfile);
 }
 
-/** Launches Chromium headless with SwiftShader WebGL allowed. */
-function launchChromium(dir: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--enable-unsafe-swiftshader',
-      '--enable-unsafe-webgpu',
-      '--js-flags=--expose-gc',
-    ],
-  });
-}
-
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`browser test: Chromium not found at ${CHROMIUM}; install it with: sudo apt-get install chromium`);
-  }
   outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-gpu-browser-'));
   const bundle = bundleEntry(outDir);
-  server = http.createServer((req, res) => {
-    if (req.url?.endsWith('/entry.js')) {
-      res.setHeader('Content-Type', 'text/javascript');
-      res.end(bundle);
-    } else {
-      res.setHeader('Content-Type', 'text/html');
-      res.end('<!doctype html><title>attn gpu</title>');
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-gpu-chromium-'));
-  context = await launchChromium(profileDir);
+  server = await serveLocally((pathname) =>
+    pathname.endsWith('/entry.js')
+      ? { body: bundle, type: 'text/javascript' }
+      : { body: '<!doctype html><title>attn gpu</title>', type: 'text/html' },
+  );
+  origin = server.origin;
+  // --expose-gc: the memory tests force collections to count live textures
+  browser = await launchChromium({ name: 'gpu', extraArgs: ['--js-flags=--expose-gc'] });
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  server?.close();
-  for (const dir of [outDir, profileDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await browser?.close();
+  await server?.close();
+  if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
 });
 
 // Runs in the page. A string, not a function: Vitest would rewrite a dynamic
@@ -152,7 +120,7 @@ interface PageResult {
 
 describe('in Chromium', () => {
   it('runs a batched transposed matmul and a small GPT forward on WebGL2 and matches the references', async () => {
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     try {
       await page.goto(`${origin}/index.html`);
       const result = (await page.evaluate(pageScript(`${origin}/entry.js`))) as PageResult;
@@ -341,7 +309,7 @@ describe('in Chromium', () => {
 
 /** Runs `body` (an async function body with the bundle as `m`) in a fresh page and returns its result. */
 async function inPage(body: string): Promise<unknown> {
-  const page = await context.newPage();
+  const page = await browser.context.newPage();
   try {
     await page.goto(`${origin}/index.html`);
     return await page.evaluate(`(async () => { const m = await import(${JSON.stringify(`${origin}/entry.js`)}); ${body} })()`);
