@@ -168,8 +168,9 @@ async function train(steps = Number.POSITIVE_INFINITY, ms = Number.POSITIVE_INFI
 
 // ---- backend switch ----------------------------------------------------------
 // GPU.js is registered only when picked (compiling its context costs time), and
-// disposed when the user goes back to the CPU. Tensor storage is a plain
-// Float32Array on both backends, so the model's weights carry over either way.
+// disposed when the user goes back to the CPU. On WebGL the weights live in
+// textures; disposing the backend reads them back first, so the model keeps
+// training (or generating) on the CPU with the values it learned.
 let gpu: GpuBackendHandle | null = null;
 
 function backendStatus(): BackendStatus {
