@@ -8,7 +8,7 @@
 // None of these is a real GPU: the tables show what this machine does, not
 // what a GPU would.
 import os from 'node:os';
-import { type GpuMode, registerGpuBackend } from '@attn/gpu';
+import { calibrateMinFlops, type GpuMode, registerGpuBackend } from '@attn/gpu';
 import { fromArray, matmul, setBackend } from '@attn/tensor';
 import { fmt, measure, type Suite, table } from '../harness.js';
 import { CHAIN_DEPTH, chromiumMatmulGflops } from './gpu-browser.js';
@@ -57,6 +57,17 @@ async function nodeTable(notes: string[]): Promise<string> {
     for (const c of columns) row.push(n <= c.maxN ? fmt(await tensorGflops(c.backend, n)) : '—');
     rows.push(row);
   }
+  // The dispatch threshold, measured: calibrateMinFlops() times both backends and picks the crossover.
+  const webasm = handles[0];
+  const calibration = calibrateMinFlops(webasm, { sizes: [64, 128, 256, 512] });
+  const mode = webasm.backendInfo().mode;
+  notes.push(
+    `Dispatch threshold measured with \`calibrateMinFlops()\` for gpu.js ${mode} in Node: ` +
+      (Number.isFinite(calibration.minFlops)
+        ? `gpu.js wins from n = ${Math.round(Math.cbrt(calibration.minFlops / 2))} (minFlops ${calibration.minFlops}).`
+        : `gpu.js never beats the CPU backend at n = ${calibration.sizes.join(', ')}, so minFlops = Infinity (the default for webasm and cpu modes). ` +
+          'No mode on this machine is a real GPU, so the GPU-mode default (2 * 256^3) stays an estimate; call calibrateMinFlops() on the machine that runs the model.'),
+  );
   for (const h of handles) h.dispose();
   return table(['n', ...columns.map((c) => c.name)], rows);
 }

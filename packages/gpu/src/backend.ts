@@ -136,6 +136,11 @@ export interface GpuBackendHandle {
   backend: Backend;
   /** Current info (counters update as kernels run). */
   backendInfo(): GpuBackendInfo;
+  /**
+   * Sets the FLOP threshold below which products of host values stay on the CPU
+   * backend (see GpuBackendOptions.minFlops; calibrateMinFlops() measures one).
+   */
+  setMinFlops(flops: number): void;
   /** Unregisters the backend and frees the compiled kernels, textures and the gpu.js context. */
   dispose(): void;
 }
@@ -202,7 +207,7 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
   }
   const { gpu, device, mode } = opened;
   const { memory } = device;
-  const minFlops = options.minFlops ?? defaultMinFlops(mode);
+  let minFlops = options.minFlops ?? defaultMinFlops(mode);
   // Device kernels are self-tested on first use (see self-test.ts); one that fails stays on the CPU.
   const kernelFallbacks: Record<string, string> = {};
   const verified = new Set<DeviceKernelName>();
@@ -391,6 +396,10 @@ export function registerGpuBackend(options: GpuBackendOptions = {}): GpuBackendH
       uploads: device.uploads,
       readbacks: memory.readbacks,
     }),
+    setMinFlops(flops: number) {
+      if (!(flops >= 0)) throw new Error(`setMinFlops: expected a number >= 0 (Infinity keeps every product of host values on the CPU), got ${flops}`);
+      minFlops = flops;
+    },
     dispose() {
       removeBackend(name);
       device.dispose();

@@ -10,5 +10,6 @@ export {
   registerGpuBackend,
   use,
 } from './backend.js';
+export { type CalibrateOptions, type Calibration, calibrateMinFlops } from './calibrate.js';
 export { MatMulKernels } from './matmul-kernel.js';
 export { DEVICE_KERNELS, type DeviceKernelName } from './self-test.js';
