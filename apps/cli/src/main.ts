@@ -206,7 +206,7 @@ program
   .description('the two-minute tour: Shakespeare GPT, sampling, coreference attention, an HTML report')
   .option('--out <dir>', 'where checkpoints and attn-report.html go', 'attn-out')
   .option('--steps <n>', 'Shakespeare training steps', '500')
-  .option('--coref-steps <n>', 'coreference training steps', '600')
+  .option('--coref-steps <n>', 'coreference training steps', '950')
   .option('--chars <n>', 'characters to generate', '300')
   .option('--quick', 'a few steps of each part (for tests)')
   .addOption(backendOption())
