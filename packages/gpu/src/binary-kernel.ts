@@ -8,7 +8,7 @@
 // Both sides may broadcast ((3, 1) + (1, 4): prefix and suffix). Any other
 // pattern (a middle dim broadcast, e.g. (2, 3, 4) * (2, 1, 4)) gets no plan
 // and the backend runs the CPU kernel on read-back data.
-import type { BinaryOp } from '@attn/tensor';
+import { type BinaryOp, isLeadingPrefix, isTrailingSuffix } from '@attn/tensor';
 import type { KernelPlan } from './flat-kernels.js';
 
 export type Access = { kind: 'full' } | { kind: 'scalar' } | { kind: 'suffix'; period: number } | { kind: 'prefix'; inner: number };
@@ -19,30 +19,6 @@ function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
-}
-
-/** Whether `small` without its leading 1s equals the trailing dims of `big`. */
-function isTrailingSuffix(small: readonly number[], big: readonly number[]): boolean {
-  let start = 0;
-  while (start < small.length && small[start] === 1) start++;
-  const rest = small.length - start;
-  if (rest > big.length) return false;
-  for (let i = 0; i < rest; i++) if (small[start + i] !== big[big.length - rest + i]) return false;
-  return true;
-}
-
-/** Whether `small` (right-aligned against `big`) equals big's leading dims and is 1 after them. */
-function isLeadingPrefix(small: readonly number[], big: readonly number[]): boolean {
-  const offset = big.length - small.length;
-  if (offset < 0) return false;
-  for (let d = 0; d < offset; d++) if (big[d] !== 1) return false;
-  let inPrefix = true;
-  for (let i = 0; i < small.length; i++) {
-    if (inPrefix && small[i] === big[offset + i]) continue;
-    inPrefix = false;
-    if (small[i] !== 1) return false;
-  }
-  return true;
 }
 
 /** How an operand of `shape` is read for an output of `outShape`, or null if none of the four forms fits. */

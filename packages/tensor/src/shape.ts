@@ -77,3 +77,37 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
     return i < 0 || shape[i] === 1 ? 0 : own[i];
   });
 }
+
+// Broadcast patterns a backend can run without an index walk. Exported from
+// @attn/tensor for backend authors (the wasm and gpu backends use them).
+
+/**
+ * Whether `small`, without its leading 1s, equals the trailing dims of `big`:
+ * it repeats every size(small) elements, like a bias (C) over (B, T, C).
+ */
+export function isTrailingSuffix(small: readonly number[], big: readonly number[]): boolean {
+  let start = 0;
+  while (start < small.length && small[start] === 1) start++;
+  const rest = small.length - start;
+  if (rest > big.length) return false;
+  for (let i = 0; i < rest; i++) if (small[start + i] !== big[big.length - rest + i]) return false;
+  return true;
+}
+
+/**
+ * Whether `small` (right-aligned against `big`) equals big's leading dims with
+ * only 1s after them: one value per run of consecutive outputs, like (B, T, 1)
+ * against (B, T, C).
+ */
+export function isLeadingPrefix(small: readonly number[], big: readonly number[]): boolean {
+  const offset = big.length - small.length;
+  if (offset < 0) return false;
+  for (let d = 0; d < offset; d++) if (big[d] !== 1) return false; // missing leading dims must be 1 in big
+  let inPrefix = true;
+  for (let i = 0; i < small.length; i++) {
+    if (inPrefix && small[i] === big[offset + i]) continue;
+    inPrefix = false;
+    if (small[i] !== 1) return false;
+  }
+  return true;
+}

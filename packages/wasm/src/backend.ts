@@ -25,13 +25,14 @@ import {
   type KernelInput,
   type MatMulAttrs,
   cpuBackend,
+  isTrailingSuffix,
   listBackends,
   registerBackend,
   removeBackend,
 } from '@attn/tensor';
 import { createWasmKernels, type WasmKernels, type WasmKernelsOptions } from './engine.js';
 import { detectFeatures } from './features.js';
-import { aroundAxis, binaryLayout, isTrailingSuffix, rowPermutation } from './layouts.js';
+import { aroundAxis, binaryLayout, rowPermutation } from './layouts.js';
 import type { MatrixCall } from './plan.js';
 
 /** Priority of 'wasm' in the registry: above 'cpu' (1), so it is the default once registered. */

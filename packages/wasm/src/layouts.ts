@@ -2,33 +2,10 @@
 // which broadcast a binary op is (see OPERAND_LAYOUTS), how an axis splits a
 // shape, and which permutations are whole-row moves. Anything these return
 // null for runs on the TypeScript CPU backend instead.
+import { isLeadingPrefix, isTrailingSuffix } from '@attn/tensor';
 import type { OperandLayout } from './engine.js';
 
 const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
-
-/** Whether `small` (leading 1s ignored) is a suffix of `big`: a bias over the trailing dims. */
-export function isTrailingSuffix(small: readonly number[], big: readonly number[]): boolean {
-  let start = 0;
-  while (start < small.length && small[start] === 1) start++;
-  const rest = small.length - start;
-  if (rest > big.length) return false;
-  for (let i = 0; i < rest; i++) if (small[start + i] !== big[big.length - rest + i]) return false;
-  return true;
-}
-
-/** Whether `small` (right-aligned) equals big's leading dims followed only by 1s, e.g. (B, T, 1) against (B, T, C). */
-export function isLeadingPrefix(small: readonly number[], big: readonly number[]): boolean {
-  const offset = big.length - small.length;
-  if (offset < 0) return false;
-  for (let d = 0; d < offset; d++) if (big[d] !== 1) return false;
-  let inPrefix = true;
-  for (let i = 0; i < small.length; i++) {
-    if (inPrefix && small[i] === big[offset + i]) continue;
-    inPrefix = false;
-    if (small[i] !== 1) return false;
-  }
-  return true;
-}
 
 export interface BinaryLayout {
   a: OperandLayout;

@@ -1,6 +1,6 @@
 // CPU elementwise kernels: broadcasting binary ops, unary ops and their grads.
 import type { BinaryOp, DType, FloatArray, UnaryOp } from '../../backend.js';
-import { allocate, broadcastStrides, sizeOf, stridesOf } from '../../shape.js';
+import { allocate, broadcastStrides, isLeadingPrefix, isTrailingSuffix, sizeOf, stridesOf } from '../../shape.js';
 import { erf } from './erf.js';
 
 /**
@@ -117,30 +117,6 @@ export function binary(
     return out;
   }
   return binaryGeneral(op, a, aShape, b, bShape, outShape, out);
-}
-
-/** Whether `small` (right-aligned against `big`) matches big's leading dims and is 1 after them. */
-function isLeadingPrefix(small: readonly number[], big: readonly number[]): boolean {
-  const offset = big.length - small.length;
-  if (offset < 0) return false;
-  for (let d = 0; d < offset; d++) if (big[d] !== 1) return false; // missing leading dims must be 1 in big
-  let inPrefix = true;
-  for (let i = 0; i < small.length; i++) {
-    const want = big[offset + i];
-    if (inPrefix && small[i] === want) continue;
-    inPrefix = false;
-    if (small[i] !== 1) return false;
-  }
-  return true;
-}
-
-function isTrailingSuffix(small: readonly number[], big: readonly number[]): boolean {
-  let start = 0;
-  while (start < small.length && small[start] === 1) start++;
-  const rest = small.length - start;
-  if (rest > big.length) return false;
-  for (let i = 0; i < rest; i++) if (small[start + i] !== big[big.length - rest + i]) return false;
-  return true;
 }
 
 /** The reference path: walk the output index like an odometer, with stride 0 on broadcast dims. */
