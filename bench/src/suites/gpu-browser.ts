@@ -3,12 +3,9 @@
 // /usr/bin/chromium driven by playwright-core; nothing is downloaded): single
 // products (upload, kernel, readback) and a resident chain of products whose
 // intermediates stay WebGL textures, read back once or after every product.
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, serveLocally } from '@attn/chromium-testing';
+import { bundleForBrowser, launchChromium, serveLocally } from '@attn/chromium-testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -117,24 +114,7 @@ const pageScript = (url: string, sizes: number[], chainSizes: number[]) => `(asy
 })()`;
 
 export async function chromiumMatmulGflops(sizes: number[], chainSizes: number[]): Promise<BrowserGflops> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-gpu-bench-'));
-  const outfile = path.join(dir, 'entry.js');
-  execFileSync(
-    path.join(root, 'bench/node_modules/.bin/esbuild'),
-    [
-      path.join(root, 'packages/gpu/test/browser/entry.ts'),
-      '--bundle',
-      '--format=esm',
-      '--platform=browser',
-      '--conditions=source',
-      '--target=es2022',
-      '--external:node:*',
-      '--log-level=error',
-      `--outfile=${outfile}`,
-    ],
-    { cwd: root, stdio: 'pipe' },
-  );
-  const bundle = fs.readFileSync(outfile);
+  const bundle = bundleForBrowser(path.join(root, 'packages/gpu/test/browser/entry.ts'));
   const server = await serveLocally((pathname) =>
     pathname.endsWith('/entry.js')
       ? { body: bundle, type: 'text/javascript' }
@@ -149,6 +129,5 @@ export async function chromiumMatmulGflops(sizes: number[], chainSizes: number[]
   } finally {
     await browser.close();
     await server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -8,51 +8,22 @@
 // training run must not grow the number of live textures.
 // Chromium runs with --expose-gc so the training check can force collections
 // (autograd intermediates are freed by a FinalizationRegistry).
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type HeadlessChromium, launchChromium, type LocalServer, serveLocally } from '@attn/chromium-testing';
+import { bundleForBrowser, type HeadlessChromium, launchChromium, type LocalServer, serveLocally } from '@attn/chromium-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_KERNELS, type GpuBackendInfo } from '../src/index.js';
 import type { TrainResult } from './browser/train.js';
 import type { GptTrainResult } from './browser/train-gpt.js';
 
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const root = path.resolve(pkg, '../..');
 
-let outDir: string;
 let server: LocalServer;
 let origin: string;
 let browser: HeadlessChromium;
 
-/** Bundles test/browser/entry.ts for the browser; returns the bundle's bytes. */
-function bundleEntry(dir: string): Buffer {
-  const esbuild = path.join(pkg, 'node_modules/.bin/esbuild');
-  const outfile = path.join(dir, 'entry.js');
-  execFileSync(
-    esbuild,
-    [
-      path.join(pkg, 'test/browser/entry.ts'),
-      '--bundle',
-      '--format=esm',
-      '--platform=browser',
-      '--conditions=source',
-      '--target=es2022',
-      // @attn/model's file helpers import node:fs lazily; the page never calls them.
-      '--external:node:*',
-      '--log-level=error',
-      `--outfile=${outfile}`,
-    ],
-    { cwd: root, stdio: 'pipe' },
-  );
-  return fs.readFileSync(outfile);
-}
-
 beforeAll(async () => {
-  outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-gpu-browser-'));
-  const bundle = bundleEntry(outDir);
+  const bundle = bundleForBrowser(path.join(pkg, 'test/browser/entry.ts'));
   server = await serveLocally((pathname) =>
     pathname.endsWith('/entry.js')
       ? { body: bundle, type: 'text/javascript' }
@@ -66,7 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
 });
 
 // Runs in the page. A string, not a function: Vitest would rewrite a dynamic

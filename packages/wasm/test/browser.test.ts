@@ -4,46 +4,20 @@
 // Blob URL and share memory with it (the main thread spins instead of
 // Atomics.wait, which browsers forbid there); a page without those headers
 // has no SharedArrayBuffer and must fall back to one thread.
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type HeadlessChromium, launchChromium, type LocalServer, serveLocally } from '@attn/chromium-testing';
+import { bundleForBrowser, type HeadlessChromium, launchChromium, type LocalServer, serveLocally } from '@attn/chromium-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-let outDir: string;
 let server: LocalServer;
 let browser: HeadlessChromium;
 
 beforeAll(async () => {
-  // Bundle the kernels for the browser the way an app's bundler would.
-  outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attn-wasm-browser-'));
-  const local = [path.join(pkg, 'node_modules/.bin/tsup'), path.join(pkg, '../../node_modules/.bin/tsup')];
-  const tsup = local.find((p) => fs.existsSync(p)) ?? 'tsup';
-  execFileSync(
-    tsup,
-    ['src/engine.ts', '--format', 'esm', '--platform', 'browser', '--target', 'es2022', '--out-dir', outDir, '--silent'],
-    { cwd: pkg, stdio: 'pipe' },
-  );
-  const bundle = fs.readFileSync(path.join(outDir, 'engine.js'));
-  // The tensor backend too, with @attn/tensor bundled in (from source), as an app would ship it.
-  const config = path.join(outDir, 'tsup.backend.config.mjs');
-  fs.writeFileSync(
-    config,
-    `export default ${JSON.stringify({
-      entry: { backend: path.join(pkg, 'test/browser/backend-page.ts') },
-      format: ['esm'],
-      platform: 'browser',
-      target: 'es2022',
-      outDir,
-      silent: true,
-    })};`.replace(/};$/, ", noExternal: [/.*/], esbuildOptions(o) { o.conditions = ['source']; } };"),
-  );
-  execFileSync(tsup, ['--config', config], { cwd: pkg, stdio: 'pipe' });
-  const backendBundle = fs.readFileSync(path.join(outDir, 'backend.js'));
+  // Bundle the kernels, and the tensor backend with @attn/tensor, the way an app's bundler would.
+  const bundle = bundleForBrowser(path.join(pkg, 'src/engine.ts'));
+  const backendBundle = bundleForBrowser(path.join(pkg, 'test/browser/backend-page.ts'));
   server = await serveLocally((pathname) => {
     // pages under /isolated/ are cross-origin isolated (SharedArrayBuffer, threads)
     const headers: Record<string, string> = pathname.startsWith('/isolated/')
@@ -59,7 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
 });
 
 /** Runs in the page: loads the bundle, runs a batched and a larger product on 2 requested threads. */

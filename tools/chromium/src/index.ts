@@ -1,13 +1,15 @@
 // Headless Chromium for the browser tests and the browser bench: Debian's
 // /usr/bin/chromium (installed by `pnpm test`, never downloaded) driven by
 // playwright-core, with one list of flags, a fresh profile per launch, and a
-// local HTTP server for the pages under test. Every browser test in the
-// repository starts its browser here, so a flag is changed in one place.
+// local HTTP server for the pages under test, and a bundler for the code the
+// pages import. Every browser test in the repository starts its browser here,
+// so a flag is changed in one place.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { buildSync } from 'esbuild';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export type { BrowserContext, Page } from 'playwright-core';
@@ -136,4 +138,25 @@ export function serveDirectory(dir: string): (pathname: string) => Response | nu
     if (!file.startsWith(root + path.sep) || !fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return null;
     return { body: fs.readFileSync(file), type: CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream' };
   };
+}
+
+/**
+ * Bundles `entry` (a TypeScript file) and everything it imports into one ES
+ * module for the browser, as an app's bundler would: workspace packages from
+ * their TypeScript sources (the `source` condition), node:* imports left out
+ * (library code imports them lazily on paths a page never takes).
+ */
+export function bundleForBrowser(entry: string): Uint8Array {
+  const result = buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['source'],
+    external: ['node:*'],
+    write: false,
+    logLevel: 'error',
+  });
+  return result.outputFiles[0].contents;
 }
