@@ -53,7 +53,7 @@ export class WasmHeap {
     this.top = alignUp(base);
   }
 
-  /** Bytes from the heap's base to its highest block: how far the heap has grown. */
+  /** The address just past the highest block in use (the heap's base when it is empty). */
   get extent(): number {
     return this.top;
   }
