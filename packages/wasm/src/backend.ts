@@ -3,14 +3,13 @@
 // thread the broadcasting Binary ops, Sum, MaskedFill, head-splitting
 // Transposes, Slice and PadAxis (row copies), Softmax and its gradient,
 // LayerNorm and its gradient, the tanh GELU and its gradient, and the fused
-// AdamW update. Every other kernel, and any shape or broadcast
-// these do not cover (see layouts.ts), runs on the CPU backend, which the
-// engine makes free here because both backends store a tensor as a plain
-// Float32Array: a resident view over wasm memory (see heap.ts; kernels read it
-// in place and write outputs into new resident views, so chains of kernels copy
-// nothing) or a plain array. The CPU kernels read either directly; moving a
-// tensor to the CPU copies it out of wasm memory and frees the block. float64
-// tensors stay on the CPU backend (supportsDType). Resident blocks are freed
+// AdamW update. A tensor is a Float32Array: a resident view over wasm memory
+// (see heap.ts; kernels read it in place and write outputs into new resident
+// views, so chains of kernels copy nothing) or a plain array. Every other
+// kernel, and any shape or broadcast these do not cover (see layouts.ts), runs
+// the CPU backend's code here on those arrays (withCpuKernels), so tensors stay
+// in wasm memory. float64 tensors live on the CPU backend (supportsDType);
+// moving a tensor there copies it out of wasm memory and frees the block. Resident blocks are freed
 // when tensors are disposed (tidy() disposes a whole step's intermediates), or
 // when the garbage collector drops them.
 //
@@ -21,8 +20,12 @@
 // a fraction of that even with the copies into and out of its memory.
 import {
   type Backend,
+  type DataHandle,
   type FloatArray,
+  type Kernel,
   type KernelInput,
+  type KernelName,
+  type KernelTable,
   type MatMulAttrs,
   cpuBackend,
   isTrailingSuffix,
@@ -60,10 +63,30 @@ export function callsFromAttrs(attrs: MatMulAttrs): MatrixCall[] {
   return calls;
 }
 
-/** A Backend object whose MatMul runs on `kernels`. */
+/**
+ * Every kernel without a WebAssembly version runs the CPU backend's code right
+ * here, on this backend's arrays (a resident view is a Float32Array too), and
+ * its outputs are stored resident. Without this the engine's fallback would
+ * move the inputs out of wasm memory (a copy, and a free) and the next wasm
+ * kernel would move them back: the token embedding did that twice a step.
+ */
+function withCpuKernels(own: KernelTable, kernels: WasmKernels): KernelTable {
+  const table: Record<string, Kernel<KernelName>> = { ...(own as Record<string, Kernel<KernelName>>) };
+  const resident = (out: DataHandle) => kernels.toResident(out as Float32Array) ?? out;
+  for (const [name, cpuKernel] of Object.entries(cpuBackend.kernels as Record<string, Kernel<KernelName>>)) {
+    if (table[name]) continue;
+    table[name] = (inputs, attrs, outShape) => {
+      const out = cpuKernel(inputs, attrs, outShape);
+      return Array.isArray(out) ? out.map(resident) : resident(out);
+    };
+  }
+  return table as KernelTable;
+}
+
+/** A Backend object whose kernels run on `kernels` (WebAssembly) or, for the rest, the CPU backend's code. */
 export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend {
   const values = (t: KernelInput) => t.handle as Float32Array;
-  return {
+  const backend: Backend = {
     name,
     supportsDType: (dtype) => dtype === 'float32',
     // Values live in wasm memory (a resident view) when there is room, else in a plain array.
@@ -163,6 +186,7 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
       },
     },
   };
+  return { ...backend, kernels: withCpuKernels(backend.kernels, kernels) };
 }
 
 /** What registerWasmBackend returns. */
