@@ -1,6 +1,13 @@
 // A small seeded random number generator (mulberry32), so initialisation and
 // dropout are reproducible in Node and browsers alike.
 
+/** A saved Rng position (see Rng.getState). */
+export interface RngState {
+  state: number;
+  /** The second normal of a Box-Muller pair not yet returned, or null. */
+  spare: number | null;
+}
+
 export class Rng {
   private state: number;
   /** Second normal from the last Box-Muller pair, or null. */
@@ -33,6 +40,25 @@ export class Rng {
     const r = Math.sqrt(-2 * Math.log(u));
     this.spare = r * Math.sin(2 * Math.PI * v);
     return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** The generator's position, to save (JSON-safe) and restore with setState(): resuming gives the same numbers. */
+  getState(): RngState {
+    return { state: this.state, spare: this.spare };
+  }
+
+  /** Restores a position from getState(). */
+  setState(saved: RngState): void {
+    const ok =
+      saved !== null &&
+      typeof saved === 'object' &&
+      Number.isInteger(saved.state) &&
+      saved.state >= 0 &&
+      saved.state <= 0xffffffff &&
+      (saved.spare === null || Number.isFinite(saved.spare));
+    if (!ok) throw new Error(`Rng.setState: expected { state: uint32, spare: number | null }, got ${JSON.stringify(saved)}`);
+    this.state = saved.state;
+    this.spare = saved.spare;
   }
 
   /** Integer uniform in [0, n). */

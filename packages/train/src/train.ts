@@ -4,7 +4,7 @@
 // resume. Everything random comes from `seed`, so two runs with the same
 // arguments produce the same losses bit for bit on the same backend.
 import { createRng, type Rng, sampleBatch } from '@attn/datasets/browser'; // the fs-free entry, so the loop bundles for browsers and workers
-import { noGrad, type Tensor, tidy } from '@attn/tensor';
+import { noGrad, type Rng as TensorRng, type Tensor, tidy } from '@attn/tensor';
 import { AdamW } from './adamw.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
 import { clipGradNorm, gradNorm } from './clip.js';
@@ -16,6 +16,8 @@ export interface TrainableLM {
   namedParameters(): Array<[string, Tensor]>;
   train(on?: boolean): unknown;
   readonly config: { blockSize: number };
+  /** The generator dropout draws from (a GPT has one); checkpoints save and restore its state. */
+  readonly rng?: TensorRng;
 }
 
 export interface StepInfo {
@@ -157,13 +159,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (!checkpointPath || !options.checkpoint) return;
     const fs = await import('node:fs/promises');
     await fs.mkdir(options.checkpoint.dir, { recursive: true });
-    await saveTrainingCheckpoint(checkpointPath, params, optimizer, { step, bestValLoss });
+    await saveTrainingCheckpoint(checkpointPath, params, optimizer, { step, bestValLoss }, model.rng);
   };
 
   let step = 0;
   let bestValLoss = Number.POSITIVE_INFINITY;
   if (options.resume) {
-    ({ step, bestValLoss } = await loadTrainingCheckpoint(options.resume, params, optimizer));
+    ({ step, bestValLoss } = await loadTrainingCheckpoint(options.resume, params, optimizer, model.rng));
   }
   // The batch generator's state is its draw count: each micro-batch draws batchSize numbers.
   const rng: Rng = createRng(seed);

@@ -77,6 +77,27 @@ describe('train', () => {
     expect(readdirSync(dir)).toEqual(['checkpoint.safetensors']); // no temp files left behind
   });
 
+  it('with dropout too: the checkpoint carries the dropout generator, so a resumed run repeats the uninterrupted one', async () => {
+    const withDropout = { ...tiny, dropout: 0.2 };
+    const full = await train({ ...base, model: new GPT(withDropout, { seed: 5 }), steps: 8 });
+    const dir = tempDir();
+    const controller = new AbortController();
+    const first = await train({
+      ...base,
+      model: new GPT(withDropout, { seed: 5 }),
+      steps: 8,
+      checkpoint: { dir, every: 100 },
+      signal: controller.signal,
+      onStep: (s) => {
+        if (s.step === 5) controller.abort();
+      },
+    });
+    expect(first.step).toBe(5);
+    const fresh = new GPT(withDropout, { seed: 77 }); // its own generator starts elsewhere: the checkpoint must set it
+    const rest = await train({ ...base, model: fresh, steps: 8, resume: join(dir, 'checkpoint.safetensors') });
+    expect([...first.losses, ...rest.losses]).toEqual(full.losses);
+  });
+
   it('stops on a non-finite loss naming the step, keeping the last checkpoint', async () => {
     const dir = tempDir();
     const model = new GPT(tiny, { seed: 4 });

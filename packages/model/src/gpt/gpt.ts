@@ -130,12 +130,18 @@ class GPTBody extends Module {
 export class GPT extends Module implements IncrementalLM {
   readonly config: GPTConfig;
   readonly transformer: GPTBody;
+  /**
+   * The generator that initialised the weights and that dropout draws from while
+   * training; @attn/train's checkpoints save its state so a resumed run with
+   * dropout repeats the uninterrupted one exactly.
+   */
+  readonly rng: Rng;
 
   constructor(config: Partial<GPTConfig>, options: GPTOptions = {}) {
     super();
     this.config = validateGPTConfig(config);
-    const rng = new Rng(options.seed ?? 1337);
-    this.transformer = this.registerModule('transformer', new GPTBody(this.config, rng));
+    this.rng = new Rng(options.seed ?? 1337);
+    this.transformer = this.registerModule('transformer', new GPTBody(this.config, this.rng));
     // The output layer is tied to wte (logits = x @ wte^T), so there is no separate lm_head parameter.
   }
 
