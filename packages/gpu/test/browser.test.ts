@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleForBrowser, type HeadlessChromium, launchChromium, type LocalServer, serveLocally } from '@attn/chromium-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_KERNELS, type GpuBackendInfo } from '../src/index.js';
+import type { ChainResult } from './browser/chain.js';
 import type { TrainResult } from './browser/train.js';
 import type { GptTrainResult } from './browser/train-gpt.js';
 
@@ -158,14 +159,8 @@ describe('in Chromium', () => {
       const resident = handle.backendInfo().liveTextures > 0;
       handle.dispose();
       m.setBackend('cpu');
-      return { ...chain, selfFeedingErr, resident, afterDispose: Array.from(product.dataSync()) };`)) as {
+      return { ...chain, selfFeedingErr, resident, afterDispose: Array.from(product.dataSync()) };`)) as ChainResult & {
       selfFeedingErr: number;
-      maxAbsErr: number;
-      readbacks: number;
-      uploads: number;
-      gpuCalls: number;
-      deviceOps: number;
-      hostOps: number;
       resident: boolean;
       afterDispose: number[];
     };

@@ -9,7 +9,7 @@ export abstract class Optimizer {
   readonly params: NamedParameter[];
   /** Completed optimiser steps (AdamW's bias correction uses it). */
   stepCount = 0;
-  /** Per parameter name: its state arrays by key ("m", "v", "momentum"). */
+  /** Per parameter name: its state arrays by key (SGD's "momentum"; AdamW keeps its moments as tensors on the backend and overrides stateDict/loadStateDict). */
   protected readonly state = new Map<string, Record<string, Float32Array>>();
 
   constructor(params: readonly NamedParameter[] | readonly Tensor[]) {

@@ -7,7 +7,7 @@
 // (see heap.ts; kernels read it in place and write outputs into new resident
 // views, so chains of kernels copy nothing) or a plain array. Every other
 // kernel, and any shape or broadcast these do not cover (see layouts.ts), runs
-// the CPU backend's code here on those arrays (withCpuKernels), so tensors stay
+// the CPU backend's code here on those arrays (cpuKernelsHere), so tensors stay
 // in wasm memory. float64 tensors live on the CPU backend (supportsDType);
 // moving a tensor there copies it out of wasm memory and frees the block. Resident blocks are freed
 // when tensors are disposed (tidy() disposes a whole step's intermediates), or
@@ -64,17 +64,17 @@ export function callsFromAttrs(attrs: MatMulAttrs): MatrixCall[] {
 }
 
 /**
- * Every kernel without a WebAssembly version runs the CPU backend's code right
- * here, on this backend's arrays (a resident view is a Float32Array too), and
- * its outputs are stored resident. Without this the engine's fallback would
- * move the inputs out of wasm memory (a copy, and a free) and the next wasm
- * kernel would move them back: the token embedding did that twice a step.
+ * The CPU backend's kernels, run here on this backend's arrays (a resident
+ * view is a Float32Array too) with their outputs stored resident. Kernels
+ * without a WebAssembly version, and shapes the wasm kernels do not cover, go
+ * through these. Without them the engine's fallback would move the inputs out
+ * of wasm memory (a copy, and a free) and the next wasm kernel would move them
+ * back: the token embedding did that twice a step.
  */
-function withCpuKernels(own: KernelTable, kernels: WasmKernels): KernelTable {
-  const table: Record<string, Kernel<KernelName>> = { ...(own as Record<string, Kernel<KernelName>>) };
+function cpuKernelsHere(kernels: WasmKernels): KernelTable {
   const resident = (out: DataHandle) => kernels.toResident(out as Float32Array) ?? out;
+  const table: Record<string, Kernel<KernelName>> = {};
   for (const [name, cpuKernel] of Object.entries(cpuBackend.kernels as Record<string, Kernel<KernelName>>)) {
-    if (table[name]) continue;
     table[name] = (inputs, attrs, outShape) => {
       const out = cpuKernel(inputs, attrs, outShape);
       return Array.isArray(out) ? out.map(resident) : resident(out);
@@ -86,7 +86,8 @@ function withCpuKernels(own: KernelTable, kernels: WasmKernels): KernelTable {
 /** A Backend object whose kernels run on `kernels` (WebAssembly) or, for the rest, the CPU backend's code. */
 export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend {
   const values = (t: KernelInput) => t.handle as Float32Array;
-  const backend: Backend = {
+  const onCpu = cpuKernelsHere(kernels);
+  return {
     name,
     supportsDType: (dtype) => dtype === 'float32',
     // Values live in wasm memory (a resident view) when there is room, else in a plain array.
@@ -100,6 +101,7 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
     disposeData: (handle) => kernels.free(handle as Float32Array),
     overwrite: (handle, values) => (handle as Float32Array).set(values),
     kernels: {
+      ...onCpu,
       MatMul: ([a, b], attrs) => {
         const { m, n, k, batch } = attrs;
         return kernels.runCalls(values(a), values(b), callsFromAttrs(attrs), batch * m * n, 2 * batch * m * n * k);
@@ -107,15 +109,15 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
       // GELU costs ~45 ns per element in TypeScript (Math.tanh) and ~1 ns here;
       // profiling a GPT training step put it second only to matmul.
       Unary: (inputs, attrs, outShape) =>
-        attrs.op === 'geluTanh' ? kernels.geluTanh(values(inputs[0])) : cpuBackend.kernels.Unary!(inputs, attrs, outShape),
+        attrs.op === 'geluTanh' ? kernels.geluTanh(values(inputs[0])) : onCpu.Unary!(inputs, attrs, outShape),
       UnaryGrad: (inputs, attrs, outShape) =>
         attrs.op === 'geluTanh'
           ? kernels.geluTanhGrad(values(inputs[0]), values(inputs[1]))
-          : cpuBackend.kernels.UnaryGrad!(inputs, attrs, outShape),
+          : onCpu.UnaryGrad!(inputs, attrs, outShape),
       Binary: (inputs, attrs, outShape) => {
         const [a, b] = inputs;
         const layout = binaryLayout(a.shape, b.shape, attrs.outShape);
-        if (!layout) return cpuBackend.kernels.Binary!(inputs, attrs, outShape);
+        if (!layout) return onCpu.Binary!(inputs, attrs, outShape);
         return kernels.binary(attrs.op, values(a), layout.a, values(b), layout.b, layout.rows, layout.cols);
       },
       Sum: ([x], { axis }) => {
@@ -126,12 +128,12 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
         const [x, mask] = inputs;
         const period = values(mask).length;
         const repeats = period > 0 && (period === values(x).length || isTrailingSuffix(mask.shape, x.shape));
-        if (!repeats) return cpuBackend.kernels.MaskedFill!(inputs, attrs, outShape);
+        if (!repeats) return onCpu.MaskedFill!(inputs, attrs, outShape);
         return kernels.maskedFill(values(x), values(mask), attrs.value);
       },
       Transpose: (inputs, attrs, outShape) => {
         const plan = rowPermutation(inputs[0].shape, attrs.perm);
-        if (!plan) return cpuBackend.kernels.Transpose!(inputs, attrs, outShape);
+        if (!plan) return onCpu.Transpose!(inputs, attrs, outShape);
         return kernels.permuteRows(values(inputs[0]), plan.dims, plan.strides, plan.row);
       },
       // Slices and their gradient (qkv split into q, k, v) are row copies; done here they
@@ -157,18 +159,18 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
       },
       Softmax: (inputs, attrs, outShape) => {
         const { outer, length, inner } = aroundAxis(inputs[0].shape, attrs.axis);
-        if (inner !== 1) return cpuBackend.kernels.Softmax!(inputs, attrs, outShape);
+        if (inner !== 1) return onCpu.Softmax!(inputs, attrs, outShape);
         return kernels.softmax(values(inputs[0]), outer, length);
       },
       SoftmaxGrad: (inputs, attrs, outShape) => {
         const { outer, length, inner } = aroundAxis(inputs[0].shape, attrs.axis);
-        if (inner !== 1) return cpuBackend.kernels.SoftmaxGrad!(inputs, attrs, outShape);
+        if (inner !== 1) return onCpu.SoftmaxGrad!(inputs, attrs, outShape);
         return kernels.softmaxGrad(values(inputs[0]), values(inputs[1]), outer, length);
       },
       LayerNorm: (inputs, attrs, outShape) => {
         const x = inputs[0];
         const cols = x.shape[x.shape.length - 1];
-        if (!cols) return cpuBackend.kernels.LayerNorm!(inputs, attrs, outShape);
+        if (!cols) return onCpu.LayerNorm!(inputs, attrs, outShape);
         const weight = attrs.hasWeight ? values(inputs[1]) : null;
         const bias = attrs.hasBias ? values(inputs[attrs.hasWeight ? 2 : 1]) : null;
         return kernels.layerNorm(values(x), weight, bias, values(x).length / cols, cols, attrs.eps);
@@ -178,7 +180,7 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
         // inputs: [x, weight?, mean, rstd, dy]
         const x = inputs[0];
         const cols = x.shape[x.shape.length - 1];
-        if (!cols) return cpuBackend.kernels.LayerNormGrad!(inputs, attrs, outShape);
+        if (!cols) return onCpu.LayerNormGrad!(inputs, attrs, outShape);
         const at = attrs.hasWeight ? 2 : 1;
         const weight = attrs.hasWeight ? values(inputs[1]) : null;
         const [means, rstds, dy] = [values(inputs[at]), values(inputs[at + 1]), values(inputs[at + 2])];
@@ -186,7 +188,6 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
       },
     },
   };
-  return { ...backend, kernels: withCpuKernels(backend.kernels, kernels) };
 }
 
 /** What registerWasmBackend returns. */

@@ -32,12 +32,10 @@ export class WasmHeap {
   private readonly freeList: FreeBlock[] = [];
   /** End of the highest block ever handed out. */
   private top: number;
-  /** Size of every allocated block, by offset. */
-  private readonly allocated = new Map<number, number>();
+  /** Every allocated block by offset: its size and whether it is resident (else temporary). */
+  private readonly allocated = new Map<number, { bytes: number; resident: boolean }>();
   /** Resident views this heap handed out, and their offsets. */
   private readonly residents = new WeakMap<Float32Array, number>();
-  /** Offsets of the resident blocks (the rest are temporary). */
-  private readonly residentOffsets = new Set<number>();
   private readonly finalizers = new FinalizationRegistry<number>((offset) => this.release(offset));
   /** Bytes held by resident blocks. */
   residentBytes = 0;
@@ -60,7 +58,7 @@ export class WasmHeap {
 
   /** A block for one kernel call; free it with freeTemp(). May go past the resident budget. */
   allocTemp(floats: number): number {
-    return this.allocate(alignUp(Math.max(1, floats) * 4));
+    return this.allocate(alignUp(Math.max(1, floats) * 4), false);
   }
 
   freeTemp(offset: number): void {
@@ -71,9 +69,8 @@ export class WasmHeap {
   allocResident(floats: number): Float32Array | null {
     const bytes = alignUp(Math.max(1, floats) * 4);
     if (this.residentBytes + bytes > this.residentBudget) return null;
-    const offset = this.allocate(bytes);
+    const offset = this.allocate(bytes, true);
     this.residentBytes += bytes;
-    this.residentOffsets.add(offset);
     const view = new Float32Array(this.memory.buffer, offset, floats);
     this.residents.set(view, offset);
     this.finalizers.register(view, offset, view);
@@ -94,7 +91,7 @@ export class WasmHeap {
     this.release(offset);
   }
 
-  private allocate(bytes: number): number {
+  private allocate(bytes: number, resident: boolean): number {
     let best = -1;
     for (let i = 0; i < this.freeList.length; i++) {
       const b = this.freeList[i];
@@ -117,15 +114,16 @@ export class WasmHeap {
       this.ensureBytes(offset + bytes);
       this.top = offset + bytes;
     }
-    this.allocated.set(offset, bytes);
+    this.allocated.set(offset, { bytes, resident });
     return offset;
   }
 
   private release(offset: number): void {
-    const bytes = this.allocated.get(offset);
-    if (bytes === undefined) return;
+    const block = this.allocated.get(offset);
+    if (!block) return;
     this.allocated.delete(offset);
-    if (this.residentOffsets.delete(offset)) this.residentBytes -= bytes;
+    const { bytes } = block;
+    if (block.resident) this.residentBytes -= bytes;
     // insert sorted, then merge with the neighbours
     let lo = 0;
     let hi = this.freeList.length;
