@@ -79,7 +79,7 @@ export async function runTraining(opts: RunOptions): Promise<TrainingResult> {
         nextBatch: () => data.nextBatch(opts.batch, T),
         evalLoss() {
           const v = data.validation(opts.batch, T);
-          return model.forward(v.x, { batch: v.batch, targets: v.y }).loss!.item();
+          return model.forward(v.x, { batch: v.batch, targets: v.y }).loss!.itemSync();
         },
         onStep(step, loss, n) {
           tokens += n;

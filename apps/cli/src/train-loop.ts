@@ -63,7 +63,7 @@ export async function trainLoop(model: GPT, config: LoopConfig, cb: LoopCallback
       const { loss } = model.forward(batch.x, { batch: batch.batch, targets: batch.y });
       if (!loss) throw new Error('trainLoop: the model returned no loss');
       loss.backward();
-      const value = loss.item();
+      const value = loss.itemSync();
       clipGradNorm(params, CLIP_NORM);
       optimizer.step(schedule(step - 1)); // the schedule counts steps from 0
       model.zeroGrad();

@@ -150,7 +150,7 @@ async function train(steps = Number.POSITIVE_INFINITY, ms = Number.POSITIVE_INFI
         if (!Number.isFinite(gradNorm)) throw new Error(`training diverged at step ${s.step + 1}: the gradient norm is ${gradNorm}`);
         s.optimizer.step(lr);
         s.model.zeroGrad();
-        return { lossValue: loss.item(), lr, gradNorm };
+        return { lossValue: loss.itemSync(), lr, gradNorm };
       });
       s.step++;
       done++;

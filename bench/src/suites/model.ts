@@ -69,7 +69,7 @@ export const modelSuite: Suite = {
     const T = NANOGPT_CPU.blockSize;
     const ids = Array.from({ length: B * T }, (_, i) => (i * 7 + 1) % NANOGPT_CPU.vocabSize);
     const targets = Array.from({ length: B * T }, (_, i) => (i * 7 + 8) % NANOGPT_CPU.vocabSize);
-    const forward = await measure(() => model.forward(ids, { batch: B, targets }).loss!.item(), { warmup: 1, repeats: 5 });
+    const forward = await measure(() => model.forward(ids, { batch: B, targets }).loss!.itemSync(), { warmup: 1, repeats: 5 });
     const step = await measure(
       () => {
         model.zeroGrad();

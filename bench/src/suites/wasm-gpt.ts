@@ -58,7 +58,7 @@ export async function attnGptStep(
       loss.backward();
       optimizer.step(1e-3);
       optimizer.zeroGrad();
-      return loss.item();
+      return loss.itemSync();
     });
   return {
     run,

@@ -29,7 +29,7 @@ function run(backend: string) {
     const out = model.forward(ids, { batch: B, targets });
     out.loss!.backward();
     const grads = new Map(model.namedParameters().map(([name, p]) => [name, Array.from(p.grad!.dataSync())]));
-    return { logits: Array.from(out.logits.dataSync()), loss: out.loss!.item(), grads };
+    return { logits: Array.from(out.logits.dataSync()), loss: out.loss!.itemSync(), grads };
   } finally {
     setBackend('cpu');
   }

@@ -99,7 +99,7 @@ describe('GPT forward', () => {
     const { logits, loss } = model.forward(golden.ids, { batch: golden.batch, targets: golden.targets });
     expect(logits.shape).toEqual(golden.logitsShape);
     expect(maxAbsDiff(logits.dataSync(), golden.logits)).toBeLessThan(1e-4);
-    expect(Math.abs(loss!.item() - golden.loss)).toBeLessThan(1e-4);
+    expect(Math.abs(loss!.itemSync() - golden.loss)).toBeLessThan(1e-4);
   });
 
   it('returns causal attention weights per layer and head', () => {
@@ -127,7 +127,7 @@ describe('GPT forward', () => {
     const model = new GPT({ ...tiny, nLayer: 1 }, { seed: 9 }).eval();
     const ids = [1, 5, 2, 7, 3];
     const targets = [5, 2, 7, 3, 9];
-    const lossAt = () => model.forward(ids, { targets }).loss!.item();
+    const lossAt = () => model.forward(ids, { targets }).loss!.itemSync();
     const { loss } = model.forward(ids, { targets });
     loss!.backward();
     // Check a few entries of several parameters; float32, so a loose tolerance with a wide step.

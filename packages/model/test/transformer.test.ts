@@ -144,7 +144,7 @@ describe('Transformer', () => {
       model.zeroGrad();
       const out = model.forward(src, tgt, { batch: 32, targets });
       out.loss!.backward();
-      loss = out.loss!.item();
+      loss = out.loss!.itemSync();
       step();
     }
     expect(loss).toBeLessThan(0.1);

@@ -62,9 +62,9 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
     for (let i = 0; i < t.size; i++) {
       const original = values[i];
       values[i] = original + eps;
-      const plus = noGrad(() => loss().item());
+      const plus = noGrad(() => loss().itemSync());
       values[i] = original - eps;
-      const minus = noGrad(() => loss().item());
+      const minus = noGrad(() => loss().itemSync());
       values[i] = original;
       const numeric = (plus - minus) / (2 * eps);
       const rel = Math.abs(analytic[i] - numeric) / Math.max(1, Math.abs(analytic[i]), Math.abs(numeric));

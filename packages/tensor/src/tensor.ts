@@ -52,20 +52,42 @@ export class Tensor {
     return readSync(this.storage);
   }
 
-  /** Async read (lets a GPU backend download without blocking). */
+  /**
+   * The values, read without blocking: works on every backend, including those
+   * whose memory can only be read asynchronously (WebGPU). On the CPU backend
+   * this is the tensor's own storage: treat it as read-only.
+   */
   data(): Promise<FloatArray> {
     return read(this.storage);
   }
 
-  /** The value of a one-element tensor. */
-  item(): number {
-    if (this.size !== 1) throw new Error(`item: expected a tensor with one element, got shape ${shapeStr(this.shape)}`);
+  /** The value of a one-element tensor, read without blocking (works on every backend). */
+  async item(): Promise<number> {
+    this.checkOneElement('item');
+    return (await this.data())[0];
+  }
+
+  /** The value of a one-element tensor, read synchronously (backends that can block on a read: cpu, wasm, gpu.js). */
+  itemSync(): number {
+    this.checkOneElement('itemSync');
     return this.dataSync()[0];
   }
 
-  /** Nested JS arrays (a number for a scalar). */
+  private checkOneElement(op: string): void {
+    if (this.size !== 1) throw new Error(`${op}: expected a tensor with one element, got shape ${shapeStr(this.shape)}`);
+  }
+
+  /** Nested JS arrays (a number for a scalar), read without blocking (works on every backend). */
+  async array(): Promise<NestedArray> {
+    return this.nest(await this.data());
+  }
+
+  /** Nested JS arrays (a number for a scalar), read synchronously. */
   toArray(): NestedArray {
-    const values = this.dataSync();
+    return this.nest(this.dataSync());
+  }
+
+  private nest(values: FloatArray): NestedArray {
     const build = (dim: number, offset: number): NestedArray => {
       if (dim === this.ndim) return values[offset];
       const stride = sizeOf(this.shape.slice(dim + 1));

@@ -26,11 +26,11 @@ describe('autograd', () => {
     const b = tensor(-2, { requiresGrad: true });
     const c = tensor(5, { requiresGrad: true });
     const f = a.mul(b).add(c).mul(a);
-    expect(f.item()).toBe(-3);
+    expect(f.itemSync()).toBe(-3);
     f.backward();
-    expect(a.grad!.item()).toBe(2 * 3 * -2 + 5);
-    expect(b.grad!.item()).toBe(9);
-    expect(c.grad!.item()).toBe(3);
+    expect(a.grad!.itemSync()).toBe(2 * 3 * -2 + 5);
+    expect(b.grad!.itemSync()).toBe(9);
+    expect(c.grad!.itemSync()).toBe(3);
   });
   it('gradients accumulate across backward calls until zeroGrad', () => {
     const x = tensor([1, 2], { requiresGrad: true });
@@ -136,7 +136,7 @@ describe('non-finite checks', () => {
   afterEach(() => setNanCheck(false));
   it('checkFinite names the op', () => {
     expect(() => checkFinite(tensor([1, Number.NaN]), 'myOp')).toThrow(/myOp: produced a non-finite value \(NaN\) at flat index 1/);
-    expect(checkFinite(tensor([1]), 'ok').item()).toBe(1);
+    expect(checkFinite(tensor([1]), 'ok').itemSync()).toBe(1);
   });
   it('setNanCheck makes every op check its output', () => {
     const x = tensor([-1, 1]);
@@ -205,7 +205,7 @@ describe('backend registry', () => {
     ]);
     // float64 is unsupported by the toy backend: it stays on the CPU.
     const e = tensor([[1]], { dtype: 'float64' }).matmul(tensor([[2]], { dtype: 'float64' }));
-    expect(e.item()).toBe(2);
+    expect(e.itemSync()).toBe(2);
     expect(matmuls).toBe(2);
     setBackend('cpu');
     expect(getBackend().name).toBe('cpu');

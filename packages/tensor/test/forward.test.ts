@@ -49,8 +49,15 @@ describe('creation', () => {
       [4, 5, 6],
     ]);
     expect(tensor(7).shape).toEqual([]);
-    expect(tensor(7).item()).toBe(7);
+    expect(tensor(7).itemSync()).toBe(7);
     expect(() => tensor([[1, 2], [3]])).toThrow(/ragged/);
+  });
+  it('reads values asynchronously with item(), array() and data()', async () => {
+    expect(await tensor(7).item()).toBe(7);
+    expect(await tensor([[1, 2]]).array()).toEqual([[1, 2]]);
+    expect([...(await tensor([3, 4]).data())]).toEqual([3, 4]);
+    await expect(tensor([1, 2]).item()).rejects.toThrow(/item: expected a tensor with one element, got shape \[2\]/);
+    expect(() => tensor([1, 2]).itemSync()).toThrow(/itemSync: expected a tensor with one element/);
   });
   it('fromArray copies and checks the length', () => {
     const src = [1, 2, 3, 4];
@@ -69,14 +76,14 @@ describe('creation', () => {
   it('random init is seeded and has the requested moments', () => {
     expect(values(randn([5], { seed: 3 }))).toEqual(values(randn([5], { seed: 3 })));
     const n = randn([20000], { seed: 1, mean: 2, std: 0.5 });
-    const m = mean(n).item();
+    const m = mean(n).itemSync();
     expect(Math.abs(m - 2)).toBeLessThan(0.02);
-    expect(Math.abs(Math.sqrt(variance(n).item()) - 0.5)).toBeLessThan(0.02);
+    expect(Math.abs(Math.sqrt(variance(n).itemSync()) - 0.5)).toBeLessThan(0.02);
     const u = rand([20000], { rng: new Rng(9), low: -1, high: 3 });
     const uv = values(u);
     expect(Math.min(...uv)).toBeGreaterThanOrEqual(-1);
     expect(Math.max(...uv)).toBeLessThan(3);
-    expect(Math.abs(mean(u).item() - 1)).toBeLessThan(0.05);
+    expect(Math.abs(mean(u).itemSync() - 1)).toBeLessThan(0.05);
   });
 });
 
@@ -116,7 +123,7 @@ describe('reductions', () => {
     [7, 3, 3],
   ]);
   it('sum and mean over axes with keepdim', () => {
-    expect(sum(x).item()).toBe(21);
+    expect(sum(x).itemSync()).toBe(21);
     expect(values(sum(x, 0))).toEqual([8, 8, 5]);
     expect(sum(x, 1, true).shape).toEqual([2, 1]);
     expect(values(sum(x, -1))).toEqual([8, 13]);
@@ -258,8 +265,8 @@ describe('fused ops', () => {
     ]);
     const l0 = Math.log(2);
     const l1 = -Math.log(3 / 4);
-    close([crossEntropy(logits, [0, 0, -100]).item()], [(l0 + l1) / 2]);
-    close([crossEntropy(logits, [0, 0, -100], { reduction: 'sum' }).item()], [l0 + l1]);
+    close([crossEntropy(logits, [0, 0, -100]).itemSync()], [(l0 + l1) / 2]);
+    close([crossEntropy(logits, [0, 0, -100], { reduction: 'sum' }).itemSync()], [l0 + l1]);
     close(values(crossEntropy(logits, [0, 0, 7], { reduction: 'none', ignoreIndex: 7 })), [l0, l1, 0]);
   });
   it('layer norm without affine params by hand', () => {

@@ -2,13 +2,15 @@
 import { expect, it } from 'vitest';
 import { gradcheck, matmul, randn, tensor } from '../src/index.js';
 
-it('README example', () => {
+it('README example', async () => {
   const a = tensor(3, { requiresGrad: true });
   const b = tensor(-2, { requiresGrad: true });
   const c = tensor(5, { requiresGrad: true });
   const f = a.mul(b).add(c).mul(a);
   f.backward();
-  expect([f.item(), a.grad!.item(), b.grad!.item(), c.grad!.item()]).toEqual([-3, -7, 9, 3]);
+  expect([await f.item(), await a.grad!.item(), await b.grad!.item(), await c.grad!.item()]).toEqual([-3, -7, 9, 3]);
+  expect(f.itemSync()).toBe(-3);
+  expect(await f.array()).toBe(-3);
 
   const q = randn([2, 4, 8, 16]);
   const k = randn([2, 4, 8, 16]);

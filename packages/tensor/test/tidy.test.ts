@@ -33,7 +33,7 @@ describe('tidy', () => {
       const view = inner.reshape([3, 1]); // a view of inner's storage
       return view.add(1).sum(); // kept
     });
-    expect(out.item()).toBe(15);
+    expect(out.itemSync()).toBe(15);
     expect(w.toArray()).toEqual([1, 2, 3]);
     expect(() => inner!.dataSync()).toThrow('tensor was used after dispose()');
     // inner (with its view), the scalar tensors 2 and 1, and view.add(1); not w, not out
@@ -60,7 +60,7 @@ describe('tidy', () => {
       expect(fromInner.toArray()).toEqual([3, 5]); // alive inside the outer scope
       return fromInner.sum();
     });
-    expect(total.item()).toBe(8);
+    expect(total.itemSync()).toBe(8);
     expect(() => fromInner!.dataSync()).toThrow('tensor was used after dispose()');
   });
 
@@ -70,7 +70,7 @@ describe('tidy', () => {
     const lossValue = tidy(() => {
       const loss = w.mul(w).sum();
       loss.backward();
-      return loss.item();
+      return loss.itemSync();
     });
     expect(lossValue).toBeCloseTo(1.25);
     expect(w.grad!.toArray()).toEqual([1, -2]);

@@ -14,7 +14,7 @@ export function lmLoss(logits: Tensor, targets: ArrayLike<number>, ignoreIndex =
 
 /** Perplexity = exp(mean cross-entropy in nats): the effective number of equally likely next tokens. */
 export function perplexity(loss: number | Tensor): number {
-  const value = typeof loss === 'number' ? loss : loss.item();
+  const value = typeof loss === 'number' ? loss : loss.itemSync();
   if (!Number.isFinite(value)) throw new Error(`perplexity: loss must be a finite number, got ${value}`);
   return Math.exp(value);
 }

@@ -122,7 +122,7 @@ function evaluate(model: TrainableLM, val: Int32Array, batches: number, batchSiz
   noGrad(() => {
     for (let i = 0; i < batches; i++) {
       const { x, y } = sampleBatch(val, batchSize, blockSize, rng);
-      total += tidy(() => (model.forward(x, { batch: batchSize, targets: y }).loss as Tensor).item());
+      total += tidy(() => (model.forward(x, { batch: batchSize, targets: y }).loss as Tensor).itemSync());
     }
   });
   model.train(true);
@@ -192,7 +192,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       for (let micro = 0; micro < accumulate; micro++) {
         const { x, y } = sampleBatch(data.train, batchSize, blockSize, rng);
         const loss = model.forward(x, { batch: batchSize, targets: y }).loss as Tensor;
-        const value = loss.item();
+        const value = loss.itemSync();
         if (!Number.isFinite(value)) {
           throw new Error(`train: loss is ${value} at step ${step + 1}; stopped (the last checkpoint, if any, is untouched)`);
         }

@@ -151,7 +151,7 @@ describe('resident tensors on the wasm backend', () => {
           p.assign(p.sub(p.grad!.mul(1e-3)));
           p.zeroGrad();
         }
-        return loss.item();
+        return loss.itemSync();
       });
     const losses: number[] = [];
     for (let i = 0; i < 20; i++) losses.push(step());

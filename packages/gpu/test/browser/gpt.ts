@@ -15,7 +15,7 @@ export function gptForwardBackward(backendName: string): { logitErr: number; los
       out.loss!.backward();
       return {
         logits: Array.from(out.logits.dataSync()),
-        loss: out.loss!.item(),
+        loss: out.loss!.itemSync(),
         grads: model.namedParameters().map(([name, p]) => [name, Array.from(p.grad!.dataSync())] as const),
       };
     } finally {

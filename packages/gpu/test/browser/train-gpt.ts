@@ -48,7 +48,7 @@ export async function trainGpt(handle: GpuBackendHandle, steps = 60): Promise<Gp
           }
         });
         if (checkpoints.includes(step)) {
-          losses.push(loss!.item());
+          losses.push(loss!.itemSync());
           if (backend !== 'cpu') {
             await collect();
             liveTextures.push(handle.backendInfo().liveTextures);

@@ -3,7 +3,7 @@
 // same steps on the 'gpu' backend (WebGL2, pipeline textures) and on the CPU
 // backend. On the device, every matmul, bias add, gelu, the loss's mean and
 // all their gradients (bias sums included) stay resident; the values come back
-// only for loss.item() at the checkpoints. Parameters are replaced each step
+// only for loss.itemSync() at the checkpoints. Parameters are replaced each step
 // (the old ones disposed); autograd intermediates are either left to the
 // garbage collector (freed through the FinalizationRegistry) or, in the scoped
 // run, released by tidy() at the end of each step.
@@ -77,7 +77,7 @@ async function train(backend: string, steps: number, checkpoints: number[], onCh
     for (let step = 1; step <= steps; step++) {
       const { next, loss } = sgdStep(params, x, y, lr, scoped);
       params = next;
-      if (checkpoints.includes(step)) losses.push(loss.item());
+      if (checkpoints.includes(step)) losses.push(loss.itemSync());
       if (scoped) loss.dispose();
       if (checkpoints.includes(step)) {
         await onCheckpoint();

@@ -19,7 +19,7 @@ function trainSteps(backend: string, steps: number): { losses: number[]; w: numb
         loss.backward();
         w.assign(w.sub(w.grad!.mul(0.05)));
         w.zeroGrad();
-        return loss.item();
+        return loss.itemSync();
       }),
     );
   }
