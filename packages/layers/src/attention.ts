@@ -34,6 +34,8 @@ export interface AttentionResult {
   output: Tensor;
   /** Softmax weights (..., Tq, Tk); each row sums to 1 (before dropout). */
   weights: Tensor;
+  /** The scores the softmax saw (..., Tq, Tk): Q K^T / sqrt(d_k), blocked positions at MASKED_SCORE. */
+  scores: Tensor;
 }
 
 /**
@@ -66,7 +68,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     // Dropping whole attention links, as GPT-2's attn_pdrop; the returned weights stay undropped.
     mixed = dropout(weights, opts.dropout.p, { rng: opts.dropout.rng, training: true });
   }
-  return { output: mixed.matmul(v), weights }; // (..., Tq, dv)
+  return { output: mixed.matmul(v), weights, scores }; // (..., Tq, dv)
 }
 
 /**

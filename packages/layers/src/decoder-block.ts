@@ -101,11 +101,13 @@ export class TransformerDecoderBlock extends Module {
   ): { output: Tensor; weights: Tensor | null; crossWeights: Tensor | null } {
     let weights: Tensor | null = null;
     let crossWeights: Tensor | null = null;
+    x = this.hookPoint('hook_resid_pre', x); // (B, T, C)
     x = residual(x, this.ln_1, this.drop, this.norm, (h) => {
       const a = this.attn.forward(h, { mask: opts.mask, cache: opts.cache, returnWeights });
       weights = a.weights;
-      return a.output;
+      return this.hookPoint('hook_attn_out', a.output); // (B, T, C)
     });
+    x = this.hookPoint('hook_resid_mid', x); // (B, T, C)
     x = residual(x, this.ln_cross_attn, this.drop, this.norm, (h) => {
       const a = this.crossattention.forward(h, {
         context: opts.context,
@@ -114,9 +116,10 @@ export class TransformerDecoderBlock extends Module {
         returnWeights,
       });
       crossWeights = a.weights;
-      return a.output;
+      return this.hookPoint('hook_cross_attn_out', a.output); // (B, T, C)
     });
-    x = residual(x, this.ln_2, this.drop, this.norm, (h) => this.mlp.forward(h));
-    return { output: x, weights, crossWeights };
+    x = this.hookPoint('hook_resid_mid_cross', x); // (B, T, C)
+    x = residual(x, this.ln_2, this.drop, this.norm, (h) => this.hookPoint('hook_mlp_out', this.mlp.forward(h)));
+    return { output: this.hookPoint('hook_resid_post', x), weights, crossWeights };
   }
 }

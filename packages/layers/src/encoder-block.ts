@@ -108,12 +108,14 @@ export class TransformerEncoderBlock extends Module {
 
   private run(x: Tensor, opts: EncoderBlockOptions, returnWeights: boolean): { output: Tensor; weights: Tensor | null } {
     let weights: Tensor | null = null;
+    x = this.hookPoint('hook_resid_pre', x); // (B, T, C)
     x = residual(x, this.ln_1, this.drop, this.norm, (h) => {
       const a = this.attn.forward(h, { mask: opts.mask, cache: opts.cache, returnWeights });
       weights = a.weights;
-      return a.output;
+      return this.hookPoint('hook_attn_out', a.output); // (B, T, C)
     });
-    x = residual(x, this.ln_2, this.drop, this.norm, (h) => this.mlp.forward(h));
-    return { output: x, weights };
+    x = this.hookPoint('hook_resid_mid', x); // (B, T, C)
+    x = residual(x, this.ln_2, this.drop, this.norm, (h) => this.hookPoint('hook_mlp_out', this.mlp.forward(h)));
+    return { output: this.hookPoint('hook_resid_post', x), weights };
   }
 }

@@ -39,6 +39,8 @@ export class FeedForward extends Module {
 
   /** x: (..., C) -> (..., C) */
   forward(x: Tensor): Tensor {
-    return this.c_proj.forward(this.act.forward(this.c_fc.forward(x)));
+    const pre = this.hookPoint('hook_pre', this.c_fc.forward(x)); // (..., hidden)
+    const post = this.hookPoint('hook_post', this.act.forward(pre)); // (..., hidden)
+    return this.c_proj.forward(post);
   }
 }

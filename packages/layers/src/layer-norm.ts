@@ -34,6 +34,6 @@ export class LayerNorm extends Module {
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.dim) {
       throw new Error(`LayerNorm: expected input (..., ${this.dim}), got [${x.shape.join(', ')}]`);
     }
-    return layerNorm(x, this.param('weight'), this.hasBias ? this.param('bias') : undefined, this.eps);
+    return this.hookPoint('hook_normalized', layerNorm(x, this.param('weight'), this.hasBias ? this.param('bias') : undefined, this.eps));
   }
 }

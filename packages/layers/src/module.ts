@@ -3,6 +3,7 @@
 // ("h.0.attn.c_attn.weight"), counted, switched between training and
 // evaluation, saved to a plain state dict and loaded back with shape checks.
 import type { Tensor } from '@attn/tensor';
+import { hooksActive, isHookWanted, runHookPoint } from './hooks.js';
 
 /** A flat map from dotted parameter path to tensor, as stateDict() returns it. */
 export type StateDict = Record<string, Tensor>;
@@ -52,6 +53,25 @@ export abstract class Module {
     const p = this.params.get(name);
     if (!p) throw new Error(`${this.constructor.name}: no parameter named '${name}'`);
     return p;
+  }
+
+  /**
+   * Marks an activation of this module with a local name (`hook_q`, `hook_pattern`, ...):
+   * inside withHooks()/captureActivations() the hooks see it as `<module path>.<name>` and
+   * may replace it; otherwise it costs one check. Returns the (possibly replaced) tensor.
+   */
+  protected hookPoint(name: string, value: Tensor): Tensor {
+    return hooksActive() ? runHookPoint(this, name, value) : value;
+  }
+
+  /** A hook point whose activation hooks may read but not replace (it was already used). */
+  protected hookObserve(name: string, value: Tensor): void {
+    if (hooksActive()) runHookPoint(this, name, value, true);
+  }
+
+  /** Whether an active hook wants this module's activation `name` (so the module computes it at all). */
+  protected hookWanted(name: string): boolean {
+    return hooksActive() && isHookWanted(this, name);
   }
 
   /** Direct children, in registration order. */

@@ -133,12 +133,18 @@ export class MultiHeadAttention extends Module {
       v = this.splitHeads(qkv.slice(2, 2 * C, 3 * C)); // (B, nh, T, hs)
       if (opts.cache) ({ key: k, value: v } = opts.cache.append(k, v)); // (B, nh, Tpast + T, hs)
     }
+    q = this.hookPoint('hook_q', q); // (B, nh, T, hs)
+    k = this.hookPoint('hook_k', k); // (B, nh, Tk, hs)
+    v = this.hookPoint('hook_v', v); // (B, nh, Tk, hs)
     const attn: AttentionResult = scaledDotProductAttention(q, k, v, {
       causal: opts.causal ?? this.causal,
       mask: opts.mask,
       dropout: { p: this.attnDropout, rng: this.rng, training: this.training },
     });
-    const merged = attn.output.transpose(1, 2).reshape([B, T, C]); // (B, nh, T, hs) -> (B, T, nh, hs) -> (B, T, C)
+    this.hookObserve('hook_attn_scores', attn.scores); // (B, nh, T, Tk): the softmax already ran
+    this.hookObserve('hook_pattern', attn.weights); // (B, nh, T, Tk): each row sums to 1
+    const z = this.hookPoint('hook_z', attn.output); // (B, nh, T, hs): each head's weighted sum of values
+    const merged = z.transpose(1, 2).reshape([B, T, C]); // (B, nh, T, hs) -> (B, T, nh, hs) -> (B, T, C)
     return { output: this.c_proj.forward(merged), weights: opts.returnWeights ? attn.weights : null };
   }
 

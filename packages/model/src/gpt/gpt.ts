@@ -59,7 +59,7 @@ class GPTLayerNorm extends Module {
 
   /** x: (..., C) -> (..., C) */
   forward(x: Tensor): Tensor {
-    return layerNorm(x, this.param('weight'), this.hasBias ? this.param('bias') : null, 1e-5);
+    return this.hookPoint('hook_normalized', layerNorm(x, this.param('weight'), this.hasBias ? this.param('bias') : null, 1e-5));
   }
 }
 
@@ -92,10 +92,12 @@ class Block extends Module {
 
   /** x: (B, T, C) -> (B, T, C), and the attention weights (B, nh, T, Tk) when asked for. */
   forward(x: Tensor, opts: { cache?: LayerKVCache; returnWeights?: boolean } = {}): { output: Tensor; weights: Tensor | null } {
+    x = this.hookPoint('hook_resid_pre', x); // (B, T, C)
     const a = this.attn.forward(this.ln_1.forward(x), { cache: opts.cache, returnWeights: opts.returnWeights });
-    x = x.add(this.drop.forward(a.output));
-    x = x.add(this.drop.forward(this.mlp.forward(this.ln_2.forward(x))));
-    return { output: x, weights: a.weights };
+    x = x.add(this.drop.forward(this.hookPoint('hook_attn_out', a.output)));
+    x = this.hookPoint('hook_resid_mid', x); // (B, T, C)
+    x = x.add(this.drop.forward(this.hookPoint('hook_mlp_out', this.mlp.forward(this.ln_2.forward(x)))));
+    return { output: this.hookPoint('hook_resid_post', x), weights: a.weights };
   }
 }
 
@@ -111,6 +113,11 @@ class BlockList extends Module {
 
 /** HF's GPT2Model: embeddings, blocks and the final LayerNorm. */
 class GPTBody extends Module {
+  /** Marks an activation of the body (hook_embed, hook_pos_embed): see @attn/layers' hooks. */
+  hook(name: string, value: Tensor): Tensor {
+    return this.hookPoint(name, value);
+  }
+
   readonly wte: Embedding;
   readonly wpe: LearnedPositionalEmbedding;
   readonly drop: Dropout;
@@ -191,8 +198,8 @@ export class GPT extends Module implements IncrementalLM {
    */
   private hidden(ids: ArrayLike<number>, B: number, T: number, offset: number, caches: LayerKVCache[] | null, attention: Tensor[] | null): Tensor {
     const body = this.transformer;
-    const tok = body.wte.forward(ids, [B, T]); // (B, T, C)
-    const pos = body.wpe.forward(T, offset); // (T, C), broadcast over B
+    const tok = body.hook('hook_embed', body.wte.forward(ids, [B, T])); // (B, T, C)
+    const pos = body.hook('hook_pos_embed', body.wpe.forward(T, offset)); // (T, C), broadcast over B
     let x = body.drop.forward(tok.add(pos)); // (B, T, C)
     body.h.blocks.forEach((block, i) => {
       const { output, weights } = block.forward(x, { cache: caches?.[i], returnWeights: attention !== null });
