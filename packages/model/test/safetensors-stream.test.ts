@@ -267,6 +267,13 @@ describe('reading tensors', () => {
           expect(Array.from(storage.subarray(5, 12))).toEqual(expected.weights);
           expect(storage[4]).toBe(0);
           expect(storage[12]).toBe(0);
+          // Including shared memory (a threaded wasm backend's resident parameters live there).
+          const shared = new Float32Array(new SharedArrayBuffer(4 * 9));
+          await source.readInto('brain', shared);
+          expect(Array.from(shared)).toEqual(expected.brain);
+          const sharedF32 = new Float32Array(new SharedArrayBuffer(4 * 7));
+          await source.readInto('weights', sharedF32);
+          expect(Array.from(sharedF32)).toEqual(expected.weights);
           // readBytes returns any dtype as stored.
           const raw = new Uint8Array(16);
           await source.readBytes('ids', raw);
