@@ -25,6 +25,14 @@ export {
   createCorefLanguage,
   type NounPair,
 } from './coref';
+export { DataError } from './errors';
+export {
+  type InductionConfig,
+  type InductionHalves,
+  type InductionSplit,
+  type InductionTask,
+  inductionTask,
+} from './induction';
 export { createRng, type Rng } from './rng';
 export {
   type DateTaskConfig,

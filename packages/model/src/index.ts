@@ -15,6 +15,23 @@ export {
 } from './safetensors/format.js';
 export { float16BitsToFloat32, float32ToFloat16Bits } from './safetensors/float16.js';
 export { loadSafetensorsFile, saveSafetensorsFile, writeFileAtomic } from './safetensors/node.js';
+// Streaming reader: validate the header, then read one tensor at a time into caller storage (any file size; Node, Blob, sharded).
+export { bfloat16BitsToFloat32, float32ToBfloat16Bits } from './safetensors/bfloat16.js';
+export { type Float32ConvertibleDType, SAFETENSORS_DTYPE_BYTES, type SafetensorsStoredDType } from './safetensors/dtypes.js';
+export { parseSafetensorsLayout, type SafetensorsLayout, type SafetensorsLayoutEntry } from './safetensors/layout.js';
+export { blobByteSource, type ByteSource, bytesByteSource, DEFAULT_BLOB_CHUNK_BYTES, MAX_READ_BYTES } from './safetensors/byte-source.js';
+export { openSafetensorsSource, readSafetensorsLayout, type SafetensorsSource, type SafetensorsTensorInfo } from './safetensors/source.js';
+export { openShardedSource, parseShardIndex, type ShardIndex } from './safetensors/sharded.js';
+export { missingWeightsMessage, SAFETENSORS_WEIGHTS_NAME, SHARDED_INDEX_NAME } from './safetensors/weights-files.js';
+export {
+  DEFAULT_FILE_CHUNK_BYTES,
+  openFileByteSource,
+  openSafetensors,
+  type OpenSafetensorsOptions,
+  openSafetensorsWeights,
+  openShardedSafetensors,
+} from './safetensors/node-source.js';
+export { type OpenBlobOptions, openSafetensorsBlob, openSafetensorsWeightsFromBlobs, openShardedSafetensorsBlobs } from './safetensors/blob-source.js';
 export { GPT2_SMALL, type GPTConfig, gptParameterCount, NANOGPT_CPU, validateGPTConfig } from './gpt/config.js';
 export { GPT, type GPTForwardOptions, type GPTOptions, type GPTOutput, gptTensorShapes } from './gpt/gpt.js';
 export { type DecodingState, DecodingSession, type IncrementalLM } from './gpt/decoding.js';

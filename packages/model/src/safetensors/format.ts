@@ -10,15 +10,16 @@
 // byte budget (dtype known, shape * dtype size = end - begin, offsets in bounds,
 // tensors tiling the data without overlaps or holes) BEFORE any tensor is
 // allocated, so a bad file fails with one clear error and loads nothing.
+import { SafetensorsError } from './error.js';
 import { float16BitsToFloat32, float32ToFloat16Bits } from './float16.js';
+import { parseSafetensorsLayout } from './layout.js';
+
+export { SafetensorsError };
 
 /** The element types this reader/writer supports. */
 export type SafetensorsDType = 'F32' | 'F16' | 'I32';
 
 const BYTES_PER_ELEMENT: Record<SafetensorsDType, number> = { F32: 4, F16: 2, I32: 4 };
-
-/** dtypes that exist in the format but that we do not read (named in the error). */
-const OTHER_KNOWN_DTYPES = new Set(['F64', 'BF16', 'I64', 'I16', 'I8', 'U8', 'U16', 'U32', 'U64', 'BOOL', 'F8_E4M3', 'F8_E5M2']);
 
 /** Headers longer than this are refused before anything is allocated (the reference implementation uses the same bound). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -64,17 +65,6 @@ export interface ReadOptions {
   source?: string;
 }
 
-/** Every failure to read or write safetensors; the message names the source. */
-export class SafetensorsError extends Error {
-  constructor(
-    readonly source: string,
-    detail: string,
-  ) {
-    super(`safetensors: ${source}: ${detail}`);
-    this.name = 'SafetensorsError';
-  }
-}
-
 function toBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
   return input instanceof Uint8Array ? input : new Uint8Array(input);
 }
@@ -105,86 +95,25 @@ function isDim(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }
 
+/** Refuses dtypes the in-memory reader does not decode (the streaming reader in ./source.ts also reads BF16). */
+export function checkInMemoryDtype(source: string, name: string, dtype: string): asserts dtype is SafetensorsDType {
+  if (!(dtype in BYTES_PER_ELEMENT)) {
+    throw new SafetensorsError(source, `tensor "${name}": dtype ${JSON.stringify(dtype)} is not supported here (supported: F32, F16, I32; openSafetensors also reads BF16)`);
+  }
+}
+
 /**
  * Parses and validates the JSON header against the size of the data section.
  * `headerBytes` is exactly the N header bytes; `dataBytes` is the length of everything after them.
  */
 export function parseHeader(headerBytes: Uint8Array, dataBytes: number, source: string): SafetensorsHeader {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
-  } catch {
-    throw new SafetensorsError(source, 'header is not valid UTF-8');
+  const layout = parseSafetensorsLayout(headerBytes, dataBytes, source);
+  const entries = new Map<string, SafetensorsHeaderEntry>();
+  for (const [name, entry] of layout.entries) {
+    checkInMemoryDtype(source, name, entry.dtype);
+    entries.set(name, { dtype: entry.dtype, shape: [...entry.shape], dataOffsets: [entry.dataOffsets[0], entry.dataOffsets[1]] });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new SafetensorsError(source, `header is not valid JSON (${(err as Error).message})`);
-  }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    throw new SafetensorsError(source, 'header must be a JSON object mapping tensor names to {dtype, shape, data_offsets}');
-  }
-
-  const metadata: Record<string, string> = {};
-  const raw: [string, SafetensorsHeaderEntry][] = [];
-  for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
-    if (name === '__metadata__') {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw new SafetensorsError(source, '__metadata__ must be an object of string values');
-      }
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof v !== 'string') throw new SafetensorsError(source, `__metadata__.${k} must be a string, got ${typeof v}`);
-        metadata[k] = v;
-      }
-      continue;
-    }
-    if (value === null || typeof value !== 'object') {
-      throw new SafetensorsError(source, `tensor "${name}": entry must be an object with dtype, shape and data_offsets`);
-    }
-    const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
-    if (typeof dtype !== 'string') throw new SafetensorsError(source, `tensor "${name}": dtype is missing`);
-    if (!(dtype in BYTES_PER_ELEMENT)) {
-      const why = OTHER_KNOWN_DTYPES.has(dtype) ? 'is not supported' : 'is unknown';
-      throw new SafetensorsError(source, `tensor "${name}": dtype ${JSON.stringify(dtype)} ${why} (supported: F32, F16, I32)`);
-    }
-    if (!Array.isArray(shape) || !shape.every(isDim)) {
-      throw new SafetensorsError(source, `tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
-    }
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isDim) || offsets[0] > offsets[1]) {
-      throw new SafetensorsError(source, `tensor "${name}": data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offsets)}`);
-    }
-    const d = dtype as SafetensorsDType;
-    const [begin, end] = offsets as [number, number];
-    const elements = (shape as number[]).reduce((a, b) => a * b, 1);
-    const expected = elements * BYTES_PER_ELEMENT[d];
-    if (end - begin !== expected) {
-      throw new SafetensorsError(
-        source,
-        `tensor "${name}": shape [${shape.join(', ')}] of ${d} needs ${expected} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`,
-      );
-    }
-    if (end > dataBytes) {
-      throw new SafetensorsError(source, `tensor "${name}": data_offsets [${begin}, ${end}] run past the end of the ${dataBytes}-byte data section (truncated?)`);
-    }
-    raw.push([name, { dtype: d, shape: shape as number[], dataOffsets: [begin, end] }]);
-  }
-
-  // The tensors must tile the data section exactly: sorted by offset, each begins where the last ended.
-  raw.sort((a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0] || a[1].dataOffsets[1] - b[1].dataOffsets[1]);
-  let cursor = 0;
-  let previous = '';
-  for (const [name, entry] of raw) {
-    const [begin, end] = entry.dataOffsets;
-    if (begin < cursor) throw new SafetensorsError(source, `tensor "${name}" overlaps tensor "${previous}" (bytes ${begin}..${cursor})`);
-    if (begin > cursor) throw new SafetensorsError(source, `${begin - cursor} unreferenced bytes before tensor "${name}" at offset ${cursor}`);
-    cursor = end;
-    previous = name;
-  }
-  if (cursor !== dataBytes) {
-    throw new SafetensorsError(source, `the data section is ${dataBytes} bytes but the tensors cover ${cursor} (trailing or missing bytes)`);
-  }
-  return { entries: new Map(raw), metadata, dataStart: 8 + headerBytes.length };
+  return { entries, metadata: { ...layout.metadata }, dataStart: layout.dataStart };
 }
 
 /** Parses and validates the header of a complete file held in memory. */

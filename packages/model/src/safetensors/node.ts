@@ -5,48 +5,42 @@
 // node:fs is imported lazily so that browser bundles of @attn/model, which never
 // call these, do not need it.
 import {
-  parseHeader,
-  readHeaderLength,
+  checkInMemoryDtype,
+  decodeTensor,
+  type SafetensorsDType,
+  SafetensorsError,
   type SafetensorsFile,
   type SafetensorsInput,
   type SafetensorsTensor,
-  SafetensorsError,
   serializeSafetensors,
-  decodeTensor,
 } from './format.js';
+import { openSafetensors } from './node-source.js';
 
 /**
- * Reads a safetensors file. The length prefix and header are read and checked against
- * the file size first; the tensor data is read only when the whole header is valid.
+ * Reads a whole safetensors file into memory (F32/F16 as Float32Array, I32 as Int32Array).
+ * The header is read and checked against the file size first; tensors are then read one
+ * at a time through openSafetensors (chunked positioned reads), so any file size works as
+ * long as the tensors fit in memory. For large models prefer openSafetensors + readInto.
  */
 export async function loadSafetensorsFile(path: string): Promise<SafetensorsFile> {
-  const fs = await import('node:fs/promises');
-  let handle: Awaited<ReturnType<typeof fs.open>>;
+  const source = await openSafetensors(path);
   try {
-    handle = await fs.open(path, 'r');
-  } catch (err) {
-    throw new SafetensorsError(path, `cannot open file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  try {
-    const { size } = await handle.stat();
-    const prefix = new Uint8Array(8);
-    await handle.read(prefix, 0, Math.min(8, size), 0);
-    const n = readHeaderLength(prefix, size, path);
-    const headerBytes = new Uint8Array(n);
-    await handle.read(headerBytes, 0, n, 8);
-    const header = parseHeader(headerBytes, size - 8 - n, path);
-    const data = new Uint8Array(size - header.dataStart);
-    const { bytesRead } = await handle.read(data, 0, data.length, header.dataStart);
-    if (bytesRead !== data.length) throw new SafetensorsError(path, `file shrank while reading (${bytesRead} of ${data.length} data bytes)`);
+    for (const info of source.tensors.values()) checkInMemoryDtype(path, info.name, info.dtype);
     const tensors = new Map<string, SafetensorsTensor>();
-    for (const [name, entry] of header.entries) {
-      const [begin, end] = entry.dataOffsets;
-      const count = entry.shape.reduce((a, b) => a * b, 1);
-      tensors.set(name, { dtype: entry.dtype, shape: entry.shape, data: decodeTensor(data.subarray(begin, end), entry.dtype, count) });
+    for (const info of source.tensors.values()) {
+      let data: Float32Array | Int32Array;
+      if (info.dtype === 'I32') {
+        const raw = new Uint8Array(info.byteLength);
+        await source.readBytes(info.name, raw);
+        data = decodeTensor(raw, 'I32', info.elements);
+      } else {
+        data = await source.readFloat32(info.name);
+      }
+      tensors.set(info.name, { dtype: info.dtype as SafetensorsDType, shape: [...info.shape], data });
     }
-    return { tensors, metadata: header.metadata };
+    return { tensors, metadata: { ...source.metadata } };
   } finally {
-    await handle.close();
+    await source.close();
   }
 }
 

@@ -1,0 +1,69 @@
+// Child process of the `pretrained` suite: loads one checkpoint directory and reports
+// the load time and the process's peak resident set size (process.resourceUsage().maxRSS),
+// so the parent measures loading alone, in a fresh process, with nothing else in memory.
+//
+// Run by pretrained.ts with fork(); argv[2] is the directory. Replies with one message.
+import { openSafetensorsWeights } from '@attn/model';
+
+export interface LoadReport {
+  /** Wall time of the load, milliseconds. */
+  loadMs: number;
+  /** Peak RSS before loading started (Node, tsx and the imported packages), bytes. */
+  baselineRssBytes: number;
+  /** Peak RSS over the whole process, load included, bytes. */
+  peakRssBytes: number;
+  /** Float32 values the loaded model holds. */
+  parameters: number;
+  /** Sum of a few values, so the load cannot be skipped and a broken one shows. */
+  checksum: number;
+}
+
+const isMaskBuffer = (name: string) => /(^|\.)attn\.(masked_)?bias$/.test(name);
+
+/** What the suite measures: everything from a directory path to weights in their final storage. */
+async function loadForBenchmark(dir: string): Promise<{ parameters: number; checksum: number; keepAlive: unknown }> {
+  // ======================================================================================
+  // THE ONE PLACE TO SWITCH AFTER THE MERGE (#18 + #19): replace the body of this function
+  // with the engine's loader, e.g.
+  //     const { model } = await loadPretrained(dir);
+  //     let parameters = 0, checksum = 0;
+  //     for (const [, p] of model.namedParameters()) { parameters += p.size; checksum += p.dataSync()[0]; }
+  //     return { parameters, checksum, keepAlive: model };
+  // Until then: the streaming reader, each tensor read into a preallocated Float32Array,
+  // as the loader will read each into its parameter's storage.
+  const source = await openSafetensorsWeights(dir);
+  const storage: Float32Array[] = [];
+  let parameters = 0;
+  let checksum = 0;
+  try {
+    for (const info of source.tensors.values()) {
+      if (isMaskBuffer(info.name)) continue; // causal-mask buffers: not parameters, never read
+      const out = new Float32Array(info.elements);
+      await source.readInto(info.name, out);
+      storage.push(out);
+      parameters += out.length;
+      checksum += out[0] + out[out.length - 1];
+    }
+  } finally {
+    await source.close();
+  }
+  return { parameters, checksum, keepAlive: storage };
+  // ======================================================================================
+}
+
+async function main(): Promise<void> {
+  const dir = process.argv[2];
+  const baselineRssBytes = process.resourceUsage().maxRSS * 1024;
+  const t0 = performance.now();
+  const { parameters, checksum, keepAlive } = await loadForBenchmark(dir);
+  const loadMs = performance.now() - t0;
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  const report: LoadReport = { loadMs, baselineRssBytes, peakRssBytes, parameters, checksum };
+  if (!keepAlive) throw new Error('nothing loaded');
+  process.send?.(report);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
