@@ -33,7 +33,11 @@ export interface PointerExample {
   to: number;
 }
 
-/** For every head, the share of examples where the row `from` has its maximum at `to` (ties count). */
+/**
+ * For every head, the share of examples where the attention row of `from` peaks at `to`:
+ * more weight there than on any other position (a tie is no peak, so a head that attends
+ * uniformly scores 0).
+ */
 export async function pointerScore(model: GPT, examples: PointerExample[]): Promise<HeadRanking & { examples: number }> {
   if (!Array.isArray(examples) || examples.length === 0) fail('pointerScore', 'needs at least one example');
   const { nLayer, nHead } = model.config;
@@ -46,7 +50,7 @@ export async function pointerScore(model: GPT, examples: PointerExample[]): Prom
     for (const [l, heads] of maps.entries()) {
       for (const [h, w] of heads.entries()) {
         const row = w[ex.from];
-        if (row[ex.to] === Math.max(...row)) hits[l][h]++;
+        if (row.every((x, j) => j === ex.to || x < row[ex.to])) hits[l][h]++;
       }
     }
   }
