@@ -76,7 +76,7 @@ describe('modelViewSvg', () => {
 
   it('takes custom links, ids and notes, or no links at all', () => {
     const layers = [[causal(2), causal(2)]];
-    const svg = parseSvg(modelViewSvg({ layers, labels: ['a', 'b'], href: (l, h) => `?layer=${l}&head=${h}`, idPrefix: 'mv', notes: (l, h) => (h === 1 ? 'induction 0.91' : undefined) }));
+    const svg = parseSvg(modelViewSvg({ layers, labels: ['a', 'b'], href: (l, h) => `?layer=${l}&head=${h}`, idPrefix: 'mv', notes: (_l, h) => (h === 1 ? 'induction 0.91' : undefined) }));
     expect(byClass(svg, 'cell-link')[1].attrs.href).toBe('?layer=0&head=1');
     expect(byClass(svg, 'cell')[1].attrs.id).toBe('mv-0-1');
     expect(titleOf(byClass(svg, 'cell')[1])).toBe('layer 0, head 1: induction 0.91');
