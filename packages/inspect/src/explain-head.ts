@@ -8,7 +8,7 @@ import type { GPT } from '@attn/model';
 import { noGrad, type Tensor, tidy } from '@attn/tensor';
 import { type HostTensor, positionRow, readTensor, runWithCache } from './cache.js';
 import { checkIds, checkIndex, fail } from './errors.js';
-import { attendOnce, buildSteps, excerpt, type HeadExplanation, rowTimes } from './explanation.js';
+import { attendOnce, buildSteps, excerpt, type HeadExplanation, rowTimes, stepNames } from './explanation.js';
 import { gptHooks } from './names.js';
 
 export interface ExplainHeadOptions {
@@ -119,30 +119,36 @@ export async function explainHead(model: GPT, ids: ArrayLike<number>, options: E
   };
   const projectionMatrix = excerpt(`c_proj rows ${head * hs}..${(head + 1) * hs - 1} (${name})`, wo);
   const query = labels[queryIndex];
-  const embeddingRows: Array<[string, number[]]> = [];
-  labels.forEach((t, i) => {
-    embeddingRows.push([`${t} token`, tokenRows[i]], [`${t} position ${i}`, positionRows[i]], [`${t} sum`, sumRows[i]]);
-    if (layer > 0) embeddingRows.push([`${t} entering layer ${layer}`, residRows[i]]);
-    embeddingRows.push([`${t} after ln_1`, input[i]]);
+  const names = stepNames(labels);
+  // The query token's embedding in full (token + position = sum); then, for every token, the
+  // stream the layer reads (the sum itself in layer 0) and that stream after ln_1.
+  const q0 = names[queryIndex];
+  const embeddingRows: Array<[string, number[]]> = [
+    [`${q0}: token embedding`, tokenRows[queryIndex]],
+    [`${q0}: position ${queryIndex} embedding`, positionRows[queryIndex]],
+    [`${q0}: sum`, sumRows[queryIndex]],
+  ];
+  names.forEach((t, i) => {
+    embeddingRows.push([layer === 0 ? `${t}: sum` : `${t}: entering layer ${layer}`, residRows[i]], [`${t}: after ln_1`, input[i]]);
   });
   const numbers = { projections, queries, keysByToken, valuesByToken, q, scores, scale, scaledScores, weights, output };
   const steps = buildSteps(
     {
-      tokens: labels,
+      tokens: names,
       queryIndex,
       keys,
       masked,
       headSize: hs,
       embeddingsWhy:
         `Each token's vector is its learned token embedding plus the learned embedding of its position (${C} numbers each).` +
-        (layer > 0 ? ` Layer ${layer} reads the residual stream after ${layer} block${layer > 1 ? 's' : ''} have added to that sum.` : '') +
+        (layer > 0 ? ` Layer ${layer} reads the residual stream: that sum after ${layer === 1 ? 'block 0 has' : `blocks 0..${layer - 1} have`} added to it.` : '') +
         ' The head reads it through the layer norm ln_1.',
       embeddingRows,
       maskWhy:
         masked.length > 0
-          ? `The causal mask hides the ${masked.length} later token${masked.length > 1 ? 's' : ''} (${masked.map((j) => labels[j]).join(', ')}): a GPT may not look ahead.`
+          ? `The causal mask hides the ${masked.length} later token${masked.length > 1 ? 's' : ''} (${masked.map((j) => names[j]).join(', ')}): a GPT may not look ahead.`
           : 'Nothing is masked: the query is the last token, so every token is at or before it.',
-      projectionRow: [`contribution of ${name} to ${query}`, contribution],
+      projectionRow: [`contribution of ${name} to ${q0}`, contribution],
       projectionMatrix,
     },
     numbers,

@@ -151,7 +151,16 @@ export interface StepContext {
   projectionMatrix: MatrixExcerpt | null;
 }
 
-/** Builds the six steps from the numbers. */
+/**
+ * Names for tokens in the steps' labels: the token itself, or "token (position)" when the
+ * sentence holds the same token more than once, so every row says which one it is.
+ */
+export function stepNames(tokens: readonly string[]): string[] {
+  const repeated = new Set(tokens.filter((t, i) => tokens.indexOf(t) !== i));
+  return tokens.map((t, i) => (repeated.has(t) ? `${t} (${i})` : t));
+}
+
+/** Builds the six steps from the numbers; `ctx.tokens` are the names rows use (see stepNames). */
 export function buildSteps(
   ctx: StepContext,
   n: Pick<HeadExplanation, 'projections' | 'queries' | 'keysByToken' | 'valuesByToken' | 'q' | 'scores' | 'scale' | 'scaledScores' | 'weights' | 'output'>,

@@ -43,6 +43,7 @@ export {
   type HeadExplanation,
   type MatrixExcerpt,
   softmax64,
+  stepNames,
 } from './explanation.js';
 export { type ExplainHeadOptions, explainHead, layerNorm64 } from './explain-head.js';
 export { exampleExplanation, isSeedSentence, randomHeadExample, workedExample, words } from './worked-example.js';

@@ -5,7 +5,7 @@
 // Both have the same six steps as a trained GPT's head (explain-head.ts).
 import { Rng } from '@attn/tensor';
 import { fail } from './errors.js';
-import { attendOnce, buildSteps, excerpt, type HeadExplanation, rowTimes } from './explanation.js';
+import { attendOnce, buildSteps, excerpt, type HeadExplanation, rowTimes, stepNames } from './explanation.js';
 
 /** The seed example's 3-d embeddings. */
 const SEED_EMBEDDINGS: Record<string, number[]> = { cat: [1, 0, 1], sat: [0, 1, 1], mat: [1, 1, 0], it: [0, 1, 0] };
@@ -64,7 +64,7 @@ function toyHead(
   const numbers = { projections, queries, keysByToken, valuesByToken, q, scores, scale, scaledScores, weights, output };
   const steps = buildSteps(
     {
-      tokens,
+      tokens: stepNames(tokens),
       queryIndex,
       keys,
       masked,
@@ -73,7 +73,7 @@ function toyHead(
         source === 'seed worked example'
           ? `Each word starts as a vector of ${embeddings[0].length} numbers (this small example has no position embeddings). "${tokens[queryIndex]}" is the word whose meaning we want to resolve.`
           : `Each word starts as a vector of ${embeddings[0].length} random numbers, the same vector for the same word (no position embeddings here).`,
-      embeddingRows: tokens.map((t, i): [string, number[]] => [t, embeddings[i]]),
+      embeddingRows: stepNames(tokens).map((t, i): [string, number[]] => [t, embeddings[i]]),
       maskWhy,
       projectionRow: null,
       projectionMatrix: null,

@@ -84,7 +84,7 @@ describe('explainHead on a GPT', () => {
     expect(e.query).toBe('3');
     expect(e.masked).toEqual([]);
     expect(e.source).toBe('checkpoint');
-    expect(e.steps[0].rows.map(([label]) => label).slice(0, 4)).toEqual(['1 token', '1 position 0', '1 sum', '1 after ln_1']);
+    expect(e.steps[0].rows.map(([label]) => label).slice(0, 5)).toEqual(['3: token embedding', '3: position 2 embedding', '3: sum', '1: sum', '1: after ln_1']);
   });
 
   it('rejects a layer, head or query that does not exist, with the valid range', async () => {

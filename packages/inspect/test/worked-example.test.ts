@@ -65,6 +65,12 @@ describe('randomHeadExample', () => {
     for (const [j, s] of e.scores.entries()) expect(s).toBeCloseTo(e.q[0] * e.k[j][0] + e.q[1] * e.k[j][1], 12);
   });
 
+  it('names a repeated word by its position in the steps', () => {
+    const e = randomHeadExample('the dog saw the cat', 2);
+    expect(e.steps[0].rows.map(([name]) => name)).toEqual(['the (0)', 'dog', 'saw', 'the (3)', 'cat']);
+    expect(e.tokens).toEqual(['the', 'dog', 'saw', 'the', 'cat']);
+  });
+
   it('needs two words; exampleExplanation picks the seed example for its sentence', () => {
     expect(() => randomHeadExample('hello')).toThrow(/randomHeadExample: expected a sentence of at least two words/);
     expect(exampleExplanation('The cat sat on the mat because it was tired').source).toBe('seed worked example');

@@ -22,6 +22,7 @@ export { type ModelViewOptions, modelViewSvg } from './model-view.js';
 export { type ProbabilityBar, type ProbabilityBarsOptions, probabilityBarsSvg } from './probability-bars.js';
 export { tokenViewSvg, type TokenPiece, type TokenViewOptions } from './tokens.js';
 export { htmlReport, type ReportOptions, type ReportSection } from './report.js';
+export { stackSvgs } from './stack.js';
 export { ansiToHtml } from './ansi.js';
 export { colorScale, defaultInterpolator, type ColorScale, type Interpolator } from './color.js';
 export { escapeXml, visibleLabel } from './text.js';

@@ -1,7 +1,7 @@
 // Head view, model view, probability bars and the embedding map's neighbours: each SVG parses
 // as XML and carries the input data on its marks (hover behaviour is tested in Chromium).
 import { describe, expect, it } from 'vitest';
-import { embeddingMapSvg, headColors, headViewSvg, modelViewSvg, probabilityBarsSvg } from '../src/index.js';
+import { embeddingMapSvg, headColors, headViewSvg, modelViewSvg, probabilityBarsSvg, stackSvgs } from '../src/index.js';
 import { all, byClass, parseSvg, titleOf } from './xml.js';
 
 function causal(n: number, sharp = 0): number[][] {
@@ -144,5 +144,25 @@ describe('embeddingMapSvg with neighbours', () => {
     expect(point0.attrs.tabindex).toBe('0');
     expect(byClass(svg, 'group-swatch').map((g) => g.children[1].ownText)).toEqual(['animals', 'containers']);
     expect(() => embeddingMapSvg({ points, labels: ['a', 'b', 'c'], neighbours: [[{ index: 5 }], [], []] })).toThrow(/neighbours\[0\]\[0\].index must be a point index in 0..2/);
+  });
+});
+
+describe('stackSvgs', () => {
+  it('nests figures one under the other in one valid SVG', () => {
+    const a = headViewSvg({ heads: [{ weights: causal(2) }], labels: ['a', 'b'] });
+    const b = probabilityBarsSvg({ bars: [{ label: 'x', prob: 1 }] });
+    const height = (svg: string) => Number(/height="(\d+)"/.exec(svg)![1]);
+    const width = (svg: string) => Number(/width="(\d+)"/.exec(svg)![1]);
+    const stacked = parseSvg(stackSvgs([a, b], { gap: 10 }));
+    expect(stacked.attrs.class).toBe('attn-stack');
+    const inner = stacked.children.filter((c) => c.tag === 'svg');
+    expect(inner.map((c) => [c.attrs.y, c.attrs.class])).toEqual([
+      ['0', 'attn-head-view'],
+      [String(height(a) + 10), 'attn-probabilities'],
+    ]);
+    expect(Number(stacked.attrs.height)).toBe(height(a) + 10 + height(b));
+    expect(Number(stacked.attrs.width)).toBe(Math.max(width(a), width(b)));
+    expect(stackSvgs([a])).toBe(a);
+    expect(() => stackSvgs(['<div/>', a])).toThrow(/stackSvgs: svgs\[0\] must be an SVG string/);
   });
 });
