@@ -207,7 +207,7 @@ export function buildSteps(
     },
     {
       id: 'output',
-      title: '6. Output = Σ weight · v, then the output projection',
+      title: ctx.projectionMatrix ? '6. Output = Σ weight · v, then the output projection' : '6. Output = Σ weight · v',
       why: ctx.projectionMatrix
         ? `The head’s output is the weighted average of the values. Its ${d} numbers go through this head’s ${d} rows of the output projection c_proj, which turns them into ${ctx.projectionMatrix.shape[1]} numbers added to "${query}"’s residual stream (with the other heads’ and c_proj’s bias).`
         : 'The new representation of the query token is the weighted average of the values.',
