@@ -213,6 +213,7 @@ describe('attn attend --view', () => {
     expect(modelSvg.match(/<a href="#head-\d-\d"/g)).toHaveLength(8);
     expect(modelSvg).toContain('id="model-view-1-3"');
     expectUsageError(attn('attend', '--checkpoint', 'ck', '--view', 'grid', 'to'), /--view.*grid/);
+    expectUsageError(attn('attend', '--checkpoint', 'ck', '--view', 'model', 'to'), /--view model: the view is drawn into an SVG file; add --svg FILE/);
   });
 });
 

@@ -26,6 +26,7 @@ export function registerAttend(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (sentence: string, o) => {
       const view = choiceFlag('--view', o.view, VIEWS);
+      if (view !== 'heatmap' && o.svg === undefined) fail(`--view ${view}: the view is drawn into an SVG file; add --svg FILE`);
       const { model, encode, label } = await loadModel(o.checkpoint);
       const { nLayer, nHead } = model.config;
       const layer = o.layer === undefined ? undefined : intFlag('--layer', o.layer, 0);

@@ -124,7 +124,7 @@ async function run(m: InspectableModel, dir: string, o: InspectFlags, top: numbe
   view.ids.forEach((id, t) => {
     const cells = view.logitLens.map((l) => {
       const best = l.predictions[t][0];
-      return cell(`${tokenText(m.label(best.id), 6)} ${Math.round(best.prob * 100)}%`, depthWidth);
+      return cell(`${tokenText(m.label(best.id), 8)} ${Math.round(best.prob * 100)}%`, depthWidth);
     });
     out.push(`  ${cell(`${t} ${tokenText(m.label(id), 12)}`, 18)}${cells.join('')}`);
   });
