@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '@attn/model';
 import { attentionHeatmapSvg, htmlReport, lossCurveSvg, type ReportSection, terminalHeatmap } from '@attn/viz';
-import { attentionMaps, corefScore } from './attention.js';
+import { attentionMaps, corefScore } from '@attn/inspect';
 import { useBackend } from './backend.js';
 import { corefData, MODEL_CONFIGS, textData } from './data.js';
 import { buildSampler, streamText } from './generate-text.js';
@@ -86,8 +86,8 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   // the predicate comes before "it" so a causal model can use it (see the datasets README).
   const sentence = 'the trophy did not fit in the suitcase because too big was it'.split(' ');
   const ids = Array.from(coref.lang.vocabulary.encode(sentence));
-  const maps = attentionMaps(corefRun.model, ids);
-  const score = corefScore(corefRun.model, coref.lang, coref.lang.generate('heldout', o.heldout, 11));
+  const maps = await attentionMaps(corefRun.model, ids);
+  const score = await corefScore(corefRun.model, coref.lang.generate('heldout', o.heldout, 11), (words) => coref.lang.vocabulary.encode(words));
   const best = maps[score.layer][score.head];
   say(`\nWhere "it" looks (layer ${score.layer}, head ${score.head}, the head that tracks the referent best):`);
   say(terminalHeatmap(best, sentence));

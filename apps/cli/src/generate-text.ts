@@ -28,7 +28,7 @@ export async function buildSampler(flags: SamplerFlags): Promise<Sampler> {
 }
 
 /** Generates up to maxTokens ids after `prompt`, calling write with each decoded piece. */
-export function streamText(model: GPT, codec: Codec, prompt: string, maxTokens: number, s: Sampler, write?: (piece: string) => void): string {
+export function streamText(model: GPT, codec: Pick<Codec, 'kind' | 'encode' | 'decode' | 'label'>, prompt: string, maxTokens: number, s: Sampler, write?: (piece: string) => void): string {
   const ids = codec.encode(prompt);
   if (ids.length === 0) fail('--prompt: empty; give at least one character the model knows');
   const out: number[] = [];

@@ -5,19 +5,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SafetensorsError, writeFileAtomic } from '@attn/model';
+import { SafetensorsError } from '@attn/model';
 import { BpeTokenizer, CharTokenizer, TokenizerError } from '@attn/tokenizer';
-import { attentionHeatmapSvg, terminalHeatmap } from '@attn/viz';
 import { Command, CommanderError, Option } from 'commander';
 import { releaseBackend, useBackend } from './backend.js';
 import { loadCheckpoint } from './checkpoint.js';
-import { attentionMaps } from './attention.js';
 import { corefData, MODEL_CONFIGS, textData, type ConfigName } from './data.js';
 import { runDemo } from './demo.js';
 import { choiceFlag, fail, intFlag, numberFlag, UsageError } from './errors.js';
-import { explain, formatExplanation } from './explain.js';
-import { buildSampler, streamText } from './generate-text.js';
 import { runTraining } from './run-training.js';
+import { registerAttend } from './commands/attend.js';
+import { registerExplain } from './commands/explain.js';
+import { registerGenerate } from './commands/generate.js';
+import { registerInspect } from './commands/inspect.js';
 
 const out = (s: string): void => {
   process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
@@ -59,17 +59,7 @@ program
     out(`${pieces.length} tokens; ids ${pieces.map((p) => p.id).join(' ')}`);
   });
 
-program
-  .command('explain')
-  .description('step through one attention head with real numbers')
-  .argument('<sentence>', 'e.g. "the cat sat on the mat because it was tired"')
-  .option('--seed <n>', 'seed of the random head for other sentences', '0')
-  .option('--json', 'machine-readable output')
-  .action((sentence: string, o: { seed: string; json?: boolean }) => {
-    const e = explain(sentence, intFlag('--seed', o.seed, 0));
-    if (o.json) return json(e);
-    out(formatExplanation(e));
-  });
+registerExplain(program);
 
 program
   .command('train')
@@ -123,71 +113,9 @@ program
     out(`saved ${resolve(o.out)} after ${ckpt.info.steps} steps (train loss ${last?.toFixed(3)}, held-out ${val?.toFixed(3) ?? '-'})`);
   });
 
-program
-  .command('generate')
-  .description('generate text from a checkpoint')
-  .requiredOption('--checkpoint <dir>', 'checkpoint directory written by attn train')
-  .requiredOption('--prompt <text>', 'text to continue')
-  .option('--max-tokens <n>', 'tokens to generate', '200')
-  .option('--temperature <t>', 'divide logits by t (0 < t)', '0.8')
-  .option('--top-k <k>', 'keep the k most likely tokens')
-  .option('--top-p <p>', 'keep the smallest set with probability mass p')
-  .option('--sampler <spec...>', 'extra strategies by name, e.g. typical:p=0.9 or min-p:p=0.05')
-  .option('--seed <n>', 'sampling seed', '1')
-  .addOption(backendOption())
-  .option('--json', 'machine-readable output')
-  .action(async (o) => {
-    const maxTokens = intFlag('--max-tokens', o.maxTokens, 0);
-    const temperature = numberFlag('--temperature', o.temperature, 1e-3, 100);
-    const topK = o.topK === undefined ? undefined : intFlag('--top-k', o.topK);
-    const topP = o.topP === undefined ? undefined : numberFlag('--top-p', o.topP, 1e-6, 1);
-    const seed = intFlag('--seed', o.seed, 0);
-    const s = await buildSampler({ temperature, topK, topP, samplers: o.sampler, seed });
-    const { model, codec } = await loadCheckpoint(o.checkpoint);
-    await useBackend(o.backend);
-    if (o.json) return json({ prompt: o.prompt, sampler: s.describe(), text: streamText(model, codec, o.prompt, maxTokens, s) });
-    codec.encode(o.prompt); // fails on unknown characters/words before anything is printed
-    process.stdout.write(o.prompt);
-    streamText(model, codec, o.prompt, maxTokens, s, (piece) => process.stdout.write(piece));
-    out('');
-  });
-
-program
-  .command('attend')
-  .description('show where each token of a sentence attends, per layer and head')
-  .argument('<sentence>', 'text in the checkpoint vocabulary')
-  .requiredOption('--checkpoint <dir>', 'checkpoint directory')
-  .option('--layer <n>', 'only this layer (0-based)')
-  .option('--head <n>', 'only this head (0-based)')
-  .option('--svg <file>', 'also write the SVG heatmap(s) to this file')
-  .option('--no-color', 'plain shades instead of 24-bit colour')
-  .option('--json', 'machine-readable output')
-  .action(async (sentence: string, o) => {
-    const { model, codec } = await loadCheckpoint(o.checkpoint);
-    const { nLayer, nHead } = model.config;
-    const layer = o.layer === undefined ? undefined : intFlag('--layer', o.layer, 0);
-    const head = o.head === undefined ? undefined : intFlag('--head', o.head, 0);
-    if (layer !== undefined && layer >= nLayer) fail(`--layer ${layer}: the model has layers 0..${nLayer - 1}`);
-    if (head !== undefined && head >= nHead) fail(`--head ${head}: the model has heads 0..${nHead - 1}`);
-    const ids = codec.encode(sentence).slice(0, model.blockSize);
-    if (ids.length === 0) fail('attend: the sentence is empty');
-    const labels = ids.map((id) => codec.label(id));
-    const maps = attentionMaps(model, ids);
-    const chosen: { layer: number; head: number; weights: number[][] }[] = [];
-    for (const [l, heads] of maps.entries()) {
-      for (const [h, w] of heads.entries()) {
-        if ((layer === undefined || l === layer) && (head === undefined || h === head)) chosen.push({ layer: l, head: h, weights: w });
-      }
-    }
-    if (o.svg !== undefined) {
-      const svgs = chosen.map((c) => attentionHeatmapSvg({ weights: c.weights, queryLabels: labels, title: `layer ${c.layer} head ${c.head}` }));
-      const svg = svgs.length === 1 ? svgs[0] : `<div>${svgs.join('\n')}</div>`;
-      await writeFileAtomic(o.svg, new TextEncoder().encode(svg));
-    }
-    if (o.json) return json({ tokens: labels, maps: chosen });
-    for (const c of chosen) out(`layer ${c.layer} head ${c.head}\n${terminalHeatmap(c.weights, labels, { color: o.color === false ? false : undefined })}\n`);
-    if (o.svg !== undefined) process.stderr.write(`wrote ${resolve(o.svg)}\n`);
-  });
+registerGenerate(program);
+registerAttend(program);
+registerInspect(program);
 
 program
   .command('bench')

@@ -48,36 +48,7 @@ describe('attn tokenize', () => {
   });
 });
 
-describe('attn explain', () => {
-  it('reproduces the seed worked example: weights 0.25/0.25/0.5, output [1.25, 2]', () => {
-    const r = attn('explain', 'the cat sat on the mat because it was tired');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/cat\s+score 1\.00\s+scaled 0\.71\s+weight 0\.25/);
-    expect(r.stdout).toMatch(/sat\s+score 1\.00\s+scaled 0\.71\s+weight 0\.25/);
-    expect(r.stdout).toMatch(/mat\s+score 2\.00\s+scaled 1\.41\s+weight 0\.50/);
-    expect(r.stdout).toContain('output = sum of weight × V = [1.25, 2.00]');
-  });
-
-  it('gives the exact softmax numbers in --json (hand-computed reference)', () => {
-    const e = JSON.parse(attn('explain', '--json', 'cat sat mat it').stdout);
-    const s = [1, 1, 2].map((x) => Math.exp(x / Math.SQRT2));
-    const z = s[0] + s[1] + s[2];
-    const w = s.map((x) => x / z);
-    for (const [i, x] of (e.weights as number[]).entries()) expect(x).toBeCloseTo(w[i], 5);
-    expect(e.output[0]).toBeCloseTo(2 * w[0] + w[1] + w[2], 5);
-    expect(e.output[1]).toBeCloseTo(w[0] + 3 * w[1] + 2 * w[2], 5);
-  });
-
-  it('uses a seeded head for other sentences, with weights summing to 1', () => {
-    const e = JSON.parse(attn('explain', '--json', 'dogs chase cats').stdout);
-    expect(e.source).toBe('seeded random head');
-    expect(e.tokens).toEqual(['dogs', 'chase', 'cats']);
-    expect(e.weights.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
-    const scaled = e.scores.map((x: number) => x / Math.SQRT2);
-    const z = scaled.reduce((a: number, b: number) => a + Math.exp(b), 0);
-    for (const [i, x] of (e.weights as number[]).entries()) expect(x).toBeCloseTo(Math.exp(scaled[i]) / z, 5);
-  });
-});
+// attn explain (and inspect, attend --view, generate --show-probs): see inspect.test.ts.
 
 describe('attn train / generate / attend', () => {
   it('trains a few steps, then generates and attends from the checkpoint', () => {

@@ -17,8 +17,12 @@ export {
 export { lossCurveSvg, type LossCurveOptions, type LossPoint } from './loss.js';
 export { pca2d, type Pca2dOptions, type Pca2dResult } from './pca.js';
 export { embeddingMapSvg, type EmbeddingMapOptions } from './embedding.js';
+export { headColors, type HeadViewHead, type HeadViewOptions, headViewSvg } from './head-view.js';
+export { type ModelViewOptions, modelViewSvg } from './model-view.js';
+export { type ProbabilityBar, type ProbabilityBarsOptions, probabilityBarsSvg } from './probability-bars.js';
 export { tokenViewSvg, type TokenPiece, type TokenViewOptions } from './tokens.js';
 export { htmlReport, type ReportOptions, type ReportSection } from './report.js';
+export { stackSvgs } from './stack.js';
 export { ansiToHtml } from './ansi.js';
 export { colorScale, defaultInterpolator, type ColorScale, type Interpolator } from './color.js';
 export { escapeXml, visibleLabel } from './text.js';

@@ -51,6 +51,7 @@ body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px;
 h1 { font-size: 1.5rem; }
 h2 { font-size: 1.1rem; margin-top: 2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
 figure { margin: 0.5rem 0; overflow-x: auto; }
+figure svg { max-width: 100%; height: auto; } /* narrow screens: the whole figure, scaled down */
 pre { background: #f6f6f6; font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; padding: 0.75rem; overflow-x: auto; line-height: 1.2; }
 </style>
 </head>
