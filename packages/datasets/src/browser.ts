@@ -25,7 +25,7 @@ export {
   createCorefLanguage,
   type NounPair,
 } from './coref';
-export { createRng, type Rng } from './rng';
+export { DataError } from './errors';
 export {
   type DateTaskConfig,
   daysInMonth,
