@@ -41,3 +41,4 @@ export {
   samplerFromSpecs,
   samplerPackageName,
 } from './registry.js';
+export { type ForkableDecodingState, type Seq2SeqLM, type TranslateOptions, type Translation, translate } from './translate.js';

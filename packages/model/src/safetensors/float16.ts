@@ -48,3 +48,21 @@ export function float16BitsToFloat32(bits: number): number {
   if (exp === 0x1f) return mant === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
+
+/**
+ * bfloat16 (brain float: float32's sign and 8-bit exponent, 7 mantissa bits) -> float32.
+ * A bfloat16 is exactly the top half of a float32, so widening is a shift.
+ */
+export function bfloat16BitsToFloat32(bits: number): number {
+  u32[0] = (bits & 0xffff) << 16;
+  return f32[0];
+}
+
+/** Rounds a float32 to the nearest bfloat16 (ties to even; NaN stays NaN) and returns its 16 bits. */
+export function float32ToBfloat16Bits(value: number): number {
+  f32[0] = value;
+  const x = u32[0];
+  if ((x & 0x7f800000) === 0x7f800000 && (x & 0x7fffff) !== 0) return ((x >>> 16) | 0x40) & 0xffff; // quiet NaN
+  const rounded = x + 0x7fff + ((x >>> 16) & 1);
+  return (rounded >>> 16) & 0xffff;
+}

@@ -10,20 +10,21 @@
 // byte budget (dtype known, shape * dtype size = end - begin, offsets in bounds,
 // tensors tiling the data without overlaps or holes) BEFORE any tensor is
 // allocated, so a bad file fails with one clear error and loads nothing.
-import { float16BitsToFloat32, float32ToFloat16Bits } from './float16.js';
+import { CheckpointError } from '../errors.js';
+import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from './float16.js';
 
 /** The element types this reader/writer supports. */
-export type SafetensorsDType = 'F32' | 'F16' | 'I32';
+export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'I32';
 
-const BYTES_PER_ELEMENT: Record<SafetensorsDType, number> = { F32: 4, F16: 2, I32: 4 };
+export const BYTES_PER_ELEMENT: Record<SafetensorsDType, number> = { F32: 4, F16: 2, BF16: 2, I32: 4 };
 
 /** dtypes that exist in the format but that we do not read (named in the error). */
-const OTHER_KNOWN_DTYPES = new Set(['F64', 'BF16', 'I64', 'I16', 'I8', 'U8', 'U16', 'U32', 'U64', 'BOOL', 'F8_E4M3', 'F8_E5M2']);
+const OTHER_KNOWN_DTYPES = new Set(['F64', 'I64', 'I16', 'I8', 'U8', 'U16', 'U32', 'U64', 'BOOL', 'F8_E4M3', 'F8_E5M2']);
 
 /** Headers longer than this are refused before anything is allocated (the reference implementation uses the same bound). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
-/** A tensor as stored: F32 and F16 come back as Float32Array (F16 widened), I32 as Int32Array. */
+/** A tensor as stored: F32, F16 and BF16 come back as Float32Array (the halves widened), I32 as Int32Array. */
 export interface SafetensorsTensor {
   dtype: SafetensorsDType;
   shape: number[];
@@ -64,8 +65,8 @@ export interface ReadOptions {
   source?: string;
 }
 
-/** Every failure to read or write safetensors; the message names the source. */
-export class SafetensorsError extends Error {
+/** Every failure to read or write safetensors; the message names the source. A CheckpointError. */
+export class SafetensorsError extends CheckpointError {
   constructor(
     readonly source: string,
     detail: string,
@@ -146,7 +147,7 @@ export function parseHeader(headerBytes: Uint8Array, dataBytes: number, source: 
     if (typeof dtype !== 'string') throw new SafetensorsError(source, `tensor "${name}": dtype is missing`);
     if (!(dtype in BYTES_PER_ELEMENT)) {
       const why = OTHER_KNOWN_DTYPES.has(dtype) ? 'is not supported' : 'is unknown';
-      throw new SafetensorsError(source, `tensor "${name}": dtype ${JSON.stringify(dtype)} ${why} (supported: F32, F16, I32)`);
+      throw new SafetensorsError(source, `tensor "${name}": dtype ${JSON.stringify(dtype)} ${why} (supported: F32, F16, BF16, I32)`);
     }
     if (!Array.isArray(shape) || !shape.every(isDim)) {
       throw new SafetensorsError(source, `tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
@@ -199,10 +200,9 @@ const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Decodes one tensor's bytes (exactly end - begin of them) into a fresh typed array. */
 export function decodeTensor(bytes: Uint8Array, dtype: SafetensorsDType, count: number): Float32Array | Int32Array {
-  if (dtype === 'F16') {
+  if (dtype === 'F16' || dtype === 'BF16') {
     const out = new Float32Array(count);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < count; i++) out[i] = float16BitsToFloat32(view.getUint16(2 * i, true));
+    decodeFloatsInto(bytes, dtype, out);
     return out;
   }
   if (hostIsLittleEndian) {
@@ -222,6 +222,25 @@ export function decodeTensor(bytes: Uint8Array, dtype: SafetensorsDType, count: 
   const out = new Int32Array(count);
   for (let i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true);
   return out;
+}
+
+/**
+ * Decodes float tensor bytes (F32, F16 or BF16, little-endian; exactly out.length elements) into
+ * `out`, widening halves to float32: how checkpoint loaders fill a parameter without a second buffer.
+ */
+export function decodeFloatsInto(bytes: Uint8Array, dtype: SafetensorsDType, out: Float32Array): void {
+  const count = out.length;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dtype === 'F16') {
+    for (let i = 0; i < count; i++) out[i] = float16BitsToFloat32(view.getUint16(2 * i, true));
+  } else if (dtype === 'BF16') {
+    for (let i = 0; i < count; i++) out[i] = bfloat16BitsToFloat32(view.getUint16(2 * i, true));
+  } else if (dtype === 'F32') {
+    if (hostIsLittleEndian) new Uint8Array(out.buffer, out.byteOffset, 4 * count).set(bytes.subarray(0, 4 * count));
+    else for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
+  } else {
+    throw new SafetensorsError('<read>', `dtype ${dtype} is not a float type`);
+  }
 }
 
 /** Reads a whole safetensors file held in memory. Validates everything first; throws SafetensorsError. */
@@ -244,6 +263,7 @@ function encodeTensor(name: string, t: SafetensorsInput, dtype: SafetensorsDType
     const x = t.data[i];
     if (dtype === 'F32') out.setFloat32(at + 4 * i, x, true);
     else if (dtype === 'F16') out.setUint16(at + 2 * i, float32ToFloat16Bits(x), true);
+    else if (dtype === 'BF16') out.setUint16(at + 2 * i, float32ToBfloat16Bits(x), true);
     else {
       if (!Number.isInteger(x) || x < -(2 ** 31) || x >= 2 ** 31) {
         throw new SafetensorsError('<write>', `tensor "${name}": element ${i} = ${x} is not a 32-bit integer`);
@@ -279,7 +299,7 @@ export function serializeSafetensors(
       throw new SafetensorsError('<write>', `tensor "${name}": shape [${t.shape.join(', ')}] has ${count} elements but data has ${t.data.length}`);
     }
     const dtype = t.dtype ?? (t.data instanceof Int32Array ? 'I32' : 'F32');
-    if (!(dtype in BYTES_PER_ELEMENT)) throw new SafetensorsError('<write>', `tensor "${name}": dtype ${dtype} is not one of F32, F16, I32`);
+    if (!(dtype in BYTES_PER_ELEMENT)) throw new SafetensorsError('<write>', `tensor "${name}": dtype ${dtype} is not one of F32, F16, BF16, I32`);
     const bytes = count * BYTES_PER_ELEMENT[dtype];
     header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     plan.push({ name, t, dtype, begin: offset });
