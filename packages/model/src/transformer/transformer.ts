@@ -94,6 +94,8 @@ export class Transformer extends Module {
   readonly decoder: Stack<TransformerDecoderBlock>;
   private readonly positions: SinusoidalPositionalEncoding;
   private readonly drop: Dropout;
+  /** The generator that initialised the weights and that dropout draws from (checkpoints of a training run save its state). */
+  readonly rng: Rng;
 
   /**
    * options.seed: the generator for initial weights and dropout (default 1337).
@@ -104,6 +106,7 @@ export class Transformer extends Module {
     this.config = validateTransformerConfig(config);
     const { srcVocabSize, tgtVocabSize, nEncoderLayer, nDecoderLayer, nHead, dModel: d, dFF, norm, dropout } = this.config;
     const rng = new Rng(options.seed ?? 1337);
+    this.rng = rng;
     const init = options.init ?? true;
     // Embeddings ~ N(0, 1/d): after the sqrt(d) scale they have unit variance, like the position encodings.
     this.src_embed = this.registerModule('src_embed', new Embedding({ rng, init, numEmbeddings: srcVocabSize, embeddingDim: d, initStd: d ** -0.5 }));
