@@ -37,7 +37,7 @@ export function parameterFiles(model: TrainableModel): ModelFiles {
 }
 
 /** Every file of a training checkpoint, in write order: the model's files, then the training state. */
-export function trainingCheckpointFiles(trainer: Trainer<TrainableModel, unknown>, modelFiles: ModelFiles): Map<string, Uint8Array> {
+export function trainingCheckpointFiles<M extends TrainableModel, B>(trainer: Trainer<M, B>, modelFiles: ModelFiles): Map<string, Uint8Array> {
   const params = trainer.model.namedParameters();
   const checkpointId = weightsFingerprint(params);
   const files = modelFiles(checkpointId);
@@ -48,7 +48,7 @@ export function trainingCheckpointFiles(trainer: Trainer<TrainableModel, unknown
 }
 
 /** Writes a training checkpoint into `dir` (created if needed), each file atomically, the training state last. */
-export async function saveTrainingCheckpoint(dir: string, trainer: Trainer<TrainableModel, unknown>, modelFiles: ModelFiles): Promise<void> {
+export async function saveTrainingCheckpoint<M extends TrainableModel, B>(dir: string, trainer: Trainer<M, B>, modelFiles: ModelFiles): Promise<void> {
   await writeCheckpointFiles(dir, trainingCheckpointFiles(trainer, modelFiles));
 }
 

@@ -144,13 +144,13 @@ export interface TrainerSnapshot {
   bestValLoss: number;
 }
 
-export interface RunOptions {
+export interface RunOptions<M extends TrainableModel = TrainableModel, B = unknown> {
   /** Aborting stops before the next step (the run can be continued with another run()). */
   signal?: AbortSignal;
   onStep?: (info: StepInfo) => void | Promise<void>;
   onEval?: (info: EvalInfo) => void | Promise<void>;
   /** Called after every `every` steps, after the last, and when the run stops early (a save, say). */
-  checkpoint?: { every: number; save: (trainer: Trainer<TrainableModel, unknown>) => Promise<void> };
+  checkpoint?: { every: number; save: (trainer: Trainer<M, B>) => Promise<void> };
 }
 
 export interface RunResult {
@@ -375,7 +375,7 @@ export class Trainer<M extends TrainableModel, B = unknown> {
    * evalEvery steps and after the last, and calling options.checkpoint.save on its cadence and
    * when stopped early.
    */
-  async run(options: RunOptions = {}): Promise<RunResult> {
+  async run(options: RunOptions<M, B> = {}): Promise<RunResult> {
     const start = performance.now();
     this.clock = { at: start, step: this.stepCount };
     this.stopRequested = false;
@@ -400,11 +400,11 @@ export class Trainer<M extends TrainableModel, B = unknown> {
         await options.onEval?.(e);
       }
       if (options.checkpoint && (this.stepCount % options.checkpoint.every === 0 || this.stepCount === steps)) {
-        await options.checkpoint.save(this as unknown as Trainer<TrainableModel, unknown>);
+        await options.checkpoint.save(this);
       }
       await options.onStep?.(info);
     }
-    if (aborted && options.checkpoint && this.stepCount > 0) await options.checkpoint.save(this as unknown as Trainer<TrainableModel, unknown>);
+    if (aborted && options.checkpoint && this.stepCount > 0) await options.checkpoint.save(this);
     return { step: this.stepCount, losses, evals, bestValLoss: this.best, aborted, elapsedSec: (performance.now() - start) / 1000 };
   }
 
