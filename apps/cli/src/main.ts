@@ -1,23 +1,24 @@
 #!/usr/bin/env node
 // The attn command line. Results go to stdout, progress to stderr; --json prints one JSON
 // document on stdout. Bad input prints one line on stderr and exits with code 2.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SafetensorsError, writeFileAtomic } from '@attn/model';
+import { DataError } from '@attn/datasets';
+import { CheckpointError, ConfigError, loadPretrained, writeFileAtomic } from '@attn/model';
 import { BpeTokenizer, CharTokenizer, TokenizerError } from '@attn/tokenizer';
+import { TrainingError } from '@attn/train';
 import { attentionHeatmapSvg, terminalHeatmap } from '@attn/viz';
 import { Command, CommanderError, Option } from 'commander';
 import { releaseBackend, useBackend } from './backend.js';
-import { loadCheckpoint } from './checkpoint.js';
 import { attentionMaps } from './attention.js';
-import { corefData, MODEL_CONFIGS, textData, type ConfigName } from './data.js';
+import { MODEL_CONFIGS } from './data.js';
 import { runDemo } from './demo.js';
 import { choiceFlag, fail, intFlag, numberFlag, UsageError } from './errors.js';
 import { explain, formatExplanation } from './explain.js';
 import { buildSampler, streamText } from './generate-text.js';
-import { runTraining } from './run-training.js';
+import { type TrainFlags, trainCommand } from './train-command.js';
 
 const out = (s: string): void => {
   process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
@@ -73,54 +74,32 @@ program
 
 program
   .command('train')
-  .description('train a GPT and save a checkpoint directory')
+  .description('train a GPT and save a checkpoint directory (Ctrl-C saves what is done; --resume continues it)')
   .option('--data <file>', 'a UTF-8 text file to train on (character level)')
   .addOption(new Option('--corpus <name>', 'built-in corpus').choices(['shakespeare', 'emma', 'coref']))
   .addOption(new Option('--config <name>', 'model size').choices(Object.keys(MODEL_CONFIGS)).default('tiny'))
-  .option('--steps <n>', 'optimiser steps', '200')
+  .option('--steps <n>', "optimiser steps: the run's total, also with --resume (nanoGPT's max_iters)", '200')
   .option('--batch <n>', 'sequences per step', '16')
   .option('--lr <x>', 'peak learning rate', '0.003')
+  .option('--warmup <n>', 'steps of linear learning-rate warm-up', '20')
+  .option('--decay-steps <n>', "steps over which the cosine decays the rate to lr/10 (nanoGPT's lr_decay_iters; not tied to --steps, so --resume can extend a run)", '5000')
+  .option('--dropout <p>', 'dropout probability while training', '0')
   .option('--eval-every <n>', 'evaluate every n steps', '50')
-  .option('--seed <n>', 'seed for weights and batches', '1')
+  .option('--seed <n>', 'seed for weights, batches and dropout', '1')
   .addOption(backendOption())
   .option('--out <dir>', 'checkpoint directory', 'attn-out/model')
-  .option('--resume', 'continue from the checkpoint in --out')
+  .option('--resume', 'continue the run saved in --out (its settings are kept)')
   .option('--json', 'machine-readable output (no progress bar)')
-  .action(async (o) => {
-    if (o.data !== undefined && o.corpus !== undefined) fail('--data and --corpus: give one, not both');
-    const steps = intFlag('--steps', o.steps);
-    const batch = intFlag('--batch', o.batch);
-    const lr = numberFlag('--lr', o.lr, 1e-6, 1);
-    const evalEvery = intFlag('--eval-every', o.evalEvery);
-    const seed = intFlag('--seed', o.seed, 0);
-    const shape = MODEL_CONFIGS[o.config as ConfigName];
-    if (o.data !== undefined && !existsSync(o.data)) fail(`--data ${o.data}: no such file`);
-    const resume = o.resume ? await loadCheckpoint(o.out) : undefined;
-    if (!o.resume && existsSync(join(o.out, 'model.safetensors'))) {
-      fail(`--out ${o.out}: already holds a checkpoint; pass --resume to continue it or choose another --out`);
+  .action(async (o: TrainFlags, command: Command) => {
+    const explicit = (flag: keyof TrainFlags) => command.getOptionValueSource(flag) === 'cli';
+    const r = await trainCommand(o, explicit, !o.json);
+    // Ctrl-C saved a checkpoint of the steps done; say how to continue, then exit 130 like any interrupted command.
+    if (r.interrupted) {
+      process.exitCode = 130;
+      process.stderr.write(`continue with: attn train --resume --out ${o.out} --steps ${o.steps}\n`);
     }
-    if (resume) {
-      const c = resume.model.config;
-      if (c.nLayer !== shape.nLayer || c.nHead !== shape.nHead || c.nEmbd !== shape.nEmbd) {
-        fail(`--resume: ${o.out} holds a ${c.nLayer}-layer, ${c.nHead}-head, ${c.nEmbd}-wide model, not --config ${o.config}`);
-      }
-    }
-    const data =
-      o.corpus === 'coref'
-        ? corefData(seed)
-        : textData({ corpus: o.corpus, file: o.data, blockSize: resume?.model.blockSize ?? shape.blockSize, seed, codec: resume?.codec });
-    if (resume && (resume.codec.kind !== data.codec.kind || resume.codec.vocabSize !== data.codec.vocabSize)) {
-      fail(`--resume: ${o.out} was trained with a ${resume.codec.vocabSize}-token ${resume.codec.kind} vocabulary that does not match this data`);
-    }
-    const backend = await useBackend(o.backend);
-    if (!o.json) process.stderr.write(`training ${o.config} GPT on ${data.name} (${data.codec.vocabSize} tokens, backend ${backend})\n`);
-    const ckpt = await runTraining({ data, shape, steps, batch, lr, evalEvery, out: o.out, seed, resume, progress: !o.json });
-    // Ctrl-C saved a checkpoint of the steps done; report it, then exit 130 like any interrupted command.
-    if (ckpt.interrupted) process.exitCode = 130;
-    const last = ckpt.info.losses.at(-1)?.loss;
-    const val = ckpt.info.evals.at(-1)?.loss;
-    if (o.json) return json({ out: resolve(o.out), steps: ckpt.info.steps, loss: last, valLoss: val, parameters: ckpt.model.numParameters() });
-    out(`saved ${resolve(o.out)} after ${ckpt.info.steps} steps (train loss ${last?.toFixed(3)}, held-out ${val?.toFixed(3) ?? '-'})`);
+    if (o.json) return json({ out: resolve(r.out), steps: r.steps, loss: r.loss, valLoss: r.valLoss, parameters: r.parameters, interrupted: r.interrupted });
+    out(`saved ${resolve(r.out)} after ${r.steps} steps (train loss ${r.loss?.toFixed(3)}, held-out ${r.valLoss?.toFixed(3) ?? '-'})`);
   });
 
 program
@@ -143,12 +122,12 @@ program
     const topP = o.topP === undefined ? undefined : numberFlag('--top-p', o.topP, 1e-6, 1);
     const seed = intFlag('--seed', o.seed, 0);
     const s = await buildSampler({ temperature, topK, topP, samplers: o.sampler, seed });
-    const { model, codec } = await loadCheckpoint(o.checkpoint);
+    const { model, tokenizer } = await loadPretrained(checkpointDir(o.checkpoint));
     await useBackend(o.backend);
-    if (o.json) return json({ prompt: o.prompt, sampler: s.describe(), text: streamText(model, codec, o.prompt, maxTokens, s) });
-    codec.encode(o.prompt); // fails on unknown characters/words before anything is printed
+    if (o.json) return json({ prompt: o.prompt, sampler: s.describe(), text: streamText(model, tokenizer, o.prompt, maxTokens, s) });
+    tokenizer.encode(o.prompt); // fails on unknown characters/words before anything is printed
     process.stdout.write(o.prompt);
-    streamText(model, codec, o.prompt, maxTokens, s, (piece) => process.stdout.write(piece));
+    streamText(model, tokenizer, o.prompt, maxTokens, s, (piece) => process.stdout.write(piece));
     out('');
   });
 
@@ -163,15 +142,15 @@ program
   .option('--no-color', 'plain shades instead of 24-bit colour')
   .option('--json', 'machine-readable output')
   .action(async (sentence: string, o) => {
-    const { model, codec } = await loadCheckpoint(o.checkpoint);
+    const { model, tokenizer } = await loadPretrained(checkpointDir(o.checkpoint));
     const { nLayer, nHead } = model.config;
     const layer = o.layer === undefined ? undefined : intFlag('--layer', o.layer, 0);
     const head = o.head === undefined ? undefined : intFlag('--head', o.head, 0);
     if (layer !== undefined && layer >= nLayer) fail(`--layer ${layer}: the model has layers 0..${nLayer - 1}`);
     if (head !== undefined && head >= nHead) fail(`--head ${head}: the model has heads 0..${nHead - 1}`);
-    const ids = codec.encode(sentence).slice(0, model.blockSize);
+    const ids = tokenizer.encode(sentence).slice(0, model.blockSize);
     if (ids.length === 0) fail('attend: the sentence is empty');
-    const labels = ids.map((id) => codec.label(id));
+    const labels = ids.map((id) => tokenizer.label(id));
     const maps = attentionMaps(model, ids);
     const chosen: { layer: number; head: number; weights: number[][] }[] = [];
     for (const [l, heads] of maps.entries()) {
@@ -224,13 +203,23 @@ program
     });
   });
 
+/** --checkpoint must name a checkpoint directory: say so for a missing path or a file. */
+function checkpointDir(dir: string): string {
+  if (!existsSync(dir)) fail(`--checkpoint ${dir}: no such directory`);
+  if (!statSync(dir).isDirectory()) fail(`--checkpoint ${dir}: is a file; a checkpoint is a directory (config.json, model.safetensors, tokenizer files)`);
+  return dir;
+}
+
+/** Errors the user can fix, by the class the packages throw: one line, exit 2. */
+const USER_ERRORS = [UsageError, CheckpointError, ConfigError, DataError, TokenizerError, TrainingError];
+
 /** One line for anything the user can fix; exit 2. Anything else is a bug: one line, exit 1 (ATTN_DEBUG=1 shows the stack). */
 function report(e: unknown): number {
   if (e instanceof CommanderError) {
     return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
   }
   const err = e as Error;
-  const userError = err instanceof UsageError || err instanceof TokenizerError || err instanceof SafetensorsError || /^(GPT config|loadTextFile|loadCorpus)/.test(err?.message ?? '') || (err as NodeJS.ErrnoException)?.code === 'ENOENT' || (err as NodeJS.ErrnoException)?.code === 'EACCES';
+  const userError = USER_ERRORS.some((kind) => err instanceof kind);
   process.stderr.write(`attn: ${String(err?.message ?? e).split('\n')[0]}\n`);
   if (process.env.ATTN_DEBUG) process.stderr.write(`${err?.stack}\n`);
   return userError ? 2 : 1;

@@ -31,6 +31,8 @@ export interface TokenWindowsOptions {
   seed?: number;
   /** Batches averaged per evaluation (the same windows every time). Default 10. */
   evalBatches?: number;
+  /** Where the tokens came from (a corpus name, a file), kept in the settings so a resumed run can find them again. */
+  name?: string;
 }
 
 /** The mean next-token loss of an LM batch. */
@@ -54,7 +56,16 @@ export function tokenWindows(options: TokenWindowsOptions): BatchSource<Language
   let evalSet: LMBatch[] | null = null;
   return {
     kind: 'token-windows',
-    settings: { batchSize, blockSize, seed, evalBatches: evalCount, trainTokens: options.train.length, valTokens: options.val.length, data: fingerprint(options.train, options.val) },
+    settings: {
+      ...(options.name === undefined ? {} : { name: options.name }),
+      batchSize,
+      blockSize,
+      seed,
+      evalBatches: evalCount,
+      trainTokens: options.train.length,
+      valTokens: options.val.length,
+      data: fingerprint(options.train, options.val),
+    },
     tokensPerBatch: batchSize * blockSize,
     next: () => ({ ...sampleBatch(options.train, batchSize, blockSize, rng), batch: batchSize }),
     loss: lmBatchLoss,
