@@ -8,7 +8,7 @@ export default defineConfig({
   base: './',
   resolve: {
     conditions: ['source', ...defaultClientConditions],
-    // @attn/train's training loop imports createRng/sampleBatch from '@attn/datasets', whose main
+    // @attn/train's batch sources import their helpers from '@attn/datasets', whose main
     // entry also re-exports the Node corpus loaders (node:fs, node:module). The browser entry
     // exports the same helpers without them, so the worker bundle gets that one instead.
     alias: [{ find: /^@attn\/datasets$/, replacement: '@attn/datasets/browser' }],

@@ -1,10 +1,11 @@
-// Training data for the CLI: a character-level text (corpus or file) or the
-// sentence-aligned coreference language.
-import { CORPORA, createCorefLanguage, type CorefExample, type CorefLanguage, createRng, loadCorpus, loadTextFile, sampleBatch } from '@attn/datasets';
-import { CharTokenizer } from '@attn/tokenizer';
-import { type Codec, charCodec, wordCodec } from './codec.js';
+// Training data for the CLI: a character-level text (a corpus or a file) as random
+// windows, or the coreference language as one padded sentence per row. Each comes
+// with its tokenizer and the @attn/train batch source the trainer draws from.
+import { CORPORA, createCorefLanguage, type CorefLanguage, DataError, loadCorpus, loadTextFile } from '@attn/datasets';
+import type { LanguageModel, LMBatch, BatchSource } from '@attn/train';
+import { sentenceRowsSource, tokenWindows } from '@attn/train';
+import { CharTokenizer, type Tokenizer, WordTokenizer } from '@attn/tokenizer';
 import { fail } from './errors.js';
-import type { StepBatch } from './train-loop.js';
 
 /** Model sizes by name. Every field is a GPTConfig field; vocabSize comes from the data. */
 export const MODEL_CONFIGS = {
@@ -17,93 +18,79 @@ export const MODEL_CONFIGS = {
 } as const;
 export type ConfigName = keyof typeof MODEL_CONFIGS;
 
-/** A source of training batches and a held-out loss. */
+/** Data ready for the trainer. */
 export interface TrainingData {
-  /** Shown in progress lines and saved in train.json. */
+  /** A corpus name or the file path: shown in progress lines, and how --resume finds the data again. */
   name: string;
-  codec: Codec;
+  tokenizer: Tokenizer;
   /** Context length the data needs (sentence length for coref). */
   blockSize: number;
-  nextBatch(batch: number, blockSize: number): StepBatch;
-  /** A fixed held-out batch for evaluation. */
-  validation(batch: number, blockSize: number): StepBatch;
+  source: BatchSource<LanguageModel, LMBatch>;
+}
+
+export interface DataOptions {
+  /** 'coref', a corpus name, or undefined with `file`. */
+  corpus?: string;
+  file?: string;
+  /** Sequences per batch. */
+  batch: number;
+  /** Context length (text only; coref has its own). */
+  blockSize: number;
+  seed: number;
+  /** The tokenizer of a checkpoint being resumed: text must encode with it. */
+  tokenizer?: Tokenizer;
+}
+
+export function loadTrainingData(o: DataOptions): TrainingData {
+  return o.corpus === 'coref' ? corefData(o.seed, o.batch, o.tokenizer) : textData(o);
 }
 
 /** Character-level data from a corpus name or a file; the last 10% is held out. */
-export function textData(opts: { corpus?: string; file?: string; blockSize: number; seed: number; codec?: Codec }): TrainingData {
+function textData(o: DataOptions): TrainingData {
   let text: string;
   let name: string;
-  if (opts.file !== undefined) {
+  if (o.file !== undefined) {
     try {
-      text = loadTextFile(opts.file);
-    } catch (e) {
-      fail(`--data ${(e as Error).message.split('\n')[0]}`);
+      text = loadTextFile(o.file);
+    } catch (err) {
+      if (err instanceof DataError) fail(`--data ${err.message}`); // missing, not a file, empty, not UTF-8
+      throw err;
     }
-    name = opts.file;
+    name = o.file;
   } else {
-    const corpus = opts.corpus ?? 'shakespeare';
+    const corpus = o.corpus ?? 'shakespeare';
     if (!(corpus in CORPORA)) fail(`--corpus: expected one of ${[...Object.keys(CORPORA), 'coref'].join(', ')}, got '${corpus}'`);
     text = loadCorpus(corpus);
     name = corpus;
   }
-  if (text.length === 0) fail(`${name}: the text is empty; training needs at least ${opts.blockSize + 2} characters`);
-  const split = Math.floor(text.length * 0.9);
-  const minimum = 2 * (opts.blockSize + 1);
+  const minimum = 2 * (o.blockSize + 1);
   if (text.length < minimum) {
-    fail(`${name}: ${text.length} characters is shorter than one training window plus a held-out window (${minimum} for blockSize ${opts.blockSize})`);
+    fail(`${name}: ${text.length} characters is shorter than one training window plus a held-out window (${minimum} for blockSize ${o.blockSize})`);
   }
-  const codec = opts.codec ?? charCodec(CharTokenizer.fromText(text));
-  const ids = Int32Array.from(codec.encode(text));
+  if (o.tokenizer && o.tokenizer.kind !== 'char') fail(`--resume: the checkpoint has a ${o.tokenizer.kind} tokenizer, but ${name} is character-level text`);
+  const tokenizer = o.tokenizer ?? CharTokenizer.fromText(text);
+  const ids = Int32Array.from(tokenizer.encode(text));
   // Short texts keep one window for validation even when 10% would be smaller.
-  const cut = Math.min(split, ids.length - (opts.blockSize + 1));
-  const train = ids.subarray(0, cut);
-  const val = ids.subarray(cut);
-  const rng = createRng(opts.seed);
-  const valRng = createRng(opts.seed + 1);
-  const fixedVal = (batch: number, blockSize: number) => ({ ...sampleBatch(val, batch, blockSize, valRng), batch });
-  let cached: StepBatch | null = null;
-  return {
-    name,
-    codec,
-    blockSize: opts.blockSize,
-    nextBatch: (batch, blockSize) => ({ ...sampleBatch(train, batch, blockSize, rng), batch }),
-    validation(batch, blockSize) {
-      cached ??= fixedVal(batch, blockSize);
-      return cached;
-    },
-  };
+  const cut = Math.min(Math.floor(ids.length * 0.9), ids.length - (o.blockSize + 1));
+  const source = tokenWindows({ name, train: ids.subarray(0, cut), val: ids.subarray(cut), batchSize: o.batch, blockSize: o.blockSize, seed: o.seed, evalBatches: 2 });
+  return { name, tokenizer, blockSize: o.blockSize, source };
 }
 
 /** The coreference language: one sentence per row, padded with <pad> (targets -100). */
-export function corefData(seed: number): TrainingData & { lang: CorefLanguage; rows(examples: CorefExample[], blockSize: number): StepBatch } {
+export function corefData(seed: number, batch: number, resumed?: Tokenizer): TrainingData & { lang: CorefLanguage } {
   const lang = createCorefLanguage({ seed: 0 });
-  const codec = wordCodec(lang.vocabulary.tokens);
+  const tokenizer = new WordTokenizer(lang.vocabulary.tokens);
+  if (resumed && (resumed.kind !== 'word' || resumed.vocabSize !== tokenizer.vocabSize)) {
+    fail(`--resume: the checkpoint's ${resumed.vocabSize}-token ${resumed.kind} tokenizer is not the coreference language's ${tokenizer.vocabSize} words`);
+  }
   const blockSize = 20; // longest sentence: 16 words with modifiers and the trailing "."
-  const rows = (examples: CorefExample[], T: number): StepBatch => {
-    const x = new Int32Array(examples.length * T); // (B, T), <pad> = 0
-    const y = new Int32Array(examples.length * T).fill(-100); // (B, T)
-    examples.forEach((ex, b) => {
-      const ids = lang.vocabulary.encode(ex.tokens);
-      const n = Math.min(ids.length, T + 1);
-      for (let t = 0; t < n - 1; t++) {
-        x[b * T + t] = ids[t];
-        y[b * T + t] = ids[t + 1];
-      }
-    });
-    return { x, y, batch: examples.length };
-  };
-  let counter = 0;
-  let cached: StepBatch | null = null;
-  return {
-    name: 'coref',
-    codec,
+  const ids = (examples: { tokens: string[] }[]) => examples.map((e) => lang.vocabulary.encode(e.tokens));
+  const source = sentenceRowsSource({
+    batch: (i) => ids(lang.generate('train', batch, seed * 100003 + i)),
+    evalBatches: [ids(lang.generate('heldout', batch, seed + 7))],
     blockSize,
-    lang,
-    rows,
-    nextBatch: (batch, T) => rows(lang.generate('train', batch, seed * 100003 + counter++), T),
-    validation(batch, T) {
-      cached ??= rows(lang.generate('heldout', batch, seed + 7), T);
-      return cached;
-    },
-  };
+    padId: lang.vocabulary.id('<pad>'),
+    settings: { name: 'coref', sentences: batch, seed },
+  });
+  return { name: 'coref', tokenizer, blockSize, source, lang };
 }

@@ -4,13 +4,13 @@
 // report and the checkpoints in one output directory.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '@attn/model';
+import { GPT, writeFileAtomic } from '@attn/model';
 import { attentionHeatmapSvg, htmlReport, lossCurveSvg, type ReportSection, terminalHeatmap } from '@attn/viz';
 import { attentionMaps, corefScore } from '@attn/inspect';
 import { useBackend } from './backend.js';
-import { corefData, MODEL_CONFIGS, textData } from './data.js';
+import { corefData, loadTrainingData, MODEL_CONFIGS, type TrainingData } from './data.js';
 import { buildSampler, streamText } from './generate-text.js';
-import { runTraining } from './run-training.js';
+import { cliTrainer, type RunOptions, runTraining } from './run-training.js';
 
 export interface DemoOptions {
   /** Output directory for checkpoints and the report. */
@@ -37,21 +37,16 @@ export async function runDemo(o: DemoOptions): Promise<void> {
 
   // 1. Shakespeare, character level.
   say(`== 1. Training a tiny GPT on Shakespeare, one character at a time (backend ${backend})`);
-  const shakespeare = textData({ corpus: 'shakespeare', blockSize: MODEL_CONFIGS.tiny.blockSize, seed: 1 });
-  const evalEvery = Math.max(1, Math.ceil(o.steps / 4));
-  const chars = await runTraining({
-    data: shakespeare,
-    shape: MODEL_CONFIGS.tiny,
+  const shakespeare = loadTrainingData({ corpus: 'shakespeare', batch: 16, blockSize: MODEL_CONFIGS.tiny.blockSize, seed: 1 });
+  const charModel = new GPT({ ...MODEL_CONFIGS.tiny, vocabSize: shakespeare.tokenizer.vocabSize, dropout: 0 }, { seed: 1 });
+  const chars = await train(charModel, shakespeare, {
     steps: o.steps,
-    batch: 16,
     lr: 4e-3,
-    evalEvery,
+    evalEvery: Math.max(1, Math.ceil(o.steps / 4)),
     out: join(o.out, 'shakespeare'),
-    seed: 1,
-    progress: true,
-    onEval(step, val, model) {
-      const text = streamText(model, shakespeare.codec, '\n', 80, sampleSampler).replace(/\n/g, ' / ');
-      say(`step ${step}: held-out loss ${val.toFixed(3)} | ${text}`);
+    onEval(e, model) {
+      const text = streamText(model, shakespeare.tokenizer, '\n', 80, sampleSampler).replace(/\n/g, ' / ');
+      say(`step ${e.step}: held-out loss ${e.valLoss.toFixed(3)} | ${text}`);
     },
   });
 
@@ -62,32 +57,28 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const prompt = 'ROMEO:';
   const generator = await buildSampler({ temperature: 0.8, topK: 20, seed: 7 });
   process.stdout.write(prompt);
-  const generated = prompt + streamText(chars.model, shakespeare.codec, prompt, o.chars, generator, (p) => process.stdout.write(p));
+  const generated = prompt + streamText(charModel, shakespeare.tokenizer, prompt, o.chars, generator, (p) => process.stdout.write(p));
   say('\n');
 
   // 3. Coreference.
   say('== 3. Training a 2-layer word-level GPT on the coreference language');
-  const coref = corefData(3);
-  const corefRun = await runTraining({
-    data: coref,
-    shape: { nLayer: 2, nHead: 4, nEmbd: 64 },
+  // The recipe of packages/datasets/scripts/coref-check.py (PyTorch): 64 sentences a step at 3e-3.
+  // 600 steps of 32 at 6e-3 left the best head on the referent for only 61-66% of held-out sentences.
+  const coref = corefData(3, 64);
+  const corefModel = new GPT({ nLayer: 2, nHead: 4, nEmbd: 64, vocabSize: coref.tokenizer.vocabSize, blockSize: coref.blockSize, dropout: 0 }, { seed: 3 });
+  const corefRun = await train(corefModel, coref, {
     steps: o.corefSteps,
-    // The recipe of packages/datasets/scripts/coref-check.py (PyTorch): 64 sentences a step at 3e-3.
-    // 600 steps of 32 at 6e-3 left the best head on the referent for only 61-66% of held-out sentences.
-    batch: 64,
     lr: 3e-3,
     evalEvery: Math.max(1, Math.ceil(o.corefSteps / 3)),
     out: join(o.out, 'coref'),
-    seed: 3,
-    progress: true,
   });
   if (corefRun.interrupted) return interruptedDemo(o.out);
   // The language's version of "the trophy did not fit in the suitcase because it was too big":
   // the predicate comes before "it" so a causal model can use it (see the datasets README).
   const sentence = 'the trophy did not fit in the suitcase because too big was it'.split(' ');
   const ids = Array.from(coref.lang.vocabulary.encode(sentence));
-  const maps = await attentionMaps(corefRun.model, ids);
-  const score = await corefScore(corefRun.model, coref.lang.generate('heldout', o.heldout, 11), (words) => coref.lang.vocabulary.encode(words));
+  const maps = await attentionMaps(corefModel, ids);
+  const score = await corefScore(corefModel, coref.lang.generate('heldout', o.heldout, 11), (words) => coref.lang.vocabulary.encode(words));
   const best = maps[score.layer][score.head];
   say(`\nWhere "it" looks (layer ${score.layer}, head ${score.head}, the head that tracks the referent best):`);
   say(terminalHeatmap(best, sentence));
@@ -101,10 +92,10 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const sections: ReportSection[] = [
     {
       heading: 'Shakespeare: loss',
-      svg: lossCurveSvg({ train: chars.info.losses, val: chars.info.evals, title: 'Character-level GPT loss' }),
+      svg: lossCurveSvg({ train: chars.losses, val: chars.evals, title: 'Character-level GPT loss' }),
     },
     { heading: 'Shakespeare: generated text', text: generated, note: 'temperature 0.8, top-k 20' },
-    { heading: 'Coreference: loss', svg: lossCurveSvg({ train: corefRun.info.losses, val: corefRun.info.evals, title: 'Word-level GPT loss' }) },
+    { heading: 'Coreference: loss', svg: lossCurveSvg({ train: corefRun.losses, val: corefRun.evals, title: 'Word-level GPT loss' }) },
     {
       heading: 'Coreference: where "it" looks',
       note: `Best head: layer ${score.layer}, head ${score.head}; attention from "it" peaks on the referent in ${(score.share * 100).toFixed(1)}% of ${score.sentences} held-out sentences.`,
@@ -128,12 +119,18 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     say(
       JSON.stringify({
         report: resolve(reportPath),
-        shakespeare: { steps: chars.info.steps, valLoss: chars.info.evals.at(-1)?.loss },
-        coref: { steps: corefRun.info.steps, share: score.share, layer: score.layer, head: score.head, sentences: score.sentences },
+        shakespeare: { steps: chars.steps, valLoss: chars.valLoss },
+        coref: { steps: corefRun.steps, share: score.share, layer: score.layer, head: score.head, sentences: score.sentences },
         seconds,
       }),
     );
   }
+}
+
+/** One demo run: the CLI's recipe with a warm-up of a tenth of the steps (at most 20) and the cosine ending at the last step. */
+function train(model: GPT, data: TrainingData, s: { steps: number; lr: number; evalEvery: number; out: string; onEval?: RunOptions['onEval'] }) {
+  const trainer = cliTrainer(model, data, { steps: s.steps, lr: s.lr, warmup: Math.min(20, Math.ceil(s.steps / 10)), decaySteps: s.steps, evalEvery: s.evalEvery });
+  return runTraining({ trainer, data, out: s.out, progress: true, onEval: s.onEval });
 }
 
 /** Ctrl-C during a demo training: its checkpoint is saved; stop there with exit 130. */

@@ -1,7 +1,7 @@
 // Text generation from a checkpoint: sampler from flags, tokens streamed as they come.
 import type { GPT } from '@attn/model';
 import { generateSync, type Sampler, samplerFromSpecs } from '@attn/sample';
-import type { Codec } from './codec.js';
+import type { Tokenizer } from '@attn/tokenizer';
 import { fail } from './errors.js';
 
 export interface SamplerFlags {
@@ -27,14 +27,30 @@ export async function buildSampler(flags: SamplerFlags): Promise<Sampler> {
   }
 }
 
-/** Generates up to maxTokens ids after `prompt`, calling write with each decoded piece. */
-export function streamText(model: GPT, codec: Pick<Codec, 'kind' | 'encode' | 'decode' | 'label'>, prompt: string, maxTokens: number, s: Sampler, write?: (piece: string) => void): string {
-  const ids = codec.encode(prompt);
+/**
+ * Generates up to maxTokens ids after `prompt`, calling write with each new piece of text as it
+ * comes: a word with its space for word-level models; otherwise what the decoded text gained
+ * (a byte-level BPE token can end inside a character, which is held back until it is complete).
+ */
+export function streamText(model: GPT, tokenizer: Tokenizer, prompt: string, maxTokens: number, s: Sampler, write?: (piece: string) => void): string {
+  const ids = tokenizer.encode(prompt);
   if (ids.length === 0) fail('--prompt: empty; give at least one character the model knows');
   const out: number[] = [];
-  for (const id of generateSync(model, ids, { maxNewTokens: maxTokens, sampler: s })) {
+  let shown = '';
+  for (const id of generateSync(model, ids.slice(-model.blockSize), { maxNewTokens: maxTokens, sampler: s })) {
     out.push(id);
-    write?.(codec.kind === 'word' ? ` ${codec.label(id)}` : codec.label(id));
+    if (!write) continue;
+    if (tokenizer.kind === 'word') write(` ${tokenizer.label(id)}`);
+    else {
+      const text = tokenizer.decode(out);
+      const complete = text.endsWith('\ufffd') ? text.slice(0, -1) : text;
+      if (complete.length > shown.length && complete.startsWith(shown)) {
+        write(complete.slice(shown.length));
+        shown = complete;
+      }
+    }
   }
-  return codec.decode(out);
+  const text = tokenizer.decode(out);
+  if (write && tokenizer.kind !== 'word' && text.length > shown.length) write(text.slice(shown.length));
+  return text;
 }

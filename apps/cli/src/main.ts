@@ -5,19 +5,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SafetensorsError } from '@attn/model';
+import { DataError } from '@attn/datasets';
+import { InspectError } from '@attn/inspect';
+import { CheckpointError, ConfigError } from '@attn/model';
 import { BpeTokenizer, CharTokenizer, TokenizerError } from '@attn/tokenizer';
+import { TrainingError } from '@attn/train';
 import { Command, CommanderError, Option } from 'commander';
-import { releaseBackend, useBackend } from './backend.js';
-import { loadCheckpoint } from './checkpoint.js';
-import { corefData, MODEL_CONFIGS, textData, type ConfigName } from './data.js';
-import { runDemo } from './demo.js';
-import { choiceFlag, fail, intFlag, numberFlag, UsageError } from './errors.js';
-import { runTraining } from './run-training.js';
+import { releaseBackend } from './backend.js';
 import { registerAttend } from './commands/attend.js';
 import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
+import { MODEL_CONFIGS } from './data.js';
+import { runDemo } from './demo.js';
+import { choiceFlag, fail, intFlag, UsageError } from './errors.js';
+import { type TrainFlags, trainCommand } from './train-command.js';
 
 const out = (s: string): void => {
   process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
@@ -63,54 +65,32 @@ registerExplain(program);
 
 program
   .command('train')
-  .description('train a GPT and save a checkpoint directory')
+  .description('train a GPT and save a checkpoint directory (Ctrl-C saves what is done; --resume continues it)')
   .option('--data <file>', 'a UTF-8 text file to train on (character level)')
   .addOption(new Option('--corpus <name>', 'built-in corpus').choices(['shakespeare', 'emma', 'coref']))
   .addOption(new Option('--config <name>', 'model size').choices(Object.keys(MODEL_CONFIGS)).default('tiny'))
-  .option('--steps <n>', 'optimiser steps', '200')
+  .option('--steps <n>', "optimiser steps: the run's total, also with --resume (nanoGPT's max_iters)", '200')
   .option('--batch <n>', 'sequences per step', '16')
   .option('--lr <x>', 'peak learning rate', '0.003')
+  .option('--warmup <n>', 'steps of linear learning-rate warm-up', '20')
+  .option('--decay-steps <n>', "steps over which the cosine decays the rate to lr/10 (nanoGPT's lr_decay_iters; not tied to --steps, so --resume can extend a run)", '5000')
+  .option('--dropout <p>', 'dropout probability while training', '0')
   .option('--eval-every <n>', 'evaluate every n steps', '50')
-  .option('--seed <n>', 'seed for weights and batches', '1')
+  .option('--seed <n>', 'seed for weights, batches and dropout', '1')
   .addOption(backendOption())
   .option('--out <dir>', 'checkpoint directory', 'attn-out/model')
-  .option('--resume', 'continue from the checkpoint in --out')
+  .option('--resume', 'continue the run saved in --out (its settings are kept)')
   .option('--json', 'machine-readable output (no progress bar)')
-  .action(async (o) => {
-    if (o.data !== undefined && o.corpus !== undefined) fail('--data and --corpus: give one, not both');
-    const steps = intFlag('--steps', o.steps);
-    const batch = intFlag('--batch', o.batch);
-    const lr = numberFlag('--lr', o.lr, 1e-6, 1);
-    const evalEvery = intFlag('--eval-every', o.evalEvery);
-    const seed = intFlag('--seed', o.seed, 0);
-    const shape = MODEL_CONFIGS[o.config as ConfigName];
-    if (o.data !== undefined && !existsSync(o.data)) fail(`--data ${o.data}: no such file`);
-    const resume = o.resume ? await loadCheckpoint(o.out) : undefined;
-    if (!o.resume && existsSync(join(o.out, 'model.safetensors'))) {
-      fail(`--out ${o.out}: already holds a checkpoint; pass --resume to continue it or choose another --out`);
+  .action(async (o: TrainFlags, command: Command) => {
+    const explicit = (flag: keyof TrainFlags) => command.getOptionValueSource(flag) === 'cli';
+    const r = await trainCommand(o, explicit, !o.json);
+    // Ctrl-C saved a checkpoint of the steps done; say how to continue, then exit 130 like any interrupted command.
+    if (r.interrupted) {
+      process.exitCode = 130;
+      process.stderr.write(`continue with: attn train --resume --out ${o.out} --steps ${o.steps}\n`);
     }
-    if (resume) {
-      const c = resume.model.config;
-      if (c.nLayer !== shape.nLayer || c.nHead !== shape.nHead || c.nEmbd !== shape.nEmbd) {
-        fail(`--resume: ${o.out} holds a ${c.nLayer}-layer, ${c.nHead}-head, ${c.nEmbd}-wide model, not --config ${o.config}`);
-      }
-    }
-    const data =
-      o.corpus === 'coref'
-        ? corefData(seed)
-        : textData({ corpus: o.corpus, file: o.data, blockSize: resume?.model.blockSize ?? shape.blockSize, seed, codec: resume?.codec });
-    if (resume && (resume.codec.kind !== data.codec.kind || resume.codec.vocabSize !== data.codec.vocabSize)) {
-      fail(`--resume: ${o.out} was trained with a ${resume.codec.vocabSize}-token ${resume.codec.kind} vocabulary that does not match this data`);
-    }
-    const backend = await useBackend(o.backend);
-    if (!o.json) process.stderr.write(`training ${o.config} GPT on ${data.name} (${data.codec.vocabSize} tokens, backend ${backend})\n`);
-    const ckpt = await runTraining({ data, shape, steps, batch, lr, evalEvery, out: o.out, seed, resume, progress: !o.json });
-    // Ctrl-C saved a checkpoint of the steps done; report it, then exit 130 like any interrupted command.
-    if (ckpt.interrupted) process.exitCode = 130;
-    const last = ckpt.info.losses.at(-1)?.loss;
-    const val = ckpt.info.evals.at(-1)?.loss;
-    if (o.json) return json({ out: resolve(o.out), steps: ckpt.info.steps, loss: last, valLoss: val, parameters: ckpt.model.numParameters() });
-    out(`saved ${resolve(o.out)} after ${ckpt.info.steps} steps (train loss ${last?.toFixed(3)}, held-out ${val?.toFixed(3) ?? '-'})`);
+    if (o.json) return json({ out: resolve(r.out), steps: r.steps, loss: r.loss, valLoss: r.valLoss, parameters: r.parameters, interrupted: r.interrupted });
+    out(`saved ${resolve(r.out)} after ${r.steps} steps (train loss ${r.loss?.toFixed(3)}, held-out ${r.valLoss?.toFixed(3) ?? '-'})`);
   });
 
 registerGenerate(program);
@@ -152,13 +132,16 @@ program
     });
   });
 
+/** Errors the user can fix, by the class the packages throw: one line, exit 2. */
+const USER_ERRORS = [UsageError, CheckpointError, ConfigError, DataError, TokenizerError, TrainingError, InspectError];
+
 /** One line for anything the user can fix; exit 2. Anything else is a bug: one line, exit 1 (ATTN_DEBUG=1 shows the stack). */
 function report(e: unknown): number {
   if (e instanceof CommanderError) {
     return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
   }
   const err = e as Error;
-  const userError = err instanceof UsageError || err instanceof TokenizerError || err instanceof SafetensorsError || /^(GPT config|loadTextFile|loadCorpus)/.test(err?.message ?? '') || (err as NodeJS.ErrnoException)?.code === 'ENOENT' || (err as NodeJS.ErrnoException)?.code === 'EACCES';
+  const userError = USER_ERRORS.some((kind) => err instanceof kind);
   process.stderr.write(`attn: ${String(err?.message ?? e).split('\n')[0]}\n`);
   if (process.env.ATTN_DEBUG) process.stderr.write(`${err?.stack}\n`);
   return userError ? 2 : 1;

@@ -1,31 +1,43 @@
-// Shared by `attn train` and `attn demo`: builds or resumes a model, trains it with a live
-// progress bar on stderr, and saves the checkpoint directory.
-import { GPT } from '@attn/model';
+// Shared by `attn train` and `attn demo`: drives @attn/train's Trainer step by step
+// with a live progress bar on stderr, evaluates on its cadence, and saves the
+// checkpoint directory (weights, tokenizer and training state) at the end or when
+// Ctrl-C stops the run. No optimiser, schedule or clipping here: the trainer owns them.
+import type { GPT } from '@attn/model';
+import { type EvalInfo, gptFiles, type LMBatch, saveTrainingCheckpoint, Trainer } from '@attn/train';
 import cliProgress from 'cli-progress';
-import { type Checkpoint, saveCheckpoint } from './checkpoint.js';
 import type { TrainingData } from './data.js';
-import { trainLoop } from './train-loop.js';
 
 export interface RunOptions {
+  trainer: Trainer<GPT, LMBatch>;
   data: TrainingData;
-  /** Layer/head/width (vocabSize and blockSize come from the data). */
-  shape: { nLayer: number; nHead: number; nEmbd: number };
-  steps: number;
-  batch: number;
-  lr: number;
-  evalEvery: number;
+  /** Checkpoint directory (already checked to be writable). */
   out: string;
-  seed: number;
-  /** A checkpoint to continue from (already checked to match). */
-  resume?: Checkpoint;
   /** Show a progress bar (false in --json mode keeps stderr quiet). */
   progress: boolean;
   /** Called after each evaluation (e.g. to print a sample). */
-  onEval?(step: number, valLoss: number, model: GPT): void;
+  onEval?(info: EvalInfo, model: GPT): void;
 }
 
-/** What runTraining returns: the saved checkpoint, and whether Ctrl-C ended the run early. */
-export type TrainingResult = Checkpoint & { interrupted: boolean };
+export interface RunOutcome {
+  /** Steps completed over the whole run (resumed steps included). */
+  steps: number;
+  /** True when Ctrl-C ended the run early (its checkpoint is saved). */
+  interrupted: boolean;
+  /** Last training loss and last evaluation loss. */
+  loss?: number;
+  valLoss?: number;
+  /** The loss and evaluation histories of the whole run, for pictures. */
+  losses: { step: number; loss: number }[];
+  evals: { step: number; loss: number }[];
+}
+
+/** The optimiser settings every CLI run uses (nanoGPT's Shakespeare recipe). */
+export const RECIPE = { weightDecay: 0.1, betas: [0.9, 0.99] as [number, number], eps: 1e-8, gradClip: 1, accumulate: 1 };
+
+/** A trainer for `model` on `data` with the CLI's recipe: warm-up, then a cosine from lr down to lr / 10 at decaySteps. */
+export function cliTrainer(model: GPT, data: TrainingData, s: { steps: number; lr: number; warmup: number; decaySteps: number; evalEvery: number }): Trainer<GPT, LMBatch> {
+  return new Trainer({ model, source: data.source, ...s, minLr: s.lr / 10, ...RECIPE });
+}
 
 /** "1m05s" style remaining time. */
 function formatEta(seconds: number): string {
@@ -34,22 +46,20 @@ function formatEta(seconds: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
+/** Yields to the event loop: timers (the progress bar's redraw) and signal handlers (Ctrl-C) run here. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
- * Trains and saves. The first Ctrl-C (SIGINT) finishes the current step, saves a checkpoint
- * of the steps done so far and returns with interrupted = true; a second one kills the process.
+ * Trains to the trainer's last step and saves. The first Ctrl-C (SIGINT) finishes the current step,
+ * saves a resumable checkpoint and returns with interrupted = true; a second one kills the process.
  */
-export async function runTraining(opts: RunOptions): Promise<TrainingResult> {
-  const { data } = opts;
-  const model =
-    opts.resume?.model ??
-    new GPT({ ...opts.shape, vocabSize: data.codec.vocabSize, blockSize: data.blockSize, dropout: 0 }, { seed: opts.seed });
-  const T = model.blockSize;
-  const info = opts.resume?.info ?? { data: data.name, steps: 0, losses: [], evals: [] };
-  const start = info.steps;
-  const bar = opts.progress
+export async function runTraining(o: RunOptions): Promise<RunOutcome> {
+  const { trainer, data } = o;
+  const total = trainer.config.steps;
+  const bar = o.progress
     ? new cliProgress.SingleBar(
         {
-          // {runEta} is ours (from the run's start), so it survives the bar's restart after each printed sample
+          // {runEta} is ours (from this run's start), so it survives the bar's restart after each printed sample
           format: `${data.name} {bar} step {value}/{total} | loss {loss} | {tps} tok/s | ETA {runEta}`,
           stream: process.stderr,
           hideCursor: true,
@@ -59,55 +69,45 @@ export async function runTraining(opts: RunOptions): Promise<TrainingResult> {
         cliProgress.Presets.shades_classic,
       )
     : null;
-  bar?.start(opts.steps, 0, { loss: '-', tps: '-', runEta: '-' });
-  const t0 = performance.now();
-  let tokens = 0;
+  bar?.start(total, trainer.stepsDone, { loss: '-', tps: '-', runEta: '-' });
   let smooth = Number.NaN;
-  let tps = 0;
-  let runEta = '-';
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
   };
   process.once('SIGINT', onSigint);
-  let losses: number[];
   try {
-    losses = await trainLoop(
-      model,
-      { steps: opts.steps, lr: opts.lr, warmup: Math.min(20, Math.ceil(opts.steps / 10)), weightDecay: 0.1, evalEvery: opts.evalEvery },
-      {
-        nextBatch: () => data.nextBatch(opts.batch, T),
-        evalLoss() {
-          const v = data.validation(opts.batch, T);
-          return model.forward(v.x, { batch: v.batch, targets: v.y }).loss!.itemSync();
-        },
-        onStep(step, loss, n) {
-          tokens += n;
-          smooth = Number.isNaN(smooth) ? loss : 0.9 * smooth + 0.1 * loss;
-          info.losses.push({ step: start + step, loss });
-          const seconds = (performance.now() - t0) / 1000;
-          tps = Math.round(tokens / seconds);
-          runEta = formatEta((seconds / step) * (opts.steps - step));
-          bar?.update(step, { loss: smooth.toFixed(3), tps, runEta });
-        },
-        onEval(step, val) {
-          info.evals.push({ step: start + step, loss: val });
-          if (opts.onEval) {
-            bar?.stop();
-            opts.onEval(step, val, model);
-            if (step < opts.steps) bar?.start(opts.steps, step, { loss: smooth.toFixed(3), tps, runEta });
-          }
-        },
-        shouldStop: () => interrupted,
-      },
-    );
+    while (!trainer.done) {
+      const info = await trainer.step();
+      smooth = Number.isNaN(smooth) ? info.loss : 0.9 * smooth + 0.1 * info.loss;
+      const view = { loss: smooth.toFixed(3), tps: Math.round(info.tokensPerSec), runEta: formatEta(info.etaSec) };
+      bar?.update(info.step, view);
+      const { evalEvery } = trainer.config;
+      if (evalEvery > 0 && (info.step % evalEvery === 0 || info.step === total)) {
+        const e = await trainer.evaluate();
+        if (o.onEval) {
+          bar?.stop();
+          o.onEval(e, trainer.model);
+          if (info.step < total) bar?.start(total, info.step, view);
+        }
+      }
+      // A step is mostly synchronous compute; without this the bar could not redraw or see SIGINT until the end.
+      await yieldToEventLoop();
+      if (interrupted) break;
+    }
   } finally {
     process.removeListener('SIGINT', onSigint);
     bar?.stop();
   }
-  if (interrupted && opts.progress) process.stderr.write(`interrupted: saving the ${losses.length} steps done\n`);
-  info.steps = start + losses.length;
-  const ckpt = { model, codec: data.codec, info };
-  await saveCheckpoint(opts.out, ckpt);
-  return { ...ckpt, interrupted };
+  if (interrupted && o.progress) process.stderr.write(`interrupted: saving the ${trainer.stepsDone} steps done\n`);
+  await saveTrainingCheckpoint(o.out, trainer, gptFiles(trainer.model, data.tokenizer));
+  const state = trainer.state();
+  return {
+    steps: state.step,
+    interrupted,
+    loss: state.losses.at(-1),
+    valLoss: state.evals.at(-1)?.valLoss,
+    losses: state.losses.map((loss, i) => ({ step: i + 1, loss })),
+    evals: state.evals.map((e) => ({ step: e.step, loss: e.valLoss })),
+  };
 }

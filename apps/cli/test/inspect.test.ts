@@ -7,16 +7,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectHeads, explainHead, gptHooks, headRows, inspectPrompt, readActivations, repeatedRandomTokens, samplingView } from '@attn/inspect';
-import { type GPT, loadGPT } from '@attn/model';
+import { type GPT, loadPretrained } from '@attn/model';
 import { temperature, topK } from '@attn/sample';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Codec, codecFromJSON } from '../src/codec.js';
+import type { Tokenizer } from '@attn/tokenizer';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'dist', 'main.js');
 let work: string;
 let model: GPT;
-let codec: Codec;
+let codec: Tokenizer;
 
 function attn(...args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -46,8 +46,9 @@ beforeAll(async () => {
   writeFileSync(join(work, 'tiny.txt'), 'to be or not to be, that is the question. '.repeat(40));
   const t = attn('train', '--data', 'tiny.txt', '--steps', '6', '--batch', '4', '--eval-every', '3', '--out', 'ck', '--json', '--backend', 'cpu');
   expect(t.code, t.stderr).toBe(0);
-  model = (await loadGPT(join(work, 'ck', 'model.safetensors'))).eval();
-  codec = codecFromJSON(JSON.parse(readFileSync(join(work, 'ck', 'tokenizer.json'), 'utf8')), 'tokenizer.json');
+  const loaded = await loadPretrained(join(work, 'ck'));
+  model = loaded.model.eval();
+  codec = loaded.tokenizer;
 }, 120_000);
 
 afterAll(() => {

@@ -206,28 +206,28 @@ modelSelect.onchange = () => {
   explorerInput.value = EXAMPLE_TEXT[modelSelect.value] ?? explorerInput.value;
 };
 
-/** Checkpoints are static files next to index.html, fetched once and handed to the worker. */
+/** Checkpoints are static directories next to index.html (as attn train writes them), fetched once and handed to the worker. */
+const CHECKPOINT_FILES = ['config.json', 'model.safetensors', 'attn-tokenizer.json', 'training-state.safetensors'];
 const checkpointLoads = new Map<string, Promise<void>>();
 function loadCheckpoint(name: string): Promise<void> {
   let loading = checkpointLoads.get(name);
   if (!loading) {
     loading = (async () => {
       const url = (file: string) => new URL(`models/${name}/${file}`, document.baseURI).href;
-      const [weights, tokenizer, info] = await Promise.all(
-        ['model.safetensors', 'tokenizer.json', 'train.json'].map(async (file) => {
+      const files: Record<string, ArrayBuffer> = {};
+      await Promise.all(
+        CHECKPOINT_FILES.map(async (file) => {
           const response = await fetch(url(file));
-          if (!response.ok) throw new Error(`checkpoint ${name}: ${url(file)} answered ${response.status}`);
-          return response;
+          if (response.ok) files[file] = await response.arrayBuffer();
+          else if (file !== 'training-state.safetensors') throw new Error(`checkpoint ${name}: ${url(file)} answered ${response.status}`);
         }),
       );
       const ready = next('checkpointReady');
-      send({ type: 'loadCheckpoint', name, weights: await weights.arrayBuffer(), tokenizer: await tokenizer.text() });
+      send({ type: 'loadCheckpoint', name, files });
       const reply = await ready;
-      const trained = (await info.json()) as { steps?: number; losses?: Array<{ loss: number }> };
-      const lastLoss = trained.losses?.at(-1)?.loss;
       byId('explorer-model-info').textContent =
         `${reply.nLayer} layers × ${reply.nHead} heads, ${reply.params.toLocaleString('en')} parameters, ` +
-        `${trained.steps ?? '?'} steps${lastLoss === undefined ? '' : `, final training loss ${lastLoss.toFixed(2)}`}`;
+        `${reply.steps ?? '?'} steps${reply.lastLoss === undefined ? '' : `, final training loss ${reply.lastLoss.toFixed(2)}`}`;
     })();
     loading.catch(() => checkpointLoads.delete(name));
     checkpointLoads.set(name, loading);

@@ -51,8 +51,8 @@ export type ToWorker =
   | { type: 'stop' }
   /** Switches the backend for everything that follows (training, attention, generation). */
   | { type: 'backend'; backend: BackendChoice }
-  /** Loads a checkpoint directory written by `attn train` (model.safetensors + tokenizer.json). */
-  | { type: 'loadCheckpoint'; name: string; weights: ArrayBuffer; tokenizer: string }
+  /** Loads a checkpoint directory (file name -> bytes: config.json, model.safetensors, the tokenizer, maybe training-state.safetensors), as `attn train` writes it. */
+  | { type: 'loadCheckpoint'; name: string; files: Record<string, ArrayBuffer> }
   /** source: 'page' for the model trained here, or the name of a loaded checkpoint. */
   | { type: 'attention'; source: string; text: string }
   | { type: 'generate'; source: string; prompt: string; temperature: number; topK: number; topP: number; maxTokens: number; seed: number }
@@ -63,7 +63,8 @@ export type FromWorker =
   | { type: 'progress'; step: number; loss: number; tokensPerSecond: number; lr: number; gradNorm: number }
   | ({ type: 'backend' } & BackendStatus)
   | { type: 'trainDone'; step: number; reason: 'steps' | 'time' | 'stopped' }
-  | { type: 'checkpointReady'; name: string; params: number; nLayer: number; nHead: number }
+  /** steps / lastLoss: how far it was trained, when the checkpoint holds a training state. */
+  | { type: 'checkpointReady'; name: string; params: number; nLayer: number; nHead: number; steps?: number; lastLoss?: number }
   | { type: 'attention'; labels: string[]; layers: number[][][][]; dropped: number }
   | { type: 'token'; text: string }
   | { type: 'generateDone'; reason: string }

@@ -1,23 +1,19 @@
-// The training worker: owns the model, trains it, and answers attention and generation
+// The training worker: owns the model, trains it with @attn/train's Trainer (the
+// engine the CLI and the library use), and answers attention and generation
 // requests, so the page stays responsive while the CPU (or GPU.js) backend computes.
-import { createRng, type Rng, sampleBatch } from '@attn/datasets/browser';
-import { GPT, gptFromSafetensors } from '@attn/model';
+import { checkpointFromFiles, GPT } from '@attn/model';
 import { generate, multinomial, sampler, temperature, topK, topP } from '@attn/sample';
-import { CharTokenizer } from '@attn/tokenizer';
+import { CharTokenizer, type Tokenizer } from '@attn/tokenizer';
 import { type GpuBackendHandle, registerGpuBackend } from '@attn/gpu';
-import { setBackend, tidy } from '@attn/tensor';
-import { AdamW, clipGradNorm, type LrSchedule, warmupCosineLr } from '@attn/train';
+import { setBackend } from '@attn/tensor';
+import { type LMBatch, tokenWindows, Trainer, TRAINING_STATE_FILE, trainingStateFromBytes } from '@attn/train';
 import type { BackendChoice, BackendStatus, DemoConfig, FromWorker, ToWorker } from './protocol';
 
 interface State {
   model: GPT;
   tokenizer: CharTokenizer;
   config: DemoConfig;
-  data: Int32Array;
-  optimizer: AdamW;
-  schedule: LrSchedule;
-  rng: Rng;
-  step: number;
+  trainer: Trainer<GPT, LMBatch>;
 }
 
 let state: State | null = null;
@@ -25,65 +21,49 @@ let state: State | null = null;
 /** A model to explore: how it turns typed text into ids and labels. */
 interface Explorable {
   model: GPT;
-  /** Character-level models keep their tokenizer, so they can also generate text. */
-  tokenizer?: CharTokenizer;
+  tokenizer: Tokenizer;
   /** Splits text into tokens the model knows; `dropped` counts the rest. */
   tokenize(text: string): { ids: number[]; labels: string[]; dropped: number };
 }
 const checkpoints = new Map<string, Explorable>();
 
-/** Character-level: every known character is a token; unknown ones are dropped. */
-function charExplorable(model: GPT, tokenizer: CharTokenizer): Explorable {
+/** Text cut into the units of the tokenizer (characters or words; a byte-level BPE takes any text). */
+function explorable(model: GPT, tokenizer: Tokenizer): Explorable {
+  const known = (unit: string) => {
+    try {
+      tokenizer.encode(unit);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   return {
     model,
     tokenizer,
     tokenize(text) {
-      const chars = [...text];
-      const known = chars.filter((c) => {
-        try {
-          tokenizer.encode(c);
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      const labels = known.slice(-model.blockSize); // the model sees at most blockSize tokens
-      return { ids: tokenizer.encode(labels.join('')), labels, dropped: chars.length - labels.length };
+      if (tokenizer.kind === 'byte-bpe') {
+        const ids = tokenizer.encode(text).slice(-model.blockSize);
+        return { ids, labels: ids.map((id) => tokenizer.label(id)), dropped: 0 };
+      }
+      const units = tokenizer.kind === 'word' ? text.trim().split(/\s+/).filter((w) => w.length > 0) : [...text];
+      const kept = units.filter(known).slice(-model.blockSize); // the model sees at most blockSize tokens
+      const ids = kept.flatMap((unit) => tokenizer.encode(unit));
+      return { ids, labels: ids.map((id) => tokenizer.label(id)), dropped: units.length - kept.length };
     },
   };
 }
 
-/** Word-level (the coreference language): whitespace-separated words from a fixed list. */
-function wordExplorable(model: GPT, words: string[]): Explorable {
-  const idOf = new Map(words.map((w, i) => [w, i]));
-  return {
-    model,
-    tokenize(text) {
-      const all = text.trim().split(/\s+/).filter((w) => w.length > 0);
-      const labels = all.filter((w) => idOf.has(w)).slice(-model.blockSize);
-      return { ids: labels.map((w) => idOf.get(w) as number), labels, dropped: all.length - labels.length };
-    },
-  };
-}
-
+/** A checkpoint directory's files (config.json, model.safetensors, the tokenizer, maybe training-state.safetensors). */
 function loadCheckpoint(msg: Extract<ToWorker, { type: 'loadCheckpoint' }>): void {
-  const model = gptFromSafetensors(new Uint8Array(msg.weights), { source: `${msg.name}/model.safetensors` });
+  const files = new Map(Object.entries(msg.files).map(([name, buffer]) => [name, new Uint8Array(buffer)] as const));
+  const { model, tokenizer } = checkpointFromFiles(files, { source: msg.name });
   model.eval();
-  let json: { kind?: unknown; tokenizer?: unknown; words?: unknown };
-  try {
-    json = JSON.parse(msg.tokenizer);
-  } catch (err) {
-    throw new Error(`${msg.name}/tokenizer.json: not valid JSON (${(err as Error).message})`);
-  }
-  let explorable: Explorable;
-  if (json.kind === 'char') explorable = charExplorable(model, CharTokenizer.fromJSON(json.tokenizer, `${msg.name}/tokenizer.json`));
-  else if (json.kind === 'word' && Array.isArray(json.words) && json.words.every((w) => typeof w === 'string')) {
-    explorable = wordExplorable(model, json.words as string[]);
-  } else throw new Error(`${msg.name}/tokenizer.json: expected {"kind": "char" | "word", ...} as written by attn train`);
-  if (explorable.model.vocabSize < 1) throw new Error(`${msg.name}: empty vocabulary`);
-  checkpoints.set(msg.name, explorable);
+  checkpoints.set(msg.name, explorable(model, tokenizer));
+  // How far it was trained, when the checkpoint can continue training.
+  const stateBytes = files.get(TRAINING_STATE_FILE);
+  const state = stateBytes ? trainingStateFromBytes(stateBytes, `${msg.name}/${TRAINING_STATE_FILE}`).snapshot : null;
   const { nLayer, nHead } = model.config;
-  post({ type: 'checkpointReady', name: msg.name, params: model.numParameters(), nLayer, nHead });
+  post({ type: 'checkpointReady', name: msg.name, params: model.numParameters(), nLayer, nHead, steps: state?.step, lastLoss: state?.losses.at(-1) });
 }
 let training = false;
 let stopRequested = false;
@@ -100,14 +80,13 @@ function need(): State {
 
 function init(msg: Extract<ToWorker, { type: 'init' }>): void {
   const tokenizer = CharTokenizer.fromText(msg.text);
-  const { nLayer, nHead, nEmbd, blockSize } = msg.config;
+  const { nLayer, nHead, nEmbd, blockSize, batchSize, lr, warmup, decaySteps, gradClip } = msg.config;
   const model = new GPT({ vocabSize: tokenizer.vocabSize, blockSize, nLayer, nHead, nEmbd, dropout: 0, bias: true }, { seed: msg.seed });
   const data = Int32Array.from(tokenizer.encode(msg.text));
-  // Named parameters, so AdamW's default rule keeps decay off biases, LayerNorms and embeddings.
-  const optimizer = new AdamW(model.namedParameters(), { betas: [0.9, 0.99], eps: 1e-8, weightDecay: 0.01 });
-  const { lr, warmup, decaySteps } = msg.config;
-  const schedule = warmupCosineLr({ lr, warmup, decaySteps, minLr: lr / 10 });
-  state = { model, tokenizer, config: msg.config, data, optimizer, schedule, rng: createRng(msg.seed), step: 0 };
+  // The page trains on the whole text, open-ended (until Stop): the schedule reaches its floor at decaySteps.
+  const source = tokenWindows({ name: msg.corpusName, train: data, val: data, batchSize, blockSize, seed: msg.seed, evalBatches: 1 });
+  const trainer = new Trainer({ model, source, steps: Number.MAX_SAFE_INTEGER, lr, warmup, decaySteps, gradClip, evalEvery: 0 });
+  state = { model, tokenizer, config: msg.config, trainer };
   post({ type: 'ready', params: model.numParameters(), vocabSize: tokenizer.vocabSize, trainChars: data.length });
 }
 
@@ -118,12 +97,10 @@ async function train(steps = Number.POSITIVE_INFINITY, ms = Number.POSITIVE_INFI
   if (training) return;
   training = true;
   stopRequested = false;
-  const { batchSize, blockSize } = s.config;
   const start = performance.now();
   let done = 0;
   let reason: 'steps' | 'time' | 'stopped' = 'steps';
   try {
-    s.model.train();
     while (true) {
       if (stopRequested) {
         reason = 'stopped';
@@ -135,34 +112,17 @@ async function train(steps = Number.POSITIVE_INFINITY, ms = Number.POSITIVE_INFI
         break;
       }
       const t0 = performance.now();
-      // tidy(): the step's intermediates (GPU textures on the GPU.js backend) are freed when it ends
-      const { lossValue, lr, gradNorm } = tidy(() => {
-        const { x, y } = sampleBatch(s.data, batchSize, blockSize, s.rng);
-        const { loss } = s.model.forward(x, { batch: batchSize, targets: y });
-        if (!loss) throw new Error('GPT.forward returned no loss although targets were given');
-        s.model.zeroGrad();
-        loss.backward();
-        const lr = s.schedule(s.step);
-        const gradNorm = clipGradNorm(
-          s.optimizer.params.map(([, p]) => p),
-          s.config.gradClip,
-        );
-        if (!Number.isFinite(gradNorm)) throw new Error(`training diverged at step ${s.step + 1}: the gradient norm is ${gradNorm}`);
-        s.optimizer.step(lr);
-        s.model.zeroGrad();
-        return { lossValue: loss.itemSync(), lr, gradNorm };
-      });
-      s.step++;
+      const info = await s.trainer.step(); // throws when the loss or gradient norm stops being finite
       done++;
       const seconds = (performance.now() - t0) / 1000;
-      post({ type: 'progress', step: s.step, loss: lossValue, tokensPerSecond: (batchSize * blockSize) / seconds, lr, gradNorm });
+      post({ type: 'progress', step: info.step, loss: info.loss, tokensPerSecond: s.trainer.source.tokensPerBatch / seconds, lr: info.lr, gradNorm: info.gradNorm });
       await pause(); // lets a 'stop' message in
     }
   } finally {
     training = false;
     s.model.eval();
   }
-  post({ type: 'trainDone', step: s.step, reason });
+  post({ type: 'trainDone', step: s.trainer.stepsDone, reason });
   postBackend(); // the matmul counters moved
 }
 
@@ -202,7 +162,7 @@ function attention(source: string, text: string): void {
   let target: Explorable | undefined;
   if (source === 'page') {
     const s = need();
-    target = charExplorable(s.model, s.tokenizer);
+    target = explorable(s.model, s.tokenizer);
   } else {
     target = checkpoints.get(source);
     if (!target) throw new Error(`attention: checkpoint "${source}" is not loaded`);
@@ -225,23 +185,17 @@ function attention(source: string, text: string): void {
 }
 
 async function runGenerate(msg: Extract<ToWorker, { type: 'generate' }>): Promise<void> {
-  let model: GPT;
-  let tokenizer: CharTokenizer;
-  if (msg.source === 'page') ({ model, tokenizer } = need());
-  else {
-    const target = checkpoints.get(msg.source);
-    if (!target?.tokenizer) throw new Error(`generate: "${msg.source}" is not a loaded character-level checkpoint`);
-    ({ model, tokenizer } = { model: target.model, tokenizer: target.tokenizer });
+  let target: Explorable | undefined;
+  if (msg.source === 'page') {
+    const s = need();
+    target = explorable(s.model, s.tokenizer);
+  } else {
+    target = checkpoints.get(msg.source);
+    if (!target || target.tokenizer.kind === 'word') throw new Error(`generate: "${msg.source}" is not a loaded text checkpoint`);
   }
-  const known = [...msg.prompt].filter((c) => {
-    try {
-      tokenizer.encode(c);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  const promptIds = tokenizer.encode(known.join('') || '\n');
+  const { model, tokenizer } = target;
+  const typed = target.tokenize(msg.prompt).ids;
+  const promptIds = typed.length > 0 ? typed : target.tokenize('\n').ids;
   const processors = [temperature(msg.temperature)];
   if (msg.topK > 0) processors.push(topK(msg.topK));
   if (msg.topP < 1) processors.push(topP(msg.topP));

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GPT2_SMALL, type GPTConfig, gptTensorShapes } from '@attn/model';
+import { GPT, GPT2_SMALL, type GPTConfig } from '@attn/model';
 
 export interface PretrainedCheckpoint {
   dir: string;
@@ -39,7 +39,9 @@ export function writePretrainedCheckpoint(config: GPTConfig = GPT2_SMALL): Pretr
   // Tensors in the Hub file's order and names: no prefix, a mask buffer per block.
   const tensors: [string, number[]][] = [];
   let parameters = 0;
-  for (const [name, shape] of gptTensorShapes(config)) {
+  // The tensor list comes from the module tree (a GPT built without initialisation, in module order).
+  const shapes = new GPT(config, { init: false }).namedParameters().map(([name, p]): [string, number[]] => [name, [...p.shape]]);
+  for (const [name, shape] of shapes) {
     const hubName = name.slice('transformer.'.length);
     tensors.push([hubName, shape]);
     parameters += shape.reduce((a, b) => a * b, 1);

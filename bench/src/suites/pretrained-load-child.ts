@@ -3,7 +3,7 @@
 // so the parent measures loading alone, in a fresh process, with nothing else in memory.
 //
 // Run by pretrained.ts with fork(); argv[2] is the directory. Replies with one message.
-import { openSafetensorsWeights } from '@attn/model';
+import { loadPretrained } from '@attn/model';
 
 export interface LoadReport {
   /** Wall time of the load, milliseconds. */
@@ -18,37 +18,17 @@ export interface LoadReport {
   checksum: number;
 }
 
-const isMaskBuffer = (name: string) => /(^|\.)attn\.(masked_)?bias$/.test(name);
-
-/** What the suite measures: everything from a directory path to weights in their final storage. */
+/** What the suite measures: everything from a directory path to a model whose weights sit in their final storage. */
 async function loadForBenchmark(dir: string): Promise<{ parameters: number; checksum: number; keepAlive: unknown }> {
-  // ======================================================================================
-  // THE ONE PLACE TO SWITCH AFTER THE MERGE (#18 + #19): replace the body of this function
-  // with the engine's loader, e.g.
-  //     const { model } = await loadPretrained(dir);
-  //     let parameters = 0, checksum = 0;
-  //     for (const [, p] of model.namedParameters()) { parameters += p.size; checksum += p.dataSync()[0]; }
-  //     return { parameters, checksum, keepAlive: model };
-  // Until then: the streaming reader, each tensor read into a preallocated Float32Array,
-  // as the loader will read each into its parameter's storage.
-  const source = await openSafetensorsWeights(dir);
-  const storage: Float32Array[] = [];
+  const { model } = await loadPretrained(dir);
   let parameters = 0;
   let checksum = 0;
-  try {
-    for (const info of source.tensors.values()) {
-      if (isMaskBuffer(info.name)) continue; // causal-mask buffers: not parameters, never read
-      const out = new Float32Array(info.elements);
-      await source.readInto(info.name, out);
-      storage.push(out);
-      parameters += out.length;
-      checksum += out[0] + out[out.length - 1];
-    }
-  } finally {
-    await source.close();
+  for (const [, p] of model.namedParameters()) {
+    const values = p.dataSync();
+    parameters += values.length;
+    checksum += values[0] + values[values.length - 1];
   }
-  return { parameters, checksum, keepAlive: storage };
-  // ======================================================================================
+  return { parameters, checksum, keepAlive: model };
 }
 
 async function main(): Promise<void> {

@@ -1,5 +1,6 @@
 // @attn/train: end-to-end character-level training on the embedded Shakespeare
-// corpus (split 90/10 in order) with the WebAssembly backend.
+// corpus (split 90/10 in order) with the WebAssembly backend, through train()
+// (a loop over the Trainer, the engine the CLI and the web demo drive too).
 //  (a) a tiny config, timed until the validation loss first drops below 2.5 (the
 //      web demo depends on this being quick);
 //  (b) nanoGPT's documented CPU recipe: 200 iterations by default, the full 2,000
@@ -19,21 +20,26 @@ function shakespeareChars(): { vocab: Vocabulary; train: Int32Array; val: Int32A
   return { vocab, train: split.train, val: split.val };
 }
 
+/** An evaluation and when it came, in seconds since the run started (evaluations included). */
+type TimedEval = EvalInfo & { elapsedSec: number };
+
 interface RunReport {
   steps: number;
   seconds: number;
   tokensPerSec: number;
   lastLoss: number;
-  evals: EvalInfo[];
-  reachedAt?: EvalInfo;
+  evals: TimedEval[];
+  reachedAt?: TimedEval;
 }
 
 async function runTiny(data: { train: Int32Array; val: Int32Array }, vocabSize: number): Promise<RunReport> {
   const config: GPTConfig = { vocabSize, blockSize: 32, nLayer: 2, nHead: 4, nEmbd: 64, dropout: 0, bias: false };
   const controller = new AbortController();
-  let reachedAt: EvalInfo | undefined;
+  let reachedAt: TimedEval | undefined;
   let tokensPerSec = 0;
   let lastLoss = Number.NaN;
+  const evals: TimedEval[] = [];
+  const start = performance.now();
   const result = await train({
     model: new GPT(config, { seed: 1337 }),
     data,
@@ -54,13 +60,15 @@ async function runTiny(data: { train: Int32Array; val: Int32Array }, vocabSize: 
       lastLoss = s.loss;
     },
     onEval: (e) => {
+      const timed = { ...e, elapsedSec: (performance.now() - start) / 1000 };
+      evals.push(timed);
       if (e.valLoss < 2.5 && !reachedAt) {
-        reachedAt = e;
+        reachedAt = timed;
         controller.abort();
       }
     },
   });
-  return { steps: result.step, seconds: result.elapsedSec, tokensPerSec, lastLoss, evals: result.evals, reachedAt };
+  return { steps: result.step, seconds: result.elapsedSec, tokensPerSec, lastLoss, evals, reachedAt };
 }
 
 async function runNanoGPT(data: { train: Int32Array; val: Int32Array }, vocabSize: number, iters: number): Promise<RunReport> {
@@ -68,6 +76,8 @@ async function runNanoGPT(data: { train: Int32Array; val: Int32Array }, vocabSiz
   const controller = new AbortController();
   let tokensPerSec = 0;
   let lastLoss = Number.NaN;
+  const evals: TimedEval[] = [];
+  const start = performance.now();
   // The schedule always spans 2,000 iterations (as nanoGPT's lr_decay_iters); a short run stops early on it.
   const result = await train({
     model: new GPT(config, { seed: 1337 }),
@@ -89,8 +99,11 @@ async function runNanoGPT(data: { train: Int32Array; val: Int32Array }, vocabSiz
       lastLoss = s.loss;
       if (s.step >= iters) controller.abort();
     },
+    onEval: (e) => {
+      evals.push({ ...e, elapsedSec: (performance.now() - start) / 1000 });
+    },
   });
-  return { steps: result.step, seconds: result.elapsedSec, tokensPerSec, lastLoss, evals: result.evals };
+  return { steps: result.step, seconds: result.elapsedSec, tokensPerSec, lastLoss, evals };
 }
 
 export const trainSuite: Suite = {

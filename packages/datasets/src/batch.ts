@@ -1,7 +1,8 @@
 // Random-window batching for next-token training, as in nanoGPT's get_batch:
 // pick batchSize random starts, x is the window, y the same window shifted by one.
 
-import type { Rng } from './rng';
+import { DataError } from './errors';
+import type { Rng } from '@attn/tensor';
 
 /** A batch of inputs and next-token targets, both row-major (B, T). */
 export interface Batch {
@@ -14,13 +15,13 @@ export interface Batch {
 /** Sample `batchSize` windows of `blockSize` tokens uniformly from `tokens`. */
 export function sampleBatch(tokens: Int32Array | Uint16Array, batchSize: number, blockSize: number, rng: Rng): Batch {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new Error(`sampleBatch: batchSize must be a positive integer, got ${batchSize}`);
+    throw new DataError(`sampleBatch: batchSize must be a positive integer, got ${batchSize}`);
   }
   if (!Number.isInteger(blockSize) || blockSize < 1) {
-    throw new Error(`sampleBatch: blockSize must be a positive integer, got ${blockSize}`);
+    throw new DataError(`sampleBatch: blockSize must be a positive integer, got ${blockSize}`);
   }
   if (tokens.length < blockSize + 1) {
-    throw new Error(
+    throw new DataError(
       `sampleBatch: need at least blockSize + 1 = ${blockSize + 1} tokens for one window, got ${tokens.length}`,
     );
   }

@@ -33,7 +33,6 @@ export {
   type InductionTask,
   inductionTask,
 } from './induction';
-export { createRng, type Rng } from './rng';
 export {
   type DateTaskConfig,
   daysInMonth,

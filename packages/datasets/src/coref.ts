@@ -18,7 +18,8 @@
 // word per noun) keeps working on held-out noun pairs, and random modifiers
 // ("the old trophy") move the nouns around so position alone cannot solve it.
 
-import { createRng, type Rng } from './rng';
+import { DataError } from './errors';
+import { Rng } from '@attn/tensor';
 import { Vocabulary } from './vocabulary';
 
 /** A family of sentences: two noun roles and the adjectives that pick each. */
@@ -226,12 +227,12 @@ function sentence(family: Family, pair: NounPair, rng: Rng, modifierProbability:
 export function createCorefLanguage(config: CorefConfig = {}): CorefLanguage {
   const { seed = 0, heldOutFraction = 0.2, modifierProbability = 0.3 } = config;
   if (!(heldOutFraction > 0 && heldOutFraction < 1)) {
-    throw new Error(`createCorefLanguage: heldOutFraction must be in (0, 1), got ${heldOutFraction}`);
+    throw new DataError(`createCorefLanguage: heldOutFraction must be in (0, 1), got ${heldOutFraction}`);
   }
   if (!(modifierProbability >= 0 && modifierProbability <= 1)) {
-    throw new Error(`createCorefLanguage: modifierProbability must be in [0, 1], got ${modifierProbability}`);
+    throw new DataError(`createCorefLanguage: modifierProbability must be in [0, 1], got ${modifierProbability}`);
   }
-  const rng = createRng(seed);
+  const rng = new Rng(seed);
   const pairs = { train: [] as NounPair[], heldout: [] as NounPair[] };
   for (const family of FAMILIES) {
     const split = splitPairs(family, heldOutFraction, rng);
@@ -245,12 +246,12 @@ export function createCorefLanguage(config: CorefConfig = {}): CorefLanguage {
     heldOutPairs: pairs.heldout,
     generate(split, count, exampleSeed) {
       if (split !== 'train' && split !== 'heldout') {
-        throw new Error(`CorefLanguage.generate: split must be 'train' or 'heldout', got '${split}'`);
+        throw new DataError(`CorefLanguage.generate: split must be 'train' or 'heldout', got '${split}'`);
       }
       if (!Number.isInteger(count) || count < 0) {
-        throw new Error(`CorefLanguage.generate: count must be a non-negative integer, got ${count}`);
+        throw new DataError(`CorefLanguage.generate: count must be a non-negative integer, got ${count}`);
       }
-      const r = createRng(exampleSeed);
+      const r = new Rng(exampleSeed);
       const pool = pairs[split];
       return Array.from({ length: count }, () => {
         const pair = r.pick(pool);

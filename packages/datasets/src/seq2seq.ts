@@ -1,7 +1,8 @@
 // Synthetic sequence-to-sequence tasks for the encoder-decoder model. All are
 // character-level: every character of source and target is one token.
 
-import { createRng, type Rng } from './rng';
+import { DataError } from './errors';
+import { Rng } from '@attn/tensor';
 import { Vocabulary } from './vocabulary';
 
 /** Special tokens at the start of every seq2seq vocabulary (ids 0, 1, 2). */
@@ -40,7 +41,7 @@ function vocabularyOf(chars: Iterable<string>): Vocabulary {
 }
 
 function checkCount(count: number, op: string): void {
-  if (!Number.isInteger(count) || count < 0) throw new Error(`${op}: count must be a non-negative integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 0) throw new DataError(`${op}: count must be a non-negative integer, got ${count}`);
 }
 
 function sequenceTask(
@@ -51,17 +52,17 @@ function sequenceTask(
   const { alphabet = '0123456789', minLength = 1, maxLength = 12 } = config;
   const symbols = Array.from(alphabet);
   if (symbols.length === 0 || new Set(symbols).size !== symbols.length) {
-    throw new Error(`${name} task: alphabet must be non-empty without repeated characters, got '${alphabet}'`);
+    throw new DataError(`${name} task: alphabet must be non-empty without repeated characters, got '${alphabet}'`);
   }
   if (!Number.isInteger(minLength) || !Number.isInteger(maxLength) || minLength < 1 || maxLength < minLength) {
-    throw new Error(`${name} task: need integers 1 <= minLength <= maxLength, got ${minLength}, ${maxLength}`);
+    throw new DataError(`${name} task: need integers 1 <= minLength <= maxLength, got ${minLength}, ${maxLength}`);
   }
   return {
     name,
     vocabulary: vocabularyOf(symbols),
     generate(count, seed) {
       checkCount(count, `${name} task`);
-      const rng = createRng(seed);
+      const rng = new Rng(seed);
       return Array.from({ length: count }, () => {
         const length = minLength + rng.int(maxLength - minLength + 1);
         const chars = Array.from({ length }, () => rng.pick(symbols));
@@ -118,7 +119,7 @@ export function daysInMonth(year: number, month: number): number {
 export function dateTask(config: DateTaskConfig = {}): Seq2SeqTask {
   const { minYear = 1900, maxYear = 2099 } = config;
   if (!Number.isInteger(minYear) || !Number.isInteger(maxYear) || minYear < 1000 || maxYear > 9999 || maxYear < minYear) {
-    throw new Error(`date task: need integer years 1000 <= minYear <= maxYear <= 9999, got ${minYear}, ${maxYear}`);
+    throw new DataError(`date task: need integer years 1000 <= minYear <= maxYear <= 9999, got ${minYear}, ${maxYear}`);
   }
   const chars = new Set<string>(['-', ' ', ...'0123456789']);
   for (const m of MONTHS) for (const c of m) chars.add(c);
@@ -134,7 +135,7 @@ export function dateTask(config: DateTaskConfig = {}): Seq2SeqTask {
     vocabulary: vocabularyOf(chars),
     generate(count, seed) {
       checkCount(count, 'date task');
-      const rng = createRng(seed);
+      const rng = new Rng(seed);
       return Array.from({ length: count }, () => one(rng));
     },
   };

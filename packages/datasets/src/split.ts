@@ -1,7 +1,8 @@
 // Train/validation splits. Two flavours for token streams (nanoGPT's in-order
 // 90/10, and a seeded split of contiguous chunks) and one for lists of examples.
 
-import { createRng } from './rng';
+import { DataError } from './errors';
+import { Rng } from '@attn/tensor';
 
 /** Anything we can split: token arrays (split as views, no copy) or text. */
 export type Sliceable = Int32Array | Uint16Array | string;
@@ -16,7 +17,7 @@ export interface Split<T> {
 
 function checkFraction(valFraction: number, op: string): void {
   if (!(valFraction > 0 && valFraction < 1)) {
-    throw new Error(`${op}: valFraction must be in (0, 1), got ${valFraction}`);
+    throw new DataError(`${op}: valFraction must be in (0, 1), got ${valFraction}`);
   }
 }
 
@@ -51,12 +52,12 @@ export function splitSeeded<T extends Sliceable>(data: T, options: SeededSplitOp
   const { valFraction = 0.1, seed = 0, chunkSize = 1024 } = options;
   checkFraction(valFraction, 'splitSeeded');
   if (!Number.isInteger(chunkSize) || chunkSize < 1) {
-    throw new Error(`splitSeeded: chunkSize must be a positive integer, got ${chunkSize}`);
+    throw new DataError(`splitSeeded: chunkSize must be a positive integer, got ${chunkSize}`);
   }
   const chunks = Math.ceil(data.length / chunkSize);
-  if (chunks < 2) throw new Error(`splitSeeded: need at least 2 chunks of ${chunkSize}, data has length ${data.length}`);
+  if (chunks < 2) throw new DataError(`splitSeeded: need at least 2 chunks of ${chunkSize}, data has length ${data.length}`);
   const valCount = Math.min(chunks - 1, Math.max(1, Math.round(chunks * valFraction)));
-  const order = createRng(seed).shuffled(Array.from({ length: chunks }, (_, i) => i));
+  const order = new Rng(seed).shuffled(Array.from({ length: chunks }, (_, i) => i));
   const isVal = new Uint8Array(chunks);
   for (const c of order.slice(0, valCount)) isVal[c] = 1;
   const pieces: [T[], T[]] = [[], []]; // [train, val]
@@ -81,7 +82,7 @@ function concat<T extends Sliceable>(like: T, pieces: T[]): T {
 /** Seeded shuffle of a list of examples, then the last round(n * valFraction) go to validation. */
 export function splitExamples<T>(items: readonly T[], valFraction = 0.1, seed = 0): Split<T[]> {
   checkFraction(valFraction, 'splitExamples');
-  const shuffled = createRng(seed).shuffled(items);
+  const shuffled = new Rng(seed).shuffled(items);
   const n = shuffled.length - Math.round(shuffled.length * valFraction);
   return { train: shuffled.slice(0, n), val: shuffled.slice(n) };
 }

@@ -1,6 +1,8 @@
 // Bytes -> normalised text. Everything downstream (tokenizers, batching) assumes
 // UTF-8-decoded strings with LF line ends, so every loader funnels through here.
 
+import { DataError } from './errors';
+
 /** Turn CRLF and lone CR into LF and drop a leading byte-order mark. */
 export function normalizeText(text: string): string {
   const withoutBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -52,7 +54,7 @@ export function decodeUtf8(bytes: Uint8Array, source: string): string {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     const offset = invalidUtf8Offset(bytes);
-    throw new Error(
+    throw new DataError(
       `${source}: not valid UTF-8 (first invalid byte 0x${bytes[Math.max(offset, 0)]?.toString(16).padStart(2, '0')} at byte offset ${offset}); save the file as UTF-8`,
     );
   }
@@ -91,17 +93,17 @@ export interface TextFromBytesOptions {
 export function textFromBytes(bytes: Uint8Array, options: TextFromBytesOptions): string {
   const { source, blockSize } = options;
   if (blockSize !== undefined && (!Number.isInteger(blockSize) || blockSize < 1)) {
-    throw new Error(`${source}: blockSize must be a positive integer, got ${blockSize}`);
+    throw new DataError(`${source}: blockSize must be a positive integer, got ${blockSize}`);
   }
-  if (bytes.length === 0) throw new Error(`${source}: file is empty; expected UTF-8 text`);
+  if (bytes.length === 0) throw new DataError(`${source}: file is empty; expected UTF-8 text`);
   const text = normalizeText(decodeUtf8(bytes, source));
-  if (text.length === 0) throw new Error(`${source}: file holds only a byte-order mark; expected UTF-8 text`);
+  if (text.length === 0) throw new DataError(`${source}: file holds only a byte-order mark; expected UTF-8 text`);
   if (blockSize !== undefined) {
     // Count code points, not UTF-16 units: that is what a character tokenizer sees.
     let chars = 0;
     for (const _ of text) chars++;
     if (chars < blockSize + 1) {
-      throw new Error(
+      throw new DataError(
         `${source}: too short for one training window: ${chars} characters, need at least blockSize + 1 = ${blockSize + 1}`,
       );
     }

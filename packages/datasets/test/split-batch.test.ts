@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, sampleBatch, splitExamples, splitInOrder, splitSeeded } from '../src/index';
+import { Rng } from '@attn/tensor';
+import { sampleBatch, splitExamples, splitInOrder, splitSeeded } from '../src/index';
 
 const arange = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
 
@@ -73,7 +74,7 @@ describe('sampleBatch', () => {
     const tokens = Int32Array.from({ length: 300 }, (_, i) => 1000 + i);
     const B = 16;
     const T = 8;
-    const { x, y } = sampleBatch(tokens, B, T, createRng(1));
+    const { x, y } = sampleBatch(tokens, B, T, new Rng(1));
     expect(x.length).toBe(B * T);
     expect(y.length).toBe(B * T);
     for (let b = 0; b < B; b++) {
@@ -89,7 +90,7 @@ describe('sampleBatch', () => {
     const tokens = Uint16Array.from(arange(12));
     const T = 4; // valid starts 0..7
     const starts = new Set<number>();
-    const rng = createRng(2);
+    const rng = new Rng(2);
     for (let i = 0; i < 200; i++) {
       const { x, y } = sampleBatch(tokens, 3, T, rng);
       for (let b = 0; b < 3; b++) starts.add(x[b * T]);
@@ -100,17 +101,17 @@ describe('sampleBatch', () => {
 
   it('is deterministic in the rng seed', () => {
     const tokens = arange(500);
-    expect(sampleBatch(tokens, 4, 10, createRng(3))).toEqual(sampleBatch(tokens, 4, 10, createRng(3)));
-    expect(sampleBatch(tokens, 4, 10, createRng(3)).x).not.toEqual(sampleBatch(tokens, 4, 10, createRng(4)).x);
+    expect(sampleBatch(tokens, 4, 10, new Rng(3))).toEqual(sampleBatch(tokens, 4, 10, new Rng(3)));
+    expect(sampleBatch(tokens, 4, 10, new Rng(3)).x).not.toEqual(sampleBatch(tokens, 4, 10, new Rng(4)).x);
   });
 
   it('works with exactly blockSize + 1 tokens and rejects fewer', () => {
-    const { x, y } = sampleBatch(arange(5), 2, 4, createRng(0));
+    const { x, y } = sampleBatch(arange(5), 2, 4, new Rng(0));
     expect(Array.from(x)).toEqual([0, 1, 2, 3, 0, 1, 2, 3]);
     expect(Array.from(y)).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
-    expect(() => sampleBatch(arange(4), 2, 4, createRng(0))).toThrow(
+    expect(() => sampleBatch(arange(4), 2, 4, new Rng(0))).toThrow(
       'sampleBatch: need at least blockSize + 1 = 5 tokens for one window, got 4',
     );
-    expect(() => sampleBatch(arange(9), 0, 4, createRng(0))).toThrow(/batchSize must be a positive integer/);
+    expect(() => sampleBatch(arange(9), 0, 4, new Rng(0))).toThrow(/batchSize must be a positive integer/);
   });
 });

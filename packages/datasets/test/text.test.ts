@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRng, decodeLatin1, invalidUtf8Offset, loadTextFile, normalizeText, textFromBytes } from '../src/index';
+import { Rng } from '@attn/tensor';
+import { decodeLatin1, invalidUtf8Offset, loadTextFile, normalizeText, textFromBytes } from '../src/index';
 
 const tmp = mkdtempSync(join(tmpdir(), 'attn-text-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -42,7 +43,7 @@ describe('invalidUtf8Offset', () => {
   });
 
   it('agrees with TextDecoder({fatal: true}) on random byte strings', () => {
-    const rng = createRng(11);
+    const rng = new Rng(11);
     const decoder = new TextDecoder('utf-8', { fatal: true });
     for (let trial = 0; trial < 3000; trial++) {
       // Bias towards multi-byte lead and continuation bytes so both outcomes are common.

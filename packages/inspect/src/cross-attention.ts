@@ -3,6 +3,7 @@
 // now"). Read from the decoder blocks' `crossattention.hook_pattern` hook points.
 import { captureActivations } from '@attn/layers';
 import type { Transformer } from '@attn/model';
+import { translate } from '@attn/sample';
 import { noGrad, type Tensor, tidy } from '@attn/tensor';
 import { type AttentionMaps, headsOf } from './attention.js';
 import { inEvalMode, readTensor } from './cache.js';
@@ -52,7 +53,7 @@ export interface AttendedTranslation {
 export async function translateWithAttention(model: Transformer, src: ArrayLike<number>, options: { beamWidth?: number; maxTokens?: number } = {}): Promise<AttendedTranslation> {
   let result: { tokens: number[]; logProb: number };
   try {
-    result = model.translate(src, options);
+    result = translate(model, src, options);
   } catch (e) {
     fail('translateWithAttention', (e as Error).message);
   }

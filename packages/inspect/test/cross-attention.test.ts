@@ -1,6 +1,7 @@
 // Cross-attention maps of the encoder-decoder Transformer, read from hook points, against
 // the attention the model returns itself, and padding that must get no attention.
 import { Transformer } from '@attn/model';
+import { translate } from '@attn/sample';
 import { noGrad } from '@attn/tensor';
 import { describe, expect, it } from 'vitest';
 import { crossAttentionMaps, headsOf, translateWithAttention } from '../src/index.js';
@@ -35,7 +36,7 @@ describe('crossAttentionMaps', () => {
     const model = new Transformer(config, { seed: 9 }).eval();
     const src = [3, 8, 5];
     const t = await translateWithAttention(model, src, { maxTokens: 4 });
-    const direct = model.translate(src, { maxTokens: 4 });
+    const direct = translate(model, src, { maxTokens: 4 });
     expect(t.tokens).toEqual(direct.tokens);
     expect(t.logProb).toBeCloseTo(direct.logProb, 5);
     const full = await crossAttentionMaps(model, src, [1, ...t.tokens]);

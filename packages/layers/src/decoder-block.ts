@@ -54,6 +54,7 @@ export class TransformerDecoderBlock extends Module {
     const attnConfig = {
       dtype: config.dtype,
       rng: config.rng,
+      init: config.init,
       dModel: C,
       nHead: config.nHead,
       bias: config.bias,
@@ -74,6 +75,7 @@ export class TransformerDecoderBlock extends Module {
       new FeedForward({
         dtype: config.dtype,
         rng: config.rng,
+        init: config.init,
         dModel: C,
         hidden: config.dFF,
         bias: config.bias,

@@ -66,7 +66,7 @@ export class TransformerEncoderBlock extends Module {
   constructor(config: EncoderBlockConfig) {
     super();
     this.norm = checkPlacement(config.norm ?? 'pre', 'TransformerEncoderBlock');
-    const init = { dtype: config.dtype, rng: config.rng };
+    const init = { dtype: config.dtype, rng: config.rng, init: config.init };
     const C = config.dModel;
     this.ln_1 = this.registerModule('ln_1', new LayerNorm({ dim: C, eps: config.eps, dtype: config.dtype, bias: config.bias }));
     this.attn = this.registerModule(

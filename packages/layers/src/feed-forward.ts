@@ -28,7 +28,7 @@ export class FeedForward extends Module {
   constructor(config: FeedForwardConfig) {
     super();
     const hidden = config.hidden ?? 4 * config.dModel;
-    const common = { dtype: config.dtype, rng: config.rng, bias: config.bias };
+    const common = { dtype: config.dtype, rng: config.rng, init: config.init, bias: config.bias };
     this.c_fc = this.registerModule('c_fc', new Linear({ ...common, inFeatures: config.dModel, outFeatures: hidden }));
     this.act = this.registerModule('act', new GELU({ approximate: config.activation }));
     this.c_proj = this.registerModule(

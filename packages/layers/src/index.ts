@@ -23,6 +23,7 @@ export {
   TransformerEncoderBlock,
 } from './encoder-block.js';
 export { FeedForward, type FeedForwardConfig } from './feed-forward.js';
+export { GPTBlock, type GPTBlockConfig } from './gpt-block.js';
 export { captureActivations, type HookFilter, type HookFn, withHooks } from './hooks.js';
 export { GELU, type GELUConfig } from './gelu.js';
 export type { InitOptions } from './init.js';

@@ -8,6 +8,11 @@ export interface InitOptions {
   dtype?: DType;
   /** Random source for initial weights; pass one seeded Rng to a whole model for reproducible runs. */
   rng?: Rng;
+  /**
+   * false: leave weights at zero and draw no random numbers, for a model whose values are about
+   * to be loaded from a checkpoint (initialising them first would be wasted work). Default true.
+   */
+  init?: boolean;
 }
 
 // Used when no rng is given: seeded, so a program that builds its layers in
@@ -22,6 +27,7 @@ export function rngOf(opts: InitOptions): Rng {
 
 /** Normal(0, std) weights, the GPT-2 initialisation (std 0.02). */
 export function normalInit(shape: number[], std: number, opts: InitOptions): Tensor {
+  if (opts.init === false) return zerosInit(shape, opts);
   return randn(shape, { rng: rngOf(opts), std, dtype: opts.dtype ?? 'float32', requiresGrad: true });
 }
 

@@ -86,7 +86,7 @@ export class MultiHeadAttention extends Module {
     this.attnDropout = config.attnDropout ?? 0;
     this.rng = rngOf(config);
     const C = config.dModel;
-    const common = { dtype: config.dtype, rng: config.rng, bias: config.bias };
+    const common = { dtype: config.dtype, rng: config.rng, init: config.init, bias: config.bias };
     if (this.crossAttention) {
       this.q_attn = this.registerModule('q_attn', new Linear({ ...common, inFeatures: C, outFeatures: C }));
       this.c_attn = this.registerModule('c_attn', new Linear({ ...common, inFeatures: C, outFeatures: 2 * C }));

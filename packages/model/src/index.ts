@@ -14,6 +14,13 @@ export {
   type SafetensorsTensor,
 } from './safetensors/format.js';
 export { float16BitsToFloat32, float32ToFloat16Bits } from './safetensors/float16.js';
+export {
+  safetensorsBytesSource,
+  shardedTensorSource,
+  type TensorInfo,
+  type TensorSource,
+} from './safetensors/tensor-source.js';
+export { CheckpointError, ConfigError } from './errors.js';
 export { loadSafetensorsFile, saveSafetensorsFile, writeFileAtomic } from './safetensors/node.js';
 // Streaming reader: validate the header, then read one tensor at a time into caller storage (any file size; Node, Blob, sharded).
 export { bfloat16BitsToFloat32, float32ToBfloat16Bits } from './safetensors/bfloat16.js';
@@ -33,17 +40,39 @@ export {
 } from './safetensors/node-source.js';
 export { type OpenBlobOptions, openSafetensorsBlob, openSafetensorsWeightsFromBlobs, openShardedSafetensorsBlobs } from './safetensors/blob-source.js';
 export { GPT2_SMALL, type GPTConfig, gptParameterCount, NANOGPT_CPU, validateGPTConfig } from './gpt/config.js';
-export { GPT, type GPTForwardOptions, type GPTOptions, type GPTOutput, gptTensorShapes } from './gpt/gpt.js';
+export { GPT, type GPTForwardOptions, type GPTOptions, type GPTOutput } from './gpt/gpt.js';
+export { gptCheckpointTensors, readGptWeights, readGptWeightsSync } from './gpt/weights.js';
 export { type DecodingState, DecodingSession, type IncrementalLM } from './gpt/decoding.js';
-export { gptFromSafetensors, gptFromSafetensorsFile, gptToSafetensors, type LoadGPTOptions, loadGPT, type SaveGPTOptions, saveGPT } from './gpt/checkpoint.js';
+export { gptFromSafetensors, gptFromTensorSource, gptToSafetensors, type LoadGPTOptions, loadGPT, type SaveGPTOptions, saveGPT } from './gpt/checkpoint.js';
+export { type AttnConfigSection, type CheckpointConfig, CONFIG_FILE, gptConfigFromHf, gptConfigToHf } from './checkpoint/hf-config.js';
+export {
+  CHECKPOINT_ID_KEY,
+  type CheckpointContents,
+  checkpointFromFiles,
+  checkpointTensorSource,
+  checkpointToFiles,
+  MODEL_FILE,
+  newCheckpointId,
+  type Pretrained,
+  PYTORCH_FILE,
+  SPECIAL_TOKENS_FILE,
+  TOKENIZER_CONFIG_FILE,
+} from './checkpoint/files.js';
+export {
+  checkCheckpointDir,
+  loadPretrained,
+  prepareCheckpointDir,
+  readSafetensorsMetadata,
+  saveCheckpoint,
+  writeCheckpointFiles,
+} from './checkpoint/node.js';
 export { TRANSFORMER_DEFAULTS, type TransformerConfig, validateTransformerConfig } from './transformer/config.js';
 export {
   Transformer,
   type TransformerAttention,
   type TransformerForwardOptions,
   type TransformerOutput,
-  type TranslateOptions,
-  type Translation,
+  type Seq2SeqDecodingState,
 } from './transformer/transformer.js';
 export {
   loadTransformer,

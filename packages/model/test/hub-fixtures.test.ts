@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gptFromSafetensorsFile, openSafetensorsWeights, type SafetensorsFile, type SafetensorsTensor } from '../src/index.js';
+import { loadPretrained, openSafetensorsWeights } from '../src/index.js';
 
 const HUB = path.join(__dirname, 'fixtures/hub');
 const golden = JSON.parse(fs.readFileSync(path.join(HUB, 'golden.json'), 'utf8'));
@@ -65,20 +65,12 @@ describe.each(Object.entries(golden.directories as Record<string, DirectoryInfo>
     }
   });
 
-  it('gives the golden next-token probabilities and logits (1e-4) through a GPT', async () => {
+  it('loads with no options through loadPretrained and gives the golden next-token probabilities and logits (1e-4)', async () => {
     const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-    const source = await openSafetensorsWeights(dir);
-    const tensors = new Map<string, SafetensorsTensor>();
-    try {
-      for (const t of source.tensors.values()) {
-        if (isBuffer(t.name)) continue; // BOOL / scalar mask buffers: not parameters
-        tensors.set(t.name, { dtype: 'F32', shape: [...t.shape], data: await source.readFloat32(t.name) });
-      }
-    } finally {
-      await source.close();
-    }
-    const file: SafetensorsFile = { tensors, metadata: {} };
-    const model = gptFromSafetensorsFile(file, { source: name, config: { nHead: config.n_head, blockSize: config.n_positions } }).eval();
+    const { model, tokenizer } = await loadPretrained(dir);
+    model.eval();
+    expect(tokenizer.kind).toBe('byte-bpe');
+    expect(tokenizer.encode(golden.prompt)).toEqual(golden.ids); // the same ids PyTorch's script fed the model
     const ids: number[] = golden.ids;
     const V = config.vocab_size;
     const logits = model.forward(ids).logits.dataSync() as Float32Array; // (1, T, V)

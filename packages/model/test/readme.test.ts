@@ -23,7 +23,8 @@ blocks.forEach((code, i) => {
   it(`README example ${i + 1} runs`, async () => {
     const source = code
       .replaceAll("'@attn/model'", "'../src/index.js'")
-      .replaceAll("'tiny-gpt.safetensors'", JSON.stringify(path.join(tmpDir, 'tiny-gpt.safetensors')));
+      .replaceAll("'tiny-gpt.safetensors'", JSON.stringify(path.join(tmpDir, 'tiny-gpt.safetensors')))
+      .replaceAll("'tiny-dir'", JSON.stringify(path.join(tmpDir, 'tiny-dir')));
     const file = path.join(__dirname, `.readme-example-${i + 1}.ts`);
     fs.writeFileSync(file, `${source}\nexport {};\n`);
     written.push(file);
@@ -33,6 +34,9 @@ blocks.forEach((code, i) => {
       await import(/* @vite-ignore */ file);
     } finally {
       console.log = log;
+    }
+    if (code.includes('saveCheckpoint(')) {
+      expect(fs.readdirSync(path.join(tmpDir, 'tiny-dir')).sort()).toEqual(['attn-tokenizer.json', 'config.json', 'model.safetensors']);
     }
     if (code.includes('saveGPT(')) {
       // The example's checkpoint is a real GPT-2 safetensors file.

@@ -329,14 +329,17 @@ describe('reading tensors', () => {
     await source.close();
   });
 
-  it('loadSafetensorsFile (the whole-file API) now reads through the streaming reader and still refuses BF16', async () => {
+  it('loadSafetensorsFile (the whole-file API) reads through the streaming reader, BF16 included', async () => {
     const file = path.join(tmpDir, 'plain.safetensors');
     fs.writeFileSync(file, serializeSafetensors({ a: { shape: [2], data: [1, 2] }, i: { shape: [2], data: new Int32Array([-3, 4]) } }, { k: 'v' }));
     const loaded = await loadSafetensorsFile(file);
     expect(loaded.metadata).toEqual({ k: 'v' });
     expect(loaded.tensors.get('a')).toEqual({ dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) });
     expect(loaded.tensors.get('i')).toEqual({ dtype: 'I32', shape: [2], data: new Int32Array([-3, 4]) });
-    await expect(loadSafetensorsFile(filePath)).rejects.toThrow(/"brain": dtype "BF16" is not supported here/);
+    const halves = path.join(tmpDir, 'bf16.safetensors');
+    fs.writeFileSync(halves, serializeSafetensors({ b: { shape: [3], data: [1.5, -2, 0.1], dtype: 'BF16' } }));
+    // bfloat16 keeps 8 mantissa bits: 0.1 becomes 0.10009765625 (0x3DCD), 1.5 and -2 are exact.
+    expect((await loadSafetensorsFile(halves)).tensors.get('b')!.data).toEqual(new Float32Array([1.5, -2, 0.10009765625]));
   });
 });
 

@@ -13,7 +13,6 @@ export { nucleusCount, nucleusSize, topP } from './top-p.js';
 export { minP } from './min-p.js';
 export { type RepetitionPenaltyOptions, repetitionPenalty } from './repetition-penalty.js';
 
-export { type Rng, createRng } from './rng.js';
 export { argmax, idsByDescending, keepLargest, kthLargest, maskAllBut, softmax } from './math.js';
 export { checkLogits, checkOptions, requireNumber } from './validate.js';
 
@@ -42,3 +41,4 @@ export {
   samplerFromSpecs,
   samplerPackageName,
 } from './registry.js';
+export { type ForkableDecodingState, type Seq2SeqLM, type TranslateOptions, type Translation, translate } from './translate.js';

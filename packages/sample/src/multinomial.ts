@@ -1,15 +1,18 @@
 // Multinomial sampling: draw one token from softmax(logits) with a seeded RNG.
 // Inverse-CDF method: walk the cumulative distribution until it passes u ~ U[0, 1).
 import { softmax } from './math.js';
-import { type Rng, createRng } from './rng.js';
+import { Rng } from '@attn/tensor';
 import type { TokenChooser } from './strategy.js';
 import { checkOptions, requireNumber } from './validate.js';
 
 export interface MultinomialOptions {
   /** Seed for the built-in RNG; the same seed gives the same tokens. Default: a random seed. */
   seed?: number;
-  /** Bring your own uniform [0, 1) source instead (overrides `seed`). */
-  rng?: Rng;
+  /**
+   * Bring your own generator instead (overrides `seed`): @attn/tensor's Rng, or anything with a
+   * uniform [0, 1) `next()`. Passing an Rng lets a caller save and restore the sampler's position.
+   */
+  rng?: Pick<Rng, 'next'>;
 }
 
 export function multinomial(options: MultinomialOptions = {}): TokenChooser {
@@ -18,7 +21,7 @@ export function multinomial(options: MultinomialOptions = {}): TokenChooser {
     requireNumber('multinomial', 'seed', options.seed, { integer: true, expected: 'an integer' });
   }
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
-  const rng = options.rng ?? createRng(seed);
+  const rng = options.rng ?? new Rng(seed);
   return {
     kind: 'chooser',
     name: options.rng ? 'multinomial(custom rng)' : `multinomial(seed=${seed})`,

@@ -1,21 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createRng, multinomial, sampler, softmax, topK } from '../src/index.js';
-
-// Outputs of the published C xoshiro128** seeded with splitmix32 (see fixtures/xoshiro128ss.c).
-const reference: Record<string, number[]> = JSON.parse(readFileSync(new URL('./fixtures/xoshiro128ss.json', import.meta.url), 'utf8'));
-
-describe('createRng', () => {
-  it('matches the C reference xoshiro128** bit for bit', () => {
-    for (const [seed, words] of Object.entries(reference)) {
-      const rng = createRng(Number(seed));
-      expect(words.map(() => rng.next() * 2 ** 32)).toEqual(words);
-    }
-  });
-  it('rejects a non-finite seed', () => {
-    expect(() => createRng(Number.NaN)).toThrow(/createRng: seed must be a finite number/);
-  });
-});
+import { Rng } from '@attn/tensor';
+import { multinomial, sampler, softmax, topK } from '../src/index.js';
 
 /** Pearson's chi-squared statistic of observed counts against expected probabilities. */
 function chiSquared(counts: number[], probs: ArrayLike<number>, draws: number): number {
@@ -63,6 +48,18 @@ describe('multinomial', () => {
       counts[keptIds.indexOf(id)]++;
     }
     expect(chiSquared(counts, probs, 10_000)).toBeLessThan(CHI2_CRITICAL_P001[3]);
+  });
+
+  it("draws from a caller's Rng, which can be saved and restored mid-stream", () => {
+    const logits = Float32Array.from([0.5, 1.5, -2, 1.0]);
+    const rng = new Rng(4);
+    const choose = multinomial({ rng });
+    for (let i = 0; i < 5; i++) choose.choose(logits);
+    const saved = rng.getState();
+    const next = Array.from({ length: 20 }, () => choose.choose(logits));
+    rng.setState(saved);
+    expect(Array.from({ length: 20 }, () => choose.choose(logits))).toEqual(next);
+    expect(choose.name).toBe('multinomial(custom rng)');
   });
 
   it('never draws a masked token', () => {

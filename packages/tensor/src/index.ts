@@ -14,7 +14,7 @@ export type {
   RegisterOptions,
   UnaryOp,
 } from './backend.js';
-export { keep, Tensor, type NestedArray } from './tensor.js';
+export { isHostResident, keep, Tensor, type NestedArray } from './tensor.js';
 export { Rng, type RngState } from './rng.js';
 export { noGrad, isGradEnabled } from './autograd.js';
 export { checkFinite, setNanCheck, isNanCheckEnabled } from './checks.js';

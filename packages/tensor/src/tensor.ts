@@ -291,3 +291,13 @@ export function keep<T extends Tensor>(t: T): T {
   keepStorage(t.storage);
   return t;
 }
+
+/**
+ * Whether the tensor's values are a typed array in host memory (the cpu and wasm
+ * backends): reading them costs a copy at most, never a transfer from a device.
+ * Code that must not read back from a GPU (gradient clipping) checks this before
+ * taking a path that reads.
+ */
+export function isHostResident(t: Tensor): boolean {
+  return !t.storage.disposed && ArrayBuffer.isView(t.storage.handle);
+}

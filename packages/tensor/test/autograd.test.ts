@@ -13,7 +13,6 @@ import {
   noGrad,
   registerBackend,
   removeBackend,
-  Rng,
   setBackend,
   setNanCheck,
   tensor,
@@ -98,20 +97,6 @@ describe('autograd', () => {
     } finally {
       removeBackend('no-overwrite'); // also clears the selection
     }
-  });
-});
-
-describe('Rng', () => {
-  it('getState/setState resume the same sequence, normals included, and refuse a bad state', () => {
-    const a = new Rng(42);
-    a.next();
-    a.normal(); // leaves a spare normal behind
-    const saved = JSON.parse(JSON.stringify(a.getState())); // survives a trip through JSON (checkpoint metadata)
-    const expected = [a.normal(), a.next(), a.int(10), a.normal()];
-    const b = new Rng(7);
-    b.setState(saved);
-    expect([b.normal(), b.next(), b.int(10), b.normal()]).toEqual(expected);
-    expect(() => b.setState({ state: -1, spare: null })).toThrow('Rng.setState: expected { state: uint32, spare: number | null }');
   });
 });
 

@@ -8,6 +8,7 @@ import { gpt2PieceEnd } from './gpt2-scanner.js';
 import { PairTable } from './pair-table.js';
 import { PieceCache } from './piece-cache.js';
 import { GPT2_PATTERN, compilePattern, pretokenize } from './pretokenize.js';
+import type { Tokenizer } from './tokenizer.js';
 import { wtf8Decode, wtf8Encode } from './wtf8.js';
 
 /** Everything that defines a byte-level BPE vocabulary; also its JSON form. */
@@ -71,7 +72,9 @@ export interface BpeOptions {
 /** Pieces longer than this are not cached: they are rare and could hold a lot of memory. */
 const MAX_CACHED_PIECE_LENGTH = 256;
 
-export class BpeTokenizer {
+export class BpeTokenizer implements Tokenizer {
+  /** Byte-level BPE (GPT-2's scheme, whatever the merges). */
+  readonly kind = 'byte-bpe' as const;
   readonly pattern: string;
   /** One more than the largest id, special tokens included. */
   readonly vocabSize: number;
@@ -209,6 +212,11 @@ export class BpeTokenizer {
   /** Ids -> text. Inverse of encode for every string, lone surrogates included. */
   decode(ids: ArrayLike<number>): string {
     return wtf8Decode(this.decodeBytes(ids));
+  }
+
+  /** One token as text, for display: its bytes decoded (U+FFFD where it holds part of a character). */
+  label(id: number): string {
+    return new TextDecoder().decode(this.tokenToBytes(id));
   }
 
   /** Ids -> the bytes they stand for (WTF-8 of the text). */

@@ -2,6 +2,7 @@
 // surrogate counts as one character), ids in code-point order, as in nanoGPT's
 // Shakespeare example.
 import { TokenizerError, describeChar } from './errors.js';
+import type { Tokenizer } from './tokenizer.js';
 
 /** The token that unknown characters map to when asked. */
 export const UNK = '<unk>';
@@ -25,7 +26,8 @@ export interface CharTokenizerJson {
   unk: boolean;
 }
 
-export class CharTokenizer {
+export class CharTokenizer implements Tokenizer {
+  readonly kind = 'char' as const;
   /** The characters, in id order. */
   readonly chars: readonly string[];
   /** Id of `<unk>`, or -1 when the tokenizer has none. */
@@ -97,6 +99,11 @@ export class CharTokenizer {
       index += ch.length;
     }
     return out;
+  }
+
+  /** The character of one id ("<unk>" for the unknown id). */
+  label(id: number): string {
+    return this.decode([id]);
   }
 
   /** Ids -> text; the `<unk>` id decodes to the string "<unk>". */

@@ -98,8 +98,91 @@ export function loadGpt2(files: Gpt2Files): BpeTokenizer {
   }
 
   const specialTokens: Record<string, number> = {};
-  for (const [token, id] of idOf) if (!made.has(id)) specialTokens[token] = id;
+  const unmade: string[] = [];
+  for (const [token, id] of idOf) {
+    if (made.has(id)) continue;
+    if (looksSpecial(token)) specialTokens[token] = id;
+    else unmade.push(token);
+  }
+  if (unmade.length > 0) {
+    // A merges file cut short (or empty) leaves the tokens of its missing lines unmade. Loading
+    // anyway would make them "special tokens" and encode text differently from the real model.
+    const lastLine = lines.length - (lines.at(-1) === '' ? 1 : 0); // the trailing newline ends the last line
+    const where = merges.length === 0 ? `${mergesName} line ${Math.max(1, lastLine)}: the file has no merges` : `${mergesName} line ${lastLine}: the merges stop after ${merges.length} rules`;
+    throw new TokenizerError(
+      `${where}, but ${encoderName} has ${unmade.length} tokens that no merge creates (e.g. ${unmade.slice(0, 3).map((t) => JSON.stringify(t)).join(', ')}); the file is truncated, or the two files come from different models`,
+    );
+  }
   return new BpeTokenizer({ pattern: GPT2_PATTERN, byteIds, merges, specialTokens }, { source: `${encoderName} + ${mergesName}` });
+}
+
+/**
+ * Whether a vocabulary entry no merge makes is a special token ("<|endoftext|>", "<pad>", "[CLS]")
+ * rather than a token whose merge line is missing.
+ */
+function looksSpecial(token: string): boolean {
+  return /^<[^\s<>]+>$/.test(token) || /^\[[^\s[\]]+\]$/.test(token);
+}
+
+/**
+ * The GPT-2 files of a byte-level BPE tokenizer: vocab.json (token string in GPT-2's byte
+ * alphabet -> id) and merges.txt ("#version: 0.2", then one "left right" merge per line in
+ * rank order), as Hugging Face's GPT2Tokenizer reads them. Needs GPT-2's pre-tokenizer
+ * pattern: the files cannot say which pattern splits the text.
+ */
+export function gpt2Files(tokenizer: BpeTokenizer): { vocab: string; merges: string } {
+  const model = tokenizer.toJSON();
+  if (model.pattern !== GPT2_PATTERN) {
+    throw new TokenizerError('gpt2Files: only a tokenizer with GPT-2\'s pre-tokenizer pattern can be written as vocab.json + merges.txt');
+  }
+  const alphabet = gpt2ByteAlphabet();
+  const stringOf = new Map<number, string>();
+  model.byteIds.forEach((id, b) => {
+    stringOf.set(id, alphabet[b]);
+  });
+  const lines = ['#version: 0.2'];
+  for (const [left, right, merged] of model.merges) {
+    const l = stringOf.get(left)!;
+    const r = stringOf.get(right)!;
+    stringOf.set(merged, l + r);
+    lines.push(`${l} ${r}`);
+  }
+  for (const [text, id] of Object.entries(model.specialTokens)) stringOf.set(id, text);
+  const vocab: Record<string, number> = {};
+  for (const [id, token] of [...stringOf].sort((a, b) => a[0] - b[0])) {
+    if (token in vocab) throw new TokenizerError(`gpt2Files: ids ${vocab[token]} and ${id} are both ${JSON.stringify(token)}; vocab.json cannot hold both`);
+    vocab[token] = id;
+  }
+  return { vocab: `${JSON.stringify(vocab)}\n`, merges: `${lines.join('\n')}\n` };
+}
+
+/**
+ * A byte-level BPE from Hugging Face's tokenizer.json (a fast tokenizer's one file): its
+ * model.vocab and model.merges ("left right" strings or [left, right] pairs), read as loadGpt2 reads
+ * vocab.json and merges.txt. `name` is used in errors.
+ */
+export function loadGpt2FromTokenizerJson(text: string, name = 'tokenizer.json'): BpeTokenizer {
+  let json: { model?: { type?: unknown; vocab?: unknown; merges?: unknown } };
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new TokenizerError(`${name}: not valid JSON (${(err as Error).message})`);
+  }
+  const model = json?.model;
+  if (model?.type !== 'BPE' || typeof model.vocab !== 'object' || !Array.isArray(model.merges)) {
+    throw new TokenizerError(`${name}: expected a byte-level BPE tokenizer ("model": {"type": "BPE", "vocab": {...}, "merges": [...]})`);
+  }
+  const merges = (model.merges as unknown[]).map((m, i) => {
+    if (typeof m === 'string') return m;
+    if (Array.isArray(m) && m.length === 2 && m.every((x) => typeof x === 'string')) return `${m[0]} ${m[1]}`;
+    throw new TokenizerError(`${name}: model.merges[${i}] must be "left right" or [left, right], got ${JSON.stringify(m)}`);
+  });
+  return loadGpt2({
+    encoder: model.vocab as Record<string, number>,
+    merges: ['#version: 0.2', ...merges].join('\n'),
+    encoderName: `${name} (model.vocab)`,
+    mergesName: `${name} (model.merges)`,
+  });
 }
 
 function objectEntries(encoder: Record<string, number>, name: string): EncoderEntry[] {

@@ -18,7 +18,7 @@ export interface AdamWConfig {
 }
 
 export class AdamW extends Optimizer {
-  protected readonly stateKeys = ['m', 'v'] as const;
+  protected readonly stateKeys = ['exp_avg', 'exp_avg_sq'] as const;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
@@ -81,13 +81,13 @@ export class AdamW extends Optimizer {
     return state;
   }
 
-  /** m and v of every parameter as `m.<name>` / `v.<name>` (copies), for checkpoints. */
+  /** m and v of every parameter as `exp_avg.<name>` / `exp_avg_sq.<name>` (PyTorch's AdamW state names; copies), for checkpoints. */
   override stateDict(): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();
     for (const [name, p] of this.params) {
       const { m, v } = this.momentsFor(name, p);
-      out.set(`m.${name}`, Float32Array.from(m.dataSync()));
-      out.set(`v.${name}`, Float32Array.from(v.dataSync()));
+      out.set(`exp_avg.${name}`, Float32Array.from(m.dataSync()));
+      out.set(`exp_avg_sq.${name}`, Float32Array.from(v.dataSync()));
     }
     return out;
   }
@@ -105,8 +105,8 @@ export class AdamW extends Optimizer {
     }
     for (const [name, p] of this.params) {
       const state = this.momentsFor(name, p);
-      state.m.assign(dict.get(`m.${name}`)!);
-      state.v.assign(dict.get(`v.${name}`)!);
+      state.m.assign(dict.get(`exp_avg.${name}`)!);
+      state.v.assign(dict.get(`exp_avg_sq.${name}`)!);
     }
     this.stepCount = stepCount;
   }

@@ -1,34 +1,87 @@
-// Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_.
-import type { Tensor } from '@attn/tensor';
+// Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_: every
+// gradient is scaled by min(1, maxNorm / (norm + 1e-6)), where norm is the L2
+// norm of all gradients taken together. Neither function reads a value back from
+// a device: the norm comes back as a one-element tensor, which the trainer reads
+// together with the loss in its one read of the step.
+//
+// Two paths, chosen per call:
+// - host (the reference): where gradients live in host memory (the cpu and wasm
+//   backends), they are read as they are and the norm is summed in float64, the
+//   scale applied in float64 and rounded once: the exact arithmetic of
+//   torch's float64 norm, and bit for bit what attn's training did before.
+// - device: on a GPU the norm is built with tensor ops (squares summed per
+//   gradient, added, square root) and the scale min(1, maxNorm / (norm + 1e-6))
+//   is computed and applied on the device, in the gradients' float32.
+import { isHostResident, type Tensor, tensor } from '@attn/tensor';
 
-/**
- * Scales every gradient by min(1, maxNorm / (norm + 1e-6)) where norm is the L2 norm of
- * all gradients taken together. Returns the norm before clipping (Infinity/NaN when a
- * gradient is not finite; nothing is scaled then, so the caller can stop the run).
- */
-export function clipGradNorm(params: readonly Tensor[], maxNorm: number): number {
-  if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be a positive number, got ${maxNorm}`);
-  const norm = gradNorm(params);
-  if (!Number.isFinite(norm)) return norm;
-  const scale = maxNorm / (norm + 1e-6);
-  if (scale >= 1) return norm;
-  for (const p of params) {
-    if (!p.grad) continue;
-    const g = p.grad.dataSync();
-    const scaled = new Float32Array(g.length);
-    for (let i = 0; i < g.length; i++) scaled[i] = g[i] * scale;
-    p.grad.assign(scaled);
-  }
-  return norm;
+export interface ClipOptions {
+  /** 'auto' (default): host where every gradient is in host memory, else device. */
+  path?: 'auto' | 'host' | 'device';
 }
 
-/** The L2 norm of all gradients concatenated (summed in float64). */
-export function gradNorm(params: readonly Tensor[]): number {
+function gradientsOf(params: readonly Tensor[]): Tensor[] {
+  return params.flatMap((p) => (p.grad ? [p.grad] : []));
+}
+
+function useHost(grads: readonly Tensor[], options: ClipOptions): boolean {
+  const path = options.path ?? 'auto';
+  return path === 'host' || (path === 'auto' && grads.every(isHostResident));
+}
+
+/** Reference path: the norm in float64 over values read from host memory. */
+function hostNorm(grads: readonly Tensor[]): number {
   let sumSq = 0;
-  for (const p of params) {
-    if (!p.grad) continue;
-    const g = p.grad.dataSync();
-    for (let i = 0; i < g.length; i++) sumSq += g[i] * g[i];
+  for (const g of grads) {
+    const values = g.dataSync();
+    for (let i = 0; i < values.length; i++) sumSq += values[i] * values[i];
   }
   return Math.sqrt(sumSq);
+}
+
+/** Device path: sum of squares per gradient (one Sum each), added up, square root: a scalar tensor. */
+function deviceNorm(grads: readonly Tensor[]): Tensor {
+  let sumSq: Tensor | null = null;
+  for (const g of grads) {
+    const part = g.mul(g).sum(); // ()
+    sumSq = sumSq ? sumSq.add(part) : part;
+  }
+  return (sumSq ?? tensor(0)).sqrt();
+}
+
+/**
+ * The L2 norm of all gradients together, as a one-element float32 tensor (NaN or Infinity when a
+ * gradient is not finite). Parameters without a gradient are skipped.
+ */
+export function gradNorm(params: readonly Tensor[], options: ClipOptions = {}): Tensor {
+  const grads = gradientsOf(params);
+  return useHost(grads, options) ? tensor(hostNorm(grads)) : deviceNorm(grads);
+}
+
+/**
+ * Scales every gradient in place by min(1, maxNorm / (norm + 1e-6)) and returns the norm before
+ * clipping as a one-element float32 tensor. When a gradient is not finite the norm is NaN or
+ * Infinity and the gradients are left unscaled, so the caller can stop the run.
+ */
+export function clipGradNorm(params: readonly Tensor[], maxNorm: number, options: ClipOptions = {}): Tensor {
+  if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be a positive number, got ${maxNorm}`);
+  const grads = gradientsOf(params);
+  if (useHost(grads, options)) {
+    const norm = hostNorm(grads);
+    const scale = maxNorm / (norm + 1e-6);
+    if (Number.isFinite(norm) && scale < 1) {
+      for (const g of grads) {
+        const values = g.dataSync();
+        const scaled = new Float32Array(values.length);
+        for (let i = 0; i < values.length; i++) scaled[i] = values[i] * scale;
+        g.assign(scaled);
+      }
+    }
+    return tensor(norm);
+  }
+  const norm = deviceNorm(grads);
+  const coefficient = tensor(maxNorm).div(norm.add(1e-6)); // maxNorm / (norm + 1e-6)
+  // min(1, coefficient): where it exceeds 1 (relu(c - 1) != 0) it becomes 1; NaN becomes 1 too, leaving the gradients alone.
+  const scale = coefficient.maskedFill(coefficient.sub(1).relu(), 1);
+  for (const g of grads) g.assign(g.mul(scale));
+  return norm;
 }

@@ -71,10 +71,10 @@ describe('train', () => {
     expect(first.aborted).toBe(true);
     expect(first.step).toBe(12);
     const fresh = new GPT(tiny, { seed: 99 }); // different init: everything must come from the checkpoint
-    const rest = await train({ ...base, model: fresh, steps: 20, accumulate: 2, resume: join(dir, 'checkpoint.safetensors') });
+    const rest = await train({ ...base, model: fresh, steps: 20, accumulate: 2, resume: dir });
     expect([...first.losses, ...rest.losses]).toEqual(full.losses);
     expect(rest.bestValLoss).toBe(full.bestValLoss);
-    expect(readdirSync(dir)).toEqual(['checkpoint.safetensors']); // no temp files left behind
+    expect(readdirSync(dir).sort()).toEqual(['model.safetensors', 'training-state.safetensors']); // no temp files left behind
   });
 
   it('with dropout too: the checkpoint carries the dropout generator, so a resumed run repeats the uninterrupted one', async () => {
@@ -94,7 +94,7 @@ describe('train', () => {
     });
     expect(first.step).toBe(5);
     const fresh = new GPT(withDropout, { seed: 77 }); // its own generator starts elsewhere: the checkpoint must set it
-    const rest = await train({ ...base, model: fresh, steps: 8, resume: join(dir, 'checkpoint.safetensors') });
+    const rest = await train({ ...base, model: fresh, steps: 8, resume: dir });
     expect([...first.losses, ...rest.losses]).toEqual(full.losses);
   });
 
@@ -112,6 +112,6 @@ describe('train', () => {
   it('rejects bad options with a clear message', async () => {
     const model = new GPT(tiny, { seed: 5 });
     await expect(train({ ...base, model, steps: 0 })).rejects.toThrow(/steps must be a positive integer/);
-    await expect(train({ ...base, model, steps: 1, data: { train: new Int32Array(3), val: data.val } })).rejects.toThrow(/data.train has 3 tokens/);
+    await expect(train({ ...base, model, steps: 1, data: { train: new Int32Array(3), val: data.val } })).rejects.toThrow(/train has 3 tokens, need at least blockSize \+ 1 = 9/);
   });
 });

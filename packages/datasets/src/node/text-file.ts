@@ -1,5 +1,6 @@
 // Node-only: a user's own UTF-8 text file as training text.
 
+import { DataError } from '../errors';
 import { readFileSync, statSync } from 'node:fs';
 import { textFromBytes } from '../text';
 
@@ -15,8 +16,8 @@ export function loadTextFile(path: string, options: LoadTextFileOptions = {}): s
   try {
     isFile = statSync(path).isFile();
   } catch (err) {
-    throw new Error(`${path}: cannot read text file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new DataError(`${path}: cannot read text file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  if (!isFile) throw new Error(`${path}: not a regular file; expected a UTF-8 text file`);
+  if (!isFile) throw new DataError(`${path}: not a regular file; expected a UTF-8 text file`);
   return textFromBytes(readFileSync(path), { source: path, blockSize: options.blockSize });
 }

@@ -1,4 +1,5 @@
 // The GPT configuration, its validation and the closed-form parameter count.
+import { ConfigError } from '../errors.js';
 
 export interface GPTConfig {
   /** Number of distinct token ids; ids must lie in [0, vocabSize). */
@@ -25,22 +26,22 @@ export const NANOGPT_CPU: GPTConfig = { vocabSize: 65, blockSize: 64, nLayer: 4,
 
 function positiveInt(name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new Error(`GPT config: ${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    throw new ConfigError(`GPT config: ${name} must be a positive integer, got ${JSON.stringify(value)}`);
   }
 }
 
 /** Fills defaults (dropout 0, bias true) and throws a clear error for an impossible config. */
 export function validateGPTConfig(config: Partial<GPTConfig>): GPTConfig {
-  if (config === null || typeof config !== 'object') throw new Error('GPT config: expected an object');
+  if (config === null || typeof config !== 'object') throw new ConfigError('GPT config: expected an object');
   for (const key of ['vocabSize', 'blockSize', 'nLayer', 'nHead', 'nEmbd'] as const) positiveInt(key, config[key]);
   const full = { ...config, dropout: config.dropout ?? 0, bias: config.bias ?? true } as GPTConfig;
   if (full.nEmbd % full.nHead !== 0) {
-    throw new Error(`GPT config: nEmbd (${full.nEmbd}) must be divisible by nHead (${full.nHead}) so every head gets nEmbd / nHead channels`);
+    throw new ConfigError(`GPT config: nEmbd (${full.nEmbd}) must be divisible by nHead (${full.nHead}) so every head gets nEmbd / nHead channels`);
   }
   if (typeof full.dropout !== 'number' || !(full.dropout >= 0 && full.dropout < 1)) {
-    throw new Error(`GPT config: dropout must be a number in [0, 1), got ${JSON.stringify(full.dropout)}`);
+    throw new ConfigError(`GPT config: dropout must be a number in [0, 1), got ${JSON.stringify(full.dropout)}`);
   }
-  if (typeof full.bias !== 'boolean') throw new Error(`GPT config: bias must be true or false, got ${JSON.stringify(full.bias)}`);
+  if (typeof full.bias !== 'boolean') throw new ConfigError(`GPT config: bias must be true or false, got ${JSON.stringify(full.bias)}`);
   return full;
 }
 

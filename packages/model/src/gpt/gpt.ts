@@ -1,21 +1,23 @@
 // GPT: a decoder-only transformer in the GPT-2 layout (pre-norm blocks, learned
-// position embeddings, tanh GELU, tied input/output embeddings), built from the
-// @attn/layers modules.
+// position embeddings, tanh GELU, tied input/output embeddings), assembled from
+// @attn/layers: Embedding, LearnedPositionalEmbedding, GPTBlock (the causal
+// pre-norm transformer block) and LayerNorm (with or without bias).
 //
 // The module tree mirrors Hugging Face's GPT2LMHeadModel, so parameter paths are
 // its state-dict names (transformer.wte.weight, transformer.h.0.attn.c_attn.weight,
 // ...) and Linear weights are in GPT-2's Conv1D layout [in, out]: checkpoints map
-// one to one onto the files PyTorch's GPT-2 reads and writes.
-import { crossEntropy, layerNorm, ones, Rng, type Tensor, zeros } from '@attn/tensor';
+// one to one onto the files PyTorch's GPT-2 reads and writes, and the list of
+// tensors a checkpoint holds is namedParameters().
+import { crossEntropy, Rng, type Tensor } from '@attn/tensor';
 import {
   Dropout,
   Embedding,
-  FeedForward,
+  GPTBlock,
   type KVCache,
   type LayerKVCache,
+  LayerNorm,
   LearnedPositionalEmbedding,
   Module,
-  MultiHeadAttention,
 } from '@attn/layers';
 import { type GPTConfig, gptParameterCount, validateGPTConfig } from './config.js';
 import { DecodingSession, type DecodingState, type IncrementalLM } from './decoding.js';
@@ -41,73 +43,36 @@ export interface GPTOutput {
 export interface GPTOptions {
   /** Seed for the initial weights and for dropout (default 1337). */
   seed?: number;
-}
-
-/**
- * LayerNorm whose bias is optional: nanoGPT's bias=false drops LayerNorm biases too,
- * which @attn/layers' LayerNorm (always biased) cannot express.
- */
-class GPTLayerNorm extends Module {
-  constructor(
-    readonly dim: number,
-    readonly hasBias: boolean,
-  ) {
-    super();
-    this.registerParameter('weight', ones([dim], { requiresGrad: true }));
-    if (hasBias) this.registerParameter('bias', zeros([dim], { requiresGrad: true }));
-  }
-
-  /** x: (..., C) -> (..., C) */
-  forward(x: Tensor): Tensor {
-    return this.hookPoint('hook_normalized', layerNorm(x, this.param('weight'), this.hasBias ? this.param('bias') : null, 1e-5));
-  }
-}
-
-/** One GPT-2 block: x + attn(ln_1(x)), then x + mlp(ln_2(x)), each branch with residual dropout. */
-class Block extends Module {
-  readonly ln_1: GPTLayerNorm;
-  readonly attn: MultiHeadAttention;
-  readonly ln_2: GPTLayerNorm;
-  readonly mlp: FeedForward;
-  private readonly drop: Dropout;
-
-  constructor(config: GPTConfig, rng: Rng) {
-    super();
-    const C = config.nEmbd;
-    // GPT-2 scales the projections that write into the residual stream by 1/sqrt(2 * nLayer)
-    // (two residual additions per block), so the stream's variance does not grow with depth.
-    const projInitStd = 0.02 / Math.sqrt(2 * config.nLayer);
-    this.ln_1 = this.registerModule('ln_1', new GPTLayerNorm(C, config.bias));
-    this.attn = this.registerModule(
-      'attn',
-      new MultiHeadAttention({ rng, dModel: C, nHead: config.nHead, causal: true, bias: config.bias, attnDropout: config.dropout, projInitStd }),
-    );
-    this.ln_2 = this.registerModule('ln_2', new GPTLayerNorm(C, config.bias));
-    this.mlp = this.registerModule(
-      'mlp',
-      new FeedForward({ rng, dModel: C, hidden: 4 * C, bias: config.bias, activation: 'tanh', projInitStd }),
-    );
-    this.drop = this.registerModule('drop', new Dropout({ p: config.dropout, rng }));
-  }
-
-  /** x: (B, T, C) -> (B, T, C), and the attention weights (B, nh, T, Tk) when asked for. */
-  forward(x: Tensor, opts: { cache?: LayerKVCache; returnWeights?: boolean } = {}): { output: Tensor; weights: Tensor | null } {
-    x = this.hookPoint('hook_resid_pre', x); // (B, T, C)
-    const a = this.attn.forward(this.ln_1.forward(x), { cache: opts.cache, returnWeights: opts.returnWeights });
-    x = x.add(this.drop.forward(this.hookPoint('hook_attn_out', a.output)));
-    x = this.hookPoint('hook_resid_mid', x); // (B, T, C)
-    x = x.add(this.drop.forward(this.hookPoint('hook_mlp_out', this.mlp.forward(this.ln_2.forward(x)))));
-    return { output: this.hookPoint('hook_resid_post', x), weights: a.weights };
-  }
+  /**
+   * false: build the model with zero weights and no random draws, because its values are about to
+   * be loaded (a checkpoint's loader does this; initialising first would be wasted work). Default true.
+   */
+  init?: boolean;
 }
 
 /** The numbered stack of blocks: children "0", "1", ... as in HF's `h`. */
 class BlockList extends Module {
-  readonly blocks: Block[] = [];
+  readonly blocks: GPTBlock[] = [];
 
-  constructor(config: GPTConfig, rng: Rng) {
+  constructor(config: GPTConfig, rng: Rng, init: boolean) {
     super();
-    for (let i = 0; i < config.nLayer; i++) this.blocks.push(this.registerModule(String(i), new Block(config, rng)));
+    // GPT-2 scales the projections that write into the residual stream by 1/sqrt(2 * nLayer)
+    // (two residual additions per block), so the stream's variance does not grow with depth.
+    const projInitStd = 0.02 / Math.sqrt(2 * config.nLayer);
+    for (let i = 0; i < config.nLayer; i++) {
+      const block = new GPTBlock({
+        rng,
+        init,
+        dModel: config.nEmbd,
+        nHead: config.nHead,
+        bias: config.bias,
+        dropout: config.dropout,
+        attnDropout: config.dropout,
+        activation: 'tanh',
+        projInitStd,
+      });
+      this.blocks.push(this.registerModule(String(i), block));
+    }
   }
 }
 
@@ -122,15 +87,15 @@ class GPTBody extends Module {
   readonly wpe: LearnedPositionalEmbedding;
   readonly drop: Dropout;
   readonly h: BlockList;
-  readonly ln_f: GPTLayerNorm;
+  readonly ln_f: LayerNorm;
 
-  constructor(config: GPTConfig, rng: Rng) {
+  constructor(config: GPTConfig, rng: Rng, init: boolean) {
     super();
-    this.wte = this.registerModule('wte', new Embedding({ rng, numEmbeddings: config.vocabSize, embeddingDim: config.nEmbd }));
-    this.wpe = this.registerModule('wpe', new LearnedPositionalEmbedding({ rng, maxLength: config.blockSize, dim: config.nEmbd }));
+    this.wte = this.registerModule('wte', new Embedding({ rng, init, numEmbeddings: config.vocabSize, embeddingDim: config.nEmbd }));
+    this.wpe = this.registerModule('wpe', new LearnedPositionalEmbedding({ rng, init, maxLength: config.blockSize, dim: config.nEmbd }));
     this.drop = this.registerModule('drop', new Dropout({ p: config.dropout, rng }));
-    this.h = this.registerModule('h', new BlockList(config, rng));
-    this.ln_f = this.registerModule('ln_f', new GPTLayerNorm(config.nEmbd, config.bias));
+    this.h = this.registerModule('h', new BlockList(config, rng, init));
+    this.ln_f = this.registerModule('ln_f', new LayerNorm({ dim: config.nEmbd, bias: config.bias }));
   }
 }
 
@@ -148,7 +113,7 @@ export class GPT extends Module implements IncrementalLM {
     super();
     this.config = validateGPTConfig(config);
     this.rng = new Rng(options.seed ?? 1337);
-    this.transformer = this.registerModule('transformer', new GPTBody(this.config, this.rng));
+    this.transformer = this.registerModule('transformer', new GPTBody(this.config, this.rng, options.init ?? true));
     // The output layer is tied to wte (logits = x @ wte^T), so there is no separate lm_head parameter.
   }
 
@@ -202,9 +167,14 @@ export class GPT extends Module implements IncrementalLM {
     const pos = body.hook('hook_pos_embed', body.wpe.forward(T, offset)); // (T, C), broadcast over B
     let x = body.drop.forward(tok.add(pos)); // (B, T, C)
     body.h.blocks.forEach((block, i) => {
-      const { output, weights } = block.forward(x, { cache: caches?.[i], returnWeights: attention !== null });
-      if (attention && weights) attention.push(weights);
-      x = output;
+      const cache = caches?.[i];
+      if (attention) {
+        const { output, weights } = block.forwardWithWeights(x, { cache });
+        attention.push(weights);
+        x = output;
+      } else {
+        x = block.forward(x, { cache });
+      }
     });
     return body.ln_f.forward(x); // (B, T, C)
   }
@@ -263,32 +233,4 @@ export class GPT extends Module implements IncrementalLM {
   startDecoding(): DecodingState {
     return new DecodingSession(this);
   }
-}
-
-/** Every parameter path and shape a GPT with this config has (HF GPT-2 names), in module order. */
-export function gptTensorShapes(config: GPTConfig): Map<string, number[]> {
-  const { vocabSize: V, blockSize, nLayer, nEmbd: C, bias } = config;
-  const shapes = new Map<string, number[]>();
-  shapes.set('transformer.wte.weight', [V, C]);
-  shapes.set('transformer.wpe.weight', [blockSize, C]);
-  const block: [string, number[], boolean][] = [
-    ['ln_1.weight', [C], false],
-    ['ln_1.bias', [C], true],
-    ['attn.c_attn.weight', [C, 3 * C], false],
-    ['attn.c_attn.bias', [3 * C], true],
-    ['attn.c_proj.weight', [C, C], false],
-    ['attn.c_proj.bias', [C], true],
-    ['ln_2.weight', [C], false],
-    ['ln_2.bias', [C], true],
-    ['mlp.c_fc.weight', [C, 4 * C], false],
-    ['mlp.c_fc.bias', [4 * C], true],
-    ['mlp.c_proj.weight', [4 * C, C], false],
-    ['mlp.c_proj.bias', [C], true],
-  ];
-  for (let i = 0; i < nLayer; i++) {
-    for (const [name, shape, isBias] of block) if (bias || !isBias) shapes.set(`transformer.h.${i}.${name}`, shape);
-  }
-  shapes.set('transformer.ln_f.weight', [C]);
-  if (bias) shapes.set('transformer.ln_f.bias', [C]);
-  return shapes;
 }

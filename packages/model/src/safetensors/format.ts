@@ -11,15 +11,16 @@
 // tensors tiling the data without overlaps or holes) BEFORE any tensor is
 // allocated, so a bad file fails with one clear error and loads nothing.
 import { SafetensorsError } from './error.js';
+import { bfloat16BitsToFloat32, float32ToBfloat16Bits } from './bfloat16.js';
 import { float16BitsToFloat32, float32ToFloat16Bits } from './float16.js';
 import { parseSafetensorsLayout } from './layout.js';
 
 export { SafetensorsError };
 
 /** The element types this reader/writer supports. */
-export type SafetensorsDType = 'F32' | 'F16' | 'I32';
+export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'I32';
 
-const BYTES_PER_ELEMENT: Record<SafetensorsDType, number> = { F32: 4, F16: 2, I32: 4 };
+export const BYTES_PER_ELEMENT: Record<SafetensorsDType, number> = { F32: 4, F16: 2, BF16: 2, I32: 4 };
 
 /** Headers longer than this are refused before anything is allocated (the reference implementation uses the same bound). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -98,7 +99,7 @@ function isDim(x: unknown): x is number {
 /** Refuses dtypes the in-memory reader does not decode (the streaming reader in ./source.ts also reads BF16). */
 export function checkInMemoryDtype(source: string, name: string, dtype: string): asserts dtype is SafetensorsDType {
   if (!(dtype in BYTES_PER_ELEMENT)) {
-    throw new SafetensorsError(source, `tensor "${name}": dtype ${JSON.stringify(dtype)} is not supported here (supported: F32, F16, I32; openSafetensors also reads BF16)`);
+    throw new SafetensorsError(source, `tensor "${name}": dtype ${JSON.stringify(dtype)} is not supported here (supported: F32, F16, BF16, I32)`);
   }
 }
 
@@ -128,10 +129,9 @@ const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Decodes one tensor's bytes (exactly end - begin of them) into a fresh typed array. */
 export function decodeTensor(bytes: Uint8Array, dtype: SafetensorsDType, count: number): Float32Array | Int32Array {
-  if (dtype === 'F16') {
+  if (dtype === 'F16' || dtype === 'BF16') {
     const out = new Float32Array(count);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < count; i++) out[i] = float16BitsToFloat32(view.getUint16(2 * i, true));
+    decodeFloatsInto(bytes, dtype, out);
     return out;
   }
   if (hostIsLittleEndian) {
@@ -151,6 +151,25 @@ export function decodeTensor(bytes: Uint8Array, dtype: SafetensorsDType, count: 
   const out = new Int32Array(count);
   for (let i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true);
   return out;
+}
+
+/**
+ * Decodes float tensor bytes (F32, F16 or BF16, little-endian; exactly out.length elements) into
+ * `out`, widening halves to float32: how checkpoint loaders fill a parameter without a second buffer.
+ */
+export function decodeFloatsInto(bytes: Uint8Array, dtype: SafetensorsDType, out: Float32Array): void {
+  const count = out.length;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dtype === 'F16') {
+    for (let i = 0; i < count; i++) out[i] = float16BitsToFloat32(view.getUint16(2 * i, true));
+  } else if (dtype === 'BF16') {
+    for (let i = 0; i < count; i++) out[i] = bfloat16BitsToFloat32(view.getUint16(2 * i, true));
+  } else if (dtype === 'F32') {
+    if (hostIsLittleEndian) new Uint8Array(out.buffer, out.byteOffset, 4 * count).set(bytes.subarray(0, 4 * count));
+    else for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
+  } else {
+    throw new SafetensorsError('<read>', `dtype ${dtype} is not a float type`);
+  }
 }
 
 /** Reads a whole safetensors file held in memory. Validates everything first; throws SafetensorsError. */
@@ -173,6 +192,7 @@ function encodeTensor(name: string, t: SafetensorsInput, dtype: SafetensorsDType
     const x = t.data[i];
     if (dtype === 'F32') out.setFloat32(at + 4 * i, x, true);
     else if (dtype === 'F16') out.setUint16(at + 2 * i, float32ToFloat16Bits(x), true);
+    else if (dtype === 'BF16') out.setUint16(at + 2 * i, float32ToBfloat16Bits(x), true);
     else {
       if (!Number.isInteger(x) || x < -(2 ** 31) || x >= 2 ** 31) {
         throw new SafetensorsError('<write>', `tensor "${name}": element ${i} = ${x} is not a 32-bit integer`);
@@ -208,7 +228,7 @@ export function serializeSafetensors(
       throw new SafetensorsError('<write>', `tensor "${name}": shape [${t.shape.join(', ')}] has ${count} elements but data has ${t.data.length}`);
     }
     const dtype = t.dtype ?? (t.data instanceof Int32Array ? 'I32' : 'F32');
-    if (!(dtype in BYTES_PER_ELEMENT)) throw new SafetensorsError('<write>', `tensor "${name}": dtype ${dtype} is not one of F32, F16, I32`);
+    if (!(dtype in BYTES_PER_ELEMENT)) throw new SafetensorsError('<write>', `tensor "${name}": dtype ${dtype} is not one of F32, F16, BF16, I32`);
     const bytes = count * BYTES_PER_ELEMENT[dtype];
     header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     plan.push({ name, t, dtype, begin: offset });

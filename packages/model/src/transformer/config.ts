@@ -1,4 +1,5 @@
 // Configuration of the encoder-decoder Transformer ("Attention Is All You Need").
+import { ConfigError } from '../errors.js';
 
 export interface TransformerConfig {
   /** Number of distinct source token ids. */
@@ -33,28 +34,28 @@ export const TRANSFORMER_DEFAULTS = { dropout: 0.1, norm: 'post', srcPadId: -1 }
 
 function positiveInt(name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new Error(`Transformer config: ${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    throw new ConfigError(`Transformer config: ${name} must be a positive integer, got ${JSON.stringify(value)}`);
   }
 }
 
 /** Fills defaults and throws a clear error for an impossible config. */
 export function validateTransformerConfig(config: Partial<TransformerConfig>): TransformerConfig {
-  if (config === null || typeof config !== 'object') throw new Error('Transformer config: expected an object');
+  if (config === null || typeof config !== 'object') throw new ConfigError('Transformer config: expected an object');
   for (const key of ['srcVocabSize', 'tgtVocabSize', 'maxLen', 'nEncoderLayer', 'nDecoderLayer', 'nHead', 'dModel', 'dFF'] as const) {
     positiveInt(key, config[key]);
   }
   const full = { ...TRANSFORMER_DEFAULTS, ...config } as TransformerConfig;
-  if (full.dModel % full.nHead !== 0) throw new Error(`Transformer config: dModel (${full.dModel}) must be divisible by nHead (${full.nHead})`);
-  if (!(full.dropout >= 0 && full.dropout < 1)) throw new Error(`Transformer config: dropout must be in [0, 1), got ${full.dropout}`);
-  if (full.norm !== 'post' && full.norm !== 'pre') throw new Error(`Transformer config: norm must be 'post' or 'pre', got ${JSON.stringify(full.norm)}`);
+  if (full.dModel % full.nHead !== 0) throw new ConfigError(`Transformer config: dModel (${full.dModel}) must be divisible by nHead (${full.nHead})`);
+  if (!(full.dropout >= 0 && full.dropout < 1)) throw new ConfigError(`Transformer config: dropout must be in [0, 1), got ${full.dropout}`);
+  if (full.norm !== 'post' && full.norm !== 'pre') throw new ConfigError(`Transformer config: norm must be 'post' or 'pre', got ${JSON.stringify(full.norm)}`);
   for (const key of ['bosId', 'eosId'] as const) {
     const id = full[key];
     if (!Number.isInteger(id) || id < 0 || id >= full.tgtVocabSize) {
-      throw new Error(`Transformer config: ${key} must be a target id in [0, ${full.tgtVocabSize}), got ${JSON.stringify(id)}`);
+      throw new ConfigError(`Transformer config: ${key} must be a target id in [0, ${full.tgtVocabSize}), got ${JSON.stringify(id)}`);
     }
   }
   if (!Number.isInteger(full.srcPadId) || full.srcPadId < -1 || full.srcPadId >= full.srcVocabSize) {
-    throw new Error(`Transformer config: srcPadId must be -1 or a source id, got ${JSON.stringify(full.srcPadId)}`);
+    throw new ConfigError(`Transformer config: srcPadId must be -1 or a source id, got ${JSON.stringify(full.srcPadId)}`);
   }
   return full;
 }

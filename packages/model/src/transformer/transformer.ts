@@ -4,11 +4,18 @@
 // predicts the target one token at a time. Embeddings are scaled by sqrt(dModel) and
 // summed with sinusoidal positions; the target embedding doubles as the output layer.
 // Built from the @attn/layers blocks (whose feed-forward uses GELU where the paper used ReLU).
+//
+// Decoding: startDecoding(src) encodes the source once and returns a state that feeds
+// target tokens one at a time, keeping each decoder layer's self-attention keys/values
+// (a KV cache) and the projected encoder output its cross-attention reads. fork()
+// copies a state cheaply (cached tensors are never modified, only replaced), which is
+// what beam search needs; @attn/sample's translate() runs the search over it.
 import { crossEntropy, noGrad, Rng, rand, type Tensor } from '@attn/tensor';
 import {
   Dropout,
   Embedding,
   keyPaddingMask,
+  LayerKVCache,
   LayerNorm,
   Module,
   SinusoidalPositionalEncoding,
@@ -42,22 +49,20 @@ export interface TransformerOutput {
   attention?: TransformerAttention;
 }
 
-export interface TranslateOptions {
-  /** 1 = greedy decoding; more keeps that many hypotheses (beam search). Default 1. */
-  beamWidth?: number;
-  /** Most tokens to generate (excluding BOS). Default maxLen - 1. */
-  maxTokens?: number;
-  /** Beam scores are sum(log p) / length^lengthPenalty (Wu et al. 2016); 0 = raw sum. Default 0.6. */
-  lengthPenalty?: number;
+/** Decoding one source: feed target tokens, get the next-token logits; fork() to branch (beam search). */
+export interface Seq2SeqDecodingState {
+  /** Appends target tokens (the first feed starts with BOS) and returns the logits (length tgtVocabSize) after the last. */
+  feed(ids: readonly number[]): Float32Array;
+  /** Target tokens fed so far. */
+  readonly length: number;
+  /** An independent copy of this state: feeding one does not change the other. */
+  fork(): Seq2SeqDecodingState;
 }
 
-export interface Translation {
-  /** The generated target ids, without BOS and EOS. */
-  tokens: number[];
-  /** Sum of the log-probabilities of the generated tokens (including EOS when produced). */
-  logProb: number;
-  /** Attention maps of a forward pass over [BOS, ...tokens] (batch 1). */
-  attention: TransformerAttention;
+/** One decoder layer's caches: self-attention keys/values, and the projected source for cross-attention. */
+interface LayerCaches {
+  self: LayerKVCache;
+  cross: LayerKVCache;
 }
 
 /** A numbered stack of blocks ("layers.0", "layers.1", ...) with, for pre-norm, a final LayerNorm ("norm"). */
@@ -89,16 +94,24 @@ export class Transformer extends Module {
   readonly decoder: Stack<TransformerDecoderBlock>;
   private readonly positions: SinusoidalPositionalEncoding;
   private readonly drop: Dropout;
+  /** The generator that initialised the weights and that dropout draws from (checkpoints of a training run save its state). */
+  readonly rng: Rng;
 
-  constructor(config: Partial<TransformerConfig>, options: { seed?: number } = {}) {
+  /**
+   * options.seed: the generator for initial weights and dropout (default 1337).
+   * options.init false: zero weights and no random draws, for a model about to be loaded.
+   */
+  constructor(config: Partial<TransformerConfig>, options: { seed?: number; init?: boolean } = {}) {
     super();
     this.config = validateTransformerConfig(config);
     const { srcVocabSize, tgtVocabSize, nEncoderLayer, nDecoderLayer, nHead, dModel: d, dFF, norm, dropout } = this.config;
     const rng = new Rng(options.seed ?? 1337);
+    this.rng = rng;
+    const init = options.init ?? true;
     // Embeddings ~ N(0, 1/d): after the sqrt(d) scale they have unit variance, like the position encodings.
-    this.src_embed = this.registerModule('src_embed', new Embedding({ rng, numEmbeddings: srcVocabSize, embeddingDim: d, initStd: d ** -0.5 }));
-    this.tgt_embed = this.registerModule('tgt_embed', new Embedding({ rng, numEmbeddings: tgtVocabSize, embeddingDim: d, initStd: d ** -0.5 }));
-    const block = { rng, dModel: d, nHead, dFF, norm, dropout, attnDropout: dropout };
+    this.src_embed = this.registerModule('src_embed', new Embedding({ rng, init, numEmbeddings: srcVocabSize, embeddingDim: d, initStd: d ** -0.5 }));
+    this.tgt_embed = this.registerModule('tgt_embed', new Embedding({ rng, init, numEmbeddings: tgtVocabSize, embeddingDim: d, initStd: d ** -0.5 }));
+    const block = { rng, init, dModel: d, nHead, dFF, norm, dropout, attnDropout: dropout };
     const enc = Array.from({ length: nEncoderLayer }, () => new TransformerEncoderBlock(block));
     const dec = Array.from({ length: nDecoderLayer }, () => new TransformerDecoderBlock(block));
     this.encoder = this.registerModule('encoder', new Stack(enc, d, norm === 'pre'));
@@ -107,7 +120,7 @@ export class Transformer extends Module {
     this.drop = this.registerModule('drop', new Dropout({ p: dropout, rng }));
     // Projections: Xavier/Glorot uniform, as PyTorch's nn.Transformer does (the layers' default,
     // GPT-2's N(0, 0.02), is tuned for deep decoder-only stacks and trains this model slowly).
-    for (const [name, p] of this.namedParameters()) {
+    for (const [name, p] of init ? this.namedParameters() : []) {
       if (p.ndim !== 2 || name.endsWith('_embed.weight')) continue;
       const [nIn, nOut] = p.shape; // [in, out]
       const a = Math.sqrt(6 / (nIn + nOut));
@@ -115,9 +128,25 @@ export class Transformer extends Module {
     }
   }
 
-  private embed(table: Embedding, ids: ArrayLike<number>, B: number, T: number): Tensor {
+  /** Target id that starts every decoder input. */
+  get bosId(): number {
+    return this.config.bosId;
+  }
+
+  /** Target id that ends a translation. */
+  get eosId(): number {
+    return this.config.eosId;
+  }
+
+  /** Longest source or target sequence. */
+  get maxLen(): number {
+    return this.config.maxLen;
+  }
+
+  /** Tokens at positions offset..offset+T-1, scaled and with their positions: (B, T, d). */
+  private embed(table: Embedding, ids: ArrayLike<number>, B: number, T: number, offset = 0): Tensor {
     const tok = table.forward(ids, [B, T]).mul(Math.sqrt(this.config.dModel)); // (B, T, d)
-    return this.drop.forward(this.positions.forward(tok)); // (B, T, d)
+    return this.drop.forward(this.positions.forward(tok, offset)); // (B, T, d)
   }
 
   private checkIds(what: string, ids: ArrayLike<number>, vocab: number, B: number): number {
@@ -187,45 +216,62 @@ export class Transformer extends Module {
     return out;
   }
 
-  /** Translates one source sequence by greedy (beamWidth 1) or beam search decoding. */
-  translate(src: ArrayLike<number>, options: TranslateOptions = {}): Translation {
-    const beamWidth = options.beamWidth ?? 1;
-    if (!Number.isInteger(beamWidth) || beamWidth < 1) throw new Error(`Transformer.translate: beamWidth must be a positive integer, got ${beamWidth}`);
-    const maxTokens = Math.min(options.maxTokens ?? this.config.maxLen - 1, this.config.maxLen - 1);
-    const alpha = options.lengthPenalty ?? 0.6;
-    const { bosId, eosId, tgtVocabSize: V } = this.config;
+  /**
+   * Starts incremental decoding of one source sequence: the encoder runs once, then every feed runs
+   * only the new target tokens through the decoder against the caches. Dropout is off while decoding.
+   */
+  startDecoding(src: ArrayLike<number>): Seq2SeqDecodingState {
+    const { memory, srcMask } = this.withoutDropout(() => this.encode(src, 1));
+    const caches = this.decoder.blocks.map(() => ({ self: new LayerKVCache(), cross: new LayerKVCache() }));
+    return this.decodingState(memory.detach(), srcMask, caches);
+  }
+
+  private decodingState(memory: Tensor, srcMask: Tensor | undefined, caches: LayerCaches[]): Seq2SeqDecodingState {
+    const model = this;
+    return {
+      get length() {
+        return caches[0]?.self.length ?? 0;
+      },
+      feed(ids) {
+        return model.withoutDropout(() => model.decodeStep(ids, memory, srcMask, caches));
+      },
+      fork() {
+        const copy = (c: LayerKVCache) => Object.assign(new LayerKVCache(), { key: c.key, value: c.value });
+        return model.decodingState(memory, srcMask, caches.map((c) => ({ self: copy(c.self), cross: copy(c.cross) })));
+      },
+    };
+  }
+
+  /** The new target tokens (positions past..past+T-1) through the decoder with caches; logits after the last. */
+  private decodeStep(ids: readonly number[], memory: Tensor, srcMask: Tensor | undefined, caches: LayerCaches[]): Float32Array {
+    if (ids.length === 0) throw new Error('Transformer decoding: feed needs at least one token');
+    const past = caches[0]?.self.length ?? 0;
+    const T = this.checkIds('target', ids, this.config.tgtVocabSize, 1);
+    if (past + T > this.config.maxLen) throw new Error(`Transformer decoding: ${past + T} target tokens exceed maxLen ${this.config.maxLen}`);
+    const saved = caches.map((c) => ({ key: c.self.key, value: c.self.value }));
+    try {
+      let x = this.embed(this.tgt_embed, ids, 1, T, past); // (1, T, d)
+      this.decoder.blocks.forEach((block, i) => {
+        x = block.forward(x, { context: memory, contextMask: srcMask, cache: caches[i].self, crossCache: caches[i].cross });
+      });
+      if (this.decoder.norm) x = this.decoder.norm.forward(x);
+      const last = x.slice(1, T - 1, T).reshape([1, this.config.dModel]); // (1, d)
+      return Float32Array.from(last.matmul(this.tgt_embed.weight, { transB: true }).dataSync()); // (V)
+    } catch (err) {
+      // A failed feed leaves the state as it was.
+      caches.forEach((c, i) => {
+        Object.assign(c.self, saved[i]);
+      });
+      throw err;
+    }
+  }
+
+  /** Runs fn in evaluation mode without gradients, restoring the training mode after. */
+  private withoutDropout<T>(fn: () => T): T {
     const wasTraining = this.training;
     this.eval();
     try {
-      const best = noGrad(() => {
-        const { memory, srcMask } = this.encode(src, 1);
-        type Hypothesis = { tokens: number[]; logProb: number; done: boolean };
-        const score = (h: Hypothesis) => h.logProb / Math.max(1, h.tokens.length + (h.done ? 1 : 0)) ** alpha;
-        let beams: Hypothesis[] = [{ tokens: [], logProb: 0, done: false }];
-        for (let step = 0; step < maxTokens && beams.some((b) => !b.done); step++) {
-          const candidates: Hypothesis[] = [];
-          for (const beam of beams) {
-            if (beam.done) {
-              candidates.push(beam);
-              continue;
-            }
-            const input = [bosId, ...beam.tokens];
-            const { logits } = this.decode(input, memory, srcMask, 1); // (1, t, V)
-            const last = logits.slice(1, input.length - 1, input.length).logSoftmax(-1).dataSync(); // (V)
-            // The beamWidth best continuations of this hypothesis.
-            const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => last[b] - last[a]);
-            for (const id of order.slice(0, beamWidth)) {
-              const done = id === eosId;
-              candidates.push({ tokens: done ? beam.tokens : [...beam.tokens, id], logProb: beam.logProb + last[id], done });
-            }
-          }
-          candidates.sort((a, b) => score(b) - score(a));
-          beams = candidates.slice(0, beamWidth);
-        }
-        return beams.reduce((a, b) => (score(b) > score(a) ? b : a));
-      });
-      const { attention } = noGrad(() => this.forward(src, [bosId, ...best.tokens], { returnAttention: true }));
-      return { tokens: best.tokens, logProb: best.logProb, attention: attention! };
+      return noGrad(fn);
     } finally {
       this.train(wasTraining);
     }

@@ -1,0 +1,79 @@
+// The small interface checkpoint loaders read weights through: a header (every
+// tensor's name, dtype and shape) and readInto(name, out), which fills a float32
+// array with one tensor. A loader validates the whole header against the model
+// first, then reads tensors one at a time into the model's parameters, so no
+// whole-file buffer of decoded weights is ever needed. Implementations: bytes
+// already in memory (here, and what the browser has after a download), a set of
+// shards behind model.safetensors.index.json (here), and positioned reads from
+// files on disk or Blobs (the streaming reader's SafetensorsSource, ./source.ts, is one).
+import { BYTES_PER_ELEMENT, decodeFloatsInto, readSafetensorsHeader, SafetensorsError, type SafetensorsDType } from './format.js';
+
+/** One tensor as the header describes it. */
+export interface TensorInfo {
+  /** 'F32', 'F16', 'BF16' (read as float32) or another safetensors dtype (refused by float loaders). */
+  dtype: string;
+  shape: readonly number[];
+  /** The file that holds it (a shard's name for sharded checkpoints), for error messages. */
+  file: string;
+}
+
+export interface TensorSource {
+  /** Every tensor, by name. */
+  readonly tensors: ReadonlyMap<string, TensorInfo>;
+  /** The header metadata (`__metadata__`) of the (first) file. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Fills `out` (exactly the tensor's element count) with the tensor's values as float32. */
+  readInto(name: string, out: Float32Array): void | Promise<void>;
+}
+
+/** A source over one safetensors file held in memory (`file` names it in errors). */
+export function safetensorsBytesSource(bytes: Uint8Array, file: string): TensorSource {
+  const header = readSafetensorsHeader(bytes, { source: file });
+  const tensors = new Map<string, TensorInfo>();
+  for (const [name, entry] of header.entries) tensors.set(name, { dtype: entry.dtype, shape: entry.shape, file });
+  return {
+    tensors,
+    metadata: header.metadata,
+    readInto(name, out) {
+      const entry = header.entries.get(name);
+      if (!entry) throw new SafetensorsError(file, `no tensor "${name}"`);
+      const count = entry.shape.reduce((a, b) => a * b, 1);
+      if (out.length !== count) throw new SafetensorsError(file, `tensor "${name}" has ${count} values, the destination holds ${out.length}`);
+      if (entry.dtype === 'I32') throw new SafetensorsError(file, `tensor "${name}" is I32; weights must be F32, F16 or BF16`);
+      const [begin] = entry.dataOffsets;
+      const start = header.dataStart + begin;
+      decodeFloatsInto(bytes.subarray(start, start + count * BYTES_PER_ELEMENT[entry.dtype as SafetensorsDType]), entry.dtype, out);
+    },
+  };
+}
+
+/**
+ * One source over the shards of a checkpoint: `shards` maps each shard's file name to its source.
+ * Every tensor the index names must be in its shard, and every shard's tensors must be in the index.
+ */
+export function shardedTensorSource(weightMap: ReadonlyMap<string, string>, shards: ReadonlyMap<string, TensorSource>, indexFile: string): TensorSource {
+  const tensors = new Map<string, TensorInfo>();
+  for (const [name, shard] of weightMap) {
+    const source = shards.get(shard);
+    if (!source) throw new SafetensorsError(indexFile, `tensor "${name}" is in shard ${shard}, which is missing`);
+    const info = source.tensors.get(name);
+    if (!info) throw new SafetensorsError(shard, `the index says it holds tensor "${name}", but it does not`);
+    tensors.set(name, info);
+  }
+  for (const [shard, source] of shards) {
+    for (const name of source.tensors.keys()) {
+      if (weightMap.get(name) !== shard) throw new SafetensorsError(shard, `tensor "${name}" is not listed for this shard in ${indexFile}`);
+    }
+  }
+  const first = shards.values().next().value as TensorSource | undefined;
+  return {
+    tensors,
+    metadata: first?.metadata ?? {},
+    readInto: (name, out) => {
+      const shard = weightMap.get(name);
+      const source = shard === undefined ? undefined : shards.get(shard);
+      if (!source) throw new SafetensorsError(indexFile, `no tensor "${name}"`);
+      return source.readInto(name, out);
+    },
+  };
+}
