@@ -247,7 +247,7 @@ describe('bad checkpoints and outputs: one line naming the file or flag, exit 2,
     const b = copy('dir-model');
     rmSync(join(b, 'model.safetensors'));
     mkdirSync(join(b, 'model.safetensors'));
-    expectUsageError(attn('attend', '--checkpoint', 'dir-model', 'to'), /^attn: dir-model\/model\.safetensors: is a directory, not a file$/);
+    expectUsageError(attn('attend', '--checkpoint', 'dir-model', 'to'), /^attn: safetensors: dir-model\/model\.safetensors: is a directory, expected a \.safetensors file$/);
     expectUsageError(attn('generate', '--checkpoint', 'ck/model.safetensors', '--prompt', 'to'), /^attn: --checkpoint ck\/model\.safetensors: is a file; a checkpoint is a directory/);
     const c = copy('cut-model');
     const bytes = readFileSync(join(c, 'model.safetensors'));
