@@ -1,69 +1,66 @@
-// The training worker: owns the model, trains it, and answers attention and generation
-// requests, so the page stays responsive while the CPU (or GPU.js) backend computes.
+// The training worker: owns the models, trains the page's model, and answers
+// attention and generation requests, so the page stays responsive while the
+// engine (WebAssembly by default, see engines.ts) computes.
 import { createRng, type Rng, sampleBatch } from '@attn/datasets/browser';
 import { GPT, gptFromSafetensors } from '@attn/model';
 import { generate, multinomial, sampler, temperature, topK, topP } from '@attn/sample';
+import { noGrad, tidy } from '@attn/tensor';
 import { CharTokenizer } from '@attn/tokenizer';
-import { type GpuBackendHandle, registerGpuBackend } from '@attn/gpu';
-import { setBackend, tidy } from '@attn/tensor';
 import { AdamW, clipGradNorm, type LrSchedule, warmupCosineLr } from '@attn/train';
-import type { BackendChoice, BackendStatus, DemoConfig, FromWorker, ToWorker } from './protocol';
+import { EngineSwitch } from './engines';
+import { type DemoConfig, type FromWorker, type LossSample, type ToWorker, VALIDATION_FRACTION } from './protocol';
+import { analyseText, describeLeftOut, type VocabularyInfo } from './vocab';
 
-interface State {
-  model: GPT;
-  tokenizer: CharTokenizer;
-  config: DemoConfig;
-  data: Int32Array;
-  optimizer: AdamW;
-  schedule: LrSchedule;
-  rng: Rng;
-  step: number;
+function post(message: FromWorker): void {
+  (self as unknown as Worker).postMessage(message);
 }
 
-let state: State | null = null;
+// ---- engines -------------------------------------------------------------------
+const engines = new EngineSwitch();
+const engineReady = engines.startDefault().then(() => post({ type: 'engine', id: null, ...engines.status() }));
 
-/** A model to explore: how it turns typed text into ids and labels. */
+// ---- models ----------------------------------------------------------------------
+/** A model the page can explore and generate with. */
 interface Explorable {
   model: GPT;
+  vocabulary: VocabularyInfo;
   /** Character-level models keep their tokenizer, so they can also generate text. */
   tokenizer?: CharTokenizer;
-  /** Splits text into tokens the model knows; `dropped` counts the rest. */
-  tokenize(text: string): { ids: number[]; labels: string[]; dropped: number };
 }
 const checkpoints = new Map<string, Explorable>();
 
-/** Character-level: every known character is a token; unknown ones are dropped. */
-function charExplorable(model: GPT, tokenizer: CharTokenizer): Explorable {
-  return {
-    model,
-    tokenizer,
-    tokenize(text) {
-      const chars = [...text];
-      const known = chars.filter((c) => {
-        try {
-          tokenizer.encode(c);
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      const labels = known.slice(-model.blockSize); // the model sees at most blockSize tokens
-      return { ids: tokenizer.encode(labels.join('')), labels, dropped: chars.length - labels.length };
-    },
-  };
+/** The model trained in this page. */
+interface PageModel extends Explorable {
+  tokenizer: CharTokenizer;
+  config: DemoConfig;
+  train: Int32Array;
+  /** The held-out end of the text. */
+  val: Int32Array;
+  optimizer: AdamW;
+  schedule: LrSchedule;
+  rng: Rng;
+  /** Optimiser steps taken so far. */
+  step: number;
+  /** Step of the last validation loss measured (-1: none yet). */
+  evaluatedAt: number;
+}
+let page: PageModel | null = null;
+
+function needPage(): PageModel {
+  if (!page) throw new Error('No model has been trained in this page yet: train one in the Train view first.');
+  return page;
 }
 
-/** Word-level (the coreference language): whitespace-separated words from a fixed list. */
-function wordExplorable(model: GPT, words: string[]): Explorable {
-  const idOf = new Map(words.map((w, i) => [w, i]));
-  return {
-    model,
-    tokenize(text) {
-      const all = text.trim().split(/\s+/).filter((w) => w.length > 0);
-      const labels = all.filter((w) => idOf.has(w)).slice(-model.blockSize);
-      return { ids: labels.map((w) => idOf.get(w) as number), labels, dropped: all.length - labels.length };
-    },
-  };
+/** A model to read: the page's (trained at least one step) or a loaded checkpoint. */
+function explorable(source: string): Explorable {
+  if (source === 'page') {
+    const s = needPage();
+    if (s.step === 0) throw new Error('The model of this page has not been trained yet (0 steps): press Train in the Train view first.');
+    return s;
+  }
+  const target = checkpoints.get(source);
+  if (!target) throw new Error(`The checkpoint "${source}" is not loaded.`);
+  return target;
 }
 
 function loadCheckpoint(msg: Extract<ToWorker, { type: 'loadCheckpoint' }>): void {
@@ -75,223 +72,284 @@ function loadCheckpoint(msg: Extract<ToWorker, { type: 'loadCheckpoint' }>): voi
   } catch (err) {
     throw new Error(`${msg.name}/tokenizer.json: not valid JSON (${(err as Error).message})`);
   }
-  let explorable: Explorable;
-  if (json.kind === 'char') explorable = charExplorable(model, CharTokenizer.fromJSON(json.tokenizer, `${msg.name}/tokenizer.json`));
-  else if (json.kind === 'word' && Array.isArray(json.words) && json.words.every((w) => typeof w === 'string')) {
-    explorable = wordExplorable(model, json.words as string[]);
+  let target: Explorable;
+  if (json.kind === 'char') {
+    const tokenizer = CharTokenizer.fromJSON(json.tokenizer, `${msg.name}/tokenizer.json`);
+    target = { model, tokenizer, vocabulary: { kind: 'char', chars: [...tokenizer.chars] } };
+  } else if (json.kind === 'word' && Array.isArray(json.words) && json.words.every((w) => typeof w === 'string')) {
+    target = { model, vocabulary: { kind: 'word', words: json.words as string[] } };
   } else throw new Error(`${msg.name}/tokenizer.json: expected {"kind": "char" | "word", ...} as written by attn train`);
-  if (explorable.model.vocabSize < 1) throw new Error(`${msg.name}: empty vocabulary`);
-  checkpoints.set(msg.name, explorable);
-  const { nLayer, nHead } = model.config;
-  post({ type: 'checkpointReady', name: msg.name, params: model.numParameters(), nLayer, nHead });
-}
-let training = false;
-let stopRequested = false;
-let generation: AbortController | null = null;
-
-function post(message: FromWorker): void {
-  (self as unknown as Worker).postMessage(message);
-}
-
-function need(): State {
-  if (!state) throw new Error('the model is not initialised yet: choose a corpus and config, then press Train');
-  return state;
+  checkpoints.set(msg.name, target);
+  const { nLayer, nHead, blockSize } = model.config;
+  post({ type: 'checkpointReady', id: msg.id, name: msg.name, params: model.numParameters(), nLayer, nHead, blockSize, vocabulary: target.vocabulary });
 }
 
 function init(msg: Extract<ToWorker, { type: 'init' }>): void {
+  if (training) throw new Error('Stop training before starting a new model.');
   const tokenizer = CharTokenizer.fromText(msg.text);
   const { nLayer, nHead, nEmbd, blockSize } = msg.config;
   const model = new GPT({ vocabSize: tokenizer.vocabSize, blockSize, nLayer, nHead, nEmbd, dropout: 0, bias: true }, { seed: msg.seed });
-  const data = Int32Array.from(tokenizer.encode(msg.text));
+  const ids = Int32Array.from(tokenizer.encode(msg.text));
+  // The last VALIDATION_FRACTION is held out, as nanoGPT does for Shakespeare.
+  const cut = Math.floor(ids.length * (1 - VALIDATION_FRACTION));
+  const train = ids.subarray(0, cut);
+  const val = ids.subarray(cut);
+  if (train.length <= blockSize || val.length <= blockSize) {
+    throw new Error(`${msg.corpusLabel}: too short for ${blockSize}-character windows in both the training and the held-out part.`);
+  }
   // Named parameters, so AdamW's default rule keeps decay off biases, LayerNorms and embeddings.
   const optimizer = new AdamW(model.namedParameters(), { betas: [0.9, 0.99], eps: 1e-8, weightDecay: 0.01 });
   const { lr, warmup, decaySteps } = msg.config;
   const schedule = warmupCosineLr({ lr, warmup, decaySteps, minLr: lr / 10 });
-  state = { model, tokenizer, config: msg.config, data, optimizer, schedule, rng: createRng(msg.seed), step: 0 };
-  post({ type: 'ready', params: model.numParameters(), vocabSize: tokenizer.vocabSize, trainChars: data.length });
+  page = {
+    model,
+    tokenizer,
+    vocabulary: { kind: 'char', chars: [...tokenizer.chars] },
+    config: msg.config,
+    train,
+    val,
+    optimizer,
+    schedule,
+    rng: createRng(msg.seed),
+    step: 0,
+    evaluatedAt: -1,
+  };
+  post({
+    type: 'ready',
+    id: msg.id,
+    params: model.numParameters(),
+    vocabulary: page.vocabulary,
+    trainChars: train.length,
+    valChars: val.length,
+    blockSize,
+  });
 }
 
-const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+// ---- training ----------------------------------------------------------------------
+let training = false;
+let stopRequested = false;
 
-async function train(steps = Number.POSITIVE_INFINITY, ms = Number.POSITIVE_INFINITY): Promise<void> {
-  const s = need();
-  if (training) return;
+/** Validation loss is measured every this many steps, and when a run ends. */
+const EVAL_EVERY = 25;
+/** Held-out windows per evaluation (fixed, evenly spaced, so the curve shows the model and not the sample). */
+const EVAL_WINDOWS = 32;
+/** Progress messages at most this often (a wasm step of the tiny model takes a few ms). */
+const POST_EVERY_MS = 100;
+/** Training yields to incoming messages (Stop) at least this often. */
+const YIELD_EVERY_MS = 25;
+
+/**
+ * Mean cross-entropy over fixed windows of the held-out text.
+ * engine-merge: replace with the Trainer's evaluate() (validation loss) from @attn/train.
+ */
+function evaluate(s: PageModel): number {
+  const { blockSize, batchSize } = s.config;
+  const positions = s.val.length - blockSize; // window starts 0 .. positions - 1 (each needs a shifted target)
+  const count = Math.min(EVAL_WINDOWS, positions);
+  const starts = Array.from({ length: count }, (_, i) => Math.floor((i * (positions - 1)) / Math.max(1, count - 1)));
+  let total = 0;
+  const wasTraining = s.model.training;
+  s.model.eval();
+  try {
+    for (let b = 0; b < count; b += batchSize) {
+      const batch = starts.slice(b, b + batchSize);
+      const x = new Int32Array(batch.length * blockSize); // (batch, blockSize)
+      const y = new Int32Array(batch.length * blockSize);
+      batch.forEach((start, i) => {
+        x.set(s.val.subarray(start, start + blockSize), i * blockSize);
+        y.set(s.val.subarray(start + 1, start + blockSize + 1), i * blockSize);
+      });
+      total +=
+        tidy(() =>
+          noGrad(() => {
+            const { loss } = s.model.forward(x, { batch: batch.length, targets: y });
+            if (!loss) throw new Error('GPT.forward returned no loss although targets were given');
+            return loss.itemSync();
+          }),
+        ) * batch.length;
+    }
+  } finally {
+    s.model.train(wasTraining);
+  }
+  s.evaluatedAt = s.step;
+  return total / count;
+}
+
+/** Lets queued messages (Stop) in: a posted message is not clamped like a nested setTimeout (4 ms). */
+const yieldChannel = new MessageChannel();
+const yieldToMessages = () =>
+  new Promise<void>((resolve) => {
+    yieldChannel.port1.onmessage = () => resolve();
+    yieldChannel.port2.postMessage(null);
+  });
+
+/**
+ * Trains `steps` more steps or until Stop, posting progress with validation loss.
+ * engine-merge: the optimiser loop below becomes the Trainer's step() from @attn/train;
+ * keep the reporting (progress batching, tokens/s over step time, trainDone counts).
+ */
+async function train(id: number, steps: number): Promise<void> {
+  const s = needPage();
+  if (training) throw new Error('Training is already running.');
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive whole number, got ${steps}`);
   training = true;
   stopRequested = false;
   const { batchSize, blockSize } = s.config;
-  const start = performance.now();
+  const tokensPerStep = batchSize * blockSize;
   let done = 0;
-  let reason: 'steps' | 'time' | 'stopped' = 'steps';
+  let stepSeconds = 0; // wall time of the steps themselves, evaluations excluded
+  let reason: 'steps' | 'stopped' = 'steps';
+  // what the next progress message carries
+  let losses: LossSample[] = [];
+  let valLoss: LossSample | null = null;
+  let windowSeconds = 0;
+  let lr = s.schedule(s.step);
+  let lastPost = performance.now();
+  let lastYield = performance.now();
+  const flush = () => {
+    post({ type: 'progress', id, step: s.step, losses, valLoss, tokensPerSecond: windowSeconds > 0 ? (losses.length * tokensPerStep) / windowSeconds : 0, lr });
+    losses = [];
+    valLoss = null;
+    windowSeconds = 0;
+    lastPost = performance.now();
+  };
   try {
     s.model.train();
-    while (true) {
+    if (s.evaluatedAt < 0) valLoss = { step: s.step, loss: evaluate(s) }; // where the untrained model starts
+    while (done < steps) {
       if (stopRequested) {
         reason = 'stopped';
         break;
       }
-      if (done >= steps) break;
-      if (performance.now() - start >= ms) {
-        reason = 'time';
-        break;
-      }
       const t0 = performance.now();
-      // tidy(): the step's intermediates (GPU textures on the GPU.js backend) are freed when it ends
-      const { lossValue, lr, gradNorm } = tidy(() => {
-        const { x, y } = sampleBatch(s.data, batchSize, blockSize, s.rng);
-        const { loss } = s.model.forward(x, { batch: batchSize, targets: y });
-        if (!loss) throw new Error('GPT.forward returned no loss although targets were given');
+      lr = s.schedule(s.step);
+      // tidy(): the step's intermediates (wasm memory, GPU textures) are freed when it ends
+      const loss = tidy(() => {
+        const { x, y } = sampleBatch(s.train, batchSize, blockSize, s.rng);
+        const out = s.model.forward(x, { batch: batchSize, targets: y });
+        if (!out.loss) throw new Error('GPT.forward returned no loss although targets were given');
         s.model.zeroGrad();
-        loss.backward();
-        const lr = s.schedule(s.step);
-        const gradNorm = clipGradNorm(
+        out.loss.backward();
+        const norm = clipGradNorm(
           s.optimizer.params.map(([, p]) => p),
           s.config.gradClip,
         );
-        if (!Number.isFinite(gradNorm)) throw new Error(`training diverged at step ${s.step + 1}: the gradient norm is ${gradNorm}`);
+        if (!Number.isFinite(norm)) throw new Error(`Training diverged at step ${s.step + 1}: the gradient norm is ${norm}.`);
         s.optimizer.step(lr);
         s.model.zeroGrad();
-        return { lossValue: loss.itemSync(), lr, gradNorm };
+        return out.loss.itemSync();
       });
+      const seconds = (performance.now() - t0) / 1000;
       s.step++;
       done++;
-      const seconds = (performance.now() - t0) / 1000;
-      post({ type: 'progress', step: s.step, loss: lossValue, tokensPerSecond: (batchSize * blockSize) / seconds, lr, gradNorm });
-      await pause(); // lets a 'stop' message in
+      stepSeconds += seconds;
+      windowSeconds += seconds;
+      losses.push({ step: s.step, loss });
+      if (s.step % EVAL_EVERY === 0) valLoss = { step: s.step, loss: evaluate(s) };
+      if (performance.now() - lastPost >= POST_EVERY_MS || valLoss) flush();
+      if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+        await yieldToMessages();
+        lastYield = performance.now();
+      }
     }
+    if (s.evaluatedAt !== s.step) valLoss = { step: s.step, loss: evaluate(s) }; // every run ends on a measured point
+    if (losses.length > 0 || valLoss) flush();
   } finally {
     training = false;
     s.model.eval();
   }
-  post({ type: 'trainDone', step: s.step, reason });
-  postBackend(); // the matmul counters moved
+  post({ type: 'trainDone', id, step: s.step, steps: done, tokens: done * tokensPerStep, seconds: stepSeconds, reason });
+  post({ type: 'engine', id: null, ...engines.status() }); // the matmul counters moved
 }
 
-// ---- backend switch ----------------------------------------------------------
-// GPU.js is registered only when picked (compiling its context costs time), and
-// disposed when the user goes back to the CPU. On WebGL the weights live in
-// textures; disposing the backend reads them back first, so the model keeps
-// training (or generating) on the CPU with the values it learned.
-let gpu: GpuBackendHandle | null = null;
-
-function backendStatus(): BackendStatus {
-  if (!gpu) return { backend: 'cpu', mode: 'cpu', fallbackReason: null, gpuCalls: 0, cpuCalls: 0 };
-  const info = gpu.backendInfo();
-  return { backend: 'gpu', mode: info.mode, fallbackReason: info.fallbackReason, gpuCalls: info.gpuCalls, cpuCalls: info.cpuCalls };
-}
-
-function postBackend(): void {
-  post({ type: 'backend', ...backendStatus() });
-}
-
-function switchBackend(choice: BackendChoice): void {
-  if (training) throw new Error('switch the backend after stopping training');
-  if (choice === 'gpu' && !gpu) {
-    // minFlops 0: every matmul goes to gpu.js. @attn/gpu's default threshold (2*256^3 FLOPs for GPU
-    // modes) would keep all of this demo's small products on the CPU, and the switch would change nothing.
-    gpu = registerGpuBackend({ mode: 'gpu', minFlops: 0 });
-    setBackend(gpu.backend.name);
-  } else if (choice === 'cpu' && gpu) {
-    setBackend('cpu');
-    gpu.dispose();
-    gpu = null;
-  }
-  postBackend();
-}
-
-function attention(source: string, text: string): void {
-  let target: Explorable | undefined;
-  if (source === 'page') {
-    const s = need();
-    target = charExplorable(s.model, s.tokenizer);
-  } else {
-    target = checkpoints.get(source);
-    if (!target) throw new Error(`attention: checkpoint "${source}" is not loaded`);
-  }
-  const { ids, labels, dropped } = target.tokenize(text);
-  if (ids.length === 0) throw new Error('none of these tokens are in the model\'s vocabulary');
+// ---- attention and generation ------------------------------------------------------------
+function attention(msg: Extract<ToWorker, { type: 'attention' }>): void {
+  const target = explorable(msg.source);
+  const { ids, labels } = analyseText(msg.text, target.vocabulary, target.model.blockSize);
+  if (ids.length === 0) throw new Error('None of this text is in the model\'s vocabulary: type something it can read.');
   const wasTraining = target.model.training;
   target.model.eval();
-  const out = target.model.forward(ids, { returnAttention: true });
-  target.model.train(wasTraining);
-  const T = ids.length;
-  const layers = (out.attention ?? []).map((w) => {
-    const values = w.dataSync(); // (1, nh, T, T)
-    const nh = w.shape[1];
-    return Array.from({ length: nh }, (_, h) =>
-      Array.from({ length: T }, (_, i) => Array.from(values.subarray((h * T + i) * T, (h * T + i + 1) * T))),
-    );
+  const out = tidy(() => {
+    const forward = target.model.forward(ids, { returnAttention: true });
+    const T = ids.length;
+    return (forward.attention ?? []).map((w) => {
+      const values = w.dataSync(); // (1, nh, T, T)
+      const nh = w.shape[1];
+      return Array.from({ length: nh }, (_, h) =>
+        Array.from({ length: T }, (_, i) => Array.from(values.subarray((h * T + i) * T, (h * T + i + 1) * T))),
+      );
+    });
   });
-  post({ type: 'attention', labels, layers, dropped });
+  target.model.train(wasTraining);
+  post({ type: 'attention', id: msg.id, labels, layers: out });
 }
 
+let generation: AbortController | null = null;
+
 async function runGenerate(msg: Extract<ToWorker, { type: 'generate' }>): Promise<void> {
-  let model: GPT;
-  let tokenizer: CharTokenizer;
-  if (msg.source === 'page') ({ model, tokenizer } = need());
-  else {
-    const target = checkpoints.get(msg.source);
-    if (!target?.tokenizer) throw new Error(`generate: "${msg.source}" is not a loaded character-level checkpoint`);
-    ({ model, tokenizer } = { model: target.model, tokenizer: target.tokenizer });
+  const target = explorable(msg.source);
+  const tokenizer = target.tokenizer;
+  if (!tokenizer) throw new Error(`"${msg.source}" is not a character-level model, so it cannot generate text here.`);
+  const model = target.model;
+  const analysis = analyseText(msg.prompt, target.vocabulary, model.blockSize);
+  if (analysis.ids.length === 0) {
+    const leftOut = describeLeftOut(analysis, target.vocabulary, model.blockSize);
+    throw new Error(`The prompt needs at least one character the model knows.${leftOut ? ` ${leftOut}` : ''}`);
   }
-  const known = [...msg.prompt].filter((c) => {
-    try {
-      tokenizer.encode(c);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  const promptIds = tokenizer.encode(known.join('') || '\n');
-  const processors = [temperature(msg.temperature)];
-  if (msg.topK > 0) processors.push(topK(msg.topK));
+  const processors = [temperature(msg.temperature), topK(msg.topK)];
   if (msg.topP < 1) processors.push(topP(msg.topP));
   generation?.abort();
   const controller = new AbortController();
   generation = controller;
-  const tokens = generate(model, promptIds.slice(-model.blockSize), {
+  const tokens = generate(model, analysis.ids, {
     maxNewTokens: msg.maxTokens,
     sampler: sampler(processors, multinomial({ seed: msg.seed })),
     signal: controller.signal,
   });
   let result = await tokens.next();
   while (!result.done) {
-    post({ type: 'token', text: tokenizer.decode([result.value]) });
+    post({ type: 'token', id: msg.id, text: tokenizer.decode([result.value]) });
     result = await tokens.next();
   }
   if (generation === controller) generation = null;
-  post({ type: 'generateDone', reason: result.value.reason });
+  post({ type: 'generateDone', id: msg.id, reason: result.value.reason });
 }
 
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   try {
+    await engineReady;
     switch (msg.type) {
+      case 'engine':
+        if (training) throw new Error('Stop training before switching the engine.');
+        engines.switchTo(msg.engine);
+        post({ type: 'engine', id: msg.id, ...engines.status() });
+        break;
       case 'init':
         init(msg);
         break;
       case 'train':
-        await train(msg.steps, msg.ms);
+        await train(msg.id, msg.steps);
         break;
       case 'stop':
         stopRequested = true;
-        break;
-      case 'backend':
-        switchBackend(msg.backend);
+        post({ type: 'ok', id: msg.id });
         break;
       case 'loadCheckpoint':
         loadCheckpoint(msg);
         break;
       case 'attention':
-        attention(msg.source, msg.text);
+        attention(msg);
         break;
       case 'generate':
         await runGenerate(msg);
         break;
       case 'stopGenerate':
         generation?.abort();
+        post({ type: 'ok', id: msg.id });
         break;
     }
   } catch (err) {
-    post({ type: 'error', message: (err as Error).message });
+    post({ type: 'error', id: msg.id, message: (err as Error).message });
   }
 };
