@@ -156,6 +156,13 @@ for (const size of SIZES) {
         await checkView(page, view);
         await expectKeyboardReachable(page);
       }
+      // Enter submits: every text and number input sits in a form with a submit button (the flows below press Enter in them)
+      const withoutSubmit = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLInputElement>('input[type="text"], input[type="number"]')]
+          .filter((input) => !input.form?.querySelector('button[type="submit"]'))
+          .map((input) => input.id),
+      );
+      expect(withoutSubmit).toEqual([]);
       expect(errors).toEqual([]);
     });
 

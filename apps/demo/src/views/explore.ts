@@ -136,6 +136,7 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
     const cellSize = Math.max(16, Math.min(28, Math.floor((heatmapBox.clientWidth - overhead) / T)));
     heatmapBox.innerHTML = cellSize === 28 ? wide : heatmap(cellSize);
     heatmapBox.dataset.cellSize = String(cellSize);
+    byId('explore-heatmap-hint').hidden = heatmapBox.scrollWidth <= heatmapBox.clientWidth;
 
     tokensBox.replaceChildren(
       ...shown.labels.map((label, i) => {

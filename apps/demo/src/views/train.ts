@@ -5,9 +5,9 @@ import type { WorkerClient } from '../client';
 import { CORPUS_LABELS, loadCorpusText } from '../corpora';
 import { byId, el } from '../dom';
 import { ErrorSlot, messageOf, readNumberField, slotFor } from '../form';
-import { CONFIGS, DEFAULT_CONFIG, type EngineChoice, type EngineStatus } from '../protocol';
+import { CONFIGS, DEFAULT_CONFIG, type EngineChoice, type EngineStatus, VALIDATION_FRACTION } from '../protocol';
 import type { SharedState } from '../state';
-import { checkFileSize, checkTrainingLength, RULES, textFromPaste, textFromUserBytes } from '../validate';
+import { checkFileSize, checkTrainingLength, formatBytes, MAX_TEXT_BYTES, RULES, textFromPaste, textFromUserBytes } from '../validate';
 import { sampleSentence } from '../vocab';
 
 /** What the controls currently ask for. */
@@ -72,6 +72,9 @@ export function setupTrainView(client: WorkerClient, shared: SharedState): Train
   describeConfig();
   configSelect.addEventListener('change', describeConfig);
   let ownName = 'The pasted text';
+  byId('own-hint').textContent =
+    `UTF-8 text up to ${formatBytes(MAX_TEXT_BYTES)}. Every distinct character becomes a token; ` +
+    `the last ${Math.round(VALIDATION_FRACTION * 100)}% is held out to measure validation loss.`;
 
   const selection = (): Selection => ({
     corpus: corpusRadios.find((r) => r.checked)?.value ?? 'shakespeare',
@@ -164,6 +167,7 @@ export function setupTrainView(client: WorkerClient, shared: SharedState): Train
   let summaryTimer = 0;
   paste.addEventListener('input', () => {
     ownName = 'The pasted text';
+    file.value = ''; // the box no longer holds the file's text
     pasteError.clear();
     onSelectionChange();
     clearTimeout(summaryTimer);
@@ -310,6 +314,7 @@ export function setupTrainView(client: WorkerClient, shared: SharedState): Train
       });
       shared.update({ pageModel: { ...model, steps: done.step } });
       const val = valLosses.at(-1);
+      if (done.seconds > 0) stat('train-tps', Math.round(done.tokens / done.seconds).toLocaleString('en')); // the whole run, as the status says
       const speed = done.seconds > 0 ? ` This run: ${done.steps} steps, ${Math.round(done.tokens / done.seconds).toLocaleString('en')} tokens/s.` : '';
       status.textContent =
         `${done.reason === 'stopped' ? 'Stopped. ' : ''}Trained for ${done.step} steps on ${describeModel()}` +
