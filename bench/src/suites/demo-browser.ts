@@ -6,7 +6,9 @@
 // numbers the page reports. Three engines side by side for the page's default
 // config (and its larger one): WebAssembly on 2 threads (the cross-origin
 // isolated page), WebAssembly on 1 thread (the same site without the headers,
-// where SharedArrayBuffer is unavailable) and the TypeScript backend.
+// where SharedArrayBuffer is unavailable) and the TypeScript backend. The three
+// pages stay open and their timed runs take turns, so a change in the load of
+// this shared machine falls on every engine alike.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +28,7 @@ interface Plan {
   runs: number;
 }
 const PLANS: Plan[] = [
-  { config: 'tiny', warmupSteps: 60, runSteps: 200, runs: 3 },
+  { config: 'tiny', warmupSteps: 60, runSteps: 200, runs: 5 },
   { config: 'small', warmupSteps: 10, runSteps: 40, runs: 3 },
 ];
 
@@ -57,32 +59,34 @@ async function trainedFor(page: Page, steps: number): Promise<void> {
   await page.waitForFunction((n) => document.getElementById('train-status')?.dataset.steps === String(n), steps, { timeout: 600_000 });
 }
 
-async function measure(origin: string, engine: Engine, plan: Plan): Promise<Measured> {
+/** A page on `engine` with a warmed-up model of `plan.config`, ready for timed runs. */
+async function openEngine(origin: string, engine: Engine, plan: Plan) {
   const browser = await launchChromium({ name: 'demo-bench', viewport: { width: 1280, height: 800 } });
-  try {
-    const page = browser.page;
-    await page.goto(`${origin}/${engine.isolated ? 'isolated' : 'plain'}/index.html#train`);
-    const badge = page.locator('#engine-badge');
-    await page.waitForFunction(() => document.getElementById('engine-badge')?.dataset.engine, null, { timeout: 60_000 });
-    if (engine.engine !== 'wasm') {
-      await page.check(`input[name="engine"][value="${engine.engine}"]`);
-      await page.waitForFunction((e) => document.getElementById('engine-badge')?.dataset.engine === e, engine.engine);
-    }
-    const threads = Number(await badge.getAttribute('data-threads'));
-    const shown = await badge.getAttribute('data-engine');
-    if (shown !== engine.engine || threads !== engine.threads) {
-      throw new Error(`expected ${engine.name}, the page shows ${await badge.textContent()}`);
-    }
-    await page.selectOption('#train-config', plan.config);
-    await page.fill('#train-steps', String(plan.warmupSteps));
-    await page.click('#train-start');
-    await trainedFor(page, plan.warmupSteps);
-    const step: number[] = [];
-    const wall: number[] = [];
-    let total = plan.warmupSteps;
-    let tokensPerStep = 0;
-    await page.fill('#train-steps', String(plan.runSteps));
-    for (let r = 0; r < plan.runs; r++) {
+  const page = browser.page;
+  await page.goto(`${origin}/${engine.isolated ? 'isolated' : 'plain'}/index.html#train`);
+  const badge = page.locator('#engine-badge');
+  await page.waitForFunction(() => document.getElementById('engine-badge')?.dataset.engine, null, { timeout: 60_000 });
+  if (engine.engine !== 'wasm') {
+    await page.check(`input[name="engine"][value="${engine.engine}"]`);
+    await page.waitForFunction((e) => document.getElementById('engine-badge')?.dataset.engine === e, engine.engine);
+  }
+  const threads = Number(await badge.getAttribute('data-threads'));
+  if ((await badge.getAttribute('data-engine')) !== engine.engine || threads !== engine.threads) {
+    await browser.close();
+    throw new Error(`expected ${engine.name}, the page shows ${await badge.textContent()}`);
+  }
+  await page.selectOption('#train-config', plan.config);
+  await page.fill('#train-steps', String(plan.warmupSteps));
+  await page.click('#train-start');
+  let total = plan.warmupSteps;
+  await trainedFor(page, total);
+  await page.fill('#train-steps', String(plan.runSteps));
+  const step: number[] = [];
+  const wall: number[] = [];
+  let tokensPerStep = 0;
+  return {
+    /** One timed run of plan.runSteps steps. */
+    async run(): Promise<void> {
       const t0 = performance.now();
       await page.click('#train-start');
       total += plan.runSteps;
@@ -93,11 +97,27 @@ async function measure(origin: string, engine: Engine, plan: Plan): Promise<Meas
       tokensPerStep = tokens / plan.runSteps;
       step.push(Number(await status.getAttribute('data-tokens-per-second')));
       wall.push(tokens / seconds);
-    }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-    return { stepTokensPerSecond: median(step), wallTokensPerSecond: median(wall), tokensPerStep };
+    },
+    result(): Measured {
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+      return { stepTokensPerSecond: median(step), wallTokensPerSecond: median(wall), tokensPerStep };
+    },
+    close: () => browser.close(),
+  };
+}
+
+/**
+ * Every engine's page stays open and the timed runs take turns (engine 1, 2, 3,
+ * then again), so a change in the machine's load touches every engine alike.
+ */
+async function measureInTurns(origin: string, plan: Plan): Promise<Measured[]> {
+  const pages: Awaited<ReturnType<typeof openEngine>>[] = [];
+  try {
+    for (const engine of ENGINES) pages.push(await openEngine(origin, engine, plan));
+    for (let r = 0; r < plan.runs; r++) for (const page of pages) await page.run();
+    return pages.map((p) => p.result());
   } finally {
-    await browser.close();
+    for (const page of pages) await page.close();
   }
 }
 
@@ -123,8 +143,7 @@ export const demoBrowserSuite: Suite = {
       try {
         for (const plan of PLANS) {
           const rows: string[][] = [];
-          const results: Measured[] = [];
-          for (const engine of ENGINES) results.push(await measure(server.origin, engine, plan));
+          const results = await measureInTurns(server.origin, plan);
           const ts = results[ENGINES.findIndex((e) => e.engine === 'cpu')];
           ENGINES.forEach((engine, i) => {
             const m = results[i];
@@ -139,7 +158,7 @@ export const demoBrowserSuite: Suite = {
           const tokensPerStep = results[0].tokensPerStep;
           parts.push(
             `**Config \`${plan.config}\`${plan.config === 'tiny' ? ' (the page\'s default)' : ''}**: ${tokensPerStep} tokens per step; ` +
-              `${plan.warmupSteps} warm-up steps, then the median of ${plan.runs} runs of ${plan.runSteps} steps.`,
+              `${plan.warmupSteps} warm-up steps, then the median of ${plan.runs} runs of ${plan.runSteps} steps, the engines taking turns.`,
             '',
             table(['engine', 'tokens/s (steps)', 'ms/step', 'tokens/s (wall, with validation)', 'vs TypeScript'], rows),
             '',
