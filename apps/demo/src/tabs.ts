@@ -45,11 +45,12 @@ export class Tabs {
       tab.setAttribute('aria-selected', String(selected));
       tab.tabIndex = selected ? 0 : -1;
       byId(tab.getAttribute('aria-controls') as string).hidden = !selected;
-      // On a phone the tab row scrolls: keep the chosen tab in sight.
+      // When the tab row is wider than the screen it scrolls: keep the chosen tab in sight.
       if (selected) {
         const row = tab.parentElement as HTMLElement;
-        const left = tab.offsetLeft - row.offsetLeft;
-        if (left < row.scrollLeft || left + tab.offsetWidth > row.scrollLeft + row.clientWidth) row.scrollLeft = left - 8;
+        const left = tab.getBoundingClientRect().left - row.getBoundingClientRect().left + row.scrollLeft;
+        if (left < row.scrollLeft) row.scrollLeft = left;
+        else if (left + tab.offsetWidth > row.scrollLeft + row.clientWidth) row.scrollLeft = left + tab.offsetWidth - row.clientWidth;
       }
     }
     if (this.current === view) return;

@@ -172,7 +172,9 @@ export const demoBrowserSuite: Suite = {
           '(forward, backward, clipping, AdamW). "wall" is measured from the click on Train to the page saying "Trained for", ' +
           'so it includes the validation loss (every 25 steps, 32 held-out windows), progress messages and drawing.',
         'WebAssembly 1 thread is the same site served without COOP/COEP: the page is not cross-origin isolated, ' +
-          'so @attn/wasm cannot share memory with a second worker and the page says so.',
+          'so @attn/wasm cannot share memory with a second worker and the page says so. Without shared memory it also ' +
+          'keeps no tensors resident in wasm memory (growing a non-shared memory would detach every view), so each kernel ' +
+          'copies its operands in and out: that, more than the second thread, is the gap between the two WebAssembly rows.',
       );
       const loadAtEnd = os.loadavg();
       parts.push(
