@@ -111,7 +111,8 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
     const heads = shown.layers[0]?.length ?? 1;
     // The grid's fixed parts: 70 px of layer labels, 14 px between maps, 88 px of legend.
     const room = gridBox.clientWidth - 70 - 88 - heads * 14;
-    const cellSize = Math.max(3, Math.min(14, Math.floor(room / (heads * T))));
+    // Small multiples: each map at most 240 px, so all of them stay in view together.
+    const cellSize = Math.max(3, Math.min(14, Math.floor(240 / T), Math.floor(room / (heads * T))));
     gridBox.innerHTML = attentionGridSvg({
       layers: shown.layers,
       labels: shown.labels,
