@@ -1,4 +1,8 @@
-// Messages between the page and the training worker.
+// Messages between the page and the training worker. Every request carries an
+// id; the worker answers it with exactly one final reply of the same id (or an
+// 'error' of that id), and streams 'progress' / 'token' messages with it meanwhile,
+// so the page can route each error to the control that caused it.
+import type { VocabularyInfo } from './vocab';
 
 /** A model size the page offers. */
 export interface DemoConfig {
@@ -25,47 +29,70 @@ export interface DemoConfig {
 }
 
 export const CONFIGS: Record<string, DemoConfig> = {
-  tiny: { label: 'tiny: 2 layers, 2 heads, 32 wide, 32 chars', nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 32, batchSize: 8, lr: 3e-3, warmup: 5, decaySteps: 2000, gradClip: 1 },
-  small: { label: 'small: 4 layers, 4 heads, 64 wide, 64 chars', nLayer: 4, nHead: 4, nEmbd: 64, blockSize: 64, batchSize: 8, lr: 2e-3, warmup: 5, decaySteps: 2000, gradClip: 1 },
+  tiny: { label: 'tiny: 2 layers × 2 heads, width 32', nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 32, batchSize: 8, lr: 3e-3, warmup: 5, decaySteps: 2000, gradClip: 1 },
+  small: { label: 'small: 4 layers × 4 heads, width 64', nLayer: 4, nHead: 4, nEmbd: 64, blockSize: 64, batchSize: 8, lr: 2e-3, warmup: 5, decaySteps: 2000, gradClip: 1 },
 };
 
-/** Which @attn/tensor backend the worker computes on. */
-export type BackendChoice = 'cpu' | 'gpu';
+/** The config the page starts with (and the one the browser bench measures). */
+export const DEFAULT_CONFIG = 'tiny';
 
-/** What the worker reports about its backend (for 'gpu': what gpu.js really chose). */
-export interface BackendStatus {
-  backend: BackendChoice;
-  /** gpu.js's mode ('webgl2', 'webgl', 'cpu', ...) or 'cpu' for the TypeScript CPU backend. */
+/** Share of the training text held out (its end) to measure validation loss. */
+export const VALIDATION_FRACTION = 0.1;
+
+/** Which @attn/tensor backend the worker computes on. */
+export type EngineChoice = 'wasm' | 'cpu' | 'gpu';
+
+/** What the worker reports about the engine it computes on. */
+export interface EngineStatus {
+  engine: EngineChoice;
+  /** Threads the matmuls run on (wasm: 2 on a cross-origin isolated page, else 1). */
+  threads: number;
+  /** For 'gpu': gpu.js's mode ('webgl2', 'webgl', 'cpu', ...); for the others the engine's own name. */
   mode: string;
-  /** Why gpu.js did not run in the mode asked for, or null. */
-  fallbackReason: string | null;
-  /** Matmuls computed by gpu.js / handed to the CPU backend so far (0 on the CPU backend). */
+  /** Why the engine runs differently from what was asked (fewer threads, a fallback), or null. */
+  note: string | null;
+  /** Matmuls computed by gpu.js / handed to the CPU backend so far (0 off 'gpu'). */
   gpuCalls: number;
   cpuCalls: number;
 }
 
+/** One point of a loss curve. */
+export interface LossSample {
+  step: number;
+  loss: number;
+}
+
 export type ToWorker =
-  | { type: 'init'; corpusName: string; text: string; config: DemoConfig; seed: number }
-  /** Train until `steps` more steps are done or `ms` milliseconds pass (whichever first), or until stop. */
-  | { type: 'train'; steps?: number; ms?: number }
-  | { type: 'stop' }
-  /** Switches the backend for everything that follows (training, attention, generation). */
-  | { type: 'backend'; backend: BackendChoice }
+  /** Switches the engine for everything that follows (training, attention, generation); not while training. */
+  | { type: 'engine'; id: number; engine: EngineChoice }
+  /** A new model for `text` (its characters are the vocabulary); the last VALIDATION_FRACTION is held out. */
+  | { type: 'init'; id: number; corpusLabel: string; text: string; config: DemoConfig; seed: number }
+  /** Trains `steps` more steps, or until 'stop'. */
+  | { type: 'train'; id: number; steps: number }
+  | { type: 'stop'; id: number }
   /** Loads a checkpoint directory (file name -> bytes: config.json, model.safetensors, the tokenizer, maybe training-state.safetensors), as `attn train` writes it. */
-  | { type: 'loadCheckpoint'; name: string; files: Record<string, ArrayBuffer> }
+  | { type: 'loadCheckpoint'; id: number; name: string; files: Record<string, ArrayBuffer> }
   /** source: 'page' for the model trained here, or the name of a loaded checkpoint. */
-  | { type: 'attention'; source: string; text: string }
-  | { type: 'generate'; source: string; prompt: string; temperature: number; topK: number; topP: number; maxTokens: number; seed: number }
-  | { type: 'stopGenerate' };
+  | { type: 'attention'; id: number; source: string; text: string }
+  | { type: 'generate'; id: number; source: string; prompt: string; temperature: number; topK: number; topP: number; maxTokens: number; seed: number }
+  | { type: 'stopGenerate'; id: number };
 
 export type FromWorker =
-  | { type: 'ready'; params: number; vocabSize: number; trainChars: number }
-  | { type: 'progress'; step: number; loss: number; tokensPerSecond: number; lr: number; gradNorm: number }
-  | ({ type: 'backend' } & BackendStatus)
-  | { type: 'trainDone'; step: number; reason: 'steps' | 'time' | 'stopped' }
-  /** steps / lastLoss: how far it was trained, when the checkpoint holds a training state. */
-  | { type: 'checkpointReady'; name: string; params: number; nLayer: number; nHead: number; steps?: number; lastLoss?: number }
-  | { type: 'attention'; labels: string[]; layers: number[][][][]; dropped: number }
-  | { type: 'token'; text: string }
-  | { type: 'generateDone'; reason: string }
-  | { type: 'error'; message: string };
+  /** Sent once the default engine is up (id null), and as the reply to 'engine' and after training runs. */
+  | ({ type: 'engine'; id: number | null } & EngineStatus)
+  | { type: 'ready'; id: number; params: number; vocabulary: VocabularyInfo; trainChars: number; valChars: number; blockSize: number }
+  /**
+   * Losses since the last progress message. tokensPerSecond: training tokens over the wall time
+   * of those steps (evaluation excluded); valLoss: set when an evaluation ran.
+   */
+  | { type: 'progress'; id: number; step: number; losses: LossSample[]; valLoss: LossSample | null; tokensPerSecond: number; lr: number }
+  /** steps: done in this run; seconds: their wall time without evaluations; step: the model's total. */
+  | { type: 'trainDone'; id: number; step: number; steps: number; tokens: number; seconds: number; reason: 'steps' | 'stopped' }
+  /** steps / lastLoss: how far it was trained, when the checkpoint holds a training state (else null). */
+  | { type: 'checkpointReady'; id: number; name: string; params: number; nLayer: number; nHead: number; blockSize: number; vocabulary: VocabularyInfo; steps: number | null; lastLoss: number | null }
+  | { type: 'attention'; id: number; labels: string[]; layers: number[][][][] }
+  | { type: 'token'; id: number; text: string }
+  | { type: 'generateDone'; id: number; reason: string }
+  /** A request with no other answer is done (stop, stopGenerate). */
+  | { type: 'ok'; id: number }
+  | { type: 'error'; id: number | null; message: string };

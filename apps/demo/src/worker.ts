@@ -1,56 +1,67 @@
-// The training worker: owns the model, trains it with @attn/train's Trainer (the
-// engine the CLI and the library use), and answers attention and generation
-// requests, so the page stays responsive while the CPU (or GPU.js) backend computes.
+// The training worker: owns the models, trains the page's model with @attn/train's
+// Trainer (the engine the CLI and the library use), and answers attention and
+// generation requests, so the page stays responsive while the engine (WebAssembly
+// by default, see engines.ts) computes.
 import { checkpointFromFiles, GPT } from '@attn/model';
 import { generate, multinomial, sampler, temperature, topK, topP } from '@attn/sample';
-import { CharTokenizer, type Tokenizer } from '@attn/tokenizer';
-import { type GpuBackendHandle, registerGpuBackend } from '@attn/gpu';
-import { setBackend } from '@attn/tensor';
+import { tidy } from '@attn/tensor';
+import { CharTokenizer, type Tokenizer, WordTokenizer } from '@attn/tokenizer';
 import { type LMBatch, tokenWindows, Trainer, TRAINING_STATE_FILE, trainingStateFromBytes } from '@attn/train';
-import type { BackendChoice, BackendStatus, DemoConfig, FromWorker, ToWorker } from './protocol';
+import { EngineSwitch } from './engines';
+import { type DemoConfig, type FromWorker, type LossSample, type ToWorker, VALIDATION_FRACTION } from './protocol';
+import { analyseText, describeLeftOut, type VocabularyInfo } from './vocab';
 
-interface State {
-  model: GPT;
-  tokenizer: CharTokenizer;
-  config: DemoConfig;
-  trainer: Trainer<GPT, LMBatch>;
+function post(message: FromWorker): void {
+  (self as unknown as Worker).postMessage(message);
 }
 
-let state: State | null = null;
+// ---- engines -------------------------------------------------------------------
+const engines = new EngineSwitch();
+const engineReady = engines.startDefault().then(() => post({ type: 'engine', id: null, ...engines.status() }));
 
-/** A model to explore: how it turns typed text into ids and labels. */
+// ---- models ----------------------------------------------------------------------
+/** A model the page can explore and generate with. */
 interface Explorable {
   model: GPT;
-  tokenizer: Tokenizer;
-  /** Splits text into tokens the model knows; `dropped` counts the rest. */
-  tokenize(text: string): { ids: number[]; labels: string[]; dropped: number };
+  vocabulary: VocabularyInfo;
+  /** Character-level models keep their tokenizer, so they can also generate text. */
+  tokenizer?: CharTokenizer;
 }
 const checkpoints = new Map<string, Explorable>();
 
-/** Text cut into the units of the tokenizer (characters or words; a byte-level BPE takes any text). */
-function explorable(model: GPT, tokenizer: Tokenizer): Explorable {
-  const known = (unit: string) => {
-    try {
-      tokenizer.encode(unit);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  return {
-    model,
-    tokenizer,
-    tokenize(text) {
-      if (tokenizer.kind === 'byte-bpe') {
-        const ids = tokenizer.encode(text).slice(-model.blockSize);
-        return { ids, labels: ids.map((id) => tokenizer.label(id)), dropped: 0 };
-      }
-      const units = tokenizer.kind === 'word' ? text.trim().split(/\s+/).filter((w) => w.length > 0) : [...text];
-      const kept = units.filter(known).slice(-model.blockSize); // the model sees at most blockSize tokens
-      const ids = kept.flatMap((unit) => tokenizer.encode(unit));
-      return { ids, labels: ids.map((id) => tokenizer.label(id)), dropped: units.length - kept.length };
-    },
-  };
+/** The model trained in this page. */
+interface PageModel extends Explorable {
+  tokenizer: CharTokenizer;
+  config: DemoConfig;
+  /** Steps, the schedule, AdamW and validation: the same engine as `attn train`. */
+  trainer: Trainer<GPT, LMBatch>;
+  /** Step of the last validation loss measured (-1: none yet). */
+  evaluatedAt: number;
+}
+let page: PageModel | null = null;
+
+function needPage(): PageModel {
+  if (!page) throw new Error('No model has been trained in this page yet: train one in the Train view first.');
+  return page;
+}
+
+/** A model to read: the page's (trained at least one step) or a loaded checkpoint. */
+function explorable(source: string): Explorable {
+  if (source === 'page') {
+    const s = needPage();
+    if (s.trainer.stepsDone === 0) throw new Error('The model of this page has not been trained yet (0 steps): press Train in the Train view first.');
+    return s;
+  }
+  const target = checkpoints.get(source);
+  if (!target) throw new Error(`The checkpoint "${source}" is not loaded.`);
+  return target;
+}
+
+/** What the page shows of a tokenizer's vocabulary, to mark typed text the model cannot read. */
+function vocabularyOf(tokenizer: Tokenizer, name: string): VocabularyInfo {
+  if (tokenizer instanceof CharTokenizer) return { kind: 'char', chars: [...tokenizer.chars] };
+  if (tokenizer instanceof WordTokenizer) return { kind: 'word', words: [...tokenizer.words] };
+  throw new Error(`${name}: a ${tokenizer.kind} tokenizer; this page reads character- and word-level checkpoints`);
 }
 
 /** A checkpoint directory's files (config.json, model.safetensors, the tokenizer, maybe training-state.safetensors). */
@@ -58,194 +69,231 @@ function loadCheckpoint(msg: Extract<ToWorker, { type: 'loadCheckpoint' }>): voi
   const files = new Map(Object.entries(msg.files).map(([name, buffer]) => [name, new Uint8Array(buffer)] as const));
   const { model, tokenizer } = checkpointFromFiles(files, { source: msg.name });
   model.eval();
-  checkpoints.set(msg.name, explorable(model, tokenizer));
+  const target: Explorable = { model, vocabulary: vocabularyOf(tokenizer, msg.name), tokenizer: tokenizer instanceof CharTokenizer ? tokenizer : undefined };
+  checkpoints.set(msg.name, target);
   // How far it was trained, when the checkpoint can continue training.
   const stateBytes = files.get(TRAINING_STATE_FILE);
   const state = stateBytes ? trainingStateFromBytes(stateBytes, `${msg.name}/${TRAINING_STATE_FILE}`).snapshot : null;
-  const { nLayer, nHead } = model.config;
-  post({ type: 'checkpointReady', name: msg.name, params: model.numParameters(), nLayer, nHead, steps: state?.step, lastLoss: state?.losses.at(-1) });
-}
-let training = false;
-let stopRequested = false;
-let generation: AbortController | null = null;
-
-function post(message: FromWorker): void {
-  (self as unknown as Worker).postMessage(message);
-}
-
-function need(): State {
-  if (!state) throw new Error('the model is not initialised yet: choose a corpus and config, then press Train');
-  return state;
+  const { nLayer, nHead, blockSize } = model.config;
+  post({
+    type: 'checkpointReady',
+    id: msg.id,
+    name: msg.name,
+    params: model.numParameters(),
+    nLayer,
+    nHead,
+    blockSize,
+    vocabulary: target.vocabulary,
+    steps: state?.step ?? null,
+    lastLoss: state?.losses.at(-1) ?? null,
+  });
 }
 
 function init(msg: Extract<ToWorker, { type: 'init' }>): void {
+  if (training) throw new Error('Stop training before starting a new model.');
   const tokenizer = CharTokenizer.fromText(msg.text);
-  const { nLayer, nHead, nEmbd, blockSize, batchSize, lr, warmup, decaySteps, gradClip } = msg.config;
+  const { nLayer, nHead, nEmbd, blockSize } = msg.config;
   const model = new GPT({ vocabSize: tokenizer.vocabSize, blockSize, nLayer, nHead, nEmbd, dropout: 0, bias: true }, { seed: msg.seed });
-  const data = Int32Array.from(tokenizer.encode(msg.text));
-  // The page trains on the whole text, open-ended (until Stop): the schedule reaches its floor at decaySteps.
-  const source = tokenWindows({ name: msg.corpusName, train: data, val: data, batchSize, blockSize, seed: msg.seed, evalBatches: 1 });
+  const ids = Int32Array.from(tokenizer.encode(msg.text));
+  // The last VALIDATION_FRACTION is held out, as nanoGPT does for Shakespeare.
+  const cut = Math.floor(ids.length * (1 - VALIDATION_FRACTION));
+  const train = ids.subarray(0, cut);
+  const val = ids.subarray(cut);
+  if (train.length <= blockSize || val.length <= blockSize) {
+    throw new Error(`${msg.corpusLabel}: too short for ${blockSize}-character windows in both the training and the held-out part.`);
+  }
+  const { batchSize, lr, warmup, decaySteps, gradClip } = msg.config;
+  // Validation: the same fixed held-out windows every time (EVAL_WINDOWS of them), so the curve shows the model, not the sample.
+  const source = tokenWindows({ name: msg.corpusLabel, train, val, batchSize, blockSize, seed: msg.seed, evalBatches: Math.max(1, Math.ceil(EVAL_WINDOWS / batchSize)) });
+  // The page trains open-ended (until Stop or the steps asked for); the cosine reaches its floor at decaySteps.
   const trainer = new Trainer({ model, source, steps: Number.MAX_SAFE_INTEGER, lr, warmup, decaySteps, gradClip, evalEvery: 0 });
-  state = { model, tokenizer, config: msg.config, trainer };
-  post({ type: 'ready', params: model.numParameters(), vocabSize: tokenizer.vocabSize, trainChars: data.length });
+  page = { model, tokenizer, vocabulary: { kind: 'char', chars: [...tokenizer.chars] }, config: msg.config, trainer, evaluatedAt: -1 };
+  post({
+    type: 'ready',
+    id: msg.id,
+    params: model.numParameters(),
+    vocabulary: page.vocabulary,
+    trainChars: train.length,
+    valChars: val.length,
+    blockSize,
+  });
 }
 
-const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+// ---- training ----------------------------------------------------------------------
+let training = false;
+let stopRequested = false;
 
-async function train(steps = Number.POSITIVE_INFINITY, ms = Number.POSITIVE_INFINITY): Promise<void> {
-  const s = need();
-  if (training) return;
+/** Validation loss is measured every this many steps, and when a run ends. */
+const EVAL_EVERY = 25;
+/** Held-out windows per evaluation (fixed, evenly spaced, so the curve shows the model and not the sample). */
+const EVAL_WINDOWS = 32;
+/** Progress messages at most this often (a wasm step of the tiny model takes a few ms). */
+const POST_EVERY_MS = 100;
+/** Training yields to incoming messages (Stop) at least this often. */
+const YIELD_EVERY_MS = 25;
+
+/** Validation loss on the held-out windows (the Trainer's evaluate: one read of all their losses). */
+async function evaluate(s: PageModel): Promise<number> {
+  const { valLoss } = await s.trainer.evaluate();
+  s.evaluatedAt = s.trainer.stepsDone;
+  return valLoss;
+}
+
+/** Lets queued messages (Stop) in: a posted message is not clamped like a nested setTimeout (4 ms). */
+const yieldChannel = new MessageChannel();
+const yieldToMessages = () =>
+  new Promise<void>((resolve) => {
+    yieldChannel.port1.onmessage = () => resolve();
+    yieldChannel.port2.postMessage(null);
+  });
+
+/** Trains `steps` more steps or until Stop, posting progress (batched) with validation loss. */
+async function train(id: number, steps: number): Promise<void> {
+  const s = needPage();
+  if (training) throw new Error('Training is already running.');
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive whole number, got ${steps}`);
   training = true;
   stopRequested = false;
-  const start = performance.now();
+  const { batchSize, blockSize } = s.config;
+  const tokensPerStep = batchSize * blockSize;
   let done = 0;
-  let reason: 'steps' | 'time' | 'stopped' = 'steps';
+  let stepSeconds = 0; // wall time of the steps themselves, evaluations excluded
+  let reason: 'steps' | 'stopped' = 'steps';
+  // what the next progress message carries
+  let losses: LossSample[] = [];
+  let valLoss: LossSample | null = null;
+  let windowSeconds = 0;
+  let lr = 0;
+  let lastPost = performance.now();
+  let lastYield = performance.now();
+  const flush = () => {
+    post({ type: 'progress', id, step: s.trainer.stepsDone, losses, valLoss, tokensPerSecond: windowSeconds > 0 ? (losses.length * tokensPerStep) / windowSeconds : 0, lr });
+    losses = [];
+    valLoss = null;
+    windowSeconds = 0;
+    lastPost = performance.now();
+  };
   try {
-    while (true) {
+    s.model.train();
+    if (s.evaluatedAt < 0) valLoss = { step: 0, loss: await evaluate(s) }; // where the untrained model starts
+    while (done < steps) {
       if (stopRequested) {
         reason = 'stopped';
         break;
       }
-      if (done >= steps) break;
-      if (performance.now() - start >= ms) {
-        reason = 'time';
-        break;
-      }
       const t0 = performance.now();
-      const info = await s.trainer.step(); // throws when the loss or gradient norm stops being finite
-      done++;
+      const info = await s.trainer.step(); // throws a TrainingError when the loss or gradient norm stops being finite
+      lr = info.lr;
       const seconds = (performance.now() - t0) / 1000;
-      post({ type: 'progress', step: info.step, loss: info.loss, tokensPerSecond: s.trainer.source.tokensPerBatch / seconds, lr: info.lr, gradNorm: info.gradNorm });
-      await pause(); // lets a 'stop' message in
+      done++;
+      stepSeconds += seconds;
+      windowSeconds += seconds;
+      losses.push({ step: info.step, loss: info.loss });
+      if (info.step % EVAL_EVERY === 0) valLoss = { step: info.step, loss: await evaluate(s) };
+      if (performance.now() - lastPost >= POST_EVERY_MS || valLoss) flush();
+      if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+        await yieldToMessages();
+        lastYield = performance.now();
+      }
     }
+    if (s.evaluatedAt !== s.trainer.stepsDone) valLoss = { step: s.trainer.stepsDone, loss: await evaluate(s) }; // every run ends on a measured point
+    if (losses.length > 0 || valLoss) flush();
   } finally {
     training = false;
     s.model.eval();
   }
-  post({ type: 'trainDone', step: s.trainer.stepsDone, reason });
-  postBackend(); // the matmul counters moved
+  post({ type: 'trainDone', id, step: s.trainer.stepsDone, steps: done, tokens: done * tokensPerStep, seconds: stepSeconds, reason });
+  post({ type: 'engine', id: null, ...engines.status() }); // the matmul counters moved
 }
 
-// ---- backend switch ----------------------------------------------------------
-// GPU.js is registered only when picked (compiling its context costs time), and
-// disposed when the user goes back to the CPU. On WebGL the weights live in
-// textures; disposing the backend reads them back first, so the model keeps
-// training (or generating) on the CPU with the values it learned.
-let gpu: GpuBackendHandle | null = null;
-
-function backendStatus(): BackendStatus {
-  if (!gpu) return { backend: 'cpu', mode: 'cpu', fallbackReason: null, gpuCalls: 0, cpuCalls: 0 };
-  const info = gpu.backendInfo();
-  return { backend: 'gpu', mode: info.mode, fallbackReason: info.fallbackReason, gpuCalls: info.gpuCalls, cpuCalls: info.cpuCalls };
-}
-
-function postBackend(): void {
-  post({ type: 'backend', ...backendStatus() });
-}
-
-function switchBackend(choice: BackendChoice): void {
-  if (training) throw new Error('switch the backend after stopping training');
-  if (choice === 'gpu' && !gpu) {
-    // minFlops 0: every matmul goes to gpu.js. @attn/gpu's default threshold (2*256^3 FLOPs for GPU
-    // modes) would keep all of this demo's small products on the CPU, and the switch would change nothing.
-    gpu = registerGpuBackend({ mode: 'gpu', minFlops: 0 });
-    setBackend(gpu.backend.name);
-  } else if (choice === 'cpu' && gpu) {
-    setBackend('cpu');
-    gpu.dispose();
-    gpu = null;
-  }
-  postBackend();
-}
-
-function attention(source: string, text: string): void {
-  let target: Explorable | undefined;
-  if (source === 'page') {
-    const s = need();
-    target = explorable(s.model, s.tokenizer);
-  } else {
-    target = checkpoints.get(source);
-    if (!target) throw new Error(`attention: checkpoint "${source}" is not loaded`);
-  }
-  const { ids, labels, dropped } = target.tokenize(text);
-  if (ids.length === 0) throw new Error('none of these tokens are in the model\'s vocabulary');
+// ---- attention and generation ------------------------------------------------------------
+function attention(msg: Extract<ToWorker, { type: 'attention' }>): void {
+  const target = explorable(msg.source);
+  const { ids, labels } = analyseText(msg.text, target.vocabulary, target.model.blockSize);
+  if (ids.length === 0) throw new Error('None of this text is in the model\'s vocabulary: type something it can read.');
   const wasTraining = target.model.training;
   target.model.eval();
-  const out = target.model.forward(ids, { returnAttention: true });
-  target.model.train(wasTraining);
-  const T = ids.length;
-  const layers = (out.attention ?? []).map((w) => {
-    const values = w.dataSync(); // (1, nh, T, T)
-    const nh = w.shape[1];
-    return Array.from({ length: nh }, (_, h) =>
-      Array.from({ length: T }, (_, i) => Array.from(values.subarray((h * T + i) * T, (h * T + i + 1) * T))),
-    );
+  const out = tidy(() => {
+    const forward = target.model.forward(ids, { returnAttention: true });
+    const T = ids.length;
+    return (forward.attention ?? []).map((w) => {
+      const values = w.dataSync(); // (1, nh, T, T)
+      const nh = w.shape[1];
+      return Array.from({ length: nh }, (_, h) =>
+        Array.from({ length: T }, (_, i) => Array.from(values.subarray((h * T + i) * T, (h * T + i + 1) * T))),
+      );
+    });
   });
-  post({ type: 'attention', labels, layers, dropped });
+  target.model.train(wasTraining);
+  post({ type: 'attention', id: msg.id, labels, layers: out });
 }
 
+let generation: AbortController | null = null;
+
 async function runGenerate(msg: Extract<ToWorker, { type: 'generate' }>): Promise<void> {
-  let target: Explorable | undefined;
-  if (msg.source === 'page') {
-    const s = need();
-    target = explorable(s.model, s.tokenizer);
-  } else {
-    target = checkpoints.get(msg.source);
-    if (!target || target.tokenizer.kind === 'word') throw new Error(`generate: "${msg.source}" is not a loaded text checkpoint`);
+  const target = explorable(msg.source);
+  const tokenizer = target.tokenizer;
+  if (!tokenizer) throw new Error(`"${msg.source}" is not a character-level model, so it cannot generate text here.`);
+  const model = target.model;
+  const analysis = analyseText(msg.prompt, target.vocabulary, model.blockSize);
+  if (analysis.ids.length === 0) {
+    const leftOut = describeLeftOut(analysis, target.vocabulary, model.blockSize);
+    throw new Error(`The prompt needs at least one character the model knows.${leftOut ? ` ${leftOut}` : ''}`);
   }
-  const { model, tokenizer } = target;
-  const typed = target.tokenize(msg.prompt).ids;
-  const promptIds = typed.length > 0 ? typed : target.tokenize('\n').ids;
-  const processors = [temperature(msg.temperature)];
-  if (msg.topK > 0) processors.push(topK(msg.topK));
+  const processors = [temperature(msg.temperature), topK(msg.topK)];
   if (msg.topP < 1) processors.push(topP(msg.topP));
   generation?.abort();
   const controller = new AbortController();
   generation = controller;
-  const tokens = generate(model, promptIds.slice(-model.blockSize), {
+  const tokens = generate(model, analysis.ids, {
     maxNewTokens: msg.maxTokens,
     sampler: sampler(processors, multinomial({ seed: msg.seed })),
     signal: controller.signal,
   });
   let result = await tokens.next();
   while (!result.done) {
-    post({ type: 'token', text: tokenizer.decode([result.value]) });
+    post({ type: 'token', id: msg.id, text: tokenizer.decode([result.value]) });
     result = await tokens.next();
   }
   if (generation === controller) generation = null;
-  post({ type: 'generateDone', reason: result.value.reason });
+  post({ type: 'generateDone', id: msg.id, reason: result.value.reason });
 }
 
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   try {
+    await engineReady;
     switch (msg.type) {
+      case 'engine':
+        if (training) throw new Error('Stop training before switching the engine.');
+        engines.switchTo(msg.engine);
+        post({ type: 'engine', id: msg.id, ...engines.status() });
+        break;
       case 'init':
         init(msg);
         break;
       case 'train':
-        await train(msg.steps, msg.ms);
+        await train(msg.id, msg.steps);
         break;
       case 'stop':
         stopRequested = true;
-        break;
-      case 'backend':
-        switchBackend(msg.backend);
+        post({ type: 'ok', id: msg.id });
         break;
       case 'loadCheckpoint':
         loadCheckpoint(msg);
         break;
       case 'attention':
-        attention(msg.source, msg.text);
+        attention(msg);
         break;
       case 'generate':
         await runGenerate(msg);
         break;
       case 'stopGenerate':
         generation?.abort();
+        post({ type: 'ok', id: msg.id });
         break;
     }
   } catch (err) {
-    post({ type: 'error', message: (err as Error).message });
+    post({ type: 'error', id: msg.id, message: (err as Error).message });
   }
 };

@@ -11,4 +11,6 @@ import { trainSuite } from './train.js';
 import { gpuSuite } from './gpu.js';
 import { pretrainedSuite } from './pretrained.js';
 
-export const suites: Suite[] = [tensorSuite, tokenizerSuite, layersSuite, modelSuite, sampleSuite, trainSuite, wasmSuite, gpuSuite, pretrainedSuite];
+import { demoBrowserSuite } from './demo-browser.js';
+
+export const suites: Suite[] = [tensorSuite, tokenizerSuite, layersSuite, modelSuite, sampleSuite, trainSuite, wasmSuite, gpuSuite, pretrainedSuite, demoBrowserSuite];

@@ -1,0 +1,113 @@
+// Typed text against a model's vocabulary and context: which pieces the model
+// can read, which it cannot (not in its vocabulary) and which fall outside its
+// context window. The page marks these in the input's preview and reports them;
+// the worker tokenizes with the same function, so what is shown is what runs.
+
+/** A model's vocabulary: characters (ids = positions) or whitespace-separated words. */
+export type VocabularyInfo = { kind: 'char'; chars: string[] } | { kind: 'word'; words: string[] };
+
+/** One piece of the typed text, in order. */
+export interface TextPiece {
+  text: string;
+  /**
+   * known: read by the model; unknown: not in the vocabulary (left out);
+   * beyond: in the vocabulary but before the last `blockSize` tokens (left out);
+   * gap: whitespace between words of a word-level vocabulary (not a token).
+   */
+  status: 'known' | 'unknown' | 'beyond' | 'gap';
+}
+
+export interface TextAnalysis {
+  pieces: TextPiece[];
+  /** Ids of the tokens the model reads (at most blockSize). */
+  ids: number[];
+  /** Their labels (the characters or words). */
+  labels: string[];
+  /** Distinct pieces not in the vocabulary, in order of appearance. */
+  unknown: string[];
+  /** How many pieces are not in the vocabulary (repeats counted). */
+  unknownCount: number;
+  /** Known tokens left out because the context holds only the last blockSize. */
+  beyondCount: number;
+}
+
+/** Splits `text` as the vocabulary does and marks each piece. */
+export function analyseText(text: string, vocabulary: VocabularyInfo, blockSize: number): TextAnalysis {
+  const entries = vocabulary.kind === 'char' ? vocabulary.chars : vocabulary.words;
+  const idOf = new Map(entries.map((entry, i) => [entry, i]));
+  // Characters are code points (what CharTokenizer sees); words are runs of non-space.
+  const raw: TextPiece[] =
+    vocabulary.kind === 'char'
+      ? Array.from(text, (ch) => ({ text: ch, status: idOf.has(ch) ? 'known' : 'unknown' }))
+      : (text.match(/\s+|\S+/g) ?? []).map((part) => ({ text: part, status: /^\s/.test(part) ? 'gap' : idOf.has(part) ? 'known' : 'unknown' }));
+  const knownCount = raw.filter((p) => p.status === 'known').length;
+  let toSkip = Math.max(0, knownCount - blockSize);
+  const beyondCount = toSkip;
+  const ids: number[] = [];
+  const labels: string[] = [];
+  const unknown: string[] = [];
+  let unknownCount = 0;
+  for (const piece of raw) {
+    if (piece.status === 'unknown') {
+      unknownCount++;
+      if (!unknown.includes(piece.text)) unknown.push(piece.text);
+    } else if (piece.status === 'known') {
+      if (toSkip > 0) {
+        piece.status = 'beyond';
+        toSkip--;
+      } else {
+        ids.push(idOf.get(piece.text) as number);
+        labels.push(piece.text);
+      }
+    }
+  }
+  return { pieces: raw, ids, labels, unknown, unknownCount, beyondCount };
+}
+
+/** "😀" U+1F600: a character as a person can find it, with its code point. */
+export function describePiece(piece: string): string {
+  const points = Array.from(piece);
+  if (points.length !== 1) return JSON.stringify(piece);
+  const code = (piece.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0');
+  const shown = /\s/.test(piece) || /\p{C}/u.test(piece) ? '' : `"${piece}" `;
+  return `${shown}U+${code}`;
+}
+
+/** What the model will leave out, in one sentence (empty when it reads everything). */
+export function describeLeftOut(analysis: TextAnalysis, vocabulary: VocabularyInfo, blockSize: number): string {
+  const unit = vocabulary.kind === 'char' ? 'character' : 'word';
+  const parts: string[] = [];
+  if (analysis.unknownCount > 0) {
+    const listed = analysis.unknown.slice(0, 5).map(describePiece).join(', ');
+    const more = analysis.unknown.length > 5 ? ` and ${analysis.unknown.length - 5} more` : '';
+    parts.push(
+      `${analysis.unknownCount} ${unit}${analysis.unknownCount === 1 ? ' is' : 's are'} not in this model's vocabulary and left out (${listed}${more})`,
+    );
+  }
+  if (analysis.beyondCount > 0) {
+    parts.push(`the model reads at most ${blockSize} ${unit}s, so the first ${analysis.beyondCount} ${analysis.beyondCount === 1 ? 'is' : 'are'} left out`);
+  }
+  if (parts.length === 0) return '';
+  const sentence = parts.join('; ');
+  return `${sentence[0].toUpperCase()}${sentence.slice(1)}.`;
+}
+
+/** The page model's default sentence when its text can spell it. */
+export const DEFAULT_SENTENCE = 'The cat sat on the mat.';
+
+/**
+ * A sentence a character model trained on `text` can read whole: the default one
+ * when every character is in its vocabulary and it fits the context, else the
+ * start of the text's first non-empty line, cut at a word boundary to fit.
+ */
+export function sampleSentence(text: string, chars: readonly string[], blockSize: number): string {
+  const known = new Set(chars);
+  const fits = (s: string) => Array.from(s).length <= blockSize && Array.from(s).every((c) => known.has(c));
+  if (fits(DEFAULT_SENTENCE)) return DEFAULT_SENTENCE;
+  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  const points = Array.from(line);
+  if (points.length <= blockSize) return line;
+  const cut = points.slice(0, blockSize).join('');
+  const space = cut.lastIndexOf(' ');
+  return space > blockSize / 2 ? cut.slice(0, space) : cut;
+}
