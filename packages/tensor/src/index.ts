@@ -15,6 +15,7 @@ export type {
   UnaryOp,
 } from './backend.js';
 export { keep, Tensor, type NestedArray } from './tensor.js';
+export { SyncReadError } from './errors.js';
 export { Rng, type RngState } from './rng.js';
 export { noGrad, isGradEnabled } from './autograd.js';
 export { checkFinite, setNanCheck, isNanCheckEnabled } from './checks.js';
