@@ -22,5 +22,5 @@ export { checkFinite, setNanCheck, isNanCheckEnabled } from './checks.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export { getBackend, listBackends, registerBackend, removeBackend, setBackend, tidy } from './engine.js';
 export { cpuBackend } from './backends/cpu/index.js';
-export { isLeadingPrefix, isTrailingSuffix } from './shape.js';
+export { aroundAxis, broadcastStrides, isLeadingPrefix, isTrailingSuffix, stridesOf } from './shape.js';
 export * from './ops/index.js';
