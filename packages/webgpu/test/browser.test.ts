@@ -7,8 +7,26 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleForBrowser, type HeadlessChromium, launchChromium, type LocalServer, serveLocally } from '@attn/chromium-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GptComparison } from './browser/gpt.js';
+import type { TrainRun } from './browser/train.js';
 
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A module worker: registers the backend off the main thread (as the demo does), multiplies, reports the adapter. */
+const WORKER = `
+import * as m from './entry.js';
+try {
+  const probe = await m.probeWebGPU();
+  const handle = await m.registerWebGPUBackend();
+  const t = m.tensor;
+  const a = t.fromArray([1, 2, 3, 4], [2, 2]);
+  const values = Array.from(await t.matmul(a, a).data());
+  postMessage({ label: handle.adapter.label, architecture: handle.adapter.architecture, software: handle.adapter.software, probe: probe && probe.label, values });
+  handle.dispose();
+} catch (err) {
+  postMessage({ error: String(err) });
+}
+`;
 
 let server: LocalServer;
 let origin: string;
@@ -19,7 +37,9 @@ beforeAll(async () => {
   server = await serveLocally((pathname) =>
     pathname.endsWith('/entry.js')
       ? { body: bundle, type: 'text/javascript' }
-      : { body: '<!doctype html><title>attn webgpu</title>', type: 'text/html' },
+      : pathname.endsWith('/worker.js')
+        ? { body: WORKER, type: 'text/javascript' }
+        : { body: '<!doctype html><title>attn webgpu</title>', type: 'text/html' },
   );
   origin = server.origin;
   browser = await launchChromium({ name: 'webgpu' });
@@ -50,8 +70,120 @@ describe('@attn/webgpu in headless Chromium (SwiftShader)', () => {
       const adapter = handle.adapter;
       handle.dispose();
       return { ...conformance, stats, adapter };`)) as { passed: string[]; failed: string[]; stats: Record<string, number>; adapter: Record<string, unknown> };
-    console.log(JSON.stringify(result, null, 1));
     expect(result.failed).toEqual([]);
     expect(result.passed.length).toBeGreaterThanOrEqual(13);
   }, 120_000);
+
+  it('runs a small GPT forward and backward within 1e-3 of the CPU backend, with and without biases', async () => {
+    const result = (await inPage(`
+      const handle = await m.registerWebGPUBackend();
+      const withBias = await m.gptForwardBackward('webgpu', true);
+      const noBias = await m.gptForwardBackward('webgpu', false);
+      const pipelines = handle.pipelineKeys();
+      handle.dispose();
+      return { withBias, noBias, pipelines };`)) as { withBias: GptComparison; noBias: GptComparison; pipelines: string[] };
+    for (const r of [result.withBias, result.noBias]) {
+      console.log(`GPT fwd+bwd on WebGPU: loss ${r.loss}, logits ${r.logitErr}, loss ${r.lossErr}, worst gradient ${r.gradErr} (${r.worstGrad})`);
+      expect(r.logitCount).toBe(2 * 8 * 19);
+      expect(r.logitErr).toBeLessThan(1e-3);
+      expect(r.lossErr).toBeLessThan(1e-3);
+      expect(r.gradErr).toBeLessThan(1e-3);
+      expect(r.loss).toBeGreaterThan(2); // about ln 19 at initialisation: a real loss, not zeros
+    }
+    expect(result.withBias.gradCount).toBeGreaterThan(result.noBias.gradCount);
+    // Both LayerNorm variants ran on the device.
+    expect(result.pipelines).toEqual(expect.arrayContaining(['LayerNorm:wb:64', 'LayerNorm:w:64', 'CrossEntropyGrad:64', 'ScatterAdd', 'Gather']));
+  }, 120_000);
+
+  it('trains a GPT 1,000 steps with AdamW in tidy(), one await per step, live buffers flat, matching the CPU backend', async () => {
+    const steps = 1000;
+    const checkpoints = [1, 100, 500, steps];
+    const result = (await inPage(`
+      const handle = await m.registerWebGPUBackend();
+      const cpu = await m.trainGpt('cpu', ${steps}, ${JSON.stringify(checkpoints)}, null);
+      const gpu = await m.trainGpt('webgpu', ${steps}, ${JSON.stringify(checkpoints)}, handle);
+      const stats = handle.stats();
+      handle.dispose();
+      return { cpu, gpu, stats };`)) as { cpu: TrainRun; gpu: TrainRun; stats: Record<string, number> };
+    const { cpu, gpu } = result;
+    console.log(
+      `1,000 GPT steps on WebGPU: loss ${gpu.losses.map((l) => l.toFixed(5)).join(' -> ')} (cpu ${cpu.losses.map((l) => l.toFixed(5)).join(' -> ')}), ` +
+        `live buffers at steps ${checkpoints.join('/')}: ${gpu.liveBuffers.join('/')}, created ${gpu.buffersCreated.join('/')}, ` +
+        `pipelines compiled ${gpu.pipelineCompiles.join('/')}, ${gpu.readbacks} read-backs, ${(gpu.uploads / steps).toFixed(1)} uploads per step, ` +
+        `${(gpu.ms / steps).toFixed(1)} ms per step (cpu ${(cpu.ms / steps).toFixed(1)})`,
+    );
+    // One read-back per step: the awaited loss. Anything else that read synchronously would have thrown.
+    expect(gpu.readbacks).toBe(steps);
+    // tidy() frees each step's intermediates: the same buffers live after every step, and the pool serves every request.
+    expect(new Set(gpu.liveBuffers).size).toBe(1);
+    expect(new Set(gpu.buffersCreated).size).toBe(1);
+    expect(new Set(gpu.pipelineCompiles).size).toBe(1);
+    // The same training as on the CPU (float32 both, summation orders differ).
+    gpu.losses.forEach((loss, i) => {
+      expect(Math.abs(loss - cpu.losses[i]), `loss at step ${checkpoints[i]}: webgpu ${loss}, cpu ${cpu.losses[i]}`).toBeLessThan(i < 2 ? 1e-3 : 1e-2);
+    });
+    expect(gpu.losses[3]).toBeLessThan(gpu.losses[0] / 10);
+  }, 300_000);
+
+  it('generates greedily with one await per token, the same tokens as the CPU backend', async () => {
+    const result = (await inPage(`
+      const handle = await m.registerWebGPUBackend();
+      const cpu = await m.greedyTokens('cpu', [1, 10, 16], 12);
+      const gpu = await m.greedyTokens('webgpu', [1, 10, 16], 12);
+      const readbacks = handle.stats().readbacks;
+      handle.dispose();
+      return { cpu, gpu, readbacks };`)) as { cpu: number[]; gpu: number[]; readbacks: number };
+    expect(result.gpu).toEqual(result.cpu);
+    expect(result.gpu).toHaveLength(12);
+    expect(result.readbacks).toBe(12);
+  }, 120_000);
+
+  it('refuses synchronous reads and CPU fallbacks with errors that say what to do', async () => {
+    const result = (await inPage(`
+      const handle = await m.registerWebGPUBackend();
+      const t = m.tensor;
+      const x = t.fromArray([1, 2, 3], [3]);
+      const message = (fn) => { try { fn(); return 'no error'; } catch (err) { return err.name + ': ' + err.message; } };
+      const out = {
+        dataSync: message(() => x.dataSync()),
+        itemSync: message(() => t.sum(x).itemSync()),
+        toArray: message(() => x.toArray()),
+        float64: message(() => x.cast('float64')),
+        twice: await m.registerWebGPUBackend().then(() => 'no error', (err) => err.name + ': ' + err.message),
+        item: await t.sum(x).item(),
+        array: await t.fromArray([1, 2, 3, 4], [2, 2]).array(),
+      };
+      const y = t.exp(x);
+      y.dispose();
+      out.afterDispose = await y.data().then(() => 'no error', (err) => err.message);
+      handle.dispose();
+      out.afterBackendDispose = await x.data().then(() => 'no error', (err) => err.name + ': ' + err.message);
+      return out;`)) as Record<string, unknown>;
+    expect(result.dataSync).toMatch(/^SyncReadError: webgpu: dataSync\(\)\/itemSync\(\)\/toArray\(\) cannot read .*await tensor\.data\(\)/);
+    expect(result.itemSync).toMatch(/^SyncReadError: .*await tensor\.item\(\)/);
+    expect(result.toArray).toMatch(/^SyncReadError: .*await tensor\.array\(\)/);
+    expect(result.float64).toMatch(/^SyncReadError: Cast: backend 'webgpu' does not support float64/);
+    expect(result.twice).toMatch(/^WebGPUBackendError: registerWebGPUBackend: a backend named 'webgpu' is already registered/);
+    expect(result.item).toBe(6);
+    expect(result.array).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(result.afterDispose).toMatch(/used after dispose/);
+    expect(result.afterBackendDispose).toMatch(/^WebGPUBackendError: webgpu: .*disposed/);
+  }, 60_000);
+
+  it('registers from a Web Worker and names the adapter', async () => {
+    const result = (await inPage(`
+      const worker = new Worker(${JSON.stringify(`${origin}/worker.js`)}, { type: 'module' });
+      const answer = await new Promise((resolve) => { worker.onmessage = (e) => resolve(e.data); worker.onerror = (e) => resolve({ error: e.message }); });
+      worker.terminate();
+      return answer;`)) as { label?: string; architecture?: string; software?: boolean; values?: number[]; probe?: string; error?: string };
+    expect(result.error).toBeUndefined();
+    expect(result.architecture).toBe('swiftshader');
+    expect(result.software).toBe(true);
+    expect(result.label).toMatch(/swiftshader \(CPU emulation, not a GPU\)/);
+    expect(result.probe).toBe(result.label);
+    expect(result.values).toEqual([7, 10, 15, 22]); // by hand
+  }, 60_000);
 });
