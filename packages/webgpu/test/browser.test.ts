@@ -74,6 +74,22 @@ describe('@attn/webgpu in headless Chromium (SwiftShader)', () => {
     expect(result.passed.length).toBeGreaterThanOrEqual(13);
   }, 120_000);
 
+  it('handles long rows, huge grids, large matmul tiles and edge values like the references', async () => {
+    const result = (await inPage(`
+      const handle = await m.registerWebGPUBackend();
+      const r = await m.kernelEdgeCases('webgpu');
+      handle.dispose();
+      return r;`)) as { errors: Record<string, number>; edges: Record<string, number[]> };
+    for (const [name, err] of Object.entries(result.errors)) expect(err, name).toBeLessThan(name.startsWith('matmul') || name.startsWith('sum') ? 1e-4 : 2e-5);
+    expect(Object.keys(result.errors)).toHaveLength(13);
+    expect(result.edges).toEqual({
+      'pow(x, -2) of [-2, 0.5]': [0.25, 4],
+      'pow(x, 1.5) of [-1, 0, 4]': [Number.NaN, 0, 8],
+      'max of an all -inf row': [Number.NEGATIVE_INFINITY],
+      'argmax with ties (first wins)': [1],
+    });
+  }, 120_000);
+
   it('runs a small GPT forward and backward within 1e-3 of the CPU backend, with and without biases', async () => {
     const result = (await inPage(`
       const handle = await m.registerWebGPUBackend();

@@ -6,3 +6,4 @@ export { runConformance } from './conformance.js';
 export { gptForwardBackward } from './gpt.js';
 export { trainGpt } from './train.js';
 export { greedyTokens } from './generate.js';
+export { kernelEdgeCases } from './kernels.js';
