@@ -28,7 +28,8 @@ export function defaultGpu(): GpuEntry | undefined {
 
 /** Describes an adapter. */
 export function describeAdapter(adapter: GPUAdapter): WebGPUAdapterInfo {
-  const info = adapter.info ?? ({} as GPUAdapterInfo);
+  // (typed loosely: some TypeScript DOM libraries declare GPUAdapter without `info`)
+  const info = (adapter as { info?: GPUAdapterInfo }).info ?? ({} as GPUAdapterInfo);
   const vendor = info.vendor ?? '';
   const architecture = info.architecture ?? '';
   const device = info.device ?? '';

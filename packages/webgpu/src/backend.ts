@@ -24,7 +24,7 @@ import { crossEntropyKernels } from './kernels/cross-entropy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { layerNormKernels } from './kernels/layer-norm.js';
 import { layoutKernels } from './kernels/layout.js';
-import { matmulKernels } from './kernels/matmul.js';
+import { type MatmulStrategy, matmulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { softmaxKernels } from './kernels/softmax.js';
 import { PipelineCache } from './pipelines.js';
@@ -43,6 +43,13 @@ export interface WebGPUBackendOptions {
   gpu?: GpuEntry;
   /** Most bytes of free buffers the pool keeps for reuse (default 256 MiB); beyond it released buffers are destroyed. */
   maxPooledBytes?: number;
+  /**
+   * The MatMul kernel (kernels/matmul.ts): 'tiled' stages tiles in workgroup
+   * memory, 'direct' reads the buffers straight into registers. 'auto' (the
+   * default) picks 'tiled' on a GPU and 'direct' on a software adapter
+   * (SwiftShader), where it measured faster.
+   */
+  matmul?: 'auto' | MatmulStrategy;
 }
 
 /** Counters for tests, the bench and bug reports. */
@@ -73,6 +80,8 @@ export interface WebGPUBackendHandle {
   backend: Backend;
   /** The adapter in use (vendor, architecture, whether it is CPU emulation, a label for people). */
   adapter: WebGPUAdapterInfo;
+  /** The MatMul kernel in use ('auto' resolved). */
+  matmul: MatmulStrategy;
   stats(): WebGPUStats;
   /** Names of the compiled pipelines, sorted. */
   pipelineKeys(): string[];
@@ -101,7 +110,13 @@ export async function registerWebGPUBackend(options: WebGPUBackendOptions = {}):
   }
   const maxPooledBytes = options.maxPooledBytes ?? 256 * 2 ** 20;
   if (!(maxPooledBytes >= 0)) throw new WebGPUBackendError(`registerWebGPUBackend: maxPooledBytes must be a number >= 0, got ${options.maxPooledBytes}`);
+  const requestedMatmul = options.matmul ?? 'auto';
+  if (!['auto', 'tiled', 'direct'].includes(requestedMatmul)) {
+    throw new WebGPUBackendError(`registerWebGPUBackend: matmul must be 'auto', 'tiled' or 'direct', got ${JSON.stringify(options.matmul)}`);
+  }
   const adapter = await requestAdapter(options.gpu ?? defaultGpu(), options.powerPreference);
+  const adapterInfo = describeAdapter(adapter);
+  const matmulStrategy: MatmulStrategy = requestedMatmul === 'auto' ? (adapterInfo.software ? 'direct' : 'tiled') : requestedMatmul;
   // Ask for the adapter's full buffer sizes: the defaults (128 MiB bindings) would cap the model size.
   const device = await adapter.requestDevice({
     requiredLimits: {
@@ -113,7 +128,7 @@ export async function registerWebGPUBackend(options: WebGPUBackendOptions = {}):
   const pipelines = new PipelineCache(device);
   const pool = new BufferPool(device, maxPooledBytes, (buffer) => dispatcher.retire(buffer));
   const ctx = new KernelContext(dispatcher, pipelines, pool, device.limits.maxStorageBufferBindingSize);
-  const matmul = matmulKernels(ctx);
+  const matmul = matmulKernels(ctx, matmulStrategy);
   const kernels: KernelTable = {
     ...elementwiseKernels(ctx),
     ...reduceKernels(ctx),
@@ -157,7 +172,8 @@ export async function registerWebGPUBackend(options: WebGPUBackendOptions = {}):
 
   return {
     backend,
-    adapter: describeAdapter(adapter),
+    adapter: adapterInfo,
+    matmul: matmulStrategy,
     stats: () => {
       const p = pool.snapshot();
       const c = dispatcher.counters;

@@ -9,3 +9,4 @@ export {
 export { type GpuEntry, probeWebGPU, type WebGPUAdapterInfo } from './adapter.js';
 export { WebGPUBackendError } from './errors.js';
 export { sizeClass } from './buffer-pool.js';
+export type { MatmulStrategy } from './kernels/matmul.js';

@@ -78,15 +78,56 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
 `;
 
 /**
- * Row kernels (one workgroup per row: softmax, layer norm, cross-entropy,
- * long sums): `WG` invocations stride over the row and combine their partial
- * results through workgroup memory with these tree reductions. Call them from
- * uniform control flow only (they contain barriers).
+ * Row kernels (softmax, layer norm, cross-entropy, long sums) come in two
+ * size classes, chosen by row length (see rowPlan):
+ * - short rows (up to 256: attention rows, model widths, small vocabularies):
+ *   one invocation per row walks it alone. No workgroup memory, no barriers,
+ *   and a model has thousands of such rows to spread over the GPU;
+ * - long rows (a large vocabulary's logits): a workgroup of 64 or 256
+ *   invocations strides over each row and combines partial results with tree
+ *   reductions in workgroup memory.
+ * A kernel body is written once for both: it strides `for (var r = lid; r <
+ * length; r += WG)` and combines with reduce_sum / reduce_max (identities when
+ * WG is 1), and writes per-row results where `lid == 0u`. Call the reductions
+ * from uniform control flow only (they contain barriers).
  */
-export function rowReductions(workgroup: number): string {
-  return /* wgsl */ `
-const WG: u32 = ${workgroup}u;
-var<workgroup> red: array<f32, ${workgroup}>;
+export interface RowPlan {
+  /** Invocations per row: 1, 64 or 256 (part of the pipeline key). */
+  wg: number;
+  /** WGSL: WG, reduce_sum, reduce_max, LOWEST, and the entry point header defining `row` and `lid`. */
+  header: string;
+  /** Workgroups for `rows` rows. */
+  grid: (rows: number) => [number, number, number];
+}
+
+/** Invocations per workgroup when each invocation owns a row. */
+const ROWS_PER_WORKGROUP = 64;
+
+export function rowPlan(length: number): RowPlan {
+  const lowest = '// The most negative finite f32: the start of a max (a WGSL constant cannot be -inf).\nconst LOWEST: f32 = -3.4028234663852886e38;';
+  if (length <= 256) {
+    return {
+      wg: 1,
+      header: /* wgsl */ `
+const WG: u32 = 1u;
+fn reduce_sum(v: f32, lid: u32) -> f32 { return v; }
+fn reduce_max(v: f32, lid: u32) -> f32 { return v; }
+${lowest}
+@compute @workgroup_size(${ROWS_PER_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let row = workgroup_index(wid, nwg) * ${ROWS_PER_WORKGROUP}u + lane;
+  let lid = 0u;
+  if (row >= u(0u)) { return; }
+`,
+      grid: (rows) => grid(rows, ROWS_PER_WORKGROUP),
+    };
+  }
+  const wg = length >= 2048 ? 256 : 64;
+  return {
+    wg,
+    header: /* wgsl */ `
+const WG: u32 = ${wg}u;
+var<workgroup> red: array<f32, ${wg}>;
 fn reduce_sum(v: f32, lid: u32) -> f32 {
   red[lid] = v;
   workgroupBarrier();
@@ -109,20 +150,12 @@ fn reduce_max(v: f32, lid: u32) -> f32 {
   workgroupBarrier();
   return r;
 }
-// The most negative finite f32: the start of a max (a WGSL constant cannot be -inf).
-const LOWEST: f32 = -3.4028234663852886e38;
-`;
-}
-
-/** Workgroup size of a row kernel for rows of `length`: 256 invocations for long rows, else 64. */
-export function rowWorkgroup(length: number): number {
-  return length >= 2048 ? 256 : 64;
-}
-
-/** Entry point header of a row kernel: `row` is the workgroup's row (word 0 of the parameters: the row count), `lid` its invocation. */
-export const ROW_MAIN = /* wgsl */ `
-@compute @workgroup_size(WG)
+${lowest}
+@compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let row = workgroup_index(wid, nwg);
   if (row >= u(0u)) { return; }
-`;
+`,
+    grid: (rows) => grid(rows),
+  };
+}

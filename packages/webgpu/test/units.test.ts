@@ -45,10 +45,12 @@ describe('Params', () => {
 });
 
 describe('matmul size classes', () => {
-  it('uses 64 x 64 tiles only when both output sides fill one', () => {
+  it('uses 4 x 4 blocks only when both output sides fill a large tile (64 tiled, 32 direct)', () => {
     expect(tileClass(64, 64).name).toBe('large');
     expect(tileClass(512, 63).name).toBe('small');
     expect(tileClass(8, 8).name).toBe('small');
+    expect(tileClass(32, 32, 'direct').name).toBe('large');
+    expect(tileClass(32, 31, 'direct').name).toBe('small');
   });
 });
 
@@ -86,7 +88,9 @@ describe('without WebGPU (Node)', () => {
     expect(await probeWebGPU()).toBeNull();
   });
 
-  it('refuses a bad pool size before asking for an adapter', async () => {
-    await expect(registerWebGPUBackend({ maxPooledBytes: -1, gpu: { requestAdapter: async () => null } })).rejects.toThrow(/maxPooledBytes/);
+  it('refuses bad options before asking for an adapter', async () => {
+    const gpu = { requestAdapter: async () => null };
+    await expect(registerWebGPUBackend({ maxPooledBytes: -1, gpu })).rejects.toThrow(/maxPooledBytes/);
+    await expect(registerWebGPUBackend({ matmul: 'fast' as 'tiled', gpu })).rejects.toThrow(/matmul must be 'auto', 'tiled' or 'direct', got "fast"/);
   });
 });

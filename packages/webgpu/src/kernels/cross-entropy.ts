@@ -4,7 +4,7 @@
 import type { KernelTable } from '@attn/tensor';
 import type { KernelContext } from '../context.js';
 import { Params } from '../params.js';
-import { buffers, grid, ROW_MAIN, rowReductions, rowWorkgroup } from '../prelude.js';
+import { buffers, rowPlan } from '../prelude.js';
 
 /** Row max and sum of exp over logits row `row` (V = u(1)); every invocation of the workgroup runs it. */
 const LOG_SUM_EXP = /* wgsl */ `
@@ -27,17 +27,17 @@ export function crossEntropyKernels(ctx: KernelContext): KernelTable {
       const rows = targets.length;
       const out = ctx.alloc(rows);
       if (rows === 0) return out;
-      const wg = rowWorkgroup(vocab);
+      const plan = rowPlan(vocab);
       ctx.withInts(targets, (targetBuffer) =>
         ctx.run(
-          `CrossEntropy:${wg}`,
-          () => `${rowReductions(wg)}${buffers(['logits', 'targets'], ['out'], { targets: 'i32' })}
-${ROW_MAIN}${LOG_SUM_EXP}
+          `CrossEntropy:${plan.wg}`,
+          () => `${buffers(['logits', 'targets'], ['out'], { targets: 'i32' })}
+${plan.header}${LOG_SUM_EXP}
   if (lid == 0u) { out[row] = select(mx + log(total) - logits[base + tgt], 0.0, ignored); }
 }`,
           new Params().u32(rows).u32(vocab).i32(ignoreIndex),
           [ctx.buffer(logits), targetBuffer, out.buffer],
-          grid(rows),
+          plan.grid(rows),
         ),
       );
       return out;
@@ -49,12 +49,12 @@ ${ROW_MAIN}${LOG_SUM_EXP}
       const rows = targets.length;
       const out = ctx.alloc(rows * vocab);
       if (rows * vocab === 0) return out;
-      const wg = rowWorkgroup(vocab);
+      const plan = rowPlan(vocab);
       ctx.withInts(targets, (targetBuffer) =>
         ctx.run(
-          `CrossEntropyGrad:${wg}`,
-          () => `${rowReductions(wg)}${buffers(['logits', 'targets', 'dloss'], ['out'], { targets: 'i32' })}
-${ROW_MAIN}${LOG_SUM_EXP}
+          `CrossEntropyGrad:${plan.wg}`,
+          () => `${buffers(['logits', 'targets', 'dloss'], ['out'], { targets: 'i32' })}
+${plan.header}${LOG_SUM_EXP}
   let scale = select(dloss[row], 0.0, ignored);
   let inv = scale / total;
   for (var j = lid; j < vocab; j += WG) {
@@ -63,7 +63,7 @@ ${ROW_MAIN}${LOG_SUM_EXP}
 }`,
           new Params().u32(rows).u32(vocab).i32(ignoreIndex),
           [ctx.buffer(logits), targetBuffer, ctx.buffer(dLoss), out.buffer],
-          grid(rows),
+          plan.grid(rows),
         ),
       );
       return out;

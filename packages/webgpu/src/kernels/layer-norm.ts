@@ -6,7 +6,7 @@
 import type { KernelTable } from '@attn/tensor';
 import type { KernelContext } from '../context.js';
 import { Params } from '../params.js';
-import { buffers, FLAT_MAIN, FLAT_WORKGROUP, grid, ROW_MAIN, rowReductions, rowWorkgroup } from '../prelude.js';
+import { buffers, FLAT_MAIN, FLAT_WORKGROUP, grid, rowPlan } from '../prelude.js';
 
 export function layerNormKernels(ctx: KernelContext): KernelTable {
   return {
@@ -18,13 +18,13 @@ export function layerNormKernels(ctx: KernelContext): KernelTable {
       const rows = cols === 0 ? 0 : size / cols;
       const [y, mean, rstd] = [ctx.alloc(size), ctx.alloc(rows), ctx.alloc(rows)];
       if (size === 0) return [y, mean, rstd];
-      const wg = rowWorkgroup(cols);
+      const plan = rowPlan(cols);
       const names = ['xs', ...(hasWeight ? ['weight'] : []), ...(hasBias ? ['bias'] : [])];
       const affine = `${hasWeight ? ' * weight[c]' : ''}${hasBias ? ' + bias[c]' : ''}`;
       ctx.run(
-        `LayerNorm:${hasWeight ? 'w' : ''}${hasBias ? 'b' : ''}:${wg}`,
-        () => `${rowReductions(wg)}${buffers(names, ['ys', 'means', 'rstds'])}
-${ROW_MAIN}
+        `LayerNorm:${hasWeight ? 'w' : ''}${hasBias ? 'b' : ''}:${plan.wg}`,
+        () => `${buffers(names, ['ys', 'means', 'rstds'])}
+${plan.header}
   let cols = u(1u);
   let base = row * cols;
   var s = 0.0;
@@ -41,7 +41,7 @@ ${ROW_MAIN}
 }`,
         new Params().u32(rows).u32(cols).f32(eps),
         [...inputs.map((t) => ctx.buffer(t)), y.buffer, mean.buffer, rstd.buffer],
-        grid(rows),
+        plan.grid(rows),
       );
       return [y, mean, rstd];
     },
@@ -56,13 +56,13 @@ ${ROW_MAIN}
       const rows = cols === 0 ? 0 : size / cols;
       const [dx, dweight, dbias] = [ctx.alloc(size), ctx.alloc(cols), ctx.alloc(cols)];
       if (size === 0) return [dx, dweight, dbias];
-      const wg = rowWorkgroup(cols);
+      const plan = rowPlan(cols);
       const rowInputs = ['xs', ...(hasWeight ? ['weight'] : []), 'means', 'rstds', 'dys'];
       // With xhat = (x - mean) * rstd and g = dy * weight: dx = rstd * (g - mean(g) - xhat * mean(g * xhat)).
       ctx.run(
-        `LayerNormGrad:dx:${hasWeight ? 'w' : ''}:${wg}`,
-        () => `${rowReductions(wg)}${buffers(rowInputs, ['dx'])}
-${ROW_MAIN}
+        `LayerNormGrad:dx:${hasWeight ? 'w' : ''}:${plan.wg}`,
+        () => `${buffers(rowInputs, ['dx'])}
+${plan.header}
   let cols = u(1u);
   let base = row * cols;
   let mean = means[row];
@@ -84,7 +84,7 @@ ${ROW_MAIN}
 }`,
         new Params().u32(rows).u32(cols),
         [ctx.buffer(x), ...(hasWeight ? [ctx.buffer(inputs[1])] : []), ctx.buffer(mean), ctx.buffer(rstd), ctx.buffer(dy), dx.buffer],
-        grid(rows),
+        plan.grid(rows),
       );
       ctx.run(
         'LayerNormGrad:affine',

@@ -1,15 +1,26 @@
-// MatMul (see the contract in @attn/tensor's backend.ts): tiled, with the
-// tiles of op(A) and op(B) staged in workgroup memory.
+// MatMul (see the contract in @attn/tensor's backend.ts), in two strategies
+// that share the parameters, the batch offsets and the size classes.
 //
-// A workgroup of 16 x 16 invocations computes a TM x TN tile of one output
-// matrix; each invocation owns an RM x RN block of it (TM = 16 RM). Along k the
-// workgroup walks TK-wide slabs: it loads an TM x TK tile of op(A) and a TK x TN
-// tile of op(B) into workgroup memory (every invocation loads a few elements,
-// reading through the contract's row/column strides, so transposed operands
-// cost no copy), waits at a barrier, and accumulates from the fast memory.
-// Two size classes share the generator: 64 x 64 tiles with 4 x 4 blocks for
-// large products, 16 x 16 tiles with one element each when m or n is small (a
-// 64-wide tile of an 8 x 8 attention product would idle 98% of it).
+// 'tiled' (the default on GPUs): a workgroup of 16 x 16 invocations computes a
+// TM x TN tile of one output matrix; each invocation owns an RM x RN block of
+// it (TM = 16 RM). Along k the workgroup walks TK-wide slabs: it loads a TM x
+// TK tile of op(A) and a TK x TN tile of op(B) into workgroup memory (every
+// invocation loads a few elements, reading through the contract's row/column
+// strides, so transposed operands cost no copy), waits at a barrier, and
+// accumulates from the fast memory, so each input element is read from the
+// buffers TN/RN (resp. TM/RM) times fewer.
+//
+// 'direct' (the default on software adapters): the same register blocks, read
+// straight from the buffers k by k, with no workgroup memory and no barriers.
+// On a CPU implementation (SwiftShader) workgroup memory is ordinary memory,
+// the CPU's caches already do the tiling, and every barrier switches between
+// the workgroup's invocations in software: measured there, 'direct' runs the
+// GPT's products 2-4x faster (packages/webgpu/README.md).
+//
+// Size classes: 4 x 4 blocks once both output sides fill a large tile, else
+// one element per invocation (a 64-wide tile of an 8 x 8 attention product
+// would idle 98% of it). The blocks are unrolled into scalars: private arrays
+// indexed in loops live in memory on some implementations, scalars in registers.
 //
 // Batches: workgroup z is the output matrix p; the element offsets of the A and
 // B matrices it reads (the contract's aOffsets/bOffsets, which already encode
@@ -24,6 +35,9 @@ import { WebGPUBackendError } from '../errors.js';
 import { Params } from '../params.js';
 import { buffers } from '../prelude.js';
 
+/** How the kernel computes its output: through workgroup memory, or straight from the buffers. */
+export type MatmulStrategy = 'tiled' | 'direct';
+
 interface TileClass {
   name: string;
   /** Elements per invocation along m and n. */
@@ -33,30 +47,35 @@ interface TileClass {
 
 const LARGE: TileClass = { name: 'large', rm: 4, rn: 4 };
 const SMALL: TileClass = { name: 'small', rm: 1, rn: 1 };
-/** Invocations along each side of the workgroup. */
-const SIDE = 16;
-/** Width of a k slab. */
+/** Invocations along each side of the workgroup: 16 x 16 tiled, 8 x 8 direct. */
+const SIDE: Record<MatmulStrategy, number> = { tiled: 16, direct: 8 };
+/** Width of a k slab (tiled). */
 const TK = 16;
 
-/** The size class for an m x n output: large tiles once both sides fill a 64-wide tile. */
-export function tileClass(m: number, n: number): TileClass {
-  return m >= 64 && n >= 64 ? LARGE : SMALL;
+/** The size class for an m x n output: 4 x 4 blocks once both sides fill a large tile. */
+export function tileClass(m: number, n: number, strategy: MatmulStrategy = 'tiled'): TileClass {
+  const edge = SIDE[strategy] * LARGE.rm;
+  return m >= edge && n >= edge ? LARGE : SMALL;
 }
 
-function matmulSource(tile: TileClass): string {
-  const tm = SIDE * tile.rm;
-  const tn = SIDE * tile.rn;
-  const threads = SIDE * SIDE;
+function tiledSource(tile: TileClass): string {
+  const side = SIDE.tiled;
+  const tm = side * tile.rm;
+  const tn = side * tile.rn;
+  const threads = side * side;
+  // The RM x RN block is unrolled into scalars: private arrays indexed in loops
+  // live in memory on some implementations (SwiftShader among them), scalars in registers.
+  const rows = Array.from({ length: tile.rm }, (_, i) => i);
+  const cols = Array.from({ length: tile.rn }, (_, j) => j);
+  const each = (fn: (i: number, j: number) => string) => rows.flatMap((i) => cols.map((j) => fn(i, j))).join('\n');
   return /* wgsl */ `${buffers(['a', 'b', 'offsets'], ['c'], { offsets: 'i32' })}
 const TM: u32 = ${tm}u;
 const TN: u32 = ${tn}u;
 const TK: u32 = ${TK}u;
-const RM: u32 = ${tile.rm}u;
-const RN: u32 = ${tile.rn}u;
 var<workgroup> a_tile: array<f32, ${tm * TK}>; // [k][m]
 var<workgroup> b_tile: array<f32, ${tn * TK}>; // [k][n]
 
-@compute @workgroup_size(${SIDE}, ${SIDE})
+@compute @workgroup_size(${side}, ${side})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
   let M = u(0u);
   let N = u(1u);
@@ -71,7 +90,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let b_base = u32(offsets[batch + p]);
   let row0 = wid.y * TM;
   let col0 = wid.x * TN;
-  var acc: array<f32, ${tile.rm * tile.rn}>;
+  let my_row = lid.y * ${tile.rm}u;
+  let my_col = lid.x * ${tile.rn}u;
+${each((i, j) => `  var acc_${i}_${j} = 0.0;`)}
   for (var k0 = 0u; k0 < K; k0 += TK) {
     for (var e = li; e < TM * TK; e += ${threads}u) {
       let r = e / TK;
@@ -93,24 +114,55 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
-      var av: array<f32, ${tile.rm}>;
-      var bv: array<f32, ${tile.rn}>;
-      for (var i = 0u; i < RM; i++) { av[i] = a_tile[kk * TM + lid.y * RM + i]; }
-      for (var j = 0u; j < RN; j++) { bv[j] = b_tile[kk * TN + lid.x * RN + j]; }
-      for (var i = 0u; i < RM; i++) {
-        for (var j = 0u; j < RN; j++) { acc[i * RN + j] = fma(av[i], bv[j], acc[i * RN + j]); }
-      }
+${rows.map((i) => `      let a_${i} = a_tile[kk * TM + my_row + ${i}u];`).join('\n')}
+${cols.map((j) => `      let b_${j} = b_tile[kk * TN + my_col + ${j}u];`).join('\n')}
+${each((i, j) => `      acc_${i}_${j} = fma(a_${i}, b_${j}, acc_${i}_${j});`)}
     }
     workgroupBarrier();
   }
   let c_base = p * M * N;
-  for (var i = 0u; i < RM; i++) {
-    let gi = row0 + lid.y * RM + i;
-    for (var j = 0u; j < RN; j++) {
-      let gj = col0 + lid.x * RN + j;
-      if (gi < M && gj < N) { c[c_base + gi * N + gj] = acc[i * RN + j]; }
-    }
+${each(
+  (i, j) => `  if (row0 + my_row + ${i}u < M && col0 + my_col + ${j}u < N) { c[c_base + (row0 + my_row + ${i}u) * N + col0 + my_col + ${j}u] = acc_${i}_${j}; }`,
+)}
+}`;
+}
+
+/**
+ * The same blocks without workgroup memory: each invocation reads its RM rows
+ * of op(A) and RN columns of op(B) straight from the buffers, k by k.
+ */
+function directSource(tile: TileClass): string {
+  const side = SIDE.direct;
+  const { rm, rn } = tile;
+  const rows = Array.from({ length: rm }, (_, i) => i);
+  const cols = Array.from({ length: rn }, (_, j) => j);
+  const each = (fn: (i: number, j: number) => string) => rows.flatMap((i) => cols.map((j) => fn(i, j))).join('\n');
+  return /* wgsl */ `${buffers(['a', 'b', 'offsets'], ['c'], { offsets: 'i32' })}
+@compute @workgroup_size(${side}, ${side})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let M = u(0u);
+  let N = u(1u);
+  let K = u(2u);
+  let a_row = u(3u);
+  let a_col = u(4u);
+  let b_row = u(5u);
+  let b_col = u(6u);
+  let batch = u(7u);
+  let p = wid.z;
+  let a_base = u32(offsets[p]);
+  let b_base = u32(offsets[batch + p]);
+  let i0 = (wid.y * ${side}u + lid.y) * ${rm}u;
+  let j0 = (wid.x * ${side}u + lid.x) * ${rn}u;
+${rows.map((i) => `  let ra_${i} = min(i0 + ${i}u, M - 1u) * a_row + a_base;`).join('\n')}
+${cols.map((j) => `  let cb_${j} = min(j0 + ${j}u, N - 1u) * b_col + b_base;`).join('\n')}
+${each((i, j) => `  var acc_${i}_${j} = 0.0;`)}
+  for (var k = 0u; k < K; k++) {
+${rows.map((i) => `    let a_${i} = a[ra_${i} + k * a_col];`).join('\n')}
+${cols.map((j) => `    let b_${j} = b[cb_${j} + k * b_row];`).join('\n')}
+${each((i, j) => `    acc_${i}_${j} = fma(a_${i}, b_${j}, acc_${i}_${j});`)}
   }
+  let c_base = p * M * N;
+${each((i, j) => `  if (i0 + ${i}u < M && j0 + ${j}u < N) { c[c_base + (i0 + ${i}u) * N + j0 + ${j}u] = acc_${i}_${j}; }`)}
 }`;
 }
 
@@ -148,7 +200,7 @@ class OffsetCache {
   }
 }
 
-export function matmulKernels(ctx: KernelContext): { kernels: KernelTable; offsets: { readonly size: number } } {
+export function matmulKernels(ctx: KernelContext, strategy: MatmulStrategy): { kernels: KernelTable; offsets: { readonly size: number } } {
   const offsets = new OffsetCache(ctx);
   const kernels: KernelTable = {
     MatMul: ([a, b], attrs) => {
@@ -156,13 +208,14 @@ export function matmulKernels(ctx: KernelContext): { kernels: KernelTable; offse
       const out = ctx.alloc(batch * m * n);
       if (batch * m * n === 0) return out;
       if (batch > 65535) throw new WebGPUBackendError(`webgpu: MatMul over ${batch} matrices exceeds the 65535 workgroups of one dispatch dimension`);
-      const tile = tileClass(m, n);
+      const tile = tileClass(m, n, strategy);
+      const side = SIDE[strategy];
       ctx.run(
-        `MatMul:${tile.name}`,
-        () => matmulSource(tile),
+        `MatMul:${strategy}:${tile.name}`,
+        () => (strategy === 'tiled' ? tiledSource(tile) : directSource(tile)),
         new Params().u32(m).u32(n).u32(k).u32(attrs.aRowStride).u32(attrs.aColStride).u32(attrs.bRowStride).u32(attrs.bColStride).u32(batch),
         [ctx.buffer(a), ctx.buffer(b), offsets.get(attrs), out.buffer],
-        [Math.ceil(n / (SIDE * tile.rn)), Math.ceil(m / (SIDE * tile.rm)), batch],
+        [Math.ceil(n / (side * tile.rn)), Math.ceil(m / (side * tile.rm)), batch],
       );
       return out;
     },

@@ -4,7 +4,7 @@
 import { aroundAxis, type KernelTable } from '@attn/tensor';
 import type { KernelContext } from '../context.js';
 import { Params } from '../params.js';
-import { buffers, FLAT_MAIN, FLAT_WORKGROUP, grid, ROW_MAIN, rowReductions, rowWorkgroup } from '../prelude.js';
+import { buffers, FLAT_MAIN, FLAT_WORKGROUP, grid, rowPlan } from '../prelude.js';
 
 export function reduceKernels(ctx: KernelContext): KernelTable {
   /** One invocation per output (o, j) walking its `length` values: `body` sees base, stride, length. */
@@ -50,13 +50,13 @@ ${FLAT_MAIN}
         );
       }
       // Contiguous rows: a workgroup per row, partial sums combined in workgroup memory.
-      const wg = rowWorkgroup(length);
+      const plan = rowPlan(length);
       const out = ctx.alloc(outer);
       if (outer > 0) {
         ctx.run(
-          `Sum:rows:${wg}`,
-          () => `${rowReductions(wg)}${buffers(['xs'], ['out'])}
-${ROW_MAIN}
+          `Sum:rows:${plan.wg}`,
+          () => `${buffers(['xs'], ['out'])}
+${plan.header}
   let length = u(1u);
   let base = row * length;
   var acc = 0.0;
@@ -66,7 +66,7 @@ ${ROW_MAIN}
 }`,
           new Params().u32(outer).u32(length),
           [ctx.buffer(x), out.buffer],
-          grid(outer),
+          plan.grid(outer),
         );
       }
       return out;

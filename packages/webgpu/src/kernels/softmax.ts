@@ -4,7 +4,7 @@
 import { aroundAxis, type KernelInput, type KernelTable } from '@attn/tensor';
 import type { KernelContext } from '../context.js';
 import { Params } from '../params.js';
-import { buffers, grid, ROW_MAIN, rowReductions, rowWorkgroup } from '../prelude.js';
+import { buffers, rowPlan } from '../prelude.js';
 
 /** WGSL locating row `row` of (outer, length, inner): element r at base + r * stride. */
 const ROW_ADDRESS = /* wgsl */ `
@@ -20,17 +20,17 @@ export function softmaxKernels(ctx: KernelContext): KernelTable {
     const rows = outer * inner;
     const out = ctx.alloc(rows * length);
     if (rows * length > 0) {
-      const wg = rowWorkgroup(length);
+      const plan = rowPlan(length);
       const names = inputs.length === 1 ? ['xs'] : ['ys', 'dys'];
       ctx.run(
-        `${name}:${wg}`,
-        () => `${rowReductions(wg)}${buffers(names, ['out'])}
-${ROW_MAIN}${ROW_ADDRESS}
+        `${name}:${plan.wg}`,
+        () => `${buffers(names, ['out'])}
+${plan.header}${ROW_ADDRESS}
 ${body}
 }`,
         new Params().u32(rows).u32(length).u32(inner),
         [...inputs.map((t) => ctx.buffer(t)), out.buffer],
-        grid(rows),
+        plan.grid(rows),
       );
     }
     return out;
