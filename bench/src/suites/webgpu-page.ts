@@ -1,0 +1,163 @@
+// The page half of suite `webgpu`: bundled with esbuild and run in headless
+// Chromium on 127.0.0.1 (WebGPU needs a secure context). Times, on whatever
+// adapter the browser gives:
+// - matmul n x n @ n x n with inputs resident on the device: `repeats`
+//   products recorded back to back and one read at the end, so the figure is
+//   the kernels' rate (the read's latency spread over the repeats), and a
+//   round trip (upload both inputs, one product, read back);
+// - one nanoGPT training step (NANOGPT_CPU, batch 12: the wasm suite's step):
+//   forward, backward, AdamW in tidy(), loss read with one await;
+// each beside the TypeScript CPU backend in the same page.
+import { GPT, NANOGPT_CPU } from '@attn/model';
+import { fromArray, matmul, Rng, setBackend, type Tensor, tidy } from '@attn/tensor';
+import { AdamW } from '@attn/train';
+import { registerWebGPUBackend, type WebGPUAdapterInfo } from '@attn/webgpu';
+
+export interface MatmulRow {
+  n: number;
+  /** Products per timed batch. */
+  repeats: number;
+  /** WebGPU: ms per product (resident inputs, one read per batch), and per round trip. */
+  webgpuMs: number;
+  roundTripMs: number;
+  /** CPU backend in the page: ms per product. */
+  cpuMs: number;
+}
+
+export interface GptStepResult {
+  batch: number;
+  steps: number;
+  /** Median ms per step on WebGPU and on the page's CPU backend. */
+  webgpuMs: number;
+  cpuMs: number;
+  /** Loss after the timed steps on each backend (same seed, same data). */
+  webgpuLoss: number;
+  cpuLoss: number;
+  /** Per WebGPU step: kernel dispatches, submits, uploads. */
+  dispatchesPerStep: number;
+  submitsPerStep: number;
+  uploadsPerStep: number;
+  pipelines: number;
+}
+
+export interface WebGPUBenchResult {
+  adapter: WebGPUAdapterInfo;
+  matmul: MatmulRow[];
+  gpt: GptStepResult;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+function randomValues(n: number, rng: Rng): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.next() - 0.5);
+}
+
+async function timeMatmul(n: number, repeats: number, rng: Rng): Promise<MatmulRow> {
+  const a = randomValues(n * n, rng);
+  const b = randomValues(n * n, rng);
+  setBackend('webgpu');
+  const ta = fromArray(a, [n, n]);
+  const tb = fromArray(b, [n, n]);
+  const batch = async () => {
+    let last: Tensor | null = null;
+    for (let i = 0; i < repeats; i++) {
+      last?.dispose();
+      last = matmul(ta, tb);
+    }
+    await last!.data();
+    last!.dispose();
+  };
+  await batch(); // compiles the pipeline
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await batch();
+    times.push((performance.now() - t0) / repeats);
+  }
+  const trips: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const c = matmul(fromArray(a, [n, n]), fromArray(b, [n, n]));
+    await c.data();
+    trips.push(performance.now() - t0);
+  }
+  setBackend('cpu');
+  const ca = fromArray(a, [n, n]);
+  const cb = fromArray(b, [n, n]);
+  const cpu: number[] = [];
+  const cpuRepeats = n <= 256 ? 3 : 1;
+  for (let i = 0; i < cpuRepeats; i++) {
+    const t0 = performance.now();
+    matmul(ca, cb).dataSync();
+    cpu.push(performance.now() - t0);
+  }
+  return { n, repeats, webgpuMs: median(times), roundTripMs: median(trips), cpuMs: median(cpu) };
+}
+
+async function timeGptStep(backend: string, steps: number, counters?: () => { dispatches: number; submits: number; uploads: number }) {
+  const batch = 12;
+  const { vocabSize: V, blockSize: T } = NANOGPT_CPU;
+  setBackend(backend);
+  try {
+    const model = new GPT(NANOGPT_CPU, { seed: 2 }).train();
+    const optimizer = new AdamW(model.namedParameters(), { weightDecay: 0.01 });
+    const rng = new Rng(1234);
+    const ids = Int32Array.from({ length: batch * T }, () => rng.int(V));
+    const targets = Int32Array.from({ length: batch * T }, () => rng.int(V));
+    const step = async () => {
+      const loss = tidy(() => {
+        const l = model.forward(ids, { batch, targets }).loss!;
+        l.backward();
+        optimizer.step(1e-3);
+        optimizer.zeroGrad();
+        return l;
+      });
+      const value = await loss.item();
+      loss.dispose();
+      return value;
+    };
+    await step(); // warm-up: pipelines, pool
+    const before = counters?.();
+    const times: number[] = [];
+    let loss = 0;
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      loss = await step();
+      times.push(performance.now() - t0);
+    }
+    const after = counters?.();
+    const per = (key: 'dispatches' | 'submits' | 'uploads') => (before && after ? (after[key] - before[key]) / steps : 0);
+    return { ms: median(times), loss, dispatches: per('dispatches'), submits: per('submits'), uploads: per('uploads') };
+  } finally {
+    setBackend('cpu');
+  }
+}
+
+export async function runWebGPUBench(sizes: number[], gptSteps: number): Promise<WebGPUBenchResult> {
+  const handle = await registerWebGPUBackend();
+  try {
+    const rng = new Rng(7);
+    const matmulRows: MatmulRow[] = [];
+    for (const n of sizes) matmulRows.push(await timeMatmul(n, n <= 256 ? 20 : 5, rng));
+    const gpu = await timeGptStep('webgpu', gptSteps, () => handle.stats());
+    const cpu = await timeGptStep('cpu', Math.min(gptSteps, 3));
+    return {
+      adapter: handle.adapter,
+      matmul: matmulRows,
+      gpt: {
+        batch: 12,
+        steps: gptSteps,
+        webgpuMs: gpu.ms,
+        cpuMs: cpu.ms,
+        webgpuLoss: gpu.loss,
+        cpuLoss: cpu.loss,
+        dispatchesPerStep: gpu.dispatches,
+        submitsPerStep: gpu.submits,
+        uploadsPerStep: gpu.uploads,
+        pipelines: handle.stats().pipelines,
+      },
+    };
+  } finally {
+    handle.dispose();
+  }
+}
