@@ -3,6 +3,7 @@
 // WebGPU adapter (a CPU implementation) even with --disable-gpu. WebGPU needs a
 // secure context, so the page is served from http://127.0.0.1. This checks
 // correctness on a real WebGPU implementation, not speed.
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleForBrowser, type HeadlessChromium, launchChromium, type LocalServer, serveLocally } from '@attn/chromium-testing';
@@ -28,6 +29,9 @@ try {
 }
 `;
 
+/** The README example, bundled by its test. */
+let exampleBundle: Uint8Array | null = null;
+
 let server: LocalServer;
 let origin: string;
 let browser: HeadlessChromium;
@@ -39,7 +43,9 @@ beforeAll(async () => {
       ? { body: bundle, type: 'text/javascript' }
       : pathname.endsWith('/worker.js')
         ? { body: WORKER, type: 'text/javascript' }
-        : { body: '<!doctype html><title>attn webgpu</title>', type: 'text/html' },
+        : pathname.endsWith('/example.js') && exampleBundle
+          ? { body: exampleBundle, type: 'text/javascript' }
+          : { body: '<!doctype html><title>attn webgpu</title>', type: 'text/html' },
   );
   origin = server.origin;
   browser = await launchChromium({ name: 'webgpu' });
@@ -205,4 +211,28 @@ describe('@attn/webgpu in headless Chromium (SwiftShader)', () => {
     expect(result.probe).toBe(result.label);
     expect(result.values).toEqual([7, 10, 15, 22]); // by hand
   }, 60_000);
+
+  it('runs the README example as written', async () => {
+    const readme = fs.readFileSync(path.join(pkg, 'README.md'), 'utf8');
+    const code = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(code, 'README has a ```js example').toBeTruthy();
+    // Bundled from inside the package so '@attn/model' and '@attn/train' resolve; '@attn/webgpu' is this source.
+    const file = path.join(pkg, 'test/browser/readme-example.generated.js');
+    fs.writeFileSync(file, code!.replace("'@attn/webgpu'", JSON.stringify('../../src/index.ts')));
+    try {
+      exampleBundle = bundleForBrowser(file);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+    const page = await browser.context.newPage();
+    const lines: string[] = [];
+    page.on('console', (message) => lines.push(message.text()));
+    try {
+      await page.goto(`${origin}/index.html`);
+      await page.evaluate(`import(${JSON.stringify(`${origin}/example.js`)})`);
+    } finally {
+      await page.close();
+    }
+    expect(lines).toEqual(['google swiftshader (CPU emulation, not a GPU)', 'true', 'SyncReadError', '60']);
+  }, 120_000);
 });
