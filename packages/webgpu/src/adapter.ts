@@ -18,8 +18,17 @@ export interface WebGPUAdapterInfo {
   label: string;
 }
 
-/** What the WebGPU entry point looks like: navigator.gpu in a page or a worker, or Dawn's object in Node. */
-export type GpuEntry = Pick<GPU, 'requestAdapter'>;
+/** Which adapter to prefer where there are two (a laptop's integrated and discrete GPUs). */
+export type PowerPreference = 'low-power' | 'high-performance';
+
+/**
+ * What the WebGPU entry point looks like: navigator.gpu in a page or a worker,
+ * or Dawn's object in Node. (Typed here rather than with GPU from
+ * @webgpu/types, so users need no WebGPU typings to compile.)
+ */
+export interface GpuEntry {
+  requestAdapter(options?: { powerPreference?: PowerPreference }): Promise<unknown>;
+}
 
 /** navigator.gpu where it exists (pages and workers on a secure context), else undefined. */
 export function defaultGpu(): GpuEntry | undefined {
@@ -41,14 +50,14 @@ export function describeAdapter(adapter: GPUAdapter): WebGPUAdapterInfo {
 }
 
 /** Requests an adapter, or throws a WebGPUBackendError saying why there is none. */
-export async function requestAdapter(gpu: GpuEntry | undefined, powerPreference: GPUPowerPreference | undefined): Promise<GPUAdapter> {
+export async function requestAdapter(gpu: GpuEntry | undefined, powerPreference: PowerPreference | undefined): Promise<GPUAdapter> {
   if (!gpu) {
     throw new WebGPUBackendError(
       'registerWebGPUBackend: WebGPU is not available here (no navigator.gpu). It needs a browser with WebGPU (Chrome/Edge 113+, ' +
         'Safari 26+, Firefox 141+) and a secure context (https:// or http://localhost); in Node pass options.gpu (see the README).',
     );
   }
-  const adapter = await gpu.requestAdapter(powerPreference ? { powerPreference } : undefined);
+  const adapter = (await gpu.requestAdapter(powerPreference ? { powerPreference } : undefined)) as GPUAdapter | null;
   if (!adapter) {
     throw new WebGPUBackendError(
       'registerWebGPUBackend: navigator.gpu.requestAdapter() found no adapter (no usable GPU or driver; in headless Chromium add --enable-unsafe-webgpu)',
@@ -58,7 +67,7 @@ export async function requestAdapter(gpu: GpuEntry | undefined, powerPreference:
 }
 
 /** The adapter WebGPU would give, described, or null when there is none: for deciding whether to offer the backend. */
-export async function probeWebGPU(options: { gpu?: GpuEntry; powerPreference?: GPUPowerPreference } = {}): Promise<WebGPUAdapterInfo | null> {
+export async function probeWebGPU(options: { gpu?: GpuEntry; powerPreference?: PowerPreference } = {}): Promise<WebGPUAdapterInfo | null> {
   try {
     return describeAdapter(await requestAdapter(options.gpu ?? defaultGpu(), options.powerPreference));
   } catch {

@@ -14,7 +14,7 @@
 // buffer (an optimizer step copies nothing), and `overwrite` uploads host
 // values in place.
 import { type Backend, type FloatArray, type KernelTable, listBackends, registerBackend, removeBackend, SyncReadError } from '@attn/tensor';
-import { type GpuEntry, defaultGpu, describeAdapter, requestAdapter, type WebGPUAdapterInfo } from './adapter.js';
+import { defaultGpu, describeAdapter, type GpuEntry, type PowerPreference, requestAdapter, type WebGPUAdapterInfo } from './adapter.js';
 import { BufferPool } from './buffer-pool.js';
 import { type GpuTensorData, KernelContext } from './context.js';
 import { Dispatcher } from './dispatcher.js';
@@ -38,7 +38,7 @@ export interface WebGPUBackendOptions {
   /** Registry priority (default WEBGPU_PRIORITY: the default backend once registered). */
   priority?: number;
   /** Passed to requestAdapter(): 'high-performance' picks the discrete GPU on a laptop with two. */
-  powerPreference?: GPUPowerPreference;
+  powerPreference?: PowerPreference;
   /** The WebGPU entry point (default navigator.gpu, in a page or a Web Worker; in Node, Dawn's, see the README). */
   gpu?: GpuEntry;
   /** Most bytes of free buffers the pool keeps for reuse (default 256 MiB); beyond it released buffers are destroyed. */

@@ -6,7 +6,7 @@ export {
   type WebGPUBackendOptions,
   type WebGPUStats,
 } from './backend.js';
-export { type GpuEntry, probeWebGPU, type WebGPUAdapterInfo } from './adapter.js';
+export { type GpuEntry, type PowerPreference, probeWebGPU, type WebGPUAdapterInfo } from './adapter.js';
 export { WebGPUBackendError } from './errors.js';
 export { sizeClass } from './buffer-pool.js';
 export type { MatmulStrategy } from './kernels/matmul.js';
