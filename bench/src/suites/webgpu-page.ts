@@ -9,7 +9,7 @@
 //   forward, backward, AdamW in tidy(), loss read with one await;
 // each beside the TypeScript CPU backend in the same page.
 import { GPT, NANOGPT_CPU } from '@attn/model';
-import { fromArray, matmul, Rng, setBackend, type Tensor, tidy } from '@attn/tensor';
+import { type Backend, fromArray, type KernelInput, type KernelName, matmul, Rng, setBackend, type Tensor, tidy } from '@attn/tensor';
 import { AdamW } from '@attn/train';
 import { registerWebGPUBackend, type WebGPUAdapterInfo } from '@attn/webgpu';
 
@@ -40,10 +40,18 @@ export interface GptStepResult {
   pipelines: number;
 }
 
+/** Where a training step's GPU time goes: per kernel name, the calls in one step and their summed time. */
+export interface KernelShare {
+  kernel: string;
+  calls: number;
+  ms: number;
+}
+
 export interface WebGPUBenchResult {
   adapter: WebGPUAdapterInfo;
   matmul: MatmulRow[];
   gpt: GptStepResult;
+  breakdown: KernelShare[];
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -94,7 +102,12 @@ async function timeMatmul(n: number, repeats: number, rng: Rng): Promise<MatmulR
   return { n, repeats, webgpuMs: median(times), roundTripMs: median(trips), cpuMs: median(cpu) };
 }
 
-async function timeGptStep(backend: string, steps: number, counters?: () => { dispatches: number; submits: number; uploads: number }) {
+async function timeGptStep(
+  backend: string,
+  steps: number,
+  counters?: () => { dispatches: number; submits: number; uploads: number },
+  profile?: (step: () => Promise<unknown>) => Promise<KernelShare[]>,
+) {
   const batch = 12;
   const { vocabSize: V, blockSize: T } = NANOGPT_CPU;
   setBackend(backend);
@@ -127,10 +140,67 @@ async function timeGptStep(backend: string, steps: number, counters?: () => { di
     }
     const after = counters?.();
     const per = (key: 'dispatches' | 'submits' | 'uploads') => (before && after ? (after[key] - before[key]) / steps : 0);
-    return { ms: median(times), loss, dispatches: per('dispatches'), submits: per('submits'), uploads: per('uploads') };
+    const breakdown = profile ? await profile(step) : [];
+    return { ms: median(times), loss, dispatches: per('dispatches'), submits: per('submits'), uploads: per('uploads'), breakdown };
   } finally {
     setBackend('cpu');
   }
+}
+
+interface RecordedCall {
+  name: KernelName;
+  shapes: number[][];
+  attrs: unknown;
+  outShape: readonly number[];
+}
+
+/**
+ * Records the kernel calls of one training step (wrapping the backend's
+ * table), then replays each call alone on random inputs of the same shapes,
+ * `repeats` times, waiting for the GPU after each batch: the GPU time of every
+ * call, summed per kernel name. Values do not matter for timing (indices and
+ * targets are attributes, so they stay valid).
+ */
+async function kernelBreakdown(backend: Backend, idle: () => Promise<void>, step: () => Promise<unknown>, repeats = 3): Promise<KernelShare[]> {
+  const calls: RecordedCall[] = [];
+  const table = backend.kernels as Record<string, (inputs: readonly KernelInput[], attrs: unknown, outShape: readonly number[]) => unknown>;
+  const originals = { ...table };
+  for (const name of Object.keys(originals)) {
+    table[name] = (inputs, attrs, outShape) => {
+      calls.push({ name: name as KernelName, shapes: inputs.map((x) => [...x.shape]), attrs, outShape });
+      return originals[name](inputs, attrs, outShape);
+    };
+  }
+  try {
+    await step();
+  } finally {
+    Object.assign(table, originals);
+  }
+  const rng = new Rng(3);
+  const shares = new Map<string, KernelShare>();
+  for (const call of calls) {
+    const inputs: KernelInput[] = call.shapes.map((shape) => ({
+      handle: backend.write(randomValues(shape.reduce((a, b) => a * b, 1), rng), 'float32'),
+      shape,
+      dtype: 'float32',
+    }));
+    const run = () => {
+      const out = originals[call.name](inputs, call.attrs, call.outShape);
+      for (const h of Array.isArray(out) ? out : [out]) backend.disposeData(h);
+    };
+    run();
+    await idle();
+    const t0 = performance.now();
+    for (let i = 0; i < repeats; i++) run();
+    await idle();
+    const ms = (performance.now() - t0) / repeats;
+    for (const x of inputs) backend.disposeData(x.handle);
+    const share = shares.get(call.name) ?? { kernel: call.name, calls: 0, ms: 0 };
+    share.calls++;
+    share.ms += ms;
+    shares.set(call.name, share);
+  }
+  return [...shares.values()].sort((a, b) => b.ms - a.ms);
 }
 
 export async function runWebGPUBench(sizes: number[], gptSteps: number): Promise<WebGPUBenchResult> {
@@ -139,7 +209,12 @@ export async function runWebGPUBench(sizes: number[], gptSteps: number): Promise
     const rng = new Rng(7);
     const matmulRows: MatmulRow[] = [];
     for (const n of sizes) matmulRows.push(await timeMatmul(n, n <= 256 ? 20 : 5, rng));
-    const gpu = await timeGptStep('webgpu', gptSteps, () => handle.stats());
+    const gpu = await timeGptStep(
+      'webgpu',
+      gptSteps,
+      () => handle.stats(),
+      (step) => kernelBreakdown(handle.backend, () => handle.idle(), step),
+    );
     const cpu = await timeGptStep('cpu', Math.min(gptSteps, 3));
     return {
       adapter: handle.adapter,
@@ -156,6 +231,7 @@ export async function runWebGPUBench(sizes: number[], gptSteps: number): Promise
         uploadsPerStep: gpu.uploads,
         pipelines: handle.stats().pipelines,
       },
+      breakdown: gpu.breakdown,
     };
   } finally {
     handle.dispose();

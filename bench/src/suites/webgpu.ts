@@ -85,6 +85,17 @@ export const webgpuSuite: Suite = {
       '',
       gptTable,
       '',
+      '**Where a WebGPU step\'s time goes**: each kernel call of one step replayed alone on inputs of its shapes ' +
+        '(3 times, waiting for the GPU), summed per kernel. The sum exceeds the step time by the per-call wait for the GPU.',
+      '',
+      table(
+        ['kernel', 'calls per step', 'ms per step', 'share'],
+        (() => {
+          const total = r.breakdown.reduce((sum, k) => sum + k.ms, 0);
+          return r.breakdown.map((k) => [k.kernel, String(k.calls), fmt(k.ms, 1), `${fmt((100 * k.ms) / total, 0)}%`]);
+        })(),
+      ),
+      '',
       `Per WebGPU step: ${fmt(g.dispatchesPerStep, 0)} kernel dispatches in ${fmt(g.submitsPerStep, 0)} submits, ` +
         `${fmt(g.uploadsPerStep, 0)} host uploads (token ids, targets, the causal mask, scalar operands), 1 read-back; ${g.pipelines} pipelines compiled in all.`,
       `- Load average (1 min): ${loadAtStart.toFixed(1)} when the suite started, ${os.loadavg()[0].toFixed(1)} when it ended, on ${os.cpus().length} cores.`,

@@ -46,20 +46,20 @@ export function buffers(inputs: readonly string[], outputs: readonly string[], t
 
 /**
  * WGSL walking a strided index: `rem` (a flat index into a row-major shape of
- * `nd` dims at word shapeAt) is unravelled from the last dim, and each
- * coordinate times the strides at the words in `strideAts` is added to the
- * matching variable of `targets`.
+ * `nd` dims whose sizes are the parameter words from shapeAt) is unravelled
+ * from the last dim, and each coordinate times the strides at the words in
+ * `strideAts` is added to the matching variable of `targets`. The loop is
+ * unrolled for the rank (part of the pipeline key): constant word indices let
+ * the compiler address the parameters directly instead of looping over them.
  */
-export function unravel(ndWord: number, shapeAt: number, strideAts: readonly number[], targets: readonly string[]): string {
-  const adds = strideAts.map((at, j) => `${targets[j]} += q * u(${at}u + k);`).join(' ');
-  return `
-  for (var d = u(${ndWord}u); d > 0u; d--) {
-    let k = d - 1u;
-    let dim = u(${shapeAt}u + k);
-    let q = rem % dim;
-    rem = rem / dim;
-    ${adds}
-  }`;
+export function unravel(nd: number, shapeAt: number, strideAts: readonly number[], targets: readonly string[]): string {
+  const lines: string[] = [];
+  for (let d = nd - 1; d >= 0; d--) {
+    const q = d === 0 ? 'rem' : `rem % u(${shapeAt + d}u)`;
+    const adds = strideAts.map((at, j) => `${targets[j]} += q${d} * u(${at + d}u);`).join(' ');
+    lines.push(`  { let q${d} = ${q};${d === 0 ? '' : ` rem = rem / u(${shapeAt + d}u);`} ${adds} }`);
+  }
+  return `\n${lines.join('\n')}`;
 }
 
 /** f32 helpers: erf (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7), and tanh kept finite for large |x|. */

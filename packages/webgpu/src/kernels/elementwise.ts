@@ -1,8 +1,9 @@
 // Elementwise kernels: Binary (NumPy broadcasting), Unary, PowScalar,
 // UnaryGrad, MaskedFill, Cast, and BroadcastTo (a strided copy, see layout.ts).
 // One invocation per output element. The CPU backend's elementwise.ts is the
-// readable reference for each formula.
-import { type BinaryOp, broadcastStrides, type KernelTable, type UnaryOp } from '@attn/tensor';
+// readable reference for each formula (its general broadcast loop is what the
+// 'strided' variants do; 'full' and 'repeat' are its fast paths).
+import { type BinaryOp, broadcastStrides, isTrailingSuffix, type KernelTable, type UnaryOp } from '@attn/tensor';
 import { type KernelContext, sizeOf } from '../context.js';
 import { Params } from '../params.js';
 import { buffers, FLAT_MAIN, FLAT_WORKGROUP, grid, MATH, unravel } from '../prelude.js';
@@ -55,17 +56,23 @@ export function elementwiseKernels(ctx: KernelContext): KernelTable {
     Binary: ([a, b], { op, outShape }) => {
       const n = sizeOf(outShape);
       const out = ctx.alloc(n);
-      const same = sizeOf(a.shape) === n && sizeOf(b.shape) === n;
-      const params = new Params().u32(n);
-      // Same shapes index both inputs by i; otherwise the output index is unravelled with stride 0 on broadcast dims.
-      if (!same) params.u32(outShape.length).dims(outShape).dims(broadcastStrides(a.shape, outShape)).dims(broadcastStrides(b.shape, outShape));
+      const [na, nb] = [sizeOf(a.shape), sizeOf(b.shape)];
+      // How each input is indexed: by i (full size), by i modulo its size (it repeats along the
+      // leading dims: a bias, a scalar), or through stride-0 broadcasting (anything else).
+      const access = (size: number, shape: readonly number[]) => (size === n ? 'full' : isTrailingSuffix(shape, outShape) ? 'repeat' : 'strided');
+      const [ka, kb] = [access(na, a.shape), access(nb, b.shape)];
+      const strided = ka === 'strided' || kb === 'strided';
+      const nd = outShape.length;
+      const params = new Params().u32(n).u32(na).u32(nb);
+      if (strided) params.dims(outShape).dims(broadcastStrides(a.shape, outShape)).dims(broadcastStrides(b.shape, outShape));
+      const index = (kind: string, word: number) => (kind === 'full' ? 'i' : kind === 'repeat' ? `i % u(${word}u)` : '0u');
       ctx.run(
-        `Binary:${op}:${same ? 'same' : 'broadcast'}`,
+        `Binary:${op}:${ka}:${kb}${strided ? `:${nd}` : ''}`,
         () => `${buffers(['a', 'b'], ['out'])}
 ${FLAT_MAIN}
-  var ia = ${same ? 'i' : '0u'};
-  var ib = ${same ? 'i' : '0u'};
-  ${same ? '' : `var rem = i;${unravel(1, 2, [10, 18], ['ia', 'ib'])}`}
+  var ia = ${index(ka, 1)};
+  var ib = ${index(kb, 2)};
+  ${strided ? `ia = 0u; ib = 0u; var rem = i;${unravel(nd, 3, [11, 19], ['ia', 'ib'])}` : ''}
   let x = a[ia];
   let y = b[ib];
   out[i] = ${BINARY[op]};
@@ -132,15 +139,19 @@ ${FLAT_MAIN}
     MaskedFill: ([x, mask], { value }) => {
       const n = sizeOf(x.shape);
       const out = ctx.alloc(n);
+      // The mask repeats along the leading dims (a (T, T) causal mask over (B, nh, T, T)): index it modulo its size.
+      const repeat = isTrailingSuffix(mask.shape, x.shape);
+      const nd = x.shape.length;
       // value may be -Infinity: it travels as float bits, never as a WGSL literal.
-      const params = new Params().u32(n).u32(x.shape.length).dims(x.shape).dims(broadcastStrides(mask.shape, x.shape)).f32(value);
+      const params = new Params().u32(n).f32(value).u32(sizeOf(mask.shape));
+      if (!repeat) params.dims(x.shape).dims(broadcastStrides(mask.shape, x.shape));
       ctx.run(
-        'MaskedFill',
+        repeat ? 'MaskedFill:repeat' : `MaskedFill:strided:${nd}`,
         () => `${buffers(['xs', 'mask'], ['out'])}
 ${FLAT_MAIN}
-  var im = 0u;
-  var rem = i;${unravel(1, 2, [10], ['im'])}
-  out[i] = select(xs[i], f(18u), mask[im] != 0.0);
+  var im = i % max(u(2u), 1u);
+  ${repeat ? '' : `im = 0u; var rem = i;${unravel(nd, 3, [11], ['im'])}`}
+  out[i] = select(xs[i], f(1u), mask[im] != 0.0);
 }`,
         params,
         [ctx.buffer(x), ctx.buffer(mask), out.buffer],

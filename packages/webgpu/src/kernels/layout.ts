@@ -17,15 +17,16 @@ export function layoutKernels(ctx: KernelContext): KernelTable {
   const strided = (x: KernelInput, outShape: readonly number[], readStrides: readonly number[], base: number): GpuTensorData => {
     const n = sizeOf(outShape);
     const out = ctx.alloc(n);
+    const nd = outShape.length;
     ctx.run(
-      'StridedRead',
+      `StridedRead:${nd}`,
       () => `${buffers(['xs'], ['out'])}
 ${FLAT_MAIN}
-  var src = u(18u);
-  var rem = i;${unravel(1, 2, [10], ['src'])}
+  var src = u(17u);
+  var rem = i;${unravel(nd, 1, [9], ['src'])}
   out[i] = xs[src];
 }`,
-      new Params().u32(n).u32(outShape.length).dims(outShape).dims(readStrides).u32(base),
+      new Params().u32(n).dims(outShape).dims(readStrides).u32(base),
       [ctx.buffer(x), out.buffer],
       flat(n),
     );

@@ -126,6 +126,15 @@ export async function kernelEdgeCases(backendName: string): Promise<{ errors: Re
       errors[`matmul (2,1,${m},${k}) @ (1,3,${k},${n}) transA=${transA} transB=${transB}`] = relErr(await t.matmul(ta, tb, { transA, transB }).data(), want);
     }
 
+    // A key-padding mask (B, 1, 1, Tk) over scores (B, nh, Tq, Tk): broadcast through strides, not repeated.
+    const scores = lcg(12, 2 * 3 * 4 * 5);
+    const padding = [0, 0, 1, 0, 1, 1, 0, 0, 0, 1];
+    const filled = Array.from(scores, (v, i) => (padding[Math.floor(i / 60) * 5 + (i % 5)] ? -7 : v));
+    errors['masked fill with a (2,1,1,5) mask over (2,3,4,5)'] = relErr(
+      await t.maskedFill(t.fromArray(scores, [2, 3, 4, 5]), t.fromArray(padding, [2, 1, 1, 5]), -7).data(),
+      filled,
+    );
+
     // Edge values, compared exactly by the caller.
     const edges: Record<string, number[]> = {
       'pow(x, -2) of [-2, 0.5]': Array.from(await t.pow(t.fromArray([-2, 0.5], [2]), -2).data()),
