@@ -85,10 +85,14 @@ describe('@attn/webgpu in headless Chromium (SwiftShader)', () => {
       const result = (await inPage(`
         const handle = await m.registerWebGPUBackend({ matmul: '${matmul}' });
         const r = await m.kernelEdgeCases('webgpu');
+        const pipelines = handle.pipelineKeys();
         handle.dispose();
-        return r;`)) as { errors: Record<string, number>; edges: Record<string, number[]> };
+        return { ...r, pipelines };`)) as { errors: Record<string, number>; edges: Record<string, number[]>; pipelines: string[] };
+      // With the suite (small products) every matmul size class has run.
+      const classes = matmul === 'tiled' ? ['large'] : ['large', 'medium'];
+      expect(result.pipelines).toEqual(expect.arrayContaining(classes.map((c) => `MatMul:${matmul}:${c}`)));
       for (const [name, err] of Object.entries(result.errors)) expect(err, name).toBeLessThan(name.startsWith('matmul') || name.startsWith('sum') ? 1e-4 : 2e-5);
-      expect(Object.keys(result.errors)).toHaveLength(15);
+      expect(Object.keys(result.errors)).toHaveLength(16);
       expect(result.edges).toEqual({
         'pow(x, -2) of [-2, 0.5]': [0.25, 4],
         'pow(x, 1.5) of [-1, 0, 4]': [Number.NaN, 0, 8],

@@ -45,11 +45,13 @@ describe('Params', () => {
 });
 
 describe('matmul size classes', () => {
-  it('uses 4 x 4 blocks only when both output sides fill a large tile (64 tiled, 32 direct)', () => {
-    expect(tileClass(64, 64).name).toBe('large');
+  it('uses the largest blocks whose tile both output sides fill', () => {
+    expect(tileClass(64, 64).name).toBe('large'); // tiled: 16 x 16 invocations of 4 x 4
     expect(tileClass(512, 63).name).toBe('small');
     expect(tileClass(8, 8).name).toBe('small');
-    expect(tileClass(32, 32, 'direct').name).toBe('large');
+    expect(tileClass(64, 64, 'direct').name).toBe('large'); // direct: 8 x 8 invocations of 8 x 8, or of 4 x 4
+    expect(tileClass(63, 512, 'direct').name).toBe('medium');
+    expect(tileClass(32, 32, 'direct').name).toBe('medium');
     expect(tileClass(32, 31, 'direct').name).toBe('small');
   });
 });

@@ -126,6 +126,17 @@ export async function kernelEdgeCases(backendName: string): Promise<{ errors: Re
       errors[`matmul (2,1,${m},${k}) @ (1,3,${k},${n}) transA=${transA} transB=${transB}`] = relErr(await t.matmul(ta, tb, { transA, transB }).data(), want);
     }
 
+    // A product between the size classes (40 x 36: the direct strategy's 4 x 4 blocks), b read transposed.
+    {
+      const [m, k, n] = [40, 50, 36];
+      const a = lcg(13, m * k);
+      const b = lcg(14, n * k);
+      errors[`matmul ${m}x${k}x${n} transB=true`] = relErr(
+        await t.matmul(t.fromArray(a, [m, k]), t.fromArray(b, [n, k]), { transB: true }).data(),
+        matmulRef(a, b, m, k, n, false, true),
+      );
+    }
+
     // A key-padding mask (B, 1, 1, Tk) over scores (B, nh, Tq, Tk): broadcast through strides, not repeated.
     const scores = lcg(12, 2 * 3 * 4 * 5);
     const padding = [0, 0, 1, 0, 1, 1, 0, 0, 0, 1];
