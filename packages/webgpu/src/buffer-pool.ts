@@ -50,7 +50,8 @@ export class BufferPool {
 
   /** A buffer of at least `bytes` (STORAGE | COPY_SRC | COPY_DST), recycled when one of its class is free. */
   acquire(bytes: number): GPUBuffer {
-    const size = sizeClass(bytes);
+    // A class above the device's largest buffer would fail to allocate: such a buffer gets its exact size.
+    const size = Math.max(bytes, Math.min(sizeClass(bytes), this.device.limits.maxBufferSize));
     const list = this.free.get(size);
     let buffer = list?.pop();
     if (buffer) {
