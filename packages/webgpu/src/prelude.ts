@@ -1,11 +1,14 @@
-// WGSL shared by every kernel: the parameter block and how a flat kernel finds
-// its element.
+// WGSL shared by the kernels: the parameter block, the entry points of flat
+// kernels (one invocation per element) and row kernels (see rowPlan), the
+// strided index walk, and f32 math WGSL lacks (erf).
+
+import { MAX_WORKGROUPS_PER_DIM } from './dispatcher.js';
 
 /**
  * Binding 0 holds the dispatch's parameters (see params.ts) as 16 vec4<u32>
  * (uniform arrays need a 16-byte stride): u(i) is word i, f(i) the float whose
- * bits it holds. `flat_index` numbers invocations across a 2-D grid of
- * workgroups (x * y, since one dimension holds at most 65535 workgroups).
+ * bits it holds. `workgroup_index` numbers workgroups across a 2-D grid
+ * (x * y, since one dimension holds at most 65535 workgroups).
  */
 export const PRELUDE = /* wgsl */ `
 struct Params { w: array<vec4<u32>, 16> }
@@ -32,8 +35,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
  */
 export function grid(count: number, perGroup = 1): [number, number, number] {
   const groups = Math.max(1, Math.ceil(count / perGroup));
-  if (groups <= 65535) return [groups, 1, 1];
-  const y = Math.ceil(groups / 65535);
+  if (groups <= MAX_WORKGROUPS_PER_DIM) return [groups, 1, 1];
+  const y = Math.ceil(groups / MAX_WORKGROUPS_PER_DIM);
   return [Math.ceil(groups / y), y, 1];
 }
 

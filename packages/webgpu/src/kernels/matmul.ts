@@ -33,6 +33,7 @@
 // loop in @attn/tensor's conformance suite).
 import type { KernelTable, MatMulAttrs } from '@attn/tensor';
 import type { KernelContext } from '../context.js';
+import { MAX_WORKGROUPS_PER_DIM } from '../dispatcher.js';
 import { WebGPUBackendError } from '../errors.js';
 import { Params } from '../params.js';
 import { buffers } from '../prelude.js';
@@ -221,7 +222,9 @@ export function matmulKernels(ctx: KernelContext, strategy: MatmulStrategy): { k
       const { m, n, k, batch } = attrs;
       const out = ctx.alloc(batch * m * n);
       if (batch * m * n === 0) return out;
-      if (batch > 65535) throw new WebGPUBackendError(`webgpu: MatMul over ${batch} matrices exceeds the 65535 workgroups of one dispatch dimension`);
+      if (batch > MAX_WORKGROUPS_PER_DIM) {
+        throw new WebGPUBackendError(`webgpu: MatMul over ${batch} matrices exceeds the ${MAX_WORKGROUPS_PER_DIM} workgroups of one dispatch dimension`);
+      }
       const tile = tileClass(m, n, strategy);
       const side = SIDE[strategy];
       ctx.run(
