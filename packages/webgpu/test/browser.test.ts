@@ -123,6 +123,16 @@ describe('@attn/webgpu in headless Chromium (SwiftShader)', () => {
     expect(result.pipelines).toEqual(expect.arrayContaining(['LayerNorm:wb:1', 'LayerNorm:w:1', 'CrossEntropyGrad:1', 'ScatterAdd', 'Gather']));
   }, 120_000);
 
+  it('compiles pipelines per kernel and size class, not per shape: new batch sizes and lengths compile nothing', async () => {
+    const result = (await inPage(`
+      const handle = await m.registerWebGPUBackend();
+      const r = await m.compilesPerShape('webgpu', () => handle.stats().pipelineCompiles);
+      handle.dispose();
+      return r;`)) as { first: number; more: number };
+    expect(result.first).toBeGreaterThan(15);
+    expect(result.more).toBe(0);
+  }, 60_000);
+
   it('trains a GPT 1,000 steps with AdamW in tidy(), one await per step, live buffers flat, matching the CPU backend', async () => {
     const steps = 1000;
     const checkpoints = [1, 100, 500, steps];

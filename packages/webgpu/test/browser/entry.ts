@@ -3,7 +3,7 @@
 export { probeWebGPU, registerWebGPUBackend, WebGPUBackendError } from '../../src/index.js';
 export * as tensor from '@attn/tensor';
 export { runConformance } from './conformance.js';
-export { gptForwardBackward } from './gpt.js';
+export { compilesPerShape, gptForwardBackward } from './gpt.js';
 export { trainGpt } from './train.js';
 export { greedyTokens } from './generate.js';
 export { kernelEdgeCases } from './kernels.js';

@@ -59,3 +59,30 @@ export async function gptForwardBackward(backendName: string, bias = true): Prom
     loss: got.loss,
   };
 }
+
+/**
+ * Pipelines compiled by a GPT forward and backward at one batch size and
+ * sequence length, and then at others: shapes are parameters, so the second
+ * compiles nothing (the sizes stay within the same size classes).
+ */
+export async function compilesPerShape(backendName: string, compiles: () => number): Promise<{ first: number; more: number }> {
+  setBackend(backendName);
+  try {
+    const model = new GPT(smallConfig(), { seed: 5 });
+    const pass = async (batch: number, T: number) => {
+      const ids = Array.from({ length: batch * T }, (_, i) => (i * 7 + 3) % 19);
+      const out = model.forward(ids, { batch, targets: ids });
+      out.loss!.backward();
+      await out.loss!.item();
+      model.zeroGrad();
+    };
+    const before = compiles();
+    await pass(2, 8);
+    const first = compiles() - before;
+    await pass(3, 6);
+    await pass(1, 5);
+    return { first, more: compiles() - before - first };
+  } finally {
+    setBackend('cpu');
+  }
+}
