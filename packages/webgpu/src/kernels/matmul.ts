@@ -2,8 +2,9 @@
 // that share the parameters, the batch offsets and the size classes.
 //
 // 'tiled' (the default on GPUs): a workgroup of 16 x 16 invocations computes a
-// TM x TN tile of one output matrix; each invocation owns an RM x RN block of
-// it (TM = 16 RM). Along k the workgroup walks TK-wide slabs: it loads a TM x
+// TM x TN tile of one output matrix; each invocation owns RM x RN elements of
+// it (TM = 16 RM), interleaved with its neighbours' so that they touch
+// neighbouring words. Along k the workgroup walks TK-wide slabs: it loads a TM x
 // TK tile of op(A) and a TK x TN tile of op(B) into workgroup memory (every
 // invocation loads a few elements, reading through the contract's row/column
 // strides, so transposed operands cost no copy), waits at a barrier, and
@@ -87,7 +88,9 @@ function tiledSource(tile: TileClass): string {
 const TM: u32 = ${tm}u;
 const TN: u32 = ${tn}u;
 const TK: u32 = ${TK}u;
-var<workgroup> a_tile: array<f32, ${tm * TK}>; // [k][m]
+// [k][m], rows padded by one: the loads below store a column of it, and a stride of TM would hit one memory bank.
+const AS: u32 = ${tm + 1}u;
+var<workgroup> a_tile: array<f32, ${(tm + 1) * TK}>;
 var<workgroup> b_tile: array<f32, ${tn * TK}>; // [k][n]
 
 @compute @workgroup_size(${side}, ${side})
@@ -105,8 +108,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let b_base = u32(offsets[batch + p]);
   let row0 = wid.y * TM;
   let col0 = wid.x * TN;
-  let my_row = lid.y * ${tile.rm}u;
-  let my_col = lid.x * ${tile.rn}u;
+  // Invocation (x, y) owns rows y, y + 16, ... and columns x, x + 16, ... of the tile: neighbouring
+  // invocations read neighbouring words of b_tile and write neighbouring words of c.
+${rows.map((i) => `  let row_${i} = lid.y + ${side * i}u;`).join('\n')}
+${cols.map((j) => `  let col_${j} = lid.x + ${side * j}u;`).join('\n')}
 ${each((i, j) => `  var acc_${i}_${j} = 0.0;`)}
   for (var k0 = 0u; k0 < K; k0 += TK) {
     for (var e = li; e < TM * TK; e += ${threads}u) {
@@ -116,7 +121,7 @@ ${each((i, j) => `  var acc_${i}_${j} = 0.0;`)}
       let gk = k0 + kk;
       var v = 0.0;
       if (gi < M && gk < K) { v = a[a_base + gi * a_row + gk * a_col]; }
-      a_tile[kk * TM + r] = v;
+      a_tile[kk * AS + r] = v;
     }
     for (var e = li; e < TN * TK; e += ${threads}u) {
       let kk = e / TN;
@@ -129,15 +134,15 @@ ${each((i, j) => `  var acc_${i}_${j} = 0.0;`)}
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
-${rows.map((i) => `      let a_${i} = a_tile[kk * TM + my_row + ${i}u];`).join('\n')}
-${cols.map((j) => `      let b_${j} = b_tile[kk * TN + my_col + ${j}u];`).join('\n')}
+${rows.map((i) => `      let a_${i} = a_tile[kk * AS + row_${i}];`).join('\n')}
+${cols.map((j) => `      let b_${j} = b_tile[kk * TN + col_${j}];`).join('\n')}
 ${each((i, j) => `      acc_${i}_${j} = fma(a_${i}, b_${j}, acc_${i}_${j});`)}
     }
     workgroupBarrier();
   }
   let c_base = p * M * N;
 ${each(
-  (i, j) => `  if (row0 + my_row + ${i}u < M && col0 + my_col + ${j}u < N) { c[c_base + (row0 + my_row + ${i}u) * N + col0 + my_col + ${j}u] = acc_${i}_${j}; }`,
+  (i, j) => `  if (row0 + row_${i} < M && col0 + col_${j} < N) { c[c_base + (row0 + row_${i}) * N + col0 + col_${j}] = acc_${i}_${j}; }`,
 )}
 }`;
 }
