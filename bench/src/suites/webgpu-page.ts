@@ -17,9 +17,11 @@ export interface MatmulRow {
   n: number;
   /** Products per timed batch. */
   repeats: number;
-  /** WebGPU: ms per product (resident inputs, one read per batch), and per round trip. */
+  /** WebGPU: ms per product (resident inputs, one read per batch), and per round trip, with the adapter's default strategy. */
   webgpuMs: number;
   roundTripMs: number;
+  /** ms per product with the other matmul strategy (tiled where the default is direct, and the reverse). */
+  otherMs: number;
   /** CPU backend in the page: ms per product. */
   cpuMs: number;
 }
@@ -49,6 +51,9 @@ export interface KernelShare {
 
 export interface WebGPUBenchResult {
   adapter: WebGPUAdapterInfo;
+  /** The default matmul strategy on this adapter, and the other one, timed beside it. */
+  matmulStrategy: string;
+  otherStrategy: string;
   matmul: MatmulRow[];
   gpt: GptStepResult;
   breakdown: KernelShare[];
@@ -60,10 +65,9 @@ function randomValues(n: number, rng: Rng): Float32Array {
   return Float32Array.from({ length: n }, () => rng.next() - 0.5);
 }
 
-async function timeMatmul(n: number, repeats: number, rng: Rng): Promise<MatmulRow> {
-  const a = randomValues(n * n, rng);
-  const b = randomValues(n * n, rng);
-  setBackend('webgpu');
+/** ms per n x n product on `backend` with resident inputs: `repeats` products back to back, one read; median of 3 batches. */
+async function residentMatmulMs(backend: string, a: Float32Array, b: Float32Array, n: number, repeats: number): Promise<number> {
+  setBackend(backend);
   const ta = fromArray(a, [n, n]);
   const tb = fromArray(b, [n, n]);
   const batch = async () => {
@@ -82,6 +86,17 @@ async function timeMatmul(n: number, repeats: number, rng: Rng): Promise<MatmulR
     await batch();
     times.push((performance.now() - t0) / repeats);
   }
+  ta.dispose();
+  tb.dispose();
+  return median(times);
+}
+
+async function timeMatmul(n: number, repeats: number, rng: Rng, other: string): Promise<MatmulRow> {
+  const a = randomValues(n * n, rng);
+  const b = randomValues(n * n, rng);
+  const webgpuMs = await residentMatmulMs('webgpu', a, b, n, repeats);
+  const otherMs = await residentMatmulMs(other, a, b, n, repeats);
+  setBackend('webgpu');
   const trips: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
@@ -99,7 +114,7 @@ async function timeMatmul(n: number, repeats: number, rng: Rng): Promise<MatmulR
     matmul(ca, cb).dataSync();
     cpu.push(performance.now() - t0);
   }
-  return { n, repeats, webgpuMs: median(times), roundTripMs: median(trips), cpuMs: median(cpu) };
+  return { n, repeats, webgpuMs, otherMs, roundTripMs: median(trips), cpuMs: median(cpu) };
 }
 
 async function timeGptStep(
@@ -205,10 +220,12 @@ async function kernelBreakdown(backend: Backend, idle: () => Promise<void>, step
 
 export async function runWebGPUBench(sizes: number[], gptSteps: number): Promise<WebGPUBenchResult> {
   const handle = await registerWebGPUBackend();
+  const otherStrategy = handle.matmul === 'direct' ? 'tiled' : 'direct';
+  const other = await registerWebGPUBackend({ name: 'webgpu-other', matmul: otherStrategy, priority: 0 });
   try {
     const rng = new Rng(7);
     const matmulRows: MatmulRow[] = [];
-    for (const n of sizes) matmulRows.push(await timeMatmul(n, n <= 256 ? 20 : 5, rng));
+    for (const n of sizes) matmulRows.push(await timeMatmul(n, n <= 256 ? 20 : 5, rng, other.backend.name));
     const gpu = await timeGptStep(
       'webgpu',
       gptSteps,
@@ -218,6 +235,8 @@ export async function runWebGPUBench(sizes: number[], gptSteps: number): Promise
     const cpu = await timeGptStep('cpu', Math.min(gptSteps, 3));
     return {
       adapter: handle.adapter,
+      matmulStrategy: handle.matmul,
+      otherStrategy,
       matmul: matmulRows,
       gpt: {
         batch: 12,
@@ -235,5 +254,6 @@ export async function runWebGPUBench(sizes: number[], gptSteps: number): Promise
     };
   } finally {
     handle.dispose();
+    other.dispose();
   }
 }

@@ -17,8 +17,8 @@
 // invocations read and write neighbouring addresses.
 // On a CPU implementation (SwiftShader) workgroup memory is ordinary memory,
 // the CPU's caches already do the tiling, and every barrier switches between
-// the workgroup's invocations in software: measured there, 'direct' runs the
-// GPT's products 2-4x faster (packages/webgpu/README.md).
+// the workgroup's invocations in software: measured there, 'direct' runs
+// n x n products 2.6-7x faster (the webgpu bench times both).
 //
 // Size classes (CLASSES): the largest blocks whose tile the output fills (4 x 4
 // tiled; 8 x 8 or 4 x 4 direct), else one element per invocation (a 64-wide
