@@ -48,7 +48,8 @@ beforeAll(async () => {
           : { body: '<!doctype html><title>attn webgpu</title>', type: 'text/html' },
   );
   origin = server.origin;
-  browser = await launchChromium({ name: 'webgpu' });
+  // --expose-gc: one test forces collections to see the FinalizationRegistry return dropped tensors' buffers
+  browser = await launchChromium({ name: 'webgpu', extraArgs: ['--js-flags=--expose-gc'] });
 }, 60_000);
 
 afterAll(async () => {
@@ -175,6 +176,22 @@ describe('@attn/webgpu in headless Chromium (SwiftShader)', () => {
     expect(result.gpu).toHaveLength(12);
     expect(result.readbacks).toBe(12);
   }, 120_000);
+
+  it('returns the buffers of tensors dropped without dispose() once they are garbage collected', async () => {
+    const result = (await inPage(`
+      const handle = await m.registerWebGPUBackend();
+      const t = m.tensor;
+      const x = t.fromArray([1, 2, 3, 4], [4]);
+      const before = handle.stats().liveBuffers;
+      (() => { for (let i = 0; i < 50; i++) t.exp(t.mul(x, i)); })(); // 100 intermediates, none disposed
+      const dropped = handle.stats().liveBuffers;
+      for (let i = 0; i < 5; i++) { gc(); await new Promise((r) => setTimeout(r, 20)); }
+      const collected = handle.stats().liveBuffers;
+      handle.dispose();
+      return { before, dropped, collected };`)) as { before: number; dropped: number; collected: number };
+    expect(result.dropped).toBeGreaterThanOrEqual(result.before + 100);
+    expect(result.collected).toBeLessThanOrEqual(result.before + 2);
+  }, 60_000);
 
   it('refuses synchronous reads and CPU fallbacks with errors that say what to do', async () => {
     const result = (await inPage(`
