@@ -9,8 +9,8 @@ import { layersSuite } from './layers.js';
 import { sampleSuite } from './sample.js';
 import { trainSuite } from './train.js';
 import { gpuSuite } from './gpu.js';
+import { webgpuSuite } from './webgpu.js';
 import { pretrainedSuite } from './pretrained.js';
-
 import { demoBrowserSuite } from './demo-browser.js';
 
-export const suites: Suite[] = [tensorSuite, tokenizerSuite, layersSuite, modelSuite, sampleSuite, trainSuite, wasmSuite, gpuSuite, pretrainedSuite, demoBrowserSuite];
+export const suites: Suite[] = [tensorSuite, tokenizerSuite, layersSuite, modelSuite, sampleSuite, trainSuite, wasmSuite, gpuSuite, webgpuSuite, pretrainedSuite, demoBrowserSuite];

@@ -24,6 +24,8 @@
 // and the result lives on the CPU until a later kernel on the selected backend
 // moves it there again with `write`. So a GPU backend can start with `MatMul`
 // alone and grow.
+// A backend that can only read asynchronously (`syncReads: false`, WebGPU)
+// gets no fallback: such a kernel call throws a `SyncReadError` naming it.
 //
 // All tensors are dense and contiguous in row-major (C) order. A kernel never
 // mutates its inputs and always returns fresh handles.
@@ -241,6 +243,14 @@ export interface Backend {
   readSync(handle: DataHandle, size: number, dtype: DType): FloatArray;
   /** Async read, for backends that can download without blocking. */
   read(handle: DataHandle, size: number, dtype: DType): Promise<FloatArray>;
+  /**
+   * False for backends that cannot read synchronously (WebGPU maps buffers
+   * with a Promise): their `readSync` throws a `SyncReadError` saying to use
+   * `await tensor.data()`, and the engine refuses, with an error naming the
+   * kernel, to run a kernel such a backend lacks on the CPU (the fallback
+   * needs a synchronous read). Absent means true.
+   */
+  readonly syncReads?: boolean;
   /** Frees device memory. The handle is never used again afterwards. */
   disposeData(handle: DataHandle): void;
   /**

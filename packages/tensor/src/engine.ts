@@ -2,6 +2,7 @@
 // place where ops meet backends (including the fallback to the CPU backend).
 import type { Backend, DataHandle, DType, FloatArray, KernelAttrs, KernelInput, KernelName, RegisterOptions } from './backend.js';
 import { cpuBackend } from './backends/cpu/index.js';
+import { SyncReadError } from './errors.js';
 
 /**
  * Where a tensor's values live. Tensors that are views of each other (reshape,
@@ -212,6 +213,9 @@ export function runKernel<K extends KernelName>(
 ): Storage[] {
   const backend = backendFor(name, outDType);
   const kernelInputs: KernelInput[] = inputs.map((t) => {
+    if (t.storage.backend !== backend && t.storage.backend.syncReads === false && !t.storage.disposed) {
+      throw fallbackError(name, outDType, t.storage.backend, backend);
+    }
     moveTo(t.storage, backend);
     return { handle: t.storage.handle, shape: t.shape, dtype: t.dtype };
   });
@@ -222,6 +226,20 @@ export function runKernel<K extends KernelName>(
     const size = i === 0 ? sizeOfShape(outShape) : outputSizeOf(name, i, inputs);
     return track(new Storage(backend, h, size, outDType));
   });
+}
+
+/** Why kernel `name` cannot run: its input lives on a backend that cannot be read synchronously, and `target` is elsewhere. */
+function fallbackError(name: KernelName, dtype: DType, source: Backend, target: Backend): SyncReadError {
+  const why = !source.supportsDType(dtype)
+    ? `backend '${source.name}' does not support ${dtype}`
+    : source.kernels[name]
+      ? `the kernel runs on backend '${target.name}'`
+      : `backend '${source.name}' has no '${name}' kernel`;
+  return new SyncReadError(
+    `${name}: ${why}, and moving a '${source.name}' tensor to '${target.name}' needs a synchronous read, which '${source.name}' ` +
+      `cannot do. Read the values with \`await tensor.data()\` and compute on the CPU, or run the kernel on '${source.name}'.`,
+    source.name,
+  );
 }
 
 /** Sizes of the extra outputs of multi-output kernels. */

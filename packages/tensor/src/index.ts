@@ -15,11 +15,12 @@ export type {
   UnaryOp,
 } from './backend.js';
 export { isHostResident, keep, Tensor, type NestedArray } from './tensor.js';
+export { SyncReadError } from './errors.js';
 export { Rng, type RngState } from './rng.js';
 export { noGrad, isGradEnabled } from './autograd.js';
 export { checkFinite, setNanCheck, isNanCheckEnabled } from './checks.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export { getBackend, listBackends, registerBackend, removeBackend, setBackend, tidy } from './engine.js';
 export { cpuBackend } from './backends/cpu/index.js';
-export { isLeadingPrefix, isTrailingSuffix } from './shape.js';
+export { aroundAxis, broadcastStrides, isLeadingPrefix, isTrailingSuffix, stridesOf } from './shape.js';
 export * from './ops/index.js';

@@ -41,7 +41,18 @@ export interface LaunchOptions {
   /** Flags added to CHROMIUM_FLAGS, e.g. '--js-flags=--expose-gc'. */
   extraArgs?: readonly string[];
   viewport?: { width: number; height: number };
+  /**
+   * Let Chromium use the machine's GPU: leaves out --disable-gpu and
+   * --enable-unsafe-swiftshader, so WebGPU gets the hardware adapter (benches
+   * on a machine with a GPU; tests keep SwiftShader).
+   */
+  hardwareGpu?: boolean;
+  /** Browser binary (default CHROMIUM_PATH, Debian's); e.g. Google Chrome on a GPU machine. */
+  executablePath?: string;
 }
+
+/** The flags that force software rendering, left out with `hardwareGpu`. */
+const SOFTWARE_ONLY_FLAGS: ReadonlySet<string> = new Set(['--disable-gpu', '--enable-unsafe-swiftshader']);
 
 export interface HeadlessChromium {
   context: BrowserContext;
@@ -53,18 +64,20 @@ export interface HeadlessChromium {
 
 /** Launches Debian's Chromium headless with a fresh profile; a clear error if it is not installed. */
 export async function launchChromium(options: LaunchOptions): Promise<HeadlessChromium> {
-  if (!fs.existsSync(CHROMIUM_PATH)) {
+  const executablePath = options.executablePath ?? CHROMIUM_PATH;
+  if (!fs.existsSync(executablePath)) {
     throw new Error(
-      `browser test: Chromium not found at ${CHROMIUM_PATH}; \`pnpm test\` installs it as root, or run: sudo apt-get install chromium`,
+      `browser test: Chromium not found at ${executablePath}; \`pnpm test\` installs it as root, or run: sudo apt-get install chromium`,
     );
   }
+  const flags = options.hardwareGpu ? CHROMIUM_FLAGS.filter((f) => !SOFTWARE_ONLY_FLAGS.has(f)) : CHROMIUM_FLAGS;
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), `attn-${options.name}-chromium-`));
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
+      executablePath,
       headless: true,
-      args: [...CHROMIUM_FLAGS, ...(options.extraArgs ?? [])],
+      args: [...flags, ...(options.extraArgs ?? [])],
       ...(options.viewport ? { viewport: options.viewport } : {}),
     });
   } catch (err) {

@@ -11,6 +11,8 @@
 // backend), and gradients with those of the CPU backend in float64 (which its own
 // tests check against finite differences). A backend that implements only some
 // kernels passes too: the rest run on the CPU through the engine's fallback.
+// Values are read with `await tensor.data()`, so backends that can only read
+// asynchronously (WebGPU) run the same cases.
 import type { DType } from '../backend.js';
 import {
   adamwUpdate,
@@ -39,6 +41,7 @@ import {
   pow,
   relu,
   Rng,
+  SyncReadError,
   setBackend,
   slice,
   softmax,
@@ -116,11 +119,11 @@ class Context {
   }
 
   /** Throws unless t has `shape` and its values match `expected` within the tolerance. */
-  close(what: string, t: Tensor, shape: readonly number[], expected: ArrayLike<number>, tolScale = 1): void {
+  async close(what: string, t: Tensor, shape: readonly number[], expected: ArrayLike<number>, tolScale = 1): Promise<void> {
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new Error(`${this.backend}: ${what}: shape [${t.shape.join(',')}], expected [${shape.join(',')}]`);
     }
-    const actual = t.dataSync();
+    const actual = await t.data();
     if (actual.length !== expected.length) throw new Error(`${this.backend}: ${what}: ${actual.length} values, expected ${expected.length}`);
     for (let i = 0; i < expected.length; i++) {
       const e = expected[i];
@@ -133,12 +136,12 @@ class Context {
   }
 
   /** The values as plain numbers (for references). */
-  vals(t: Tensor): number[] {
-    return Array.from(t.dataSync());
+  async vals(t: Tensor): Promise<number[]> {
+    return Array.from(await t.data());
   }
 }
 
-type Case = (c: Context) => void | Promise<void>;
+type Case = (c: Context) => Promise<void>;
 
 // ---- plain-JS references --------------------------------------------------
 
@@ -177,11 +180,12 @@ function refErf(x: number): number {
 }
 
 /** Gradients of `build` w.r.t. `inputs` on the CPU in float64 (the reference for backend gradients). */
-function cpuFloat64Grads(build: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): number[][] {
+async function cpuFloat64Grads(build: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): Promise<number[][]> {
+  const values = await Promise.all(inputs.map((t) => t.data()));
   const current = getBackend().name;
   setBackend('cpu');
   try {
-    const xs = inputs.map((t) => fromArray(t.dataSync(), t.shape, { dtype: 'float64', requiresGrad: true }));
+    const xs = inputs.map((t, i) => fromArray(values[i], t.shape, { dtype: 'float64', requiresGrad: true }));
     build(...xs).backward();
     return xs.map((x) => Array.from(x.grad!.dataSync()));
   } finally {
@@ -190,13 +194,11 @@ function cpuFloat64Grads(build: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): 
 }
 
 /** Runs backward on the backend under test and compares every input's gradient with the CPU float64 one. */
-function checkGrads(c: Context, what: string, build: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): void {
-  const reference = cpuFloat64Grads(build, inputs);
+async function checkGrads(c: Context, what: string, build: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): Promise<void> {
+  const reference = await cpuFloat64Grads(build, inputs);
   for (const x of inputs) x.requiresGrad = true;
   build(...inputs).backward();
-  inputs.forEach((x, i) => {
-    c.close(`${what}: gradient of input ${i}`, x.grad!, x.shape, reference[i], 10);
-  });
+  for (const [i, x] of inputs.entries()) await c.close(`${what}: gradient of input ${i}`, x.grad!, x.shape, reference[i], 10);
 }
 
 // ---- the cases -------------------------------------------------------------
@@ -204,65 +206,80 @@ function checkGrads(c: Context, what: string, build: (...xs: Tensor[]) => Tensor
 const cases: Record<string, Case> = {
   'write, dataSync, data, dispose': async (c) => {
     const t = fromArray([1, -2.5, 3], [3], { dtype: c.dtype });
-    c.close('dataSync', t, [3], [1, -2.5, 3]);
     const v = await t.data();
     if (Array.from(v).join() !== '1,-2.5,3') throw new Error(`${c.backend}: data() returned ${Array.from(v)}`);
+    if (t.storage.backend.syncReads === false) {
+      // A backend that reads only asynchronously refuses dataSync() with a typed error pointing at data().
+      let thrown: unknown = null;
+      try {
+        t.dataSync();
+      } catch (err) {
+        thrown = err;
+      }
+      if (!(thrown instanceof SyncReadError) || !/data\(\)/.test(thrown.message)) {
+        throw new Error(`${c.backend}: dataSync() should throw a SyncReadError that mentions data(), got ${String(thrown)}`);
+      }
+    } else {
+      const s = t.dataSync();
+      if (Array.from(s).join() !== '1,-2.5,3') throw new Error(`${c.backend}: dataSync() returned ${Array.from(s)}`);
+    }
+    if ((await fromArray([4.5], [], { dtype: c.dtype }).item()) !== 4.5) throw new Error(`${c.backend}: item() did not return 4.5`);
     t.dispose();
   },
 
-  'binary ops with every broadcast pattern': (c) => {
+  'binary ops with every broadcast pattern': async (c) => {
     const a = c.randn([2, 3, 4]);
-    const av = c.vals(a);
+    const av = await c.vals(a);
     const same = c.randn([2, 3, 4]);
-    const sv = c.vals(same);
+    const sv = await c.vals(same);
     const bias = c.randn([4]);
-    const bv = c.vals(bias);
+    const bv = await c.vals(bias);
     const col = c.randn([2, 1, 1]);
-    const cv = c.vals(col);
+    const cv = await c.vals(col);
     const pos = c.uniform([3, 1], 0.5, 2);
-    const pv = c.vals(pos);
-    c.close('add same shape', add(a, same), [2, 3, 4], av.map((v, i) => v + sv[i]));
-    c.close('sub scalar', sub(a, 1.5), [2, 3, 4], av.map((v) => v - 1.5));
-    c.close('scalar div', div(2, pos), [3, 1], pv.map((v) => 2 / v));
-    c.close('mul bias', mul(a, bias), [2, 3, 4], av.map((v, i) => v * bv[i % 4]));
-    c.close('add general broadcast', add(a, col), [2, 3, 4], av.map((v, i) => v + cv[Math.floor(i / 12)]));
-    c.close(
+    const pv = await c.vals(pos);
+    await c.close('add same shape', add(a, same), [2, 3, 4], av.map((v, i) => v + sv[i]));
+    await c.close('sub scalar', sub(a, 1.5), [2, 3, 4], av.map((v) => v - 1.5));
+    await c.close('scalar div', div(2, pos), [3, 1], pv.map((v) => 2 / v));
+    await c.close('mul bias', mul(a, bias), [2, 3, 4], av.map((v, i) => v * bv[i % 4]));
+    await c.close('add general broadcast', add(a, col), [2, 3, 4], av.map((v, i) => v + cv[Math.floor(i / 12)]));
+    await c.close(
       'div broadcast (3,1) over (2,3,4)',
       div(a, pos),
       [2, 3, 4],
       av.map((v, i) => v / pv[Math.floor(i / 4) % 3]),
     );
     const perRow = c.uniform([2, 3, 1], 0.5, 2);
-    const prv = c.vals(perRow);
-    c.close('div per-row scalar (2,3,1)', div(a, perRow), [2, 3, 4], av.map((v, i) => v / prv[Math.floor(i / 4)]));
-    c.close('sub per-row scalar (2,1,1)', sub(a, col), [2, 3, 4], av.map((v, i) => v - cv[Math.floor(i / 12)]));
+    const prv = await c.vals(perRow);
+    await c.close('div per-row scalar (2,3,1)', div(a, perRow), [2, 3, 4], av.map((v, i) => v / prv[Math.floor(i / 4)]));
+    await c.close('sub per-row scalar (2,1,1)', sub(a, col), [2, 3, 4], av.map((v, i) => v - cv[Math.floor(i / 12)]));
     // (3, 1) with (1, 4): both sides broadcast
     const row = c.randn([1, 4]);
-    const rv = c.vals(row);
-    c.close('add outer broadcast', add(pos, row), [3, 4], Array.from({ length: 12 }, (_, i) => pv[Math.floor(i / 4)] + rv[i % 4]));
+    const rv = await c.vals(row);
+    await c.close('add outer broadcast', add(pos, row), [3, 4], Array.from({ length: 12 }, (_, i) => pv[Math.floor(i / 4)] + rv[i % 4]));
   },
 
-  'unary ops': (c) => {
+  'unary ops': async (c) => {
     const x = c.randn([3, 5], 2);
-    const xv = c.vals(x);
+    const xv = await c.vals(x);
     const p = c.uniform([7], 0.1, 3);
-    const pv = c.vals(p);
-    c.close('neg', neg(x), [3, 5], xv.map((v) => -v));
-    c.close('exp', exp(x), [3, 5], xv.map(Math.exp));
-    c.close('log', log(p), [7], pv.map(Math.log));
-    c.close('sqrt', sqrt(p), [7], pv.map(Math.sqrt));
-    c.close('tanh', tanh(x), [3, 5], xv.map(Math.tanh));
-    c.close('relu', relu(x), [3, 5], xv.map((v) => Math.max(v, 0)));
-    c.close('pow 3', pow(x, 3), [3, 5], xv.map((v) => v ** 3));
-    c.close('pow 0.5', pow(p, 0.5), [7], pv.map(Math.sqrt));
+    const pv = await c.vals(p);
+    await c.close('neg', neg(x), [3, 5], xv.map((v) => -v));
+    await c.close('exp', exp(x), [3, 5], xv.map(Math.exp));
+    await c.close('log', log(p), [7], pv.map(Math.log));
+    await c.close('sqrt', sqrt(p), [7], pv.map(Math.sqrt));
+    await c.close('tanh', tanh(x), [3, 5], xv.map(Math.tanh));
+    await c.close('relu', relu(x), [3, 5], xv.map((v) => Math.max(v, 0)));
+    await c.close('pow 3', pow(x, 3), [3, 5], xv.map((v) => v ** 3));
+    await c.close('pow 0.5', pow(p, 0.5), [7], pv.map(Math.sqrt));
     const k = Math.sqrt(2 / Math.PI);
-    c.close('gelu tanh', gelu(x), [3, 5], xv.map((v) => 0.5 * v * (1 + Math.tanh(k * (v + 0.044715 * v ** 3)))));
-    c.close('gelu exact', gelu(x, 'none'), [3, 5], xv.map((v) => 0.5 * v * (1 + refErf(v / Math.SQRT2))));
+    await c.close('gelu tanh', gelu(x), [3, 5], xv.map((v) => 0.5 * v * (1 + Math.tanh(k * (v + 0.044715 * v ** 3)))));
+    await c.close('gelu exact', gelu(x, 'none'), [3, 5], xv.map((v) => 0.5 * v * (1 + refErf(v / Math.SQRT2))));
   },
 
-  reductions: (c) => {
+  reductions: async (c) => {
     const x = c.randn([2, 3, 4]);
-    const xv = c.vals(x);
+    const xv = await c.vals(x);
     const at = (i: number, j: number, l: number) => xv[i * 12 + j * 4 + l];
     const sum1: number[] = [];
     const max2: number[] = [];
@@ -272,20 +289,20 @@ const cases: Record<string, Case> = {
     for (let i = 0; i < 2; i++)
       for (let j = 0; j < 3; j++) max2.push(Math.max(at(i, j, 0), at(i, j, 1), at(i, j, 2), at(i, j, 3)));
     for (let j = 0; j < 3; j++) for (let l = 0; l < 4; l++) arg0.push(at(1, j, l) > at(0, j, l) ? 1 : 0);
-    c.close('sum all', sum(x), [], [xv.reduce((s, v) => s + v, 0)]);
-    c.close('sum axis 1', sum(x, 1), [2, 4], sum1);
-    c.close('sum axes [0,2] keepdim', sum(x, [0, 2], true), [1, 3, 1], [0, 1, 2].map((j) => [0, 1].reduce((s, i) => s + [0, 1, 2, 3].reduce((t, l) => t + at(i, j, l), 0), 0)));
-    c.close('mean axis -1', mean(x, -1), [2, 3], max2.map((_, r) => xv.slice(r * 4, r * 4 + 4).reduce((s, v) => s + v, 0) / 4));
-    c.close('max axis 2', max(x, 2), [2, 3], max2);
-    c.close('argmax axis 0', argmax(x, 0), [3, 4], arg0);
+    await c.close('sum all', sum(x), [], [xv.reduce((s, v) => s + v, 0)]);
+    await c.close('sum axis 1', sum(x, 1), [2, 4], sum1);
+    await c.close('sum axes [0,2] keepdim', sum(x, [0, 2], true), [1, 3, 1], [0, 1, 2].map((j) => [0, 1].reduce((s, i) => s + [0, 1, 2, 3].reduce((t, l) => t + at(i, j, l), 0), 0)));
+    await c.close('mean axis -1', mean(x, -1), [2, 3], max2.map((_, r) => xv.slice(r * 4, r * 4 + 4).reduce((s, v) => s + v, 0) / 4));
+    await c.close('max axis 2', max(x, 2), [2, 3], max2);
+    await c.close('argmax axis 0', argmax(x, 0), [3, 4], arg0);
     const rows = max2.map((_, r) => xv.slice(r * 4, r * 4 + 4));
-    c.close('var axis -1', variance(x, -1), [2, 3], rows.map((row) => {
+    await c.close('var axis -1', variance(x, -1), [2, 3], rows.map((row) => {
       const m = row.reduce((s, v) => s + v, 0) / 4;
       return row.reduce((s, v) => s + (v - m) ** 2, 0) / 4;
     }));
   },
 
-  'matmul: every transpose, odd sizes, larger than a cache block': (c) => {
+  'matmul: every transpose, odd sizes, larger than a cache block': async (c) => {
     for (const [m, k, n] of [
       [1, 1, 1],
       [3, 5, 2],
@@ -296,68 +313,68 @@ const cases: Record<string, Case> = {
         for (const transB of [false, true]) {
           const a = c.randn(transA ? [k, m] : [m, k]);
           const b = c.randn(transB ? [n, k] : [k, n]);
-          const expected = refMatmul(c.vals(a), c.vals(b), m, k, n, transA, transB);
-          c.close(`matmul ${m}x${k}x${n} transA=${transA} transB=${transB}`, matmul(a, b, { transA, transB }), [m, n], expected, Math.sqrt(k));
+          const expected = refMatmul(await c.vals(a), await c.vals(b), m, k, n, transA, transB);
+          await c.close(`matmul ${m}x${k}x${n} transA=${transA} transB=${transB}`, matmul(a, b, { transA, transB }), [m, n], expected, Math.sqrt(k));
         }
       }
     }
   },
 
-  'matmul: batched with broadcast batch dims': (c) => {
+  'matmul: batched with broadcast batch dims': async (c) => {
     // (2, 1, 4, 3)ᵀ @ (3, 5, 4)ᵀ -> (2, 3, 3, 5)
     const a = c.randn([2, 1, 4, 3]);
     const b = c.randn([3, 5, 4]);
-    const av = c.vals(a);
-    const bv = c.vals(b);
+    const av = await c.vals(a);
+    const bv = await c.vals(b);
     const expected: number[] = [];
     for (let i = 0; i < 2; i++)
       for (let j = 0; j < 3; j++) expected.push(...refMatmul(av.slice(i * 12, i * 12 + 12), bv.slice(j * 20, j * 20 + 20), 3, 4, 5, true, true));
-    c.close('batched transposed broadcast', matmul(a, b, { transA: true, transB: true }), [2, 3, 3, 5], expected);
+    await c.close('batched transposed broadcast', matmul(a, b, { transA: true, transB: true }), [2, 3, 3, 5], expected);
     // (B, T, C) @ (C, N): a 2-D weight shared by the batch
     const x = c.randn([2, 3, 4]);
     const w = c.randn([4, 6]);
-    const xv = c.vals(x);
-    const wv = c.vals(w);
-    c.close('batched @ 2-D', matmul(x, w), [2, 3, 6], [...refMatmul(xv.slice(0, 12), wv, 3, 4, 6, false, false), ...refMatmul(xv.slice(12), wv, 3, 4, 6, false, false)]);
+    const xv = await c.vals(x);
+    const wv = await c.vals(w);
+    await c.close('batched @ 2-D', matmul(x, w), [2, 3, 6], [...refMatmul(xv.slice(0, 12), wv, 3, 4, 6, false, false), ...refMatmul(xv.slice(12), wv, 3, 4, 6, false, false)]);
   },
 
-  'layout: permute, slice, concat, embedding': (c) => {
+  'layout: permute, slice, concat, embedding': async (c) => {
     const x = c.randn([2, 3, 4]);
-    const xv = c.vals(x);
+    const xv = await c.vals(x);
     const at = (i: number, j: number, l: number) => xv[i * 12 + j * 4 + l];
     const perm: number[] = [];
     for (let l = 0; l < 4; l++) for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) perm.push(at(i, j, l));
-    c.close('permute [2,0,1]', permute(x, [2, 0, 1]), [4, 2, 3], perm);
+    await c.close('permute [2,0,1]', permute(x, [2, 0, 1]), [4, 2, 3], perm);
     const swapped: number[] = [];
     for (let i = 0; i < 2; i++) for (let l = 0; l < 4; l++) for (let j = 0; j < 3; j++) swapped.push(at(i, j, l));
-    c.close('transpose last two', x.transpose(1, 2), [2, 4, 3], swapped);
+    await c.close('transpose last two', x.transpose(1, 2), [2, 4, 3], swapped);
     const heads: number[] = [];
     for (let j = 0; j < 3; j++) for (let i = 0; i < 2; i++) for (let l = 0; l < 4; l++) heads.push(at(i, j, l));
-    c.close('permute [1,0,2] (last dim kept)', permute(x, [1, 0, 2]), [3, 2, 4], heads);
+    await c.close('permute [1,0,2] (last dim kept)', permute(x, [1, 0, 2]), [3, 2, 4], heads);
     const sl: number[] = [];
     for (let i = 0; i < 2; i++) for (let j = 1; j < 3; j++) for (let l = 0; l < 4; l++) sl.push(at(i, j, l));
-    c.close('slice axis 1', slice(x, 1, 1, 3), [2, 2, 4], sl);
+    await c.close('slice axis 1', slice(x, 1, 1, 3), [2, 2, 4], sl);
     const y = c.randn([2, 1, 4]);
-    const yv = c.vals(y);
+    const yv = await c.vals(y);
     const cat: number[] = [];
     for (let i = 0; i < 2; i++) cat.push(...xv.slice(i * 12, i * 12 + 12), ...yv.slice(i * 4, i * 4 + 4));
-    c.close('concat axis 1', concat([x, y], 1), [2, 4, 4], cat);
+    await c.close('concat axis 1', concat([x, y], 1), [2, 4, 4], cat);
     const w = c.randn([5, 3]);
-    const wv = c.vals(w);
+    const wv = await c.vals(w);
     const ids = [4, 0, 4, 2];
-    c.close('embedding', embedding(w, ids, [2, 2]), [2, 2, 3], ids.flatMap((id) => wv.slice(id * 3, id * 3 + 3)));
+    await c.close('embedding', embedding(w, ids, [2, 2]), [2, 2, 3], ids.flatMap((id) => wv.slice(id * 3, id * 3 + 3)));
   },
 
-  'softmax, log-softmax, masked fill, cross-entropy, layer norm': (c) => {
+  'softmax, log-softmax, masked fill, cross-entropy, layer norm': async (c) => {
     const x = c.randn([2, 3, 5], 3);
-    const xv = c.vals(x);
-    c.close('softmax last axis', softmax(x), [2, 3, 5], refSoftmaxRows(xv, 5, false));
-    c.close('logSoftmax last axis', logSoftmax(x), [2, 3, 5], refSoftmaxRows(xv, 5, true));
+    const xv = await c.vals(x);
+    await c.close('softmax last axis', softmax(x), [2, 3, 5], refSoftmaxRows(xv, 5, false));
+    await c.close('logSoftmax last axis', logSoftmax(x), [2, 3, 5], refSoftmaxRows(xv, 5, true));
     const att = c.randn([2, 4, 4]);
-    const attv = c.vals(att);
+    const attv = await c.vals(att);
     const masked = maskedFill(att, causalMask(4), Number.NEGATIVE_INFINITY);
-    c.close('maskedFill causal', masked, [2, 4, 4], attv.map((v, i) => ((i % 4) > Math.floor(i / 4) % 4 ? Number.NEGATIVE_INFINITY : v)));
-    c.close(
+    await c.close('maskedFill causal', masked, [2, 4, 4], attv.map((v, i) => ((i % 4) > Math.floor(i / 4) % 4 ? Number.NEGATIVE_INFINITY : v)));
+    await c.close(
       'softmax of masked rows',
       softmax(masked),
       [2, 4, 4],
@@ -376,11 +393,11 @@ const cases: Record<string, Case> = {
       total -= logp[r * 5 + t];
       count++;
     });
-    c.close('crossEntropy mean with ignore index', crossEntropy(x, targets), [], [total / count]);
+    await c.close('crossEntropy mean with ignore index', crossEntropy(x, targets), [], [total / count]);
     const w = c.randn([5]);
     const b = c.randn([5]);
-    const wv = c.vals(w);
-    const bv = c.vals(b);
+    const wv = await c.vals(w);
+    const bv = await c.vals(b);
     const ln: number[] = [];
     for (let r = 0; r < 6; r++) {
       const row = xv.slice(r * 5, r * 5 + 5);
@@ -390,41 +407,47 @@ const cases: Record<string, Case> = {
         ln.push(((u - m) / Math.sqrt(v + 1e-5)) * wv[j] + bv[j]);
       });
     }
-    c.close('layerNorm', layerNorm(x, w, b), [2, 3, 5], ln);
+    await c.close('layerNorm', layerNorm(x, w, b), [2, 3, 5], ln);
   },
 
-  'a chain of kernels (as a GPT block runs them)': (c) => {
+  'a chain of kernels (as a GPT block runs them)': async (c) => {
     const x = c.randn([2, 4, 8]);
     const w = c.randn([8, 8], 0.3);
     const bias = c.randn([8]);
     const out = softmax(maskedFill(matmul(gelu(layerNorm(add(matmul(x, w), bias))), x, { transB: true }), causalMask(4), -1e9));
     // Same chain on the CPU in float64.
+    const [xv, wv, bv] = await Promise.all([x, w, bias].map((t) => t.data()));
     const current = getBackend().name;
     setBackend('cpu');
     let expected: number[];
     try {
-      const f = (t: Tensor) => fromArray(t.dataSync(), t.shape, { dtype: 'float64' });
+      const host = new Map([
+        [x, xv],
+        [w, wv],
+        [bias, bv],
+      ]);
+      const f = (t: Tensor) => fromArray(host.get(t)!, t.shape, { dtype: 'float64' });
       const ref = softmax(maskedFill(matmul(gelu(layerNorm(add(matmul(f(x), f(w)), f(bias)))), f(x), { transB: true }), causalMask(4), -1e9));
       expected = Array.from(ref.dataSync());
     } finally {
       setBackend(current);
     }
-    c.close('matmul+bias+layerNorm+gelu+matmulᵀ+mask+softmax', out, [2, 4, 4], expected, 10);
+    await c.close('matmul+bias+layerNorm+gelu+matmulᵀ+mask+softmax', out, [2, 4, 4], expected, 10);
   },
 
-  'gradients of elementwise ops and reductions': (c) => {
-    checkGrads(
+  'gradients of elementwise ops and reductions': async (c) => {
+    await checkGrads(
       c,
       'elementwise',
       (a, b, p) => sum(mul(add(tanh(mul(a, b)), div(exp(neg(a)), p)), relu(sub(b, 0.1)))),
       [c.randn([3, 4]), c.randn([4]), c.uniform([3, 1], 0.5, 2)],
     );
-    checkGrads(c, 'log/sqrt/pow/gelu', (p) => sum(add(add(log(p), sqrt(p)), add(pow(p, 3), gelu(p, 'none')))), [c.uniform([2, 3], 0.5, 2)]);
-    checkGrads(c, 'reductions', (x) => add(sum(max(x, 1)), add(sum(variance(x, 0)), mean(x))), [c.randn([3, 5])]);
+    await checkGrads(c, 'log/sqrt/pow/gelu', (p) => sum(add(add(log(p), sqrt(p)), add(pow(p, 3), gelu(p, 'none')))), [c.uniform([2, 3], 0.5, 2)]);
+    await checkGrads(c, 'reductions', (x) => add(sum(max(x, 1)), add(sum(variance(x, 0)), mean(x))), [c.randn([3, 5])]);
   },
 
-  'gradients of matmul, layer norm, softmax and cross-entropy (a tiny attention + MLP)': (c) => {
-    checkGrads(
+  'gradients of matmul, layer norm, softmax and cross-entropy (a tiny attention + MLP)': async (c) => {
+    await checkGrads(
       c,
       'attention',
       (x, wq, w1, g, b) => {
@@ -440,8 +463,8 @@ const cases: Record<string, Case> = {
     );
   },
 
-  'gradients of layout ops': (c) => {
-    checkGrads(
+  'gradients of layout ops': async (c) => {
+    await checkGrads(
       c,
       'layout',
       (x, w) => {
@@ -453,20 +476,20 @@ const cases: Record<string, Case> = {
     );
   },
 
-  'fused AdamW update (odd size, decay on)': (c) => {
+  'fused AdamW update (odd size, decay on)': async (c) => {
     const shape = [3, 7];
     const [param, grad, m] = [c.randn(shape), c.randn(shape), c.randn(shape, 0.1)];
     const r = c.randn(shape, 0.1);
     const v = mul(r, r); // a second moment is never negative
     const h = { beta1: 0.9, beta2: 0.99, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 3), invSqrtBias2: 1 / Math.sqrt(1 - 0.99 ** 3), keep: 1 - 1e-3 * 0.1 };
-    const [pv, gv, mv, vv] = [param, grad, m, v].map((t) => c.vals(t));
+    const [pv, gv, mv, vv] = await Promise.all([param, grad, m, v].map((t) => c.vals(t)));
     const wantM = mv.map((x, i) => h.beta1 * x + (1 - h.beta1) * gv[i]);
     const wantV = vv.map((x, i) => h.beta2 * x + (1 - h.beta2) * gv[i] ** 2);
     const wantP = pv.map((x, i) => x * h.keep - (h.stepSize * wantM[i]) / (Math.sqrt(wantV[i]) * h.invSqrtBias2 + h.eps));
     const [nextP, nextM, nextV] = adamwUpdate(param, grad, m, v, h);
-    c.close('adamw m', nextM, shape, wantM);
-    c.close('adamw v', nextV, shape, wantV);
-    c.close('adamw param', nextP, shape, wantP);
-    c.close('adamw leaves its inputs alone', param, shape, pv);
+    await c.close('adamw m', nextM, shape, wantM);
+    await c.close('adamw v', nextV, shape, wantV);
+    await c.close('adamw param', nextP, shape, wantP);
+    await c.close('adamw leaves its inputs alone', param, shape, pv);
   },
 };

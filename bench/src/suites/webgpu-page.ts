@@ -1,0 +1,259 @@
+// The page half of suite `webgpu`: bundled with esbuild and run in headless
+// Chromium on 127.0.0.1 (WebGPU needs a secure context). Times, on whatever
+// adapter the browser gives:
+// - matmul n x n @ n x n with inputs resident on the device: `repeats`
+//   products recorded back to back and one read at the end, so the figure is
+//   the kernels' rate (the read's latency spread over the repeats), and a
+//   round trip (upload both inputs, one product, read back);
+// - one nanoGPT training step (NANOGPT_CPU, batch 12: the wasm suite's step):
+//   forward, backward, AdamW in tidy(), loss read with one await;
+// each beside the TypeScript CPU backend in the same page.
+import { GPT, NANOGPT_CPU } from '@attn/model';
+import { type Backend, fromArray, type KernelInput, type KernelName, matmul, Rng, setBackend, type Tensor, tidy } from '@attn/tensor';
+import { AdamW } from '@attn/train';
+import { registerWebGPUBackend, type WebGPUAdapterInfo } from '@attn/webgpu';
+
+export interface MatmulRow {
+  n: number;
+  /** Products per timed batch. */
+  repeats: number;
+  /** WebGPU: ms per product (resident inputs, one read per batch), and per round trip, with the adapter's default strategy. */
+  webgpuMs: number;
+  roundTripMs: number;
+  /** ms per product with the other matmul strategy (tiled where the default is direct, and the reverse). */
+  otherMs: number;
+  /** CPU backend in the page: ms per product. */
+  cpuMs: number;
+}
+
+export interface GptStepResult {
+  batch: number;
+  steps: number;
+  /** Median ms per step on WebGPU and on the page's CPU backend. */
+  webgpuMs: number;
+  cpuMs: number;
+  /** Loss after the timed steps on each backend (same seed, same data). */
+  webgpuLoss: number;
+  cpuLoss: number;
+  /** Per WebGPU step: kernel dispatches, submits, uploads. */
+  dispatchesPerStep: number;
+  submitsPerStep: number;
+  uploadsPerStep: number;
+  pipelines: number;
+}
+
+/** Where a training step's GPU time goes: per kernel name, the calls in one step and their summed time. */
+export interface KernelShare {
+  kernel: string;
+  calls: number;
+  ms: number;
+}
+
+export interface WebGPUBenchResult {
+  adapter: WebGPUAdapterInfo;
+  /** The default matmul strategy on this adapter, and the other one, timed beside it. */
+  matmulStrategy: string;
+  otherStrategy: string;
+  matmul: MatmulRow[];
+  gpt: GptStepResult;
+  breakdown: KernelShare[];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+function randomValues(n: number, rng: Rng): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.next() - 0.5);
+}
+
+/** ms per n x n product on `backend` with resident inputs: `repeats` products back to back, one read; median of 3 batches. */
+async function residentMatmulMs(backend: string, a: Float32Array, b: Float32Array, n: number, repeats: number): Promise<number> {
+  setBackend(backend);
+  const ta = fromArray(a, [n, n]);
+  const tb = fromArray(b, [n, n]);
+  const batch = async () => {
+    let last: Tensor | null = null;
+    for (let i = 0; i < repeats; i++) {
+      last?.dispose();
+      last = matmul(ta, tb);
+    }
+    await last!.data();
+    last!.dispose();
+  };
+  await batch(); // compiles the pipeline
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await batch();
+    times.push((performance.now() - t0) / repeats);
+  }
+  ta.dispose();
+  tb.dispose();
+  return median(times);
+}
+
+async function timeMatmul(n: number, repeats: number, rng: Rng, other: string): Promise<MatmulRow> {
+  const a = randomValues(n * n, rng);
+  const b = randomValues(n * n, rng);
+  const webgpuMs = await residentMatmulMs('webgpu', a, b, n, repeats);
+  const otherMs = await residentMatmulMs(other, a, b, n, repeats);
+  setBackend('webgpu');
+  const trips: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const c = matmul(fromArray(a, [n, n]), fromArray(b, [n, n]));
+    await c.data();
+    trips.push(performance.now() - t0);
+  }
+  setBackend('cpu');
+  const ca = fromArray(a, [n, n]);
+  const cb = fromArray(b, [n, n]);
+  const cpu: number[] = [];
+  const cpuRepeats = n <= 256 ? 3 : 1;
+  for (let i = 0; i < cpuRepeats; i++) {
+    const t0 = performance.now();
+    matmul(ca, cb).dataSync();
+    cpu.push(performance.now() - t0);
+  }
+  return { n, repeats, webgpuMs, otherMs, roundTripMs: median(trips), cpuMs: median(cpu) };
+}
+
+async function timeGptStep(
+  backend: string,
+  steps: number,
+  counters?: () => { dispatches: number; submits: number; uploads: number },
+  profile?: (step: () => Promise<unknown>) => Promise<KernelShare[]>,
+) {
+  const batch = 12;
+  const { vocabSize: V, blockSize: T } = NANOGPT_CPU;
+  setBackend(backend);
+  try {
+    const model = new GPT(NANOGPT_CPU, { seed: 2 }).train();
+    const optimizer = new AdamW(model.namedParameters(), { weightDecay: 0.01 });
+    const rng = new Rng(1234);
+    const ids = Int32Array.from({ length: batch * T }, () => rng.int(V));
+    const targets = Int32Array.from({ length: batch * T }, () => rng.int(V));
+    const step = async () => {
+      const loss = tidy(() => {
+        const l = model.forward(ids, { batch, targets }).loss!;
+        l.backward();
+        optimizer.step(1e-3);
+        optimizer.zeroGrad();
+        return l;
+      });
+      const value = await loss.item();
+      loss.dispose();
+      return value;
+    };
+    await step(); // warm-up: pipelines, pool
+    const before = counters?.();
+    const times: number[] = [];
+    let loss = 0;
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      loss = await step();
+      times.push(performance.now() - t0);
+    }
+    const after = counters?.();
+    const per = (key: 'dispatches' | 'submits' | 'uploads') => (before && after ? (after[key] - before[key]) / steps : 0);
+    const breakdown = profile ? await profile(step) : [];
+    return { ms: median(times), loss, dispatches: per('dispatches'), submits: per('submits'), uploads: per('uploads'), breakdown };
+  } finally {
+    setBackend('cpu');
+  }
+}
+
+interface RecordedCall {
+  name: KernelName;
+  shapes: number[][];
+  attrs: unknown;
+  outShape: readonly number[];
+}
+
+/**
+ * Records the kernel calls of one training step (wrapping the backend's
+ * table), then replays each call alone on random inputs of the same shapes,
+ * `repeats` times, waiting for the GPU after each batch: the GPU time of every
+ * call, summed per kernel name. Values do not matter for timing (indices and
+ * targets are attributes, so they stay valid).
+ */
+async function kernelBreakdown(backend: Backend, idle: () => Promise<void>, step: () => Promise<unknown>, repeats = 3): Promise<KernelShare[]> {
+  const calls: RecordedCall[] = [];
+  const table = backend.kernels as Record<string, (inputs: readonly KernelInput[], attrs: unknown, outShape: readonly number[]) => unknown>;
+  const originals = { ...table };
+  for (const name of Object.keys(originals)) {
+    table[name] = (inputs, attrs, outShape) => {
+      calls.push({ name: name as KernelName, shapes: inputs.map((x) => [...x.shape]), attrs, outShape });
+      return originals[name](inputs, attrs, outShape);
+    };
+  }
+  try {
+    await step();
+  } finally {
+    Object.assign(table, originals);
+  }
+  const rng = new Rng(3);
+  const shares = new Map<string, KernelShare>();
+  for (const call of calls) {
+    const inputs: KernelInput[] = call.shapes.map((shape) => ({
+      handle: backend.write(randomValues(shape.reduce((a, b) => a * b, 1), rng), 'float32'),
+      shape,
+      dtype: 'float32',
+    }));
+    const run = () => {
+      const out = originals[call.name](inputs, call.attrs, call.outShape);
+      for (const h of Array.isArray(out) ? out : [out]) backend.disposeData(h);
+    };
+    run();
+    await idle();
+    const t0 = performance.now();
+    for (let i = 0; i < repeats; i++) run();
+    await idle();
+    const ms = (performance.now() - t0) / repeats;
+    for (const x of inputs) backend.disposeData(x.handle);
+    const share = shares.get(call.name) ?? { kernel: call.name, calls: 0, ms: 0 };
+    share.calls++;
+    share.ms += ms;
+    shares.set(call.name, share);
+  }
+  return [...shares.values()].sort((a, b) => b.ms - a.ms);
+}
+
+export async function runWebGPUBench(sizes: number[], gptSteps: number): Promise<WebGPUBenchResult> {
+  const handle = await registerWebGPUBackend();
+  const otherStrategy = handle.matmul === 'direct' ? 'tiled' : 'direct';
+  const other = await registerWebGPUBackend({ name: 'webgpu-other', matmul: otherStrategy, priority: 0 });
+  try {
+    const rng = new Rng(7);
+    const matmulRows: MatmulRow[] = [];
+    for (const n of sizes) matmulRows.push(await timeMatmul(n, n <= 256 ? 20 : 5, rng, other.backend.name));
+    const gpu = await timeGptStep(
+      'webgpu',
+      gptSteps,
+      () => handle.stats(),
+      (step) => kernelBreakdown(handle.backend, () => handle.idle(), step),
+    );
+    const cpu = await timeGptStep('cpu', Math.min(gptSteps, 3));
+    return {
+      adapter: handle.adapter,
+      matmulStrategy: handle.matmul,
+      otherStrategy,
+      matmul: matmulRows,
+      gpt: {
+        batch: 12,
+        steps: gptSteps,
+        webgpuMs: gpu.ms,
+        cpuMs: cpu.ms,
+        webgpuLoss: gpu.loss,
+        cpuLoss: cpu.loss,
+        dispatchesPerStep: gpu.dispatches,
+        submitsPerStep: gpu.submits,
+        uploadsPerStep: gpu.uploads,
+        pipelines: handle.stats().pipelines,
+      },
+      breakdown: gpu.breakdown,
+    };
+  } finally {
+    handle.dispose();
+    other.dispose();
+  }
+}

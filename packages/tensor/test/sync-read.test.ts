@@ -1,0 +1,64 @@
+// Backends that can only read asynchronously (syncReads: false, as WebGPU):
+// the async reads work, and every path that would need a synchronous read
+// (the CPU fallback for a missing kernel or an unsupported dtype) fails with a
+// SyncReadError naming the kernel instead of failing inside readSync.
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Backend, cpuBackend, exp, fromArray, max, registerBackend, removeBackend, setBackend, SyncReadError } from '../src/index.js';
+
+/** The CPU backend under another name with only Unary, float32 only, reading only asynchronously. */
+function asyncOnlyBackend(): Backend {
+  const backend: Backend = {
+    ...cpuBackend,
+    name: 'async-only',
+    syncReads: false,
+    supportsDType: (dtype) => dtype === 'float32',
+    readSync: () => {
+      throw new SyncReadError('async-only: use await data()', 'async-only');
+    },
+    kernels: { Unary: cpuBackend.kernels.Unary },
+  };
+  registerBackend(backend);
+  setBackend('async-only');
+  return backend;
+}
+
+afterEach(() => {
+  removeBackend('async-only');
+});
+
+describe('a backend without synchronous reads', () => {
+  it('runs its own kernels and reads through data() and item()', async () => {
+    asyncOnlyBackend();
+    const y = exp(fromArray([0, 1], [2]));
+    expect(Array.from(await y.data())).toEqual([1, Math.fround(Math.E)]);
+    expect(await exp(fromArray([0], [])).item()).toBe(1);
+    expect(() => y.dataSync()).toThrow(SyncReadError);
+  });
+
+  it('refuses the CPU fallback for a kernel it lacks, naming the kernel', () => {
+    asyncOnlyBackend();
+    const x = fromArray([3, 1, 2], [3]);
+    let thrown: unknown = null;
+    try {
+      max(x, 0);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(SyncReadError);
+    expect((thrown as SyncReadError).backend).toBe('async-only');
+    expect((thrown as Error).message).toMatch(/^Max: backend 'async-only' has no 'Max' kernel.*await tensor\.data\(\)/);
+  });
+
+  it('refuses a dtype it does not support, naming the kernel and the dtype', () => {
+    asyncOnlyBackend();
+    const x = fromArray([3, 1, 2], [3]);
+    expect(() => x.cast('float64')).toThrow(/^Cast: backend 'async-only' does not support float64/);
+  });
+
+  it('still moves host values onto it (CPU tensors read synchronously)', async () => {
+    setBackend('cpu');
+    const onCpu = fromArray([0], [1]);
+    asyncOnlyBackend();
+    expect(Array.from(await exp(onCpu).data())).toEqual([1]);
+  });
+});
