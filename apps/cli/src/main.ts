@@ -16,6 +16,8 @@ import { registerAttend } from './commands/attend.js';
 import { registerExplain } from './commands/explain.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerTranslate } from './commands/translate.js';
+import { printTaskReport, TASKS, trainTaskCommand } from './commands/train-task.js';
 import { MODEL_CONFIGS } from './data.js';
 import { runDemo } from './demo.js';
 import { choiceFlag, fail, intFlag, UsageError } from './errors.js';
@@ -68,6 +70,7 @@ program
   .description('train a GPT and save a checkpoint directory (Ctrl-C saves what is done; --resume continues it)')
   .option('--data <file>', 'a UTF-8 text file to train on (character level)')
   .addOption(new Option('--corpus <name>', 'built-in corpus').choices(['shakespeare', 'emma', 'coref']))
+  .addOption(new Option('--task <name>', 'a built-in task with its own model: induction (2-layer attention-only GPT on repeated random tokens) or date (the encoder-decoder on "November 11, 2024" -> "2024-11-11"); its own defaults for steps, batch and lr').choices([...TASKS]))
   .addOption(new Option('--config <name>', 'model size').choices(Object.keys(MODEL_CONFIGS)).default('tiny'))
   .option('--steps <n>', "optimiser steps: the run's total, also with --resume (nanoGPT's max_iters)", '200')
   .option('--batch <n>', 'sequences per step', '16')
@@ -81,8 +84,9 @@ program
   .option('--out <dir>', 'checkpoint directory', 'attn-out/model')
   .option('--resume', 'continue the run saved in --out (its settings are kept)')
   .option('--json', 'machine-readable output (no progress bar)')
-  .action(async (o: TrainFlags, command: Command) => {
+  .action(async (o: TrainFlags & { task?: string }, command: Command) => {
     const explicit = (flag: keyof TrainFlags) => command.getOptionValueSource(flag) === 'cli';
+    if (o.task !== undefined) return printTaskReport(await trainTaskCommand(o.task, o, explicit, !o.json), o);
     const r = await trainCommand(o, explicit, !o.json);
     // Ctrl-C saved a checkpoint of the steps done; say how to continue, then exit 130 like any interrupted command.
     if (r.interrupted) {
@@ -96,6 +100,7 @@ program
 registerGenerate(program);
 registerAttend(program);
 registerInspect(program);
+registerTranslate(program);
 
 program
   .command('bench')

@@ -70,3 +70,9 @@ export {
   type PointerExample,
   pointerScore,
 } from './named-heads.js';
+export {
+  type TranslationAccuracy,
+  type TranslationAccuracyOptions,
+  translationAccuracy,
+  type TranslationPair,
+} from './translation-accuracy.js';

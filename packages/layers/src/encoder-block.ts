@@ -38,6 +38,12 @@ export interface TransformerBlockConfig extends InitOptions {
 export interface EncoderBlockConfig extends TransformerBlockConfig {
   /** Causal self-attention (default false: an encoder sees the whole sequence; true gives a GPT block). */
   causal?: boolean;
+  /**
+   * Whether the block has its feed-forward half (ln_2 and mlp). Default true. false builds an
+   * attention-only block, x + attn(ln_1(x)), as in the attention-only models interpretability
+   * work studies (Elhage et al. 2021), where every computation is done by attention heads.
+   */
+  mlp?: boolean;
 }
 
 export interface EncoderBlockOptions {
@@ -58,8 +64,9 @@ export class TransformerEncoderBlock extends Module {
   readonly norm: NormPlacement;
   readonly ln_1: LayerNorm;
   readonly attn: MultiHeadAttention;
-  readonly ln_2: LayerNorm;
-  readonly mlp: FeedForward;
+  /** The feed-forward half; null in an attention-only block (config.mlp false). */
+  readonly ln_2: LayerNorm | null;
+  readonly mlp: FeedForward | null;
   /** Residual dropout (no parameters). */
   private readonly drop: Dropout;
 
@@ -81,18 +88,21 @@ export class TransformerEncoderBlock extends Module {
         projInitStd: config.projInitStd,
       }),
     );
-    this.ln_2 = this.registerModule('ln_2', new LayerNorm({ dim: C, eps: config.eps, dtype: config.dtype, bias: config.bias }));
-    this.mlp = this.registerModule(
-      'mlp',
-      new FeedForward({
-        ...init,
-        dModel: C,
-        hidden: config.dFF,
-        bias: config.bias,
-        activation: config.activation,
-        projInitStd: config.projInitStd,
-      }),
-    );
+    const withMlp = config.mlp ?? true;
+    this.ln_2 = withMlp ? this.registerModule('ln_2', new LayerNorm({ dim: C, eps: config.eps, dtype: config.dtype, bias: config.bias })) : null;
+    this.mlp = withMlp
+      ? this.registerModule(
+          'mlp',
+          new FeedForward({
+            ...init,
+            dModel: C,
+            hidden: config.dFF,
+            bias: config.bias,
+            activation: config.activation,
+            projInitStd: config.projInitStd,
+          }),
+        )
+      : null;
     this.drop = this.registerModule('drop', new Dropout({ p: config.dropout ?? 0, rng: rngOf(config) }));
   }
 
@@ -114,8 +124,11 @@ export class TransformerEncoderBlock extends Module {
       weights = a.weights;
       return this.hookPoint('hook_attn_out', a.output); // (B, T, C)
     });
-    x = this.hookPoint('hook_resid_mid', x); // (B, T, C)
-    x = residual(x, this.ln_2, this.drop, this.norm, (h) => this.hookPoint('hook_mlp_out', this.mlp.forward(h)));
+    const { ln_2, mlp } = this;
+    if (ln_2 && mlp) {
+      x = this.hookPoint('hook_resid_mid', x); // (B, T, C)
+      x = residual(x, ln_2, this.drop, this.norm, (h) => this.hookPoint('hook_mlp_out', mlp.forward(h)));
+    }
     return { output: this.hookPoint('hook_resid_post', x), weights };
   }
 }

@@ -41,6 +41,7 @@ export {
   type ModelFiles,
   parameterFiles,
   saveTrainingCheckpoint,
+  seq2seqFiles,
   trainingCheckpointFiles,
 } from './checkpoint.js';
 export { train, type TrainableLM, type TrainOptions, type TrainResult } from './train.js';

@@ -148,5 +148,5 @@ export function checkVocabulary(config: CheckpointConfig, tokenizer: Tokenizer, 
 
 export function describeShape(config: CheckpointConfig): string {
   const g = config.gpt;
-  return `${g.nLayer}-layer, ${g.nHead}-head, ${g.nEmbd}-wide GPT (vocab ${g.vocabSize}, context ${g.blockSize}${g.bias ? '' : ', no biases'})`;
+  return `${g.nLayer}-layer, ${g.nHead}-head, ${g.nEmbd}-wide GPT (vocab ${g.vocabSize}, context ${g.blockSize}${g.bias ? '' : ', no biases'}${g.mlp === false ? ', attention only' : ''})`;
 }

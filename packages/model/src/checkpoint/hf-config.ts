@@ -1,7 +1,10 @@
 // config.json: a GPT config in the keys of Hugging Face's GPT2Config (so
 // GPT2LMHeadModel.from_pretrained reads an attn checkpoint), plus an "attn"
 // section for what GPT2Config has no key for: bias off (nanoGPT's bias=false,
-// written to the weights as zero biases) and the tokenizer kind.
+// written to the weights as zero biases), attention only (mlp false, written as a
+// zero MLP in every block, which GPT-2 computes as no MLP at all) and the tokenizer
+// kind. Both are exact in Hugging Face's terms, so such checkpoints load there
+// unchanged; only continuing training in PyTorch would let the zeros move.
 //
 // Reading accepts Hub GPT-2 configs (no "attn" section: biases on, the tokenizer
 // taken from the files present) and refuses, naming config.json and the key,
@@ -18,6 +21,8 @@ export interface AttnConfigSection {
   format: 1;
   /** false: the model has no biases (the file holds zeros for them). */
   bias: boolean;
+  /** false: an attention-only model (each block's MLP is zeros in the file). Written only when false; absent means true. */
+  mlp?: boolean;
   /** Which tokenizer files the directory holds. */
   tokenizer: TokenizerKind;
 }
@@ -59,7 +64,9 @@ export function gptConfigToHf(config: GPTConfig, tokenizer: TokenizerKind, endOf
     json.bos_token_id = endOfText;
     json.eos_token_id = endOfText;
   }
-  json.attn = { format: 1, bias: config.bias, tokenizer } satisfies AttnConfigSection;
+  const attn: AttnConfigSection = { format: 1, bias: config.bias, tokenizer };
+  if (config.mlp === false) attn.mlp = false;
+  json.attn = attn;
   return json;
 }
 
@@ -75,6 +82,7 @@ export function gptConfigFromHf(text: string, file = CONFIG_FILE): CheckpointCon
   const fail = (key: string, why: string): never => {
     throw new ConfigError(`${file}: "${key}" ${why}`);
   };
+  if (raw.model_type === 'attn-seq2seq') fail('model_type', 'is "attn-seq2seq": an encoder-decoder checkpoint, not a GPT (load it with loadSeq2SeqCheckpoint; in the CLI, attn translate)');
   if (raw.model_type !== 'gpt2') fail('model_type', `is ${JSON.stringify(raw.model_type)}; only "gpt2" models are supported`);
   const int = (key: string, fallback?: string): number => {
     const value = raw[key] ?? (fallback === undefined ? undefined : raw[fallback]);
@@ -98,6 +106,7 @@ export function gptConfigFromHf(text: string, file = CONFIG_FILE): CheckpointCon
   const dropout = [raw.resid_pdrop, raw.embd_pdrop, raw.attn_pdrop].find((p) => typeof p === 'number') ?? 0;
   const attn = raw.attn as Partial<AttnConfigSection> | undefined;
   let bias = true;
+  let mlp = true;
   let tokenizer: TokenizerKind | undefined;
   if (attn !== undefined) {
     if (attn === null || typeof attn !== 'object') fail('attn', 'must be an object {format, bias, tokenizer}');
@@ -106,7 +115,9 @@ export function gptConfigFromHf(text: string, file = CONFIG_FILE): CheckpointCon
     if (attn.tokenizer !== 'char' && attn.tokenizer !== 'word' && attn.tokenizer !== 'byte-bpe') {
       fail('attn.tokenizer', `must be "char", "word" or "byte-bpe", got ${JSON.stringify(attn.tokenizer)}`);
     }
+    if (attn.mlp !== undefined && typeof attn.mlp !== 'boolean') fail('attn.mlp', `must be true or false when present, got ${JSON.stringify(attn.mlp)}`);
     bias = attn.bias as boolean;
+    mlp = attn.mlp ?? true;
     tokenizer = attn.tokenizer;
   }
   let gpt: GPTConfig;
@@ -119,6 +130,7 @@ export function gptConfigFromHf(text: string, file = CONFIG_FILE): CheckpointCon
       nEmbd,
       dropout: dropout as number,
       bias,
+      mlp,
     });
   } catch (err) {
     throw new ConfigError(`${file}: ${(err as Error).message}`);

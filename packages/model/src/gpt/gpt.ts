@@ -70,6 +70,7 @@ class BlockList extends Module {
         attnDropout: config.dropout,
         activation: 'tanh',
         projInitStd,
+        mlp: config.mlp ?? true,
       });
       this.blocks.push(this.registerModule(String(i), block));
     }

@@ -4,45 +4,78 @@
 //
 // Written: every parameter under its path (transformer.wte.weight,
 // transformer.h.0.attn.c_attn.weight [in, out], ...), plus zero biases where the
-// model has none (nanoGPT's bias=false), so GPT-2 loaders accept the file. No
-// lm_head.weight: the head is tied to wte (Hugging Face's own safetensors files
-// drop it too).
+// model has none (nanoGPT's bias=false), so GPT-2 loaders accept the file. An
+// attention-only model (config.mlp false) gets each block's MLP as zeros (c_fc and
+// c_proj, weights and biases) and ln_2 as the identity LayerNorm: GPT-2 then adds
+// c_proj(gelu(0)) = 0 to the residual stream, which is exactly the block without an
+// MLP. No lm_head.weight: the head is tied to wte (Hugging Face's own safetensors
+// files drop it too).
 //
 // Read (from any TensorSource): names with or without the "transformer." prefix;
 // the causal-mask buffers h.N.attn.bias / h.N.attn.masked_bias ignored;
 // lm_head.weight absent, or present and equal to wte; F32, F16 or BF16. The
 // header is checked against the model before any tensor is read, then tensors are
 // read one at a time straight into the parameters; a non-finite value is refused,
-// naming the tensor and where it is.
-import type { Tensor } from '@attn/tensor';
-import { LayerNorm, Linear, type Module } from '@attn/layers';
+// naming the tensor and where it is. Filler tensors (zero biases, an attention-only
+// model's MLP) may be absent; when present, the ones that change the function (biases,
+// the MLP) must be zero, and ln_2, which cannot matter in front of a zero MLP, is read
+// and dropped.
+import { Tensor } from '@attn/tensor';
+import { GPTBlock, LayerNorm, Linear, type Module } from '@attn/layers';
 import { CheckpointError } from '../errors.js';
 import type { SafetensorsDType, SafetensorsInput } from '../safetensors/format.js';
 import type { TensorInfo, TensorSource } from '../safetensors/tensor-source.js';
 import type { GPT } from './gpt.js';
 
-/** The checkpoint's tensors of `model`, in module order: parameters, and zero biases where a Linear or LayerNorm has none. */
+/**
+ * A tensor a checkpoint holds although the model has no such parameter: a zero bias of a
+ * bias-free model, or a piece of an attention-only model's absent MLP.
+ */
+interface Filler {
+  shape: number[];
+  /** The value every element has when written. */
+  value: 0 | 1;
+  /** On read: 'zero' = must be all zeros (it changes the function otherwise); 'any' = read and dropped. */
+  check: 'zero' | 'any';
+  /** What the model lacks, for error messages. */
+  reason: string;
+}
+
+/** The checkpoint's tensors of `model`, in module order: parameters, then filler tensors (see Filler). */
 export function gptCheckpointTensors(model: GPT, dtype: SafetensorsDType = 'F32'): Map<string, SafetensorsInput> {
   const out = new Map<string, SafetensorsInput>();
   for (const [name, p] of checkpointEntries(model)) {
-    out.set(name, { shape: p === null ? biasShape(model, name) : p.shape, data: p === null ? new Float32Array(sizeOf(biasShape(model, name))) : p.dataSync(), dtype });
+    if (p instanceof Tensor) out.set(name, { shape: p.shape, data: p.dataSync(), dtype });
+    else out.set(name, { shape: p.shape, data: new Float32Array(sizeOf(p.shape)).fill(p.value), dtype });
   }
   return out;
 }
 
-/**
- * [name, parameter] for every tensor a checkpoint of `model` holds, in module order; the parameter is
- * null for the zero bias written in place of a bias the model does not have.
- */
-function checkpointEntries(model: GPT): Array<[string, Tensor | null]> {
-  const out: Array<[string, Tensor | null]> = [];
+/** [name, parameter or filler] for every tensor a checkpoint of `model` holds, in module order. */
+function checkpointEntries(model: GPT): Array<[string, Tensor | Filler]> {
+  const out: Array<[string, Tensor | Filler]> = [];
   const params = new Map(model.namedParameters());
+  const C = model.config.nEmbd;
   const visit = (module: Module, prefix: string) => {
     for (const [name, p] of params) {
       if (name.startsWith(prefix) && !name.slice(prefix.length).includes('.')) out.push([name, p]);
     }
-    if ((module instanceof Linear || module instanceof LayerNorm) && !module.hasBias) out.push([`${prefix}bias`, null]);
+    if ((module instanceof Linear || module instanceof LayerNorm) && !module.hasBias) {
+      out.push([`${prefix}bias`, { shape: biasShape(model, `${prefix}bias`), value: 0, check: 'zero', reason: 'has no biases (attn.bias false)' }]);
+    }
     for (const [name, child] of module.namedChildren()) visit(child, `${prefix}${name}.`);
+    if (module instanceof GPTBlock && module.mlp === null) {
+      // GPT-2's ln_2 and MLP, after ln_1 and attn as in its state dict: ln_2 the identity LayerNorm,
+      // c_fc [C, 4C] + [4C] and c_proj [4C, C] + [C] all zeros.
+      const reason = 'is attention-only (attn.mlp false)';
+      const zero = (shape: number[]): Filler => ({ shape, value: 0, check: 'zero', reason });
+      out.push([`${prefix}ln_2.weight`, { shape: [C], value: 1, check: 'any', reason }]);
+      out.push([`${prefix}ln_2.bias`, { shape: [C], value: 0, check: 'any', reason }]);
+      out.push([`${prefix}mlp.c_fc.weight`, zero([C, 4 * C])]);
+      out.push([`${prefix}mlp.c_fc.bias`, zero([4 * C])]);
+      out.push([`${prefix}mlp.c_proj.weight`, zero([4 * C, C])]);
+      out.push([`${prefix}mlp.c_proj.bias`, zero([C])]);
+    }
   };
   visit(model, '');
   return out;
@@ -74,11 +107,11 @@ export function canonicalNames(source: TensorSource): { names: Map<string, strin
 
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16']);
 
-/** One tensor to read: into a parameter, or a zero bias / tied head to check. */
+/** One tensor to read: into a parameter, a filler to check (or drop), or the tied head to compare. */
 interface ReadStep {
   stored: string;
   info: TensorInfo;
-  target: Tensor | 'zero-bias' | 'tied-head';
+  target: Tensor | Filler | 'tied-head';
 }
 
 const shapeStr = (shape: readonly number[]) => `[${shape.join(', ')}]`;
@@ -109,12 +142,12 @@ function planReads(model: GPT, source: TensorSource, describe: string): ReadStep
   for (const [name, param] of entries) {
     const stored = names.get(name);
     if (stored === undefined) {
-      if (param === null) continue; // a bias-free model may come without the zero biases
+      if (!(param instanceof Tensor)) continue; // fillers may be left out (a bias-free model without its zero biases, say)
       const file = source.tensors.values().next().value?.file ?? 'the checkpoint';
       throw new CheckpointError(`${file}: missing tensor "${name}" for ${describe}`);
     }
-    const info = check(stored, param === null ? biasShape(model, name) : param.shape);
-    steps.push({ stored, info, target: param ?? 'zero-bias' });
+    const info = check(stored, param.shape);
+    steps.push({ stored, info, target: param });
   }
   if (lmHead !== null) {
     const wte = model.getParameter('transformer.wte.weight');
@@ -145,18 +178,18 @@ function checkFinite(values: Float32Array, stored: string, info: TensorInfo): vo
   );
 }
 
-/** Applies one read: a parameter takes the values, a zero bias must be zero, a tied head must equal wte. */
+/** Applies one read: a parameter takes the values, a filler is checked, a tied head must equal wte. */
 function apply(model: GPT, step: ReadStep, values: Float32Array): void {
   checkFinite(values, step.stored, step.info);
-  if (step.target === 'zero-bias') {
-    if (values.some((x) => x !== 0)) throw new CheckpointError(`${step.info.file}: the model has no biases (attn.bias false) but tensor "${step.stored}" is non-zero`);
-  } else if (step.target === 'tied-head') {
+  if (step.target === 'tied-head') {
     const wte = model.getParameter('transformer.wte.weight').dataSync();
     if (values.some((x, i) => x !== wte[i])) {
       throw new CheckpointError(`${step.info.file}: lm_head.weight differs from transformer.wte.weight; only tied embeddings are supported`);
     }
-  } else {
+  } else if (step.target instanceof Tensor) {
     step.target.assign(values);
+  } else if (step.target.check === 'zero' && values.some((x) => x !== 0)) {
+    throw new CheckpointError(`${step.info.file}: the model ${step.target.reason} but tensor "${step.stored}" is non-zero`);
   }
 }
 
