@@ -1,4 +1,4 @@
-// Vector math shared by the kernels: exp on four lanes.
+// Vector math shared by the kernels: multiply-add, exp and log on four lanes.
 //
 // exp is the Cephes single-precision algorithm (range reduction by ln 2, a
 // degree-6 polynomial, scaling by 2^n through the exponent bits), accurate to
@@ -8,6 +8,19 @@
 #include <wasm_simd128.h>
 
 #define EXPORT(name) __attribute__((export_name(name)))
+
+// MADD(a, b, c) = a * b + c on four lanes. The relaxed build (ATTN_RELAXED_SIMD)
+// uses relaxed SIMD's f32x4.relaxed_madd, which engines lower to one fused
+// multiply-add where the CPU has FMA (x64 with FMA3, arm64); the plain build a
+// multiply and an add. clang 14 knows the instruction only under its
+// pre-standard name and opcode (f32x4.fma, 0xfd 0xaf 0x01), so build-wasm.mjs
+// rewrites every one to the standard encoding (0xfd 0x85 0x02), which computes
+// a * b + c from the operands in the order clang pushes them.
+#ifdef ATTN_RELAXED_SIMD
+#define MADD(a, b, c) ((v128_t)__builtin_wasm_fma_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(c)))
+#else
+#define MADD(a, b, c) wasm_f32x4_add(wasm_f32x4_mul(a, b), c)
+#endif
 
 static inline v128_t exp_f32x4(v128_t x) {
   // keep 2^n a normal float: exp(88.37) is near FLT_MAX, exp(-87.33) near FLT_MIN
@@ -47,6 +60,32 @@ static inline float hmax_f32x4(v128_t v) {
   float c = wasm_f32x4_extract_lane(v, 2), d = wasm_f32x4_extract_lane(v, 3);
   float ab = a > b ? a : b, cd = c > d ? c : d;
   return ab > cd ? ab : cd;
+}
+
+// Natural log on four lanes for x > 0 (Cephes logf: x = m 2^e with m in
+// [sqrt(1/2), sqrt(2)), a degree-9 polynomial in m - 1), about 1 ulp.
+static inline v128_t log_f32x4(v128_t x) {
+  v128_t bits = x;
+  v128_t e = wasm_i32x4_sub(wasm_u32x4_shr(bits, 23), wasm_i32x4_splat(126));
+  v128_t m = wasm_v128_or(wasm_v128_and(bits, wasm_i32x4_splat(0x807fffff)), wasm_i32x4_splat(0x3f000000));  // [0.5, 1)
+  v128_t ef = wasm_f32x4_convert_i32x4(e);
+  v128_t small = wasm_f32x4_lt(m, wasm_f32x4_splat(0.707106781186547524f));
+  ef = wasm_f32x4_sub(ef, wasm_v128_and(small, wasm_f32x4_splat(1.0f)));
+  m = wasm_f32x4_sub(wasm_f32x4_add(m, wasm_v128_and(small, m)), wasm_f32x4_splat(1.0f));
+  v128_t z = wasm_f32x4_mul(m, m);
+  v128_t y = wasm_f32x4_splat(7.0376836292e-2f);
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(-1.1514610310e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(1.1676998740e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(-1.2420140846e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(1.4249322787e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(-1.6668057665e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(2.0000714765e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(-2.4999993993e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, m), wasm_f32x4_splat(3.3333331174e-1f));
+  y = wasm_f32x4_mul(wasm_f32x4_mul(y, m), z);
+  y = wasm_f32x4_add(y, wasm_f32x4_mul(ef, wasm_f32x4_splat(-2.12194440e-4f)));
+  y = wasm_f32x4_sub(y, wasm_f32x4_mul(z, wasm_f32x4_splat(0.5f)));
+  return wasm_f32x4_add(wasm_f32x4_add(m, y), wasm_f32x4_mul(ef, wasm_f32x4_splat(0.693359375f)));
 }
 
 #endif

@@ -20,10 +20,17 @@ function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
   return worst;
 }
 
-describe('row kernels, called directly', () => {
+// On 2 threads every kernel is split (minParallelElements 0), so shares with
+// odd boundaries (rows, element ranges, column bands) are exercised too.
+describe.each([1, 2])('row kernels, called directly, on %i thread(s)', (threads) => {
   let k: WasmKernels;
   beforeAll(async () => {
-    k = await createWasmKernels({ threads: 1 });
+    k = await createWasmKernels({ threads, minParallelElements: 0 });
+  });
+  afterAll(() => k.dispose());
+
+  it('uses the requested thread count', () => {
+    expect(k.threads).toBe(threads);
   });
 
   it('binary: every operand layout and op, rows not a multiple of 4 wide', () => {
@@ -56,7 +63,21 @@ describe('row kernels, called directly', () => {
     expect(relErr(k.sumAxis(x, 33, 6, 1), want(33, 6, 1))).toBeLessThan(1e-6);
     expect(relErr(k.sumAxis(x, 3, 11, 6), want(3, 11, 6))).toBeLessThan(1e-6);
     expect(relErr(k.sumAxis(x, 1, 198, 1), want(1, 198, 1))).toBeLessThan(1e-5);
+    expect(relErr(k.sumAxis(x, 1, 4, 49), want(1, 4, 49))).toBeLessThan(1e-6); // a bias gradient: shared by columns
     expect(Array.from(k.sumAxis(new Float32Array(0), 2, 0, 3))).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('binary: a few long rows are shared by columns', () => {
+    const [rows, cols] = [3, 70];
+    const a = randomArray(rows * cols, 12);
+    const bias = randomArray(cols, 13);
+    const perRow = randomArray(rows, 14);
+    const sum = k.binary('add', a, 'full', bias, 'col', rows, cols);
+    const prod = k.binary('mul', perRow, 'row', a, 'full', rows, cols);
+    for (let i = 0; i < rows * cols; i++) {
+      expect(sum[i]).toBe(Math.fround(a[i] + bias[i % cols]));
+      expect(prod[i]).toBe(Math.fround(perRow[Math.floor(i / cols)] * a[i]));
+    }
   });
 
   it('masked fill repeats the mask and leaves unmasked values bit-exact', () => {
@@ -157,7 +178,8 @@ describe('row kernels, called directly', () => {
 describe("the same ops through @attn/tensor on 'wasm', against the CPU backend", () => {
   let handle: WasmBackendHandle | null;
   beforeAll(async () => {
-    handle = await registerWasmBackend({ threads: 2 });
+    // every kernel split across both threads, however small
+    handle = await registerWasmBackend({ threads: 2, minParallelElements: 0, minParallelFlops: 0 });
     if (!handle) throw new Error('this Node has no WebAssembly SIMD');
   });
   afterAll(() => {
