@@ -201,7 +201,8 @@ function backendFor(name: KernelName, dtype: DType): Backend {
 
 /**
  * Runs kernel `name` and returns the output storages (one for most kernels,
- * three for LayerNorm / LayerNormGrad). `outShape` is the first output's shape.
+ * several for LayerNorm, LayerNormGrad, AdamW, FusedAttention and
+ * FusedAttentionGrad). `outShape` is the first output's shape.
  */
 export function runKernel<K extends KernelName>(
   name: K,
@@ -228,6 +229,8 @@ export function runKernel<K extends KernelName>(
 function outputSizeOf(name: KernelName, index: number, inputs: readonly KernelOperand[]): number {
   const x = inputs[0].shape;
   if (name === 'AdamW') return sizeOfShape(x); // m', v': the size of param
+  if (name === 'FusedAttention') return sizeOfShape(x) / x[x.length - 1]; // lse: (..., Tq)
+  if (name === 'FusedAttentionGrad') return sizeOfShape(inputs[index].shape); // dk, dv: shaped like k, v
   const cols = x[x.length - 1];
   const rows = sizeOfShape(x) / cols;
   if (name === 'LayerNorm') return rows; // mean, rstd: (R)

@@ -5,6 +5,7 @@ export type {
   DataHandle,
   DType,
   FloatArray,
+  FusedAttentionAttrs,
   Kernel,
   KernelAttrs,
   KernelInput,
