@@ -9,7 +9,7 @@
 // has q_attn: (C, C) and c_attn: (C, 2C) (the names of Hugging Face's GPT-2
 // cross-attention). Both end with c_proj: (C, C).
 import type { Rng, Tensor } from '@attn/tensor';
-import { type AttentionResult, scaledDotProductAttention } from './attention.js';
+import { scaledDotProductAttention } from './attention.js';
 import { checkPositiveInt, type InitOptions, rngOf } from './init.js';
 import type { LayerKVCache } from './kv-cache.js';
 import { Linear } from './linear.js';
@@ -133,13 +133,15 @@ export class MultiHeadAttention extends Module {
       v = this.splitHeads(qkv.slice(2, 2 * C, 3 * C)); // (B, nh, T, hs)
       if (opts.cache) ({ key: k, value: v } = opts.cache.append(k, v)); // (B, nh, Tpast + T, hs)
     }
-    const attn: AttentionResult = scaledDotProductAttention(q, k, v, {
+    const attn = scaledDotProductAttention(q, k, v, {
       causal: opts.causal ?? this.causal,
       mask: opts.mask,
       dropout: { p: this.attnDropout, rng: this.rng, training: this.training },
+      // Unless the weights are wanted, the fused kernel runs and they are never stored.
+      returnWeights: opts.returnWeights ?? false,
     });
     const merged = attn.output.transpose(1, 2).reshape([B, T, C]); // (B, nh, T, hs) -> (B, T, nh, hs) -> (B, T, C)
-    return { output: this.c_proj.forward(merged), weights: opts.returnWeights ? attn.weights : null };
+    return { output: this.c_proj.forward(merged), weights: attn.weights };
   }
 
   /** (B, T, C) -> (B, nh, T, hs): head h is the slice [h*hs, (h+1)*hs) of the width. */
