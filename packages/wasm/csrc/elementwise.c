@@ -137,3 +137,28 @@ void permute_rows_f32(const float* x, float* out, int n0, int n1, int n2, int s0
     for (; j < row; j++) dst[j] = src[j];
   }
 }
+
+// Copies `rows` blocks of `width` floats, block r from src + r * src_stride to
+// dst + r * dst_stride + before, and zeroes the `before` floats ahead of each
+// and the `after` floats behind it. A slice along an axis is rows = outer,
+// src_stride = length * inner, before = after = 0; its gradient (PadAxis) is
+// the reverse with zeros around.
+EXPORT("copy_rows_f32")
+void copy_rows_f32(const float* src, int src_stride, float* dst, int dst_stride, int rows, int width, int before, int after) {
+  v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int r = 0; r < rows; r++) {
+    const float* s = src + (long)r * src_stride;
+    float* d = dst + (long)r * dst_stride;
+    int i = 0;
+    for (; i + 4 <= before; i += 4) wasm_v128_store(d + i, zero);
+    for (; i < before; i++) d[i] = 0.0f;
+    d += before;
+    i = 0;
+    for (; i + 4 <= width; i += 4) wasm_v128_store(d + i, wasm_v128_load(s + i));
+    for (; i < width; i++) d[i] = s[i];
+    d += width;
+    i = 0;
+    for (; i + 4 <= after; i += 4) wasm_v128_store(d + i, zero);
+    for (; i < after; i++) d[i] = 0.0f;
+  }
+}

@@ -30,6 +30,7 @@ enum {
   TASK_ATTENTION = 14,        // q k v out lse h0 h1 Tq Tk D Dv causal ws | scale
   TASK_ATTENTION_GRAD = 15,   // q k v out lse dout dq dk dv h0 h1 Tq Tk D Dv causal ws | scale
   TASK_PEAK = 16,             // iters out | seed
+  TASK_COPY_ROWS = 17,        // src srcStride dst dstStride rows width before after
 };
 
 EXPORT("task_ints") int task_ints(void) { return TASK_INTS; }
@@ -95,6 +96,9 @@ EXPORT("run_tasks") void run_tasks(const int* table, int start, int end, float* 
       case TASK_ATTENTION_GRAD:
         attention_grad_f32(P(1), P(2), P(3), P(4), P(5), P(6), P(7), P(8), P(9), t[10], t[11], t[12], t[13], t[14], t[15],
                            f32(t[18]), t[16], P(17));
+        break;
+      case TASK_COPY_ROWS:
+        copy_rows_f32(P(1), t[2], P(3), t[4], t[5], t[6], t[7], t[8]);
         break;
       case TASK_PEAK:
         P(2)[0] = simd_peak_f32(t[1], f32(t[3]));

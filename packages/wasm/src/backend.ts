@@ -148,22 +148,11 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
       // keep the tensor in wasm memory instead of moving it to the CPU and back.
       Slice: ([x], { axis, start, end }) => {
         const { outer, length, inner } = aroundAxis(x.shape, axis);
-        const width = (end - start) * inner;
-        const out = kernels.newOutput(outer * width, false);
-        const src = values(x);
-        for (let o = 0; o < outer; o++) {
-          const from = (o * length + start) * inner;
-          out.set(src.subarray(from, from + width), o * width);
-        }
-        return out;
+        return kernels.copyRows(values(x), start * inner, length * inner, outer, (end - start) * inner, 0, 0);
       },
       PadAxis: ([dy], { axis, start, length }) => {
         const { outer, length: part, inner } = aroundAxis(dy.shape, axis);
-        const width = part * inner;
-        const out = kernels.newOutput(outer * length * inner, true);
-        const src = values(dy);
-        for (let o = 0; o < outer; o++) out.set(src.subarray(o * width, (o + 1) * width), (o * length + start) * inner);
-        return out;
+        return kernels.copyRows(values(dy), 0, part * inner, outer, part * inner, start * inner, (length - start - part) * inner);
       },
       Softmax: (inputs, attrs, outShape) => {
         const { outer, length, inner } = aroundAxis(inputs[0].shape, attrs.axis);

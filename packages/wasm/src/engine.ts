@@ -556,6 +556,23 @@ export class WasmKernels {
     )[0];
   }
 
+  /**
+   * Rows of `width` floats: row r of the output is `before` zeros, the
+   * `width` floats of x at r * srcStride, then `after` zeros. Slice is
+   * (srcStride = length * inner, no zeros) on x offset to the slice's start;
+   * PadAxis, its gradient, the reverse.
+   */
+  copyRows(x: Float32Array, offset: number, srcStride: number, rows: number, width: number, before: number, after: number): Float32Array {
+    const rowOut = before + width + after;
+    return this.runOnHeap([x], [rows * rowOut], true, ([px], [po]) =>
+      this.runJob(
+        splitRange(rows, this.sharesFor(rows * rowOut)).map(([r0, r1]) => [
+          [TASK.COPY_ROWS, px + 4 * (offset + r0 * srcStride), srcStride, po + 4 * r0 * rowOut, rowOut, r1 - r0, width, before, after],
+        ]),
+      ),
+    )[0];
+  }
+
   /** Softmax along each row of x viewed as (rows, cols). */
   softmax(x: Float32Array, rows: number, cols: number): Float32Array {
     return this.runOnHeap([x], [x.length], true, ([px], [py]) =>

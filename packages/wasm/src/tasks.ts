@@ -25,6 +25,7 @@ export const TASK = {
   ATTENTION: 14,
   ATTENTION_GRAD: 15,
   PEAK: 16,
+  COPY_ROWS: 17,
 } as const;
 
 /** One task: its kind followed by its arguments, floats already turned into bits with floatBits(). */

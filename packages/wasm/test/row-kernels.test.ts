@@ -80,6 +80,16 @@ describe.each([1, 2])('row kernels, called directly, on %i thread(s)', (threads)
     }
   });
 
+  it('copyRows: slices rows out and pads them with zeros around', () => {
+    const x = randomArray(5 * 11, 15);
+    // the columns [3, 9) of a (5, 11) matrix
+    const slice = k.copyRows(x, 3, 11, 5, 6, 0, 0);
+    expect(Array.from(slice)).toEqual(Array.from({ length: 30 }, (_, i) => x[Math.floor(i / 6) * 11 + 3 + (i % 6)]));
+    // and back into (5, 13) rows with 2 zeros ahead and 5 behind
+    const padded = k.copyRows(slice, 0, 6, 5, 6, 2, 5);
+    expect(Array.from(padded)).toEqual(Array.from({ length: 65 }, (_, i) => (i % 13 >= 2 && i % 13 < 8 ? slice[Math.floor(i / 13) * 6 + (i % 13) - 2] : 0)));
+  });
+
   it('masked fill repeats the mask and leaves unmasked values bit-exact', () => {
     const x = randomArray(4 * 9, 5);
     const mask = Float32Array.from({ length: 9 }, (_, i) => (i % 4 === 1 ? 1 : 0));
