@@ -9,5 +9,6 @@ import { layersSuite } from './layers.js';
 import { sampleSuite } from './sample.js';
 import { trainSuite } from './train.js';
 import { gpuSuite } from './gpu.js';
+import { browserSuite } from './browser.js';
 
-export const suites: Suite[] = [tensorSuite, tokenizerSuite, layersSuite, modelSuite, sampleSuite, trainSuite, wasmSuite, gpuSuite];
+export const suites: Suite[] = [tensorSuite, tokenizerSuite, layersSuite, modelSuite, sampleSuite, trainSuite, wasmSuite, gpuSuite, browserSuite];
