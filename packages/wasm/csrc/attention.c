@@ -118,22 +118,27 @@ static inline int visible_keys(int causal, int row, int offset, int j0, int nb) 
   return causal ? min_i(max_i(row + offset + 1 - j0, 0), nb) : nb;
 }
 
-// One row of a score tile: s[0, nb) holds raw dot products. Scales the first
-// `visible`, folds them into the running max m and sum l (rescaling the
-// row's output accumulator o, Dvp floats), and leaves exp(s - m) there
-// (zeros from `visible` on, up to nb rounded up to 8).
-static void online_softmax_row(float* s, int visible, int nb, float scale, float* m, float* l, float* o, int Dvp) {
-  const v128_t lane = wasm_i32x4_make(0, 1, 2, 3);
-  const v128_t vis = wasm_i32x4_splat(visible);
-  const v128_t sc = wasm_f32x4_splat(scale);
+// One row of a score tile: s[0, nb) holds scores (already scaled). Masks all
+// from `visible` on, folds the rest into the running max m and sum l
+// (rescaling the row's output accumulator o, Dvp floats), and leaves
+// exp(s - m) there (zeros from `visible` on, up to nb rounded up to 8).
+static void online_softmax_row(float* s, int visible, int nb, float* m, float* l, float* o, int Dvp) {
   const v128_t ninf = wasm_f32x4_splat(-__builtin_inff());
   v128_t mv = ninf;
   int j = 0;
-  for (; j < visible; j += 4) {
-    v128_t keep = wasm_i32x4_lt(wasm_i32x4_add(lane, wasm_i32x4_splat(j)), vis);
-    v128_t x = wasm_v128_bitselect(wasm_f32x4_mul(wasm_v128_load(s + j), sc), ninf, keep);
-    wasm_v128_store(s + j, x);
-    mv = wasm_f32x4_pmax(mv, x);
+  if (visible == nb) {
+    // a block the whole row sees (all but the causal diagonal): no mask
+    for (; j + 4 <= nb; j += 4) mv = wasm_f32x4_pmax(mv, wasm_v128_load(s + j));
+  }
+  if (j < visible) {
+    const v128_t lane = wasm_i32x4_make(0, 1, 2, 3);
+    const v128_t vis = wasm_i32x4_splat(visible);
+    for (; j < visible; j += 4) {
+      v128_t keep = wasm_i32x4_lt(wasm_i32x4_add(lane, wasm_i32x4_splat(j)), vis);
+      v128_t x = wasm_v128_bitselect(wasm_v128_load(s + j), ninf, keep);
+      wasm_v128_store(s + j, x);
+      mv = wasm_f32x4_pmax(mv, x);
+    }
   }
   int end = up8(nb);
   for (int z = j; z < end; z++) s[z] = 0.0f;
@@ -163,7 +168,7 @@ static void online_softmax_row(float* s, int visible, int nb, float scale, float
 // Scratch floats one part needs for heads of these sizes (forward or backward).
 EXPORT("attention_ws_floats") int attention_ws_floats(int Tq, int Tk, int D, int Dv, int backward) {
   int Tkp = up8(Tk), Dp = up8(D), Dvp = up8(Dv);
-  if (!backward) return Tkp * D + ((Dv & 7) ? Tk * Dvp : 0) + 4 * BC + 4 * Dvp + 8;
+  if (!backward) return Tq * D + Tkp * D + ((Dv & 7) ? Tk * Dvp : 0) + 4 * BC + 4 * Dvp + 8;
   int n = Tq + Tkp * D + Tkp * Dv;
   if (D & 7) n += Tq * Dp + Tk * Dp;
   if (Dv & 7) n += Tq * Dvp;
@@ -175,6 +180,15 @@ static void forward_head(const float* q, const float* k, const float* v, float* 
                          float scale, int causal, float* ws) {
   int offset = Tk - Tq;
   int Dvp = up8(Dv);
+  float* qs = ws;  // q * scale, so the tiles hold finished scores
+  ws += Tq * D;
+  {
+    v128_t sc = wasm_f32x4_splat(scale);
+    int n = Tq * D, i = 0;
+    for (; i + 4 <= n; i += 4) wasm_v128_store(qs + i, wasm_f32x4_mul(wasm_v128_load(q + i), sc));
+    for (; i < n; i++) qs[i] = q[i] * scale;
+  }
+  q = qs;
   float* kp = ws;
   ws += up8(Tk) * D;
   pack_panels8(k, Tk, D, D, kp);
@@ -206,7 +220,7 @@ static void forward_head(const float* q, const float* k, const float* v, float* 
       int nb = min_i(BC, kend - j0);
       for (int p = 0; p < nb; p += 8) mk4x8(D, q0, q1, q2, q3, 1, kp + (j0 + p) * D, 8, s + p, BC, 0);
       for (int r = 0; r < 4; r++) {
-        online_softmax_row(s + r * BC, visible_keys(causal, i0 + r, offset, j0, nb), nb, scale, m + r, l + r, o + r * Dvp, Dvp);
+        online_softmax_row(s + r * BC, visible_keys(causal, i0 + r, offset, j0, nb), nb, m + r, l + r, o + r * Dvp, Dvp);
       }
       for (int c = 0; c < Dvp; c += 8) mk4x8(nb, s, s + BC, s + 2 * BC, s + 3 * BC, 1, vv + j0 * ldv + c, ldv, o + c, Dvp, 1);
     }
@@ -288,7 +302,9 @@ static void backward_head(const float* q, const float* k, const float* v, const 
         const float* g1 = rows > 1 ? g0 + Dv : g0;
         const float* g2 = rows > 2 ? g0 + 2 * Dv : g0;
         const float* g3 = rows > 3 ? g0 + 3 * Dv : g0;
-        for (int p = 0; p < nb; p += 8) {
+        // keys past the last one these rows see are masked: their scores are not needed
+        int seen = visible_keys(causal, c0 + r0 + rows - 1, offset, j0, nb);
+        for (int p = 0; p < seen; p += 8) {
           mk4x8(D, q0, q1, q2, q3, 1, kp + (j0 + p) * D, 8, P + r0 * BC + p, BC, 0);
           mk4x8(Dv, g0, g1, g2, g3, 1, vp + (j0 + p) * Dv, 8, dS + r0 * BC + p, BC, 0);
         }
@@ -315,10 +331,14 @@ static void backward_head(const float* q, const float* k, const float* v, const 
       }
       // dV_block += P^T dO and dK_block += dS^T Q: four keys x eight columns, summed over the chunk's queries
       for (int jj = 0; jj < nb; jj += 4) {
-        const float* pa = P + jj;
-        const float* sa = dS + jj;
-        for (int c = 0; c < Dvp; c += 8) mk4x8(nr, pa, pa + 1, pa + 2, pa + 3, BC, dd + c0 * ldd + c, ldd, dvb + jj * Dvp + c, Dvp, 1);
-        for (int c = 0; c < Dp; c += 8) mk4x8(nr, sa, sa + 1, sa + 2, sa + 3, BC, qq + c0 * ldq + c, ldq, dkb + jj * Dp + c, Dp, 1);
+        // queries of the chunk before the first that sees key j0 + jj contribute nothing
+        int r1 = causal ? min_i(nr, max_i(0, j0 + jj - offset - c0)) : 0;
+        const float* pa = P + r1 * BC + jj;
+        const float* sa = dS + r1 * BC + jj;
+        const float* da = dd + (c0 + r1) * ldd;
+        const float* qa = qq + (c0 + r1) * ldq;
+        for (int c = 0; c < Dvp; c += 8) mk4x8(nr - r1, pa, pa + 1, pa + 2, pa + 3, BC, da + c, ldd, dvb + jj * Dvp + c, Dvp, 1);
+        for (int c = 0; c < Dp; c += 8) mk4x8(nr - r1, sa, sa + 1, sa + 2, sa + 3, BC, qa + c, ldq, dkb + jj * Dp + c, Dp, 1);
       }
       // dQ_chunk += dS K_block: four queries x eight columns, summed over the block's keys
       for (int r0 = 0; r0 < nr; r0 += 4) {
@@ -327,7 +347,8 @@ static void backward_head(const float* q, const float* k, const float* v, const 
         const float* s1 = rows > 1 ? s0 + BC : s0;
         const float* s2 = rows > 2 ? s0 + 2 * BC : s0;
         const float* s3 = rows > 3 ? s0 + 3 * BC : s0;
-        for (int c = 0; c < Dp; c += 8) mk4x8(nb, s0, s1, s2, s3, 1, kk + j0 * ldq + c, ldq, dqs + (c0 + r0) * Dp + c, Dp, 1);
+        int seen = visible_keys(causal, c0 + r0 + rows - 1, offset, j0, nb);
+        for (int c = 0; c < Dp; c += 8) mk4x8(seen, s0, s1, s2, s3, 1, kk + j0 * ldq + c, ldq, dqs + (c0 + r0) * Dp + c, Dp, 1);
       }
     }
     for (int j = 0; j < nb; j++) {

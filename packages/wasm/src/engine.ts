@@ -219,6 +219,12 @@ export class WasmKernels {
   private workers: StartedWorker[] = [];
   /** Browsers forbid Atomics.wait on the main thread; there we spin instead. */
   private readonly canBlock: boolean;
+  /**
+   * Jobs shared among threads so far, and the parts of them the calling thread
+   * ran itself because their worker had not started yet (a descheduled or
+   * sleeping worker): a high share means the second thread is not helping.
+   */
+  readonly parallelStats = { jobs: 0, parts: 0, runHere: 0 };
 
   /** Use createWasmKernels(); this constructor does not start workers. */
   constructor(config: WasmKernelsConfig) {
@@ -775,8 +781,11 @@ export class WasmKernels {
     // behind (it is asleep or descheduled): running the part here is no slower
     // than waiting for it, and the result never depends on a worker waking up.
     // After a failure, claim without running so no worker starts on the arena.
+    this.parallelStats.jobs++;
+    this.parallelStats.parts += parts - 1;
     for (let w = 1; w < parts; w++) {
       if (Atomics.compareExchange(ctrl, CLAIMS + w, 0, 1) !== 0) continue;
+      this.parallelStats.runHere++;
       if (!failure) {
         try {
           run(w);
