@@ -24,6 +24,8 @@ void attention_f32(const float* q, const float* k, const float* v, float* out, f
 void attention_grad_f32(const float* q, const float* k, const float* v, const float* out, const float* lse, const float* dout,
                         float* dq, float* dk, float* dv, int h0, int h1, int Tq, int Tk, int D, int Dv, float scale, int causal,
                         float* ws);
+void cross_entropy_f32(const float* x, const int* targets, float* loss, int rows, int cols, int ignore);
+void cross_entropy_grad_f32(const float* x, const int* targets, const float* dloss, float* dx, int rows, int cols, int ignore);
 float simd_peak_f32(int iters, float seed);
 
 #endif

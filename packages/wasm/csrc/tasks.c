@@ -31,6 +31,8 @@ enum {
   TASK_ATTENTION_GRAD = 15,   // q k v out lse dout dq dk dv h0 h1 Tq Tk D Dv causal ws | scale
   TASK_PEAK = 16,             // iters out | seed
   TASK_COPY_ROWS = 17,        // src srcStride dst dstStride rows width before after
+  TASK_CROSS_ENTROPY = 18,    // x targets loss rows cols ignore
+  TASK_CROSS_ENTROPY_GRAD = 19,  // x targets dloss dx rows cols ignore
 };
 
 EXPORT("task_ints") int task_ints(void) { return TASK_INTS; }
@@ -99,6 +101,12 @@ EXPORT("run_tasks") void run_tasks(const int* table, int start, int end, float* 
         break;
       case TASK_COPY_ROWS:
         copy_rows_f32(P(1), t[2], P(3), t[4], t[5], t[6], t[7], t[8]);
+        break;
+      case TASK_CROSS_ENTROPY:
+        cross_entropy_f32(P(1), (const int*)t[2], P(3), t[4], t[5], t[6]);
+        break;
+      case TASK_CROSS_ENTROPY_GRAD:
+        cross_entropy_grad_f32(P(1), (const int*)t[2], P(3), P(4), t[5], t[6], t[7]);
         break;
       case TASK_PEAK:
         P(2)[0] = simd_peak_f32(t[1], f32(t[3]));

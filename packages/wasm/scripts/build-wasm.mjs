@@ -133,7 +133,7 @@ function compile(clang, flags, relaxedSimd, out) {
   // Every worker instantiates the module on the same memory with the same
   // initial __stack_pointer, so no kernel may use the C stack. Verify it.
   if (objdump) {
-    const dis = execFileSync(objdump, ['-d', out], { encoding: 'utf8' });
+    const dis = execFileSync(objdump, ['-d', out], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
     if (/global\.(get|set)/.test(dis)) {
       throw new Error(`build-wasm: ${path.basename(out)} uses a global (the C stack pointer); kernels must not use the stack`);
     }

@@ -1,9 +1,9 @@
 // @attn/tensor backend 'wasm': the kernels a GPT training step spends its time
 // in run in WebAssembly with SIMD, shared among the threads when large enough:
 // MatMul, FusedAttention and its gradient, the broadcasting Binary ops, Sum,
-// MaskedFill, head-splitting Transposes, Softmax and its gradient, LayerNorm
-// and its gradient, the tanh GELU and its gradient, and the fused AdamW
-// update; Slice and PadAxis are row copies here. A tensor is a Float32Array: a resident view over wasm memory
+// MaskedFill, head-splitting Transposes, Slice and PadAxis (row copies),
+// Softmax and its gradient, LayerNorm and its gradient, the tanh GELU and its
+// gradient, CrossEntropy and its gradient, and the fused AdamW update. A tensor is a Float32Array: a resident view over wasm memory
 // (see heap.ts; kernels read it in place and write outputs into new resident
 // views, so chains of kernels copy nothing) or a plain array. Every other
 // kernel, and any shape or broadcast these do not cover (see layouts.ts), runs
@@ -171,6 +171,14 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
         const weight = attrs.hasWeight ? values(inputs[1]) : null;
         const bias = attrs.hasBias ? values(inputs[attrs.hasWeight ? 2 : 1]) : null;
         return kernels.layerNorm(values(x), weight, bias, values(x).length / cols, cols, attrs.eps);
+      },
+      CrossEntropy: ([logits], { targets, ignoreIndex }) => {
+        const [rows, cols] = logits.shape;
+        return kernels.crossEntropy(values(logits), targets, ignoreIndex, rows, cols);
+      },
+      CrossEntropyGrad: ([logits, dLoss], { targets, ignoreIndex }) => {
+        const [rows, cols] = logits.shape;
+        return kernels.crossEntropyGrad(values(logits), values(dLoss), targets, ignoreIndex, rows, cols);
       },
       AdamW: ([param, grad, m, v], attrs) => kernels.adamw(values(param), values(grad), values(m), values(v), attrs),
       FusedAttention: ([q, k, v], attrs) => kernels.attention(values(q), values(k), values(v), attentionShape(q, v, attrs)),

@@ -650,6 +650,40 @@ export class WasmKernels {
     });
   }
 
+  /**
+   * Cross-entropy of each row of logits (rows, cols) against `targets`
+   * (one class per row): log-sum-exp minus the target's logit, 0 where the
+   * target is `ignoreIndex`.
+   */
+  crossEntropy(logits: Float32Array, targets: Int32Array, ignoreIndex: number, rows: number, cols: number): Float32Array {
+    return this.runOnHeap([logits], [rows], true, ([px], [pl]) =>
+      this.withTargets(targets, (pt) =>
+        this.runJob(this.rowShares(rows, cols).map(([r0, r1]) => [[TASK.CROSS_ENTROPY, px + 4 * r0 * cols, pt + 4 * r0, pl + 4 * r0, r1 - r0, cols, ignoreIndex]])),
+      ),
+    )[0];
+  }
+
+  /** Its gradient: (softmax(row) - onehot(target)) * dLoss[row], zero rows where ignored. */
+  crossEntropyGrad(logits: Float32Array, dLoss: Float32Array, targets: Int32Array, ignoreIndex: number, rows: number, cols: number): Float32Array {
+    return this.runOnHeap([logits, dLoss], [rows * cols], true, ([px, pd], [pdx]) =>
+      this.withTargets(targets, (pt) =>
+        this.runJob(
+          this.rowShares(rows, cols).map(([r0, r1]) => [
+            [TASK.CROSS_ENTROPY_GRAD, px + 4 * r0 * cols, pt + 4 * r0, pd + 4 * r0, pdx + 4 * r0 * cols, r1 - r0, cols, ignoreIndex],
+          ]),
+        ),
+      ),
+    )[0];
+  }
+
+  /** Copies class indices into a temporary block of wasm memory for fn. */
+  private withTargets<T>(targets: Int32Array, fn: (address: number) => T): T {
+    return this.withTemp(targets.length, (at) => {
+      new Int32Array(this.memory.buffer, at, targets.length).set(targets);
+      return fn(at);
+    });
+  }
+
   /** One fused AdamW update (see KernelAttrs.AdamW in @attn/tensor): returns [param', m', v']. */
   adamw(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, h: AdamWHyper): Float32Array[] {
     const n = param.length;

@@ -26,6 +26,8 @@ export const TASK = {
   ATTENTION_GRAD: 15,
   PEAK: 16,
   COPY_ROWS: 17,
+  CROSS_ENTROPY: 18,
+  CROSS_ENTROPY_GRAD: 19,
 } as const;
 
 /** One task: its kind followed by its arguments, floats already turned into bits with floatBits(). */

@@ -174,6 +174,31 @@ describe.each([1, 2])('row kernels, called directly, on %i thread(s)', (threads)
     }
   });
 
+  it('cross-entropy and its gradient, with an ignored row and a width not a multiple of 4', () => {
+    const [rows, cols] = [6, 13];
+    const x = randomArray(rows * cols, 16).map((v) => v * 8);
+    const targets = Int32Array.of(3, -100, 12, 0, 7, 5);
+    const dLoss = randomArray(rows, 17);
+    const loss = k.crossEntropy(x, targets, -100, rows, cols);
+    const dx = k.crossEntropyGrad(x, dLoss, targets, -100, rows, cols);
+    const wantLoss = new Float64Array(rows);
+    const wantDx = new Float64Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      if (targets[r] === -100) continue;
+      const row = Array.from(x.subarray(r * cols, (r + 1) * cols));
+      const mx = Math.max(...row);
+      const z = row.reduce((a, v) => a + Math.exp(v - mx), 0);
+      wantLoss[r] = mx + Math.log(z) - row[targets[r]];
+      row.forEach((v, j) => {
+        wantDx[r * cols + j] = (Math.exp(v - mx) / z - (j === targets[r] ? 1 : 0)) * dLoss[r];
+      });
+    }
+    expect(relErr(loss, wantLoss)).toBeLessThan(2e-6);
+    expect(relErr(dx, wantDx)).toBeLessThan(2e-6);
+    expect(loss[1]).toBe(0);
+    expect(Array.from(dx.subarray(cols, 2 * cols)).every((v) => v === 0)).toBe(true);
+  });
+
   it('layout planning', () => {
     expect(binaryLayout([2, 3, 4], [4], [2, 3, 4])).toEqual({ a: 'full', b: 'col', rows: 6, cols: 4 });
     expect(binaryLayout([1, 4], [2, 3, 4], [2, 3, 4])).toEqual({ a: 'col', b: 'full', rows: 6, cols: 4 });
