@@ -22,7 +22,7 @@ import { WasmHeap } from './heap.js';
 import { MAX_PAGES, singleRelaxedWasm, singleWasm, threadedRelaxedWasm, threadedWasm } from './kernels.generated.js';
 import { type MatmulOptions, type MatrixCall, planMatmul, splitCalls } from './plan.js';
 import { type StartedWorker, startWorkers } from './pool.js';
-import { CLAIMS, CTRL_INTS, ERROR, GEN, MAX_WORKERS, PENDING, SLOTS, STOP, TABLE, WAIT_SLICE_MS } from './protocol.js';
+import { CLAIMS, CTRL_INTS, ERROR, GEN, MAX_WORKERS, PENDING, SLOTS, SPIN_US, STOP, TABLE, WAIT_SLICE_MS } from './protocol.js';
 import { floatBits, type Job, splitRange, TASK, TASK_INTS, type Task } from './tasks.js';
 
 export interface WasmKernelsOptions {
@@ -112,6 +112,18 @@ const PAGE = 65536;
 const TABLE_TASKS = 256;
 /** Alignment (floats) of the boundaries between threads' shares of an array: one cache line. */
 const SHARE_ALIGN = 16;
+
+/**
+ * How long workers (and the calling thread, waiting for them) poll before
+ * sleeping, in microseconds: long while workers keep up, short when they
+ * arrive late, a sign of more runnable threads than cores, where polling only
+ * takes time from the threads doing the work. Judged on jobs whose share on
+ * the calling thread took at least LATE_JOB_US (long enough for any awake
+ * worker to start), as a moving average with hysteresis.
+ */
+const SPIN_LONG_US = 2000;
+const SPIN_SHORT_US = 100;
+const LATE_JOB_US = 150;
 
 /** Default cap on resident tensor bytes (see WasmKernelsOptions.residentBytes). */
 export const DEFAULT_RESIDENT_BYTES = 512 * 2 ** 20;
@@ -220,11 +232,15 @@ export class WasmKernels {
   /** Browsers forbid Atomics.wait on the main thread; there we spin instead. */
   private readonly canBlock: boolean;
   /**
-   * Jobs shared among threads so far, and the parts of them the calling thread
+   * Jobs shared among threads so far, the parts of them the calling thread
    * ran itself because their worker had not started yet (a descheduled or
-   * sleeping worker): a high share means the second thread is not helping.
+   * sleeping worker: a high share means the second thread is not helping), and
+   * how long idle workers currently poll for work (microseconds).
    */
-  readonly parallelStats = { jobs: 0, parts: 0, runHere: 0 };
+  readonly parallelStats = { jobs: 0, parts: 0, runHere: 0, pollUs: SPIN_LONG_US };
+  /** Moving average of the share of workers late for long jobs (see SPIN_LONG_US). */
+  private lateness = 0;
+  private spinUs = SPIN_LONG_US;
 
   /** Use createWasmKernels(); this constructor does not start workers. */
   constructor(config: WasmKernelsConfig) {
@@ -251,6 +267,7 @@ export class WasmKernels {
     this.words = new Int32Array(this.memory.buffer);
     // Every part's claim flag starts taken: a worker only runs a part that a job hands out.
     for (let w = 0; w <= MAX_WORKERS; w++) this.ctrl[CLAIMS + w] = 1;
+    this.ctrl[SPIN_US] = this.spinUs;
     this.canBlock = canAtomicsWait(this.ctrl);
   }
 
@@ -806,11 +823,14 @@ export class WasmKernels {
     Atomics.notify(ctrl, GEN);
     const run = (w: number) => this.exports.run_tasks(table, ctrl[SLOTS + 2 * w], ctrl[SLOTS + 2 * w + 1], this.wsPtrs[0]);
     let failure: unknown = null;
+    const started = performance.now();
     try {
       run(0);
     } catch (err) {
       failure = err;
     }
+    const ownUs = (performance.now() - started) * 1000;
+    let late = 0;
     // A worker that has not claimed its part yet is at least a whole part
     // behind (it is asleep or descheduled): running the part here is no slower
     // than waiting for it, and the result never depends on a worker waking up.
@@ -820,6 +840,7 @@ export class WasmKernels {
     for (let w = 1; w < parts; w++) {
       if (Atomics.compareExchange(ctrl, CLAIMS + w, 0, 1) !== 0) continue;
       this.parallelStats.runHere++;
+      late++;
       if (!failure) {
         try {
           run(w);
@@ -829,10 +850,11 @@ export class WasmKernels {
       }
       Atomics.sub(ctrl, PENDING, 1);
     }
+    if (ownUs >= LATE_JOB_US) this.adaptSpin(late / (parts - 1));
     // Never return (and reuse the arena) while a worker may still be writing.
     // A worker that claimed its part is running it: poll briefly, then sleep
     // in bounded slices, re-checking PENDING each time.
-    const spinUntil = performance.now() + 1;
+    const spinUntil = performance.now() + Math.min(1000, this.spinUs) / 1000;
     for (;;) {
       const pending = Atomics.load(ctrl, PENDING);
       if (pending === 0) break;
@@ -840,6 +862,17 @@ export class WasmKernels {
     }
     if (failure) throw failure;
     if (Atomics.load(ctrl, ERROR)) throw new Error('@attn/wasm: a WebAssembly worker failed while computing');
+  }
+
+  /** Folds one long job's share of late workers into the average and sets the polling time. */
+  private adaptSpin(lateShare: number): void {
+    this.lateness = 0.9 * this.lateness + 0.1 * lateShare;
+    const spin = this.lateness > 0.5 ? SPIN_SHORT_US : this.lateness < 0.2 ? SPIN_LONG_US : this.spinUs;
+    if (spin !== this.spinUs) {
+      this.spinUs = spin;
+      this.parallelStats.pollUs = spin;
+      Atomics.store(this.ctrl, SPIN_US, spin);
+    }
   }
 
   private ensureBytes(bytes: number): void {

@@ -12,6 +12,7 @@ export const PENDING = 1; // workers still running the current job
 export const ERROR = 2; // set to 1 by a worker whose job threw
 export const STOP = 3; // set to 1 to make workers exit
 export const TABLE = 4; // byte address of the task table of the current job
+export const SPIN_US = 5; // how long (us) a worker polls for the next job before it sleeps; set by the main thread
 export const CLAIMS = 8; // part w's claim flag is at CLAIMS + w (0 free, 1 taken)
 export const MAX_WORKERS = 20; // parts are 0 (main thread) .. MAX_WORKERS
 export const SLOTS = CLAIMS + MAX_WORKERS + 4; // part w's range is at SLOTS + 2w (start), SLOTS + 2w + 1 (end)

@@ -3,17 +3,17 @@
 // browsers from a Blob URL. It imports nothing; the module, the shared memory
 // and the worker's addresses arrive in its start message. Each job is a range
 // of the task table (tasks.ts), which the module's run_tasks executes.
-import { CLAIMS, CTRL_INTS, ERROR, GEN, PENDING, SLOTS, STOP, TABLE, WAIT_SLICE_MS } from './protocol.js';
+import { CLAIMS, CTRL_INTS, ERROR, GEN, PENDING, SLOTS, SPIN_US, STOP, TABLE, WAIT_SLICE_MS } from './protocol.js';
 
 /**
- * How long (ms) a worker keeps polling for the next job before it sleeps in
- * Atomics.wait. In a training step the matmuls come a millisecond or two
- * apart; a sleeping worker takes 50-100 us (far more on a busy machine) to
- * wake, while a polling one starts at once. The cost is one core busy for
- * this long after each job.
+ * How long a worker keeps polling for the next job before it sleeps in
+ * Atomics.wait is ctrl[SPIN_US], set by the main thread (engine.ts). In a
+ * training step the kernels come a fraction of a millisecond apart; a
+ * sleeping worker takes 20-100 us to wake (far more on a busy machine), a
+ * polling one starts at once. But a polling worker also takes CPU time from
+ * whatever else runs, the main thread included, so on a machine with more
+ * runnable threads than cores the main thread shortens the poll.
  */
-const SPIN_MS = 2;
-
 const core = `
 function run(init, post) {
   const { module, memory, ctrlPtr, wsPtr, index } = init;
@@ -23,7 +23,7 @@ function run(init, post) {
   let seen = Atomics.load(ctrl, ${GEN});
   post('ready');
   for (;;) {
-    const spinUntil = performance.now() + ${SPIN_MS};
+    const spinUntil = performance.now() + Atomics.load(ctrl, ${SPIN_US}) / 1000;
     while (Atomics.load(ctrl, ${GEN}) === seen && performance.now() < spinUntil);
     // Sleep in bounded slices, re-checking GEN and STOP each time: a wake-up
     // that is missed or late costs at most one slice, never a hang.
