@@ -13,7 +13,7 @@
 // output comes from @attn/tensor's fusedAttention, one kernel that never
 // stores them (O(T) memory per head instead of O(T^2)); that choice is
 // `useFused` below.
-import { dropout, fromArray, fusedAttention, type Rng, type Tensor } from '@attn/tensor';
+import { backendHasKernel, dropout, fromArray, fusedAttention, type Rng, type Tensor } from '@attn/tensor';
 
 /**
  * The score given to blocked positions before the softmax. Finite (rather than
@@ -59,10 +59,13 @@ export interface AttentionOutput {
 /**
  * The fused kernel computes exactly the output of the reference below when
  * the weights are neither returned, masked by an extra mask, nor dropped out,
- * and q, k, v share their leading dims (it does not broadcast them).
+ * and q, k, v share their leading dims (it does not broadcast them). It is
+ * worth it where the backend has it: elsewhere the engine would move q, k, v
+ * to the CPU for it and back.
  */
 function useFused(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): boolean {
   if (opts.returnWeights !== false || opts.mask) return false;
+  if (!backendHasKernel('FusedAttention', q.dtype)) return false;
   if (opts.dropout?.training && opts.dropout.p > 0) return false;
   const lead = q.ndim - 2;
   for (let i = 0; i < lead; i++) if (k.shape[i] !== q.shape[i] || v.shape[i] !== q.shape[i]) return false;

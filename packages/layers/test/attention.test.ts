@@ -1,4 +1,4 @@
-import { fromArray, gradcheck, Rng, randn, type Tensor, tensor } from '@attn/tensor';
+import { cpuBackend, fromArray, gradcheck, Rng, randn, registerBackend, removeBackend, setBackend, type Tensor, tensor } from '@attn/tensor';
 import { describe, expect, it } from 'vitest';
 import { causalMaskWithOffset, keyPaddingMask, Linear, MultiHeadAttention, scaledDotProductAttention } from '../src/index.js';
 
@@ -200,6 +200,19 @@ describe('scaledDotProductAttention: the fused path when the weights are not wan
     expect(producer({ returnWeights: false, dropout: { p: 0.1, rng: new Rng(1), training: false } })).toBe('fusedAttention');
     // weights not returned even where the materialised path ran for the mask
     expect(scaledDotProductAttention(q, k, v, { returnWeights: false, mask: fromArray([0, 0, 0, 0, 0, 1], [1, 1, 1, 6]) }).weights).toBeNull();
+  });
+
+  it('keeps the composition on a backend without the FusedAttention kernel (no trip to the CPU)', () => {
+    // a backend that is the CPU backend minus FusedAttention
+    const { FusedAttention: _fused, FusedAttentionGrad: _grad, ...kernels } = cpuBackend.kernels;
+    registerBackend({ ...cpuBackend, name: 'no-fused', kernels }, { priority: 0 });
+    setBackend('no-fused');
+    try {
+      expect(producer({ causal: true, returnWeights: false })).toBe('matmul');
+    } finally {
+      setBackend('cpu');
+      removeBackend('no-fused');
+    }
   });
 
   it('gives the reference output and gradients within float32 tolerance (causal, and a KV-cache offset)', () => {

@@ -192,6 +192,19 @@ export function release(storage: Storage): void {
   }
 }
 
+/**
+ * Whether kernel `name` runs where tensors of `dtype` live: on the selected
+ * backend, or on the CPU for a dtype the selected backend leaves to the CPU.
+ * False means running it would move its inputs to the CPU backend and back;
+ * a layer that has a fused kernel and a composition of common ones for the
+ * same result (attention) asks this to pick the composition there.
+ */
+export function backendHasKernel(name: KernelName, dtype: DType = 'float32'): boolean {
+  const active = getBackend();
+  if (!active.supportsDType(dtype)) return true;
+  return active.kernels[name] !== undefined;
+}
+
 /** The backend a kernel will run on: the selected one if it can, else the CPU. */
 function backendFor(name: KernelName, dtype: DType): Backend {
   const active = getBackend();
