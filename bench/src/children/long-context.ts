@@ -35,6 +35,8 @@ export interface LongContextResult {
   wasmMemoryMiB: number;
   /** Most bytes of tensors resident in wasm memory at once during the measured work, MiB. */
   peakTensorMiB: number;
+  /** The cap on resident tensor bytes, MiB: past it values are plain arrays, which peakTensorMiB does not count. */
+  residentCapMiB: number;
 }
 
 const MiB = 2 ** 20;
@@ -42,11 +44,12 @@ const MiB = 2 ** 20;
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2]) as LongContextJob;
   // room for the materialised path's (B, nh, T, T) tensors in wasm memory (the module allows 2 GiB)
-  const wasm = await registerWasmBackend({ threads: job.threads, residentBytes: 1800 * MiB });
+  const residentCapMiB = 1800;
+  const wasm = await registerWasmBackend({ threads: job.threads, residentBytes: residentCapMiB * MiB });
   if (!wasm) throw new Error('no WebAssembly SIMD');
   setBackend('wasm');
   const heap = wasm.kernels.heap;
-  const result: LongContextResult = { maxRssMiB: 0, wasmMemoryMiB: 0, peakTensorMiB: 0 };
+  const result: LongContextResult = { maxRssMiB: 0, wasmMemoryMiB: 0, peakTensorMiB: 0, residentCapMiB };
   if (job.what === 'step') {
     const config = { vocabSize: 65, blockSize: job.block, nLayer: job.layers, nHead: job.heads, nEmbd: job.width, dropout: 0, bias: true };
     const model = new GPT(config, { seed: 2 }).train();
