@@ -177,6 +177,15 @@ describe('scaledDotProductAttention: masks and weights', () => {
   });
 });
 
+/** Each list of values within 1e-5 (relative, or absolute below 1) of the reference's. */
+function expectWithinFloat32(got: number[][], want: number[][]): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    expect(got[i].length).toBe(want[i].length);
+    for (let j = 0; j < want[i].length; j++) expect(Math.abs(got[i][j] - want[i][j])).toBeLessThan(1e-5 * Math.max(1, Math.abs(want[i][j])));
+  }
+}
+
 describe('scaledDotProductAttention: the fused path when the weights are not wanted', () => {
   const q = randn([2, 2, 6, 4], { seed: 11 });
   const k = randn([2, 2, 6, 4], { seed: 12 });
@@ -233,7 +242,7 @@ describe('scaledDotProductAttention: the fused path when the weights are not wan
       };
       const fused = run(false);
       const reference = run(true);
-      fused.forEach((values, i) => values.forEach((x, j) => expect(Math.abs(x - reference[i][j])).toBeLessThan(1e-5 * Math.max(1, Math.abs(reference[i][j])))));
+      expectWithinFloat32(fused, reference);
     }
   });
 
@@ -261,6 +270,6 @@ describe('MultiHeadAttention: fused unless the weights are asked for', () => {
     };
     const fused = run(false);
     const reference = run(true);
-    fused.forEach((values, i) => values.forEach((x, j) => expect(Math.abs(x - reference[i][j])).toBeLessThan(1e-5 * Math.max(1, Math.abs(reference[i][j])))));
+    expectWithinFloat32(fused, reference);
   });
 });
