@@ -1,6 +1,7 @@
 // @attn/layers: attention and transformer building blocks on @attn/tensor.
 export {
   type AttentionOptions,
+  type AttentionOutput,
   type AttentionResult,
   causalMaskWithOffset,
   keyPaddingMask,

@@ -9,7 +9,7 @@
 // has q_attn: (C, C) and c_attn: (C, 2C) (the names of Hugging Face's GPT-2
 // cross-attention). Both end with c_proj: (C, C).
 import type { Rng, Tensor } from '@attn/tensor';
-import { type AttentionResult, scaledDotProductAttention } from './attention.js';
+import { scaledDotProductAttention } from './attention.js';
 import { checkPositiveInt, type InitOptions, rngOf } from './init.js';
 import type { LayerKVCache } from './kv-cache.js';
 import { Linear } from './linear.js';
@@ -136,13 +136,19 @@ export class MultiHeadAttention extends Module {
     q = this.hookPoint('hook_q', q); // (B, nh, T, hs)
     k = this.hookPoint('hook_k', k); // (B, nh, Tk, hs)
     v = this.hookPoint('hook_v', v); // (B, nh, Tk, hs)
-    const attn: AttentionResult = scaledDotProductAttention(q, k, v, {
+    // The weights are materialised only when someone wants them: the caller, or a hook on the
+    // scores or pattern. Otherwise the fused kernel runs and no (T, Tk) matrix is ever stored.
+    const wantWeights = (opts.returnWeights ?? false) || this.hookWanted('hook_pattern') || this.hookWanted('hook_attn_scores');
+    const attn = scaledDotProductAttention(q, k, v, {
       causal: opts.causal ?? this.causal,
       mask: opts.mask,
       dropout: { p: this.attnDropout, rng: this.rng, training: this.training },
+      returnWeights: wantWeights,
     });
-    this.hookObserve('hook_attn_scores', attn.scores); // (B, nh, T, Tk): the softmax already ran
-    this.hookObserve('hook_pattern', attn.weights); // (B, nh, T, Tk): each row sums to 1
+    if (attn.weights && attn.scores) {
+      this.hookObserve('hook_attn_scores', attn.scores); // (B, nh, T, Tk): the softmax already ran
+      this.hookObserve('hook_pattern', attn.weights); // (B, nh, T, Tk): each row sums to 1
+    }
     const z = this.hookPoint('hook_z', attn.output); // (B, nh, T, hs): each head's weighted sum of values
     const merged = z.transpose(1, 2).reshape([B, T, C]); // (B, nh, T, hs) -> (B, T, nh, hs) -> (B, T, C)
     return { output: this.c_proj.forward(merged), weights: opts.returnWeights ? attn.weights : null };

@@ -193,6 +193,19 @@ export function release(storage: Storage): void {
   }
 }
 
+/**
+ * Whether kernel `name` runs where tensors of `dtype` live: on the selected
+ * backend, or on the CPU for a dtype the selected backend leaves to the CPU.
+ * False means running it would move its inputs to the CPU backend and back;
+ * a layer that has a fused kernel and a composition of common ones for the
+ * same result (attention) asks this to pick the composition there.
+ */
+export function backendHasKernel(name: KernelName, dtype: DType = 'float32'): boolean {
+  const active = getBackend();
+  if (!active.supportsDType(dtype)) return true;
+  return active.kernels[name] !== undefined;
+}
+
 /** The backend a kernel will run on: the selected one if it can, else the CPU. */
 function backendFor(name: KernelName, dtype: DType): Backend {
   const active = getBackend();
@@ -202,7 +215,8 @@ function backendFor(name: KernelName, dtype: DType): Backend {
 
 /**
  * Runs kernel `name` and returns the output storages (one for most kernels,
- * three for LayerNorm / LayerNormGrad). `outShape` is the first output's shape.
+ * several for LayerNorm, LayerNormGrad, AdamW, FusedAttention and
+ * FusedAttentionGrad). `outShape` is the first output's shape.
  */
 export function runKernel<K extends KernelName>(
   name: K,
@@ -246,6 +260,8 @@ function fallbackError(name: KernelName, dtype: DType, source: Backend, target: 
 function outputSizeOf(name: KernelName, index: number, inputs: readonly KernelOperand[]): number {
   const x = inputs[0].shape;
   if (name === 'AdamW') return sizeOfShape(x); // m', v': the size of param
+  if (name === 'FusedAttention') return sizeOfShape(x) / x[x.length - 1]; // lse: (..., Tq)
+  if (name === 'FusedAttentionGrad') return sizeOfShape(inputs[index].shape); // dk, dv: shaped like k, v
   const cols = x[x.length - 1];
   const rows = sizeOfShape(x) / cols;
   if (name === 'LayerNorm') return rows; // mean, rstd: (R)

@@ -12,6 +12,7 @@ import {
   matmul,
   noGrad,
   registerBackend,
+  backendHasKernel,
   removeBackend,
   setBackend,
   setNanCheck,
@@ -192,7 +193,10 @@ describe('backend registry', () => {
     const e = tensor([[1]], { dtype: 'float64' }).matmul(tensor([[2]], { dtype: 'float64' }));
     expect(e.itemSync()).toBe(2);
     expect(matmuls).toBe(2);
+    // what runs where the data is: the toy backend's MatMul, not FusedAttention; float64 lives on the CPU, which has every kernel
+    expect([backendHasKernel('MatMul'), backendHasKernel('FusedAttention'), backendHasKernel('FusedAttention', 'float64')]).toEqual([true, false, true]);
     setBackend('cpu');
     expect(getBackend().name).toBe('cpu');
+    expect(backendHasKernel('FusedAttention')).toBe(true);
   });
 });

@@ -114,33 +114,35 @@ function broadcastStrides(operandBatch: number[], outBatch: number[], matrixSize
 }
 
 /**
- * Splits calls into `threads` groups of about equal work. Whole matrices go
- * to threads when the batch divides evenly; otherwise every matrix is cut into
- * row bands (multiples of 4 rows, the micro-kernel height) so no thread idles.
+ * Splits calls into at most `threads` groups of about equal work. Whole
+ * matrices go to threads when the batch divides evenly. Otherwise every matrix
+ * is cut in bands: of rows (multiples of 4, the micro-kernel height), where
+ * each thread packs all of op(B) again, or of columns (multiples of 8, its
+ * width), where each packs all of op(A) again; the cut that repeats the
+ * smaller packing wins (columns when M < N), as long as the dimension is
+ * long enough to give every thread a band.
  */
 export function splitCalls(calls: MatrixCall[], threads: number): MatrixCall[][] {
-  const parts: MatrixCall[][] = Array.from({ length: threads }, () => []);
-  if (threads === 1) {
-    parts[0] = calls;
-    return parts;
-  }
+  if (threads <= 1 || calls.length === 0) return [calls];
   if (calls.length % threads === 0) {
     const per = calls.length / threads;
-    for (let t = 0; t < threads; t++) parts[t] = calls.slice(t * per, (t + 1) * per);
-    return parts;
+    return Array.from({ length: threads }, (_, t) => calls.slice(t * per, (t + 1) * per));
   }
+  const parts: MatrixCall[][] = Array.from({ length: threads }, () => []);
   for (const call of calls) {
-    const band = Math.ceil(call.M / threads / 4) * 4;
+    const byColumns = (call.M < call.N || call.M < 4 * threads) && call.N >= 8 * threads;
+    const unit = byColumns ? 8 : 4;
+    const length = byColumns ? call.N : call.M;
+    const band = Math.ceil(length / threads / unit) * unit;
     for (let t = 0; t < threads; t++) {
-      const r0 = t * band;
-      const r1 = Math.min(call.M, r0 + band);
-      if (r1 <= r0) continue;
-      parts[t].push({
-        ...call,
-        aOffset: call.aOffset + r0 * call.rsa,
-        cOffset: call.cOffset + r0 * call.ldc,
-        M: r1 - r0,
-      });
+      const start = t * band;
+      const end = Math.min(length, start + band);
+      if (end <= start) continue;
+      parts[t].push(
+        byColumns
+          ? { ...call, bOffset: call.bOffset + start * call.csb, cOffset: call.cOffset + start, N: end - start }
+          : { ...call, aOffset: call.aOffset + start * call.rsa, cOffset: call.cOffset + start * call.ldc, M: end - start },
+      );
     }
   }
   return parts;

@@ -60,16 +60,22 @@ const shapes: Case[] = [
   { a: [5, 8, 6], b: [5, 8, 9], transA: true }, // weight gradient x^T @ dy
 ];
 
-describe.each([1, 2])('matmul on %i thread(s)', (threads) => {
+describe.each([
+  [1, true],
+  [2, true],
+  [1, false],
+  [2, false],
+])('matmul on %i thread(s), relaxed SIMD %s', (threads, relaxedSimd) => {
   let kernels: WasmKernels;
   beforeAll(async () => {
     // minParallelFlops 0: split even tiny products, so the threaded path is exercised by every shape
-    kernels = await createWasmKernels({ threads, minParallelFlops: 0 });
+    kernels = await createWasmKernels({ threads, minParallelFlops: 0, relaxedSimd });
   });
   afterAll(() => kernels.dispose());
 
-  it('uses the requested thread count', () => {
+  it('uses the requested thread count and build', () => {
     expect(kernels.threads).toBe(threads);
+    expect(kernels.relaxedSimd).toBe(relaxedSimd);
   });
 
   it.each(shapes.map((c, i) => [i, c] as const))('shape case %i matches the reference: %j', (i, c) => {

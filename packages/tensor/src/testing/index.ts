@@ -25,6 +25,7 @@ import {
   embedding,
   exp,
   fromArray,
+  fusedAttention,
   gelu,
   getBackend,
   layerNorm,
@@ -177,6 +178,28 @@ function refErf(x: number): number {
     total += term / (2 * n + 1);
   }
   return (2 / Math.sqrt(Math.PI)) * total;
+}
+
+/**
+ * softmax(scale q k^T) v per head over the keys each query sees (causal: j <= i + Tk - Tq),
+ * with the whole weight row materialised: the independent reference for FusedAttention.
+ */
+function refAttention(q: number[], k: number[], v: number[], heads: number, tq: number, tk: number, d: number, dv: number, causal: boolean): number[] {
+  const out: number[] = [];
+  const scale = 1 / Math.sqrt(d);
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < tq; i++) {
+      const seen = causal ? i + tk - tq + 1 : tk;
+      const s = Array.from({ length: seen }, (_, j) => {
+        let dot = 0;
+        for (let c = 0; c < d; c++) dot += q[(h * tq + i) * d + c] * k[(h * tk + j) * d + c];
+        return dot * scale;
+      });
+      const w = refSoftmaxRows(s, seen, false);
+      for (let c = 0; c < dv; c++) out.push(w.reduce((acc, wj, j) => acc + wj * v[(h * tk + j) * dv + c], 0));
+    }
+  }
+  return out;
 }
 
 /** Gradients of `build` w.r.t. `inputs` on the CPU in float64 (the reference for backend gradients). */
@@ -474,6 +497,42 @@ const cases: Record<string, Case> = {
       },
       [c.randn([3, 4]), c.randn([4, 2])],
     );
+  },
+
+  'fused attention: causal, a KV-cache offset (Tq < Tk), not causal, odd widths, more than 64 keys': async (c) => {
+    const cases: [number[], number, number, number, number, boolean][] = [
+      [[2, 3], 5, 5, 4, 3, true],
+      [[2], 3, 7, 5, 6, true],
+      [[3], 4, 6, 3, 2, false],
+      [[1, 2], 70, 70, 8, 8, true],
+      [[1], 1, 9, 16, 16, true],
+    ];
+    for (const [lead, tq, tk, d, dv, causal] of cases) {
+      const heads = lead.reduce((a, b) => a * b, 1);
+      const q = c.randn([...lead, tq, d]);
+      const k = c.randn([...lead, tk, d]);
+      const v = c.randn([...lead, tk, dv]);
+      const expected = refAttention(await c.vals(q), await c.vals(k), await c.vals(v), heads, tq, tk, d, dv, causal);
+      await c.close(`fusedAttention ${JSON.stringify({ lead, tq, tk, d, dv, causal })}`, fusedAttention(q, k, v, { causal }), [...lead, tq, dv], expected);
+    }
+  },
+
+  'gradients of fused attention': async (c) => {
+    await checkGrads(c, 'fused causal attention', (q, k, v) => sum(pow(fusedAttention(q, k, v, { causal: true }), 2)), [
+      c.randn([2, 2, 6, 5]),
+      c.randn([2, 2, 6, 5]),
+      c.randn([2, 2, 6, 3]),
+    ]);
+    await checkGrads(c, 'fused attention with a KV-cache offset', (q, k, v) => sum(pow(fusedAttention(q, k, v, { causal: true }), 2)), [
+      c.randn([3, 2, 4]),
+      c.randn([3, 5, 4]),
+      c.randn([3, 5, 4]),
+    ]);
+    await checkGrads(c, 'fused attention over 70 keys', (q, k, v) => sum(pow(fusedAttention(q, k, v, { causal: false }), 2)), [
+      c.randn([1, 67, 8], 0.5),
+      c.randn([1, 70, 8], 0.5),
+      c.randn([1, 70, 9], 0.5),
+    ]);
   },
 
   'fused AdamW update (odd size, decay on)': async (c) => {

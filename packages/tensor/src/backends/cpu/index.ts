@@ -6,6 +6,7 @@ import { binary, broadcastTo, cast, maskedFill, powScalar, unary, unaryGrad } fr
 import { concat, gather, padAxis, scatterAdd, slice, transpose } from './layout.js';
 import { matmul } from './matmul.js';
 import { adamw } from './adamw.js';
+import { attentionDims, fusedAttention, fusedAttentionGrad } from './attention.js';
 import { crossEntropy, crossEntropyGrad, layerNorm, layerNormGrad, softmax, softmaxGrad } from './nn.js';
 import { argmax, max, maxGrad, sum } from './reduce.js';
 
@@ -73,6 +74,19 @@ export const cpuBackend: Backend = {
     },
     MaskedFill: ([x, mask], { value }) => maskedFill(values(x), x.shape, values(mask), mask.shape, value, x.dtype),
     AdamW: ([param, grad, m, v], attrs) => adamw(values(param), values(grad), values(m), values(v), attrs, param.dtype),
+    FusedAttention: ([q, k, v], attrs) => fusedAttention(values(q), values(k), values(v), attentionDims(q.shape, v.shape), attrs, q.dtype),
+    FusedAttentionGrad: ([q, k, v, out, lse, dOut], attrs) =>
+      fusedAttentionGrad(
+        values(q),
+        values(k),
+        values(v),
+        values(out),
+        values(lse),
+        values(dOut),
+        attentionDims(q.shape, v.shape),
+        attrs,
+        q.dtype,
+      ),
   },
 };
 
