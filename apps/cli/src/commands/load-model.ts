@@ -27,8 +27,40 @@ export function checkpointDir(dir: string): string {
   return dir;
 }
 
+/**
+ * The tokenizer, able to show every id the model can output. A Hub model may pad its vocabulary past
+ * the tokenizer's (vocab_size 50304 for 50257 tokens, say): those ids have no text, so they are shown
+ * as "<unused:N>" instead of failing the command halfway through its output.
+ */
+export function coverVocabulary(tokenizer: Tokenizer, modelVocabSize: number): Tokenizer {
+  if (modelVocabSize <= tokenizer.vocabSize) return tokenizer;
+  const unused = (id: number) => `<unused:${id}>`;
+  const known = (id: number) => id < tokenizer.vocabSize;
+  return {
+    kind: tokenizer.kind,
+    vocabSize: modelVocabSize,
+    encode: (text) => tokenizer.encode(text),
+    label: (id) => (known(id) ? tokenizer.label(id) : unused(id)),
+    decode(ids) {
+      // Runs of ids the tokenizer knows decode together (a character may span tokens); the rest show as placeholders.
+      let text = '';
+      let run: number[] = [];
+      for (const id of Array.from(ids)) {
+        if (known(id)) run.push(id);
+        else {
+          text += tokenizer.decode(run) + unused(id);
+          run = [];
+        }
+      }
+      return text + tokenizer.decode(run);
+    },
+  };
+}
+
 export async function loadModel(dir: string): Promise<InspectableModel> {
-  const { model, tokenizer } = await loadPretrained(checkpointDir(dir));
+  const loaded = await loadPretrained(checkpointDir(dir));
+  const { model } = loaded;
+  const tokenizer = coverVocabulary(loaded.tokenizer, model.vocabSize);
   model.eval();
   return {
     model,

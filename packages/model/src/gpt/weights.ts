@@ -110,7 +110,7 @@ function planReads(model: GPT, source: TensorSource, describe: string): ReadStep
     const stored = names.get(name);
     if (stored === undefined) {
       if (param === null) continue; // a bias-free model may come without the zero biases
-      const file = source.tensors.values().next().value?.file ?? 'the checkpoint';
+      const file = source.source ?? source.tensors.values().next().value?.file ?? 'the checkpoint';
       throw new CheckpointError(`${file}: missing tensor "${name}" for ${describe}`);
     }
     const info = check(stored, param === null ? biasShape(model, name) : param.shape);

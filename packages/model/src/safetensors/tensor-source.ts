@@ -18,6 +18,8 @@ export interface TensorInfo {
 }
 
 export interface TensorSource {
+  /** What was opened, as errors about the whole set of tensors name it: the file, or a sharded checkpoint's index. */
+  readonly source?: string;
   /** Every tensor, by name. */
   readonly tensors: ReadonlyMap<string, TensorInfo>;
   /** The header metadata (`__metadata__`) of the (first) file. */
@@ -32,6 +34,7 @@ export function safetensorsBytesSource(bytes: Uint8Array, file: string): TensorS
   const tensors = new Map<string, TensorInfo>();
   for (const [name, entry] of header.entries) tensors.set(name, { dtype: entry.dtype, shape: entry.shape, file });
   return {
+    source: file,
     tensors,
     metadata: header.metadata,
     readInto(name, out) {
@@ -67,6 +70,7 @@ export function shardedTensorSource(weightMap: ReadonlyMap<string, string>, shar
   }
   const first = shards.values().next().value as TensorSource | undefined;
   return {
+    source: indexFile,
     tensors,
     metadata: first?.metadata ?? {},
     readInto: (name, out) => {
