@@ -51,6 +51,7 @@ export {
   checkpointFromFiles,
   checkpointTensorSource,
   checkpointToFiles,
+  hfTokenizerFiles,
   MODEL_FILE,
   newCheckpointId,
   type Pretrained,
