@@ -10,7 +10,10 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadPretrained, parseSafetensors, type SafetensorsInput, serializeSafetensors } from '@attn/model';
+import { GPT, gptConfigFromHf, loadPretrained, openSafetensorsWeights, parseSafetensors, readGptWeights, type SafetensorsInput, serializeSafetensors } from '@attn/model';
+import { setBackend } from '@attn/tensor';
+import { registerWasmBackend } from '@attn/wasm';
+import { residentBudget } from '../src/backend.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,6 +24,7 @@ const golden = JSON.parse(readFileSync(join(HUB, 'golden.json'), 'utf8'));
 interface Reference {
   nextTokenProbs: number[];
   top10: { id: number; prob: number }[];
+  logits: number[][];
   attention: number[][][][];
   greedy: number[];
 }
@@ -137,6 +141,50 @@ describe('Hub directories the tokenizer does not cover', () => {
       expect(r.code, args[0]).toBe(2);
       expect(r.stderr).toBe(`attn: ${join(dir, 'config.json')}: "model_type" is "llama"; only "gpt2" models are supported\n`);
       expect(r.stdout).toBe('');
+    }
+  });
+});
+
+describe('big models on @attn/wasm', () => {
+  it('the CLI sizes wasm memory for the model: weights + activations, within what wasm memory holds', () => {
+    const MiB = 2 ** 20;
+    expect(residentBudget(4 * 1000)).toEqual({ bytes: 512 * MiB, fits: true }); // small models: the default
+    expect(residentBudget(497_759_232)).toEqual({ bytes: 497_759_232 + 256 * MiB, fits: true }); // GPT-2 small's float32 weights
+    expect(residentBudget(1_419_292_672)).toEqual({ bytes: 1_419_292_672 + 256 * MiB, fits: true }); // GPT-2 medium
+    expect(residentBudget(3_096_872_960)).toEqual({ bytes: 1792 * MiB, fits: false }); // GPT-2 large: the rest stays in JS arrays
+  });
+
+  it('weights read piece by piece straight into wasm-resident parameters give PyTorch’s logits', async () => {
+    const handle = await registerWasmBackend({ residentBytes: 64 * 2 ** 20 });
+    expect(handle).not.toBeNull();
+    setBackend('wasm');
+    try {
+      for (const name of Object.keys(golden.directories)) {
+        const dir = join(HUB, name);
+        const config = gptConfigFromHf(readFileSync(join(dir, 'config.json'), 'utf8'));
+        const model = new GPT(config.gpt, { init: false });
+        const wte = model.getParameter('transformer.wte.weight');
+        expect(handle!.kernels.isResident(wte.storage.handle as Float32Array)).toBe(true); // the parameter lives in wasm memory
+        const source = await openSafetensorsWeights(dir);
+        try {
+          await readGptWeights(model, source, name, { pieceElements: 7 });
+        } finally {
+          await source.close();
+        }
+        expect(wte.storage.handle).toBeInstanceOf(Float32Array);
+        expect(handle!.kernels.isResident(wte.storage.handle as Float32Array)).toBe(true); // filled in place, not replaced
+        const V = golden.config.vocab_size;
+        const logits = model.eval().forward(golden.ids).logits.dataSync();
+        const reference: Reference = golden.weights[golden.directories[name].weights];
+        let worst = 0;
+        reference.logits.forEach((row: number[], t: number) => {
+          for (let v = 0; v < V; v++) worst = Math.max(worst, Math.abs(row[v] - logits[t * V + v]));
+        });
+        expect(worst, name).toBeLessThan(1e-4);
+      }
+    } finally {
+      setBackend('cpu');
+      handle!.dispose();
     }
   });
 });

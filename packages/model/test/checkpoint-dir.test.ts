@@ -17,6 +17,7 @@ import {
   loadPretrained,
   parseSafetensors,
   prepareCheckpointDir,
+  readCheckpointConfig,
   saveCheckpoint,
   type SafetensorsInput,
   serializeSafetensors,
@@ -264,4 +265,18 @@ it('GPT-2 tokenizer files with a GPT-2 sized model give bos/eos ids and special_
   expect(JSON.parse(new TextDecoder().decode(files.get('special_tokens_map.json')))).toEqual({ bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>' });
   expect(JSON.parse(new TextDecoder().decode(files.get('tokenizer_config.json')))).toMatchObject({ tokenizer_class: 'GPT2Tokenizer', model_max_length: 4, bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>' });
   expect(checkpointFromFiles(files).tokenizer.encode('Hello world')).toEqual([15496, 995]);
+});
+
+it('readCheckpointConfig reads config.json alone: the model before its weights', async () => {
+  const dir = freshDir();
+  const tokenizer = CharTokenizer.fromText('to be or not to be, that is');
+  const model = new GPT({ vocabSize: tokenizer.vocabSize, blockSize: 6, nLayer: 1, nHead: 2, nEmbd: 4 }, { seed: 1 });
+  await saveCheckpoint(dir, { model, tokenizer });
+  fs.rmSync(path.join(dir, 'model.safetensors')); // not needed to say what the model is
+  const config = await readCheckpointConfig(dir);
+  expect(config.gpt).toMatchObject({ vocabSize: 12, blockSize: 6, nLayer: 1, nHead: 2, nEmbd: 4 });
+  expect(config.tokenizer).toBe('char');
+  fs.rmSync(path.join(dir, 'config.json'));
+  await expect(readCheckpointConfig(dir)).rejects.toThrow(`${path.join(dir, 'config.json')}: missing`);
+  await expect(readCheckpointConfig(path.join(dir, 'nowhere'))).rejects.toThrow(/nowhere: no such directory/);
 });

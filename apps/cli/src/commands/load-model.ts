@@ -1,9 +1,10 @@
 // The one place where the inspection commands (inspect, explain, attend, generate) load a
 // checkpoint directory: attn's own or a Hugging Face GPT-2 directory, through @attn/model's
-// loadPretrained.
+// loadPretrained, onto the compute backend chosen (and sized) first.
 import { existsSync, statSync } from 'node:fs';
-import { type GPT, loadPretrained } from '@attn/model';
+import { type GPT, gptParameterCount, loadPretrained, readCheckpointConfig } from '@attn/model';
 import type { Tokenizer } from '@attn/tokenizer';
+import { useBackend } from '../backend.js';
 import { fail } from '../errors.js';
 
 /** A model and how text maps to its token ids. */
@@ -57,8 +58,15 @@ export function coverVocabulary(tokenizer: Tokenizer, modelVocabSize: number): T
   };
 }
 
-export async function loadModel(dir: string): Promise<InspectableModel> {
-  const loaded = await loadPretrained(checkpointDir(dir));
+/**
+ * Loads checkpoint `dir` for computing on `backend` (wasm, cpu or gpu), which is chosen first, sized
+ * for the model (config.json says how big), so the weights are read straight into the memory they are
+ * used from: wasm memory for the default backend, not JavaScript arrays copied in for every product.
+ */
+export async function loadModel(dir: string, backend: string): Promise<InspectableModel> {
+  checkpointDir(dir);
+  await useBackend(backend, { modelBytes: 4 * gptParameterCount((await readCheckpointConfig(dir)).gpt) });
+  const loaded = await loadPretrained(dir);
   const { model } = loaded;
   const tokenizer = coverVocabulary(loaded.tokenizer, model.vocabSize);
   model.eval();
