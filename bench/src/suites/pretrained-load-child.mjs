@@ -5,8 +5,12 @@
 // Plain JavaScript run by plain `node`, on the built packages (dist/, which turbo builds
 // before `pnpm bench`): what a program using @attn/model runs, without tsx transpiling
 // TypeScript in the same process (that doubles the baseline RSS). pretrained.ts forks it
-// with argv[2] = the directory; it replies with one message, a LoadReport (see pretrained.ts).
-import { loadPretrained } from '@attn/model';
+// with argv[2] = the directory and argv[3] = 'cpu' (JavaScript arrays) or 'wasm' (parameters
+// in @attn/wasm's memory, its resident budget sized from config.json first, as the attn CLI
+// does); it replies with one message, a LoadReport (see pretrained.ts).
+import { gptParameterCount, loadPretrained, readCheckpointConfig } from '@attn/model';
+import { setBackend } from '@attn/tensor';
+import { registerWasmBackend } from '@attn/wasm';
 
 /**
  * What the suite measures: everything from a directory path to a model whose weights sit in
@@ -14,26 +18,43 @@ import { loadPretrained } from '@attn/model';
  * @param {string} dir
  */
 async function loadForBenchmark(dir) {
-  const { model, tokenizer } = await loadPretrained(dir);
+  return loadPretrained(dir);
+}
+
+/**
+ * Proof the load happened, computed after the peak is recorded: a sum of a few values, the
+ * parameter count, and GPT-2's ids for "Hello world". (Reading parameters back copies them on
+ * wasm, which must not count as loading.)
+ * @param {Awaited<ReturnType<typeof loadPretrained>>} loaded
+ */
+function summary({ model, tokenizer }) {
   let parameters = 0;
   let checksum = 0;
   for (const [, p] of model.namedParameters()) {
-    const values = p.dataSync();
-    parameters += values.length;
-    checksum += values[0] + values[values.length - 1];
+    parameters += p.size;
+    checksum += p.dataSync()[0];
   }
-  return { parameters, checksum, keepAlive: model, tokenizer: { vocabSize: tokenizer.vocabSize, helloWorld: tokenizer.encode('Hello world') } };
+  return { parameters, checksum, tokenizer: { vocabSize: tokenizer.vocabSize, helloWorld: tokenizer.encode('Hello world') } };
 }
 
 async function main() {
-  const dir = process.argv[2];
+  const [dir, backend] = [process.argv[2], process.argv[3] ?? 'cpu'];
+  let wasm = null;
+  if (backend === 'wasm') {
+    // Room for the float32 weights and 256 MiB of activations (the default 512 MiB does not hold GPT-2 small's 498 MB with room to compute).
+    const weights = 4 * gptParameterCount((await readCheckpointConfig(dir)).gpt);
+    wasm = await registerWasmBackend({ residentBytes: weights + 256 * 2 ** 20 });
+    if (!wasm) throw new Error('no WebAssembly SIMD here');
+    setBackend('wasm');
+  }
   const baselineRssBytes = process.resourceUsage().maxRSS * 1024;
   const t0 = performance.now();
-  const { parameters, checksum, keepAlive, tokenizer } = await loadForBenchmark(dir);
+  const loaded = await loadForBenchmark(dir);
   const loadMs = performance.now() - t0;
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
-  if (!keepAlive) throw new Error('nothing loaded');
-  process.send?.({ loadMs, baselineRssBytes, peakRssBytes, parameters, checksum, tokenizer });
+  const resident = wasm ? loaded.model.namedParameters().every(([, p]) => wasm.kernels.isResident(p.storage.handle)) : false;
+  process.send?.({ loadMs, baselineRssBytes, peakRssBytes, resident, ...summary(loaded) });
+  wasm?.dispose();
 }
 
 main().catch((err) => {

@@ -32,14 +32,16 @@ interface LoadReport {
   peakRssBytes: number;
   /** Float32 values the loaded model holds. */
   parameters: number;
-  /** Sum of a few values, so the load cannot be skipped and a broken one shows. */
+  /** Sum of each parameter's first value (after the peak is recorded), so a broken load shows. */
   checksum: number;
   /** The loaded tokenizer's size and its ids for "Hello world" (GPT-2's: 50257, [15496, 995]). */
   tokenizer: { vocabSize: number; helloWorld: number[] };
+  /** On wasm: whether every parameter ended up in wasm memory. */
+  resident: boolean;
 }
 
 /** The packages the child imports from dist/: each must be built from its current sources. */
-const CHILD_PACKAGES = ['tensor', 'layers', 'tokenizer', 'model'];
+const CHILD_PACKAGES = ['tensor', 'layers', 'tokenizer', 'model', 'wasm'];
 
 function checkBuilt(): void {
   const packages = path.resolve(here, '../../../packages');
@@ -57,10 +59,10 @@ const PROMPT_TOKENS = 64;
 const NEW_TOKENS = 32;
 const MB = 1e6;
 
-function loadInChild(dir: string): Promise<LoadReport> {
+function loadInChild(dir: string, backend: 'cpu' | 'wasm'): Promise<LoadReport> {
   return new Promise((resolve, reject) => {
     // Plain node, no tsx and no --conditions=source: the child runs the built packages, as a user's program would.
-    const child = fork(path.join(here, 'pretrained-load-child.mjs'), [dir], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path.join(here, 'pretrained-load-child.mjs'), [dir, backend], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let report: LoadReport | undefined;
     child.on('message', (m) => (report = m as LoadReport));
     child.on('error', reject);
@@ -78,36 +80,36 @@ async function loadSection(notes: string[]): Promise<string> {
   try {
     const weightsBytes = 4 * checkpoint.parameters;
     if (checkpoint.parameters !== gptParameterCount(GPT2_SMALL)) throw new Error('checkpoint does not hold GPT-2 small');
-    const runs: LoadReport[] = [];
-    for (let i = 0; i < LOAD_RUNS; i++) runs.push(await loadInChild(checkpoint.dir));
-    for (const r of runs) {
-      if (r.parameters !== checkpoint.parameters) throw new Error(`child loaded ${r.parameters} values, expected ${checkpoint.parameters}`);
-      // GPT-2's own tokenizer came with the weights: its 50,257 ids, and the ids tiktoken gives "Hello world".
-      if (r.tokenizer.vocabSize !== GPT2_SMALL.vocabSize || r.tokenizer.helloWorld.join() !== '15496,995') {
-        throw new Error(`child loaded a ${r.tokenizer.vocabSize}-token tokenizer encoding "Hello world" as [${r.tokenizer.helloWorld}], not GPT-2's`);
+    const rows: string[][] = [];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const runs: LoadReport[] = [];
+      for (let i = 0; i < LOAD_RUNS; i++) runs.push(await loadInChild(checkpoint.dir, backend));
+      for (const r of runs) {
+        if (r.parameters !== checkpoint.parameters) throw new Error(`child loaded ${r.parameters} values, expected ${checkpoint.parameters}`);
+        // GPT-2's own tokenizer came with the weights: its 50,257 ids, and the ids tiktoken gives "Hello world".
+        if (r.tokenizer.vocabSize !== GPT2_SMALL.vocabSize || r.tokenizer.helloWorld.join() !== '15496,995') {
+          throw new Error(`child loaded a ${r.tokenizer.vocabSize}-token tokenizer encoding "Hello world" as [${r.tokenizer.helloWorld}], not GPT-2's`);
+        }
+        if (backend === 'wasm' && !r.resident) throw new Error('on wasm, some parameters were not in wasm memory');
       }
+      const peak = Math.max(...runs.map((r) => r.peakRssBytes));
+      const baseline = median(runs.map((r) => r.baselineRssBytes));
+      rows.push([
+        backend === 'cpu' ? 'cpu: JavaScript Float32Arrays' : '@attn/wasm: parameters in wasm memory (budget = weights + 256 MiB)',
+        `${fmt(median(runs.map((r) => r.loadMs)) / 1000, 2)} s`,
+        `${fmt(peak / MB, 0)} MB`,
+        `${fmt(peak / weightsBytes, 2)}x`,
+        `${fmt(baseline / MB, 0)} MB`,
+        `${fmt((peak - baseline) / weightsBytes, 2)}x`,
+      ]);
     }
-    const peak = Math.max(...runs.map((r) => r.peakRssBytes));
-    const baseline = median(runs.map((r) => r.baselineRssBytes));
     return [
       `GPT-2 small's shape (${fmt(checkpoint.parameters / 1e6, 1)}M parameters = ${fmt(weightsBytes / MB, 0)} MB of float32), ` +
-        `Hub layout (no prefix, 12 mask buffers, ${fmt(checkpoint.fileBytes / MB, 0)} MB file, GPT-2's vocab.json + merges.txt), loaded with \`loadPretrained(dir)\` (weights and tokenizer) ${LOAD_RUNS} times, each in a fresh child process:`,
+        `Hub layout (no prefix, 12 mask buffers, ${fmt(checkpoint.fileBytes / MB, 0)} MB file, GPT-2's vocab.json + merges.txt), loaded with \`loadPretrained(dir)\` (weights and tokenizer) ${LOAD_RUNS} times per backend, each in a fresh child process:`,
       '',
-      table(
-        ['loader', 'load time (median)', 'peak RSS (max)', 'peak RSS / float32 weights (issue: <= 1.3x)', 'RSS before loading', '(peak - before) / weights'],
-        [
-          [
-            'streaming reader -> preallocated Float32Arrays',
-            `${fmt(median(runs.map((r) => r.loadMs)) / 1000, 2)} s`,
-            `${fmt(peak / MB, 0)} MB`,
-            `${fmt(peak / weightsBytes, 2)}x`,
-            `${fmt(baseline / MB, 0)} MB`,
-            `${fmt((peak - baseline) / weightsBytes, 2)}x`,
-          ],
-        ],
-      ),
+      table(['parameters on', 'load time (median)', 'peak RSS (max)', 'peak RSS / float32 weights (issue: <= 1.3x)', 'RSS before loading', '(peak - before) / weights'], rows),
       '',
-      'Peak RSS is the whole child process (plain `node` on the built packages): Node and the imported packages ("RSS before loading") plus what loading adds: the float32 weights, GPT-2\'s tokenizer and one 16 MiB read buffer (tensors larger than it go into their parameters piece by piece).',
+      'Peak RSS is the whole child process (plain `node` on the built packages): Node and the imported packages ("RSS before loading") plus what loading adds: the float32 weights, GPT-2\'s tokenizer and one 4 MiB read buffer (tensors larger than it go into their parameters piece by piece).',
     ].join('\n');
   } finally {
     fs.rmSync(checkpoint.dir, { recursive: true, force: true });
