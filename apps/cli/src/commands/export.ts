@@ -51,6 +51,7 @@ export interface ExportReport {
 export function registerExport(program: Command): void {
   program
     .command('export')
+    .summary('copy a checkpoint into Hugging Face layout for transformers, without the training state')
     .description(
       "write a checkpoint for Hugging Face transformers (GPT2LMHeadModel / GPT2TokenizerFast.from_pretrained). attn's checkpoint directory is already in that layout, so this copies it without the training state",
     )
