@@ -72,7 +72,7 @@ export function registerGenerate(program: Command): void {
   program
     .command('generate')
     .description('generate text from a checkpoint')
-    .requiredOption('--checkpoint <dir>', 'checkpoint directory written by attn train')
+    .requiredOption('--checkpoint <dir>', 'checkpoint directory (attn train --out, or a Hugging Face GPT-2 directory)')
     .requiredOption('--prompt <text>', 'text to continue')
     .option('--max-tokens <n>', 'tokens to generate', '200')
     .option('--temperature <t>', 'divide logits by t (0 < t)', '0.8')
