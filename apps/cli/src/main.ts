@@ -14,6 +14,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { releaseBackend } from './backend.js';
 import { registerAttend } from './commands/attend.js';
 import { registerExplain } from './commands/explain.js';
+import { registerExport } from './commands/export.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
 import { MODEL_CONFIGS } from './data.js';
@@ -66,7 +67,8 @@ registerExplain(program);
 program
   .command('train')
   .description('train a GPT and save a checkpoint directory (Ctrl-C saves what is done; --resume continues it)')
-  .option('--data <file>', 'a UTF-8 text file to train on (character level)')
+  .option('--data <file>', 'a UTF-8 text file to train on')
+  .option('--tokenizer <kind>', 'char: one token per character; bpe:N: a byte-level BPE of N tokens trained on the text (GPT-2 format, for attn export --hf)', 'char')
   .addOption(new Option('--corpus <name>', 'built-in corpus').choices(['shakespeare', 'emma', 'coref']))
   .addOption(new Option('--config <name>', 'model size').choices(Object.keys(MODEL_CONFIGS)).default('tiny'))
   .option('--steps <n>', "optimiser steps: the run's total, also with --resume (nanoGPT's max_iters)", '200')
@@ -96,6 +98,7 @@ program
 registerGenerate(program);
 registerAttend(program);
 registerInspect(program);
+registerExport(program);
 
 program
   .command('bench')

@@ -41,7 +41,7 @@ export {
 export { type OpenBlobOptions, openSafetensorsBlob, openSafetensorsWeightsFromBlobs, openShardedSafetensorsBlobs } from './safetensors/blob-source.js';
 export { GPT2_SMALL, type GPTConfig, gptParameterCount, NANOGPT_CPU, validateGPTConfig } from './gpt/config.js';
 export { GPT, type GPTForwardOptions, type GPTOptions, type GPTOutput } from './gpt/gpt.js';
-export { gptCheckpointTensors, readGptWeights, readGptWeightsSync } from './gpt/weights.js';
+export { gptCheckpointTensors, READ_PIECE_ELEMENTS, type ReadWeightsOptions, readGptWeights, readGptWeightsSync } from './gpt/weights.js';
 export { type DecodingState, DecodingSession, type IncrementalLM } from './gpt/decoding.js';
 export { gptFromSafetensors, gptFromTensorSource, gptToSafetensors, type LoadGPTOptions, loadGPT, type SaveGPTOptions, saveGPT } from './gpt/checkpoint.js';
 export { type AttnConfigSection, type CheckpointConfig, CONFIG_FILE, gptConfigFromHf, gptConfigToHf } from './checkpoint/hf-config.js';
@@ -51,6 +51,7 @@ export {
   checkpointFromFiles,
   checkpointTensorSource,
   checkpointToFiles,
+  hfTokenizerFiles,
   MODEL_FILE,
   newCheckpointId,
   type Pretrained,
@@ -62,6 +63,7 @@ export {
   checkCheckpointDir,
   loadPretrained,
   prepareCheckpointDir,
+  readCheckpointConfig,
   readSafetensorsMetadata,
   saveCheckpoint,
   writeCheckpointFiles,

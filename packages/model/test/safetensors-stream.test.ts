@@ -218,6 +218,24 @@ describe('PyTorch conversions (fixtures/hub/dtypes.safetensors, written by make_
       await source.close();
     }
   });
+
+  it('readRange reads any element range, F16 and BF16 widened alike, through small chunks', async () => {
+    const source = await openSafetensors(path.join(FIXTURES, 'dtypes.safetensors'), { chunkBytes: 64 });
+    try {
+      for (const name of ['f16_all', 'bf16_all', 'bf16_all_as_f32']) {
+        const whole = await source.readFloat32(name);
+        for (const [start, length] of [[0, 1], [1, 33], [1000, 4097], [65535, 1], [30000, 0]]) {
+          const part = new Float32Array(length);
+          await source.readRange(name, start, part);
+          expect(new Uint32Array(part.buffer), `${name} [${start}, +${length})`).toEqual(new Uint32Array(whole.buffer.slice(4 * start, 4 * (start + length))));
+        }
+      }
+      await expect(source.readRange('f16_all', 65530, new Float32Array(7))).rejects.toThrow(/tensor "f16_all" has 65536 elements; \[65530, 65537\) is outside it/);
+      await expect(source.readRange('f16_all', -1, new Float32Array(1))).rejects.toThrow(/is outside it/);
+    } finally {
+      await source.close();
+    }
+  });
 });
 
 describe('reading tensors', () => {

@@ -175,6 +175,32 @@ export class Tensor {
     return this;
   }
 
+  /**
+   * Whether assignAt() can write into this tensor's values in place: they live in host memory
+   * that the backend lets assign() overwrite (cpu, wasm), not on a device.
+   */
+  get writableInPlace(): boolean {
+    const { backend, handle, disposed } = this.storage;
+    return !disposed && backend.overwrite !== undefined && ArrayBuffer.isView(handle);
+  }
+
+  /**
+   * Overwrites elements [offset, offset + values.length) of the flat values in place, leaving the
+   * rest: how a checkpoint loader fills a large parameter piece by piece, with no buffer the size
+   * of the tensor. Like assign(), not recorded by autograd, and views see the new values. Only where
+   * writableInPlace is true (cpu, wasm); elsewhere assign() the whole tensor.
+   */
+  assignAt(offset: number, values: ArrayLike<number>): this {
+    if (!Number.isInteger(offset) || offset < 0 || offset + values.length > this.size) {
+      throw new Error(`assignAt: ${values.length} values at offset ${offset} do not fit a tensor of ${this.size} (shape ${shapeStr(this.shape)})`);
+    }
+    if (this.storage.disposed) throw new Error('assignAt: tensor was used after dispose()');
+    if (!this.writableInPlace) throw new Error(`assignAt: the ${this.storage.backend.name} backend keeps values off the host; assign() the whole tensor instead`);
+    // The same write Backend.overwrite does on host arrays (cpu, wasm), from `offset` on.
+    (this.storage.handle as FloatArray).set(values, offset);
+    return this;
+  }
+
   /** Whether assign(other) can take over other's storage: same device backend (not host arrays), same size and dtype. */
   private canAdopt(other: Tensor): boolean {
     const mine = this.storage;

@@ -99,6 +99,32 @@ describe('autograd', () => {
       removeBackend('no-overwrite'); // also clears the selection
     }
   });
+  it('assignAt writes a range in place on host backends (views follow) and refuses elsewhere', () => {
+    const w = tensor([1, 2, 3, 4, 5, 6], { requiresGrad: true });
+    const view = w.reshape([2, 3]);
+    expect(w.writableInPlace).toBe(true);
+    w.assignAt(2, [30, 40]);
+    w.assignAt(5, Float32Array.of(60));
+    expect(w.toArray()).toEqual([1, 2, 30, 40, 5, 60]);
+    expect(view.toArray()).toEqual([[1, 2, 30], [40, 5, 60]]);
+    expect(w.requiresGrad).toBe(true);
+    expect(() => w.assignAt(5, [1, 2])).toThrow('assignAt: 2 values at offset 5 do not fit a tensor of 6 (shape [6])');
+    expect(() => w.assignAt(-1, [1])).toThrow(/assignAt: 1 values at offset -1 do not fit/);
+    const { overwrite: _dropped, ...rest } = cpuBackend;
+    registerBackend({ ...rest, name: 'no-overwrite' });
+    setBackend('no-overwrite');
+    try {
+      const d = tensor([1, 2]);
+      expect(d.writableInPlace).toBe(false);
+      expect(() => d.assignAt(0, [3])).toThrow("assignAt: the no-overwrite backend keeps values off the host; assign() the whole tensor instead");
+    } finally {
+      removeBackend('no-overwrite');
+    }
+    view.dispose(); // the reshape shares the storage: both must go before it is freed
+    w.dispose();
+    expect(w.writableInPlace).toBe(false);
+    expect(() => w.assignAt(0, [1])).toThrow('assignAt: tensor was used after dispose()');
+  });
 });
 
 describe('errors name the op and shapes', () => {

@@ -12,6 +12,9 @@ import { type GPTConfig, validateGPTConfig } from '../gpt/config.js';
 
 export const CONFIG_FILE = 'config.json';
 
+/** config.json "architectures" attn can load: the language model, and the bare body whose head is the tied wte. */
+const LANGUAGE_MODEL_ARCHITECTURES = new Set(['GPT2LMHeadModel', 'GPT2Model']);
+
 /** The "attn" section of config.json. */
 export interface AttnConfigSection {
   /** Version of attn's checkpoint format. */
@@ -76,6 +79,13 @@ export function gptConfigFromHf(text: string, file = CONFIG_FILE): CheckpointCon
     throw new ConfigError(`${file}: "${key}" ${why}`);
   };
   if (raw.model_type !== 'gpt2') fail('model_type', `is ${JSON.stringify(raw.model_type)}; only "gpt2" models are supported`);
+  // A GPT-2 body under another head (GPT2ForSequenceClassification, GPT2DoubleHeadsModel, ...) is not a language model.
+  const architectures = raw.architectures;
+  if (architectures !== undefined && architectures !== null) {
+    if (!Array.isArray(architectures) || !architectures.some((a) => LANGUAGE_MODEL_ARCHITECTURES.has(a))) {
+      fail('architectures', `is ${JSON.stringify(architectures)}; attn loads GPT-2 language models (${[...LANGUAGE_MODEL_ARCHITECTURES].join(' or ')})`);
+    }
+  }
   const int = (key: string, fallback?: string): number => {
     const value = raw[key] ?? (fallback === undefined ? undefined : raw[fallback]);
     if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) fail(key, `must be a positive integer, got ${JSON.stringify(value)}`);

@@ -12,8 +12,9 @@
 // the causal-mask buffers h.N.attn.bias / h.N.attn.masked_bias ignored;
 // lm_head.weight absent, or present and equal to wte; F32, F16 or BF16. The
 // header is checked against the model before any tensor is read, then tensors are
-// read one at a time straight into the parameters; a non-finite value is refused,
-// naming the tensor and where it is.
+// read one at a time into the parameters, a large one piece by piece through one
+// small buffer (no allocation the size of a tensor); a non-finite value is
+// refused, naming the tensor and where it is.
 import type { Tensor } from '@attn/tensor';
 import { LayerNorm, Linear, type Module } from '@attn/layers';
 import { CheckpointError } from '../errors.js';
@@ -110,7 +111,7 @@ function planReads(model: GPT, source: TensorSource, describe: string): ReadStep
     const stored = names.get(name);
     if (stored === undefined) {
       if (param === null) continue; // a bias-free model may come without the zero biases
-      const file = source.tensors.values().next().value?.file ?? 'the checkpoint';
+      const file = source.source ?? source.tensors.values().next().value?.file ?? 'the checkpoint';
       throw new CheckpointError(`${file}: missing tensor "${name}" for ${describe}`);
     }
     const info = check(stored, param === null ? biasShape(model, name) : param.shape);
@@ -123,58 +124,125 @@ function planReads(model: GPT, source: TensorSource, describe: string): ReadStep
   return steps;
 }
 
-/** Throws naming the tensor and the position of its first non-finite value, if it has any. */
-function checkFinite(values: Float32Array, stored: string, info: TensorInfo): void {
-  let bad = 0;
-  let first = -1;
+/** Float32 values copied per piece: a tensor larger than this goes into its parameter through a buffer this size (4 MiB). */
+export const READ_PIECE_ELEMENTS = 2 ** 20;
+
+/** Non-finite values seen so far in one tensor: how many, and the first (flat index and value). */
+interface NonFinite {
+  count: number;
+  index: number;
+  value: number;
+}
+
+/** Counts the non-finite values of `values`, elements [offset, ...) of a tensor, into `seen`. */
+function countNonFinite(values: Float32Array, offset: number, seen: NonFinite): void {
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) {
-      bad++;
-      if (first < 0) first = i;
+      if (seen.count === 0) {
+        seen.index = offset + i;
+        seen.value = values[i];
+      }
+      seen.count++;
     }
   }
-  if (bad === 0) return;
+}
+
+/** Throws naming the tensor and the position of its first non-finite value, if it had any. */
+function refuseNonFinite(seen: NonFinite, stored: string, info: TensorInfo): void {
+  if (seen.count === 0) return;
   const index: number[] = [];
-  let rest = first;
+  let rest = seen.index;
   for (let d = info.shape.length - 1; d >= 0; d--) {
     index.unshift(rest % info.shape[d]);
     rest = Math.floor(rest / info.shape[d]);
   }
+  const n = seen.count;
   throw new CheckpointError(
-    `${info.file}: tensor "${stored}" holds ${bad} non-finite value${bad > 1 ? 's' : ''} (the first, ${values[first]}, at [${index.join(', ')}]); the weights are unusable`,
+    `${info.file}: tensor "${stored}" holds ${n} non-finite value${n > 1 ? 's' : ''} (the first, ${seen.value}, at [${index.join(', ')}]); the weights are unusable`,
   );
 }
 
-/** Applies one read: a parameter takes the values, a zero bias must be zero, a tied head must equal wte. */
-function apply(model: GPT, step: ReadStep, values: Float32Array): void {
-  checkFinite(values, step.stored, step.info);
-  if (step.target === 'zero-bias') {
-    if (values.some((x) => x !== 0)) throw new CheckpointError(`${step.info.file}: the model has no biases (attn.bias false) but tensor "${step.stored}" is non-zero`);
-  } else if (step.target === 'tied-head') {
-    const wte = model.getParameter('transformer.wte.weight').dataSync();
-    if (values.some((x, i) => x !== wte[i])) {
-      throw new CheckpointError(`${step.info.file}: lm_head.weight differs from transformer.wte.weight; only tied embeddings are supported`);
+/** One read the loader asks its source for: elements [start, start + into.length) of a tensor, or all of it. */
+interface PieceRead {
+  stored: string;
+  start: number;
+  into: Float32Array;
+  /** The whole tensor (readInto) rather than a range (readRange). */
+  whole: boolean;
+}
+
+/**
+ * The reads that fill `model` from `source`, one at a time: the caller performs each (sync or async)
+ * and resumes the generator, which then puts the values in place. The header is checked against the
+ * model first (planReads). Every read lands in one buffer of at most READ_PIECE_ELEMENTS floats;
+ * a larger tensor is copied into its parameter piece by piece (Tensor.assignAt) where the parameter
+ * lives in host memory and the source reads ranges, so no buffer the size of a tensor is allocated.
+ * Elsewhere (a device backend) the tensor is read whole and assigned.
+ */
+function* weightReads(model: GPT, source: TensorSource, describe: string, options: ReadWeightsOptions): Generator<PieceRead, void, void> {
+  const steps = planReads(model, source, describe);
+  const largest = steps.reduce((m, step) => Math.max(m, sizeOf(step.info.shape)), 0);
+  const pieceElements = options.pieceElements ?? READ_PIECE_ELEMENTS;
+  if (!Number.isInteger(pieceElements) || pieceElements < 1) throw new RangeError(`readGptWeights: pieceElements must be a positive integer, got ${pieceElements}`);
+  const buffer = new Float32Array(Math.min(largest, pieceElements));
+  let wte: Float32Array | undefined; // the tied head is compared with it
+  for (const step of steps) {
+    const size = sizeOf(step.info.shape);
+    const seen: NonFinite = { count: 0, index: -1, value: 0 };
+    const { target } = step;
+    const piecewise = size > buffer.length && source.readRange !== undefined && (typeof target === 'string' || target.writableInPlace);
+    if (!piecewise) {
+      const into = size <= buffer.length ? buffer.subarray(0, size) : new Float32Array(size);
+      yield { stored: step.stored, start: 0, into, whole: true };
+      countNonFinite(into, 0, seen);
+      refuseNonFinite(seen, step.stored, step.info);
+      if (typeof target !== 'string') target.assign(into);
+      else if (target === 'zero-bias') checkZeroBias(into, step);
+      else checkTiedHead(into, 0, (wte ??= model.getParameter('transformer.wte.weight').dataSync() as Float32Array), step);
+      continue;
     }
-  } else {
-    step.target.assign(values);
+    for (let start = 0; start < size; start += buffer.length) {
+      const into = buffer.subarray(0, Math.min(buffer.length, size - start));
+      yield { stored: step.stored, start, into, whole: false };
+      countNonFinite(into, start, seen);
+      if (typeof target !== 'string') target.assignAt(start, into);
+      else if (target === 'zero-bias') checkZeroBias(into, step);
+      else checkTiedHead(into, start, (wte ??= model.getParameter('transformer.wte.weight').dataSync() as Float32Array), step);
+    }
+    refuseNonFinite(seen, step.stored, step.info);
   }
 }
 
-/** Reads a checkpoint's weights into `model` (built with init: false), one tensor at a time. */
-export async function readGptWeights(model: GPT, source: TensorSource, describe: string): Promise<void> {
-  for (const step of planReads(model, source, describe)) {
-    const values = new Float32Array(sizeOf(step.info.shape));
-    await source.readInto(step.stored, values);
-    apply(model, step, values);
+/** A bias-free model (attn.bias false) stores zeros where the biases would be; anything else is an error. */
+function checkZeroBias(values: Float32Array, step: ReadStep): void {
+  if (values.some((x) => x !== 0)) throw new CheckpointError(`${step.info.file}: the model has no biases (attn.bias false) but tensor "${step.stored}" is non-zero`);
+}
+
+/** lm_head.weight, elements [start, ...), must equal the (already loaded) token embedding: the head is tied. */
+function checkTiedHead(values: Float32Array, start: number, wte: Float32Array, step: ReadStep): void {
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] !== wte[start + i]) {
+      throw new CheckpointError(`${step.info.file}: lm_head.weight differs from transformer.wte.weight; only tied embeddings are supported`);
+    }
+  }
+}
+
+export interface ReadWeightsOptions {
+  /** Floats per piece (default READ_PIECE_ELEMENTS): the size of the one read buffer. */
+  pieceElements?: number;
+}
+
+/** Reads a checkpoint's weights into `model` (built with init: false), one tensor (or piece of one) at a time. */
+export async function readGptWeights(model: GPT, source: TensorSource, describe: string, options: ReadWeightsOptions = {}): Promise<void> {
+  for (const read of weightReads(model, source, describe, options)) {
+    await (read.whole ? source.readInto(read.stored, read.into) : source.readRange!(read.stored, read.start, read.into));
   }
 }
 
 /** readGptWeights for a source whose reads are synchronous (bytes in memory). */
-export function readGptWeightsSync(model: GPT, source: TensorSource, describe: string): void {
-  for (const step of planReads(model, source, describe)) {
-    const values = new Float32Array(sizeOf(step.info.shape));
-    const pending = source.readInto(step.stored, values);
-    if (pending instanceof Promise) throw new CheckpointError(`${step.info.file}: this source reads asynchronously; use the async loader`);
-    apply(model, step, values);
+export function readGptWeightsSync(model: GPT, source: TensorSource, describe: string, options: ReadWeightsOptions = {}): void {
+  for (const read of weightReads(model, source, describe, options)) {
+    const pending = read.whole ? source.readInto(read.stored, read.into) : source.readRange!(read.stored, read.start, read.into);
+    if (pending instanceof Promise) throw new CheckpointError(`${source.source ?? read.stored}: this source reads asynchronously; use the async loader`);
   }
 }
