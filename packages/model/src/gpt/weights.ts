@@ -160,12 +160,35 @@ function apply(model: GPT, step: ReadStep, values: Float32Array): void {
   }
 }
 
-/** Reads a checkpoint's weights into `model` (built with init: false), one tensor at a time. */
-export async function readGptWeights(model: GPT, source: TensorSource, describe: string): Promise<void> {
-  for (const step of planReads(model, source, describe)) {
+/** How far a weight load has come (after each tensor). */
+export interface WeightsProgress {
+  /** Tensors read so far, and in all. */
+  tensors: number;
+  totalTensors: number;
+  /** Stored bytes read so far, and in all (F16/BF16 tensors count 2 bytes per value). */
+  bytes: number;
+  totalBytes: number;
+  /** The tensor just read, as the file names it. */
+  name: string;
+}
+
+const STORED_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
+
+/**
+ * Reads a checkpoint's weights into `model` (built with init: false), one tensor at a time;
+ * `onProgress` is called after each (a loader's progress bar).
+ */
+export async function readGptWeights(model: GPT, source: TensorSource, describe: string, onProgress?: (progress: WeightsProgress) => void): Promise<void> {
+  const steps = planReads(model, source, describe);
+  const storedBytes = (step: ReadStep) => sizeOf(step.info.shape) * (STORED_BYTES[step.info.dtype] ?? 4);
+  const totalBytes = steps.reduce((sum, step) => sum + storedBytes(step), 0);
+  let bytes = 0;
+  for (const [i, step] of steps.entries()) {
     const values = new Float32Array(sizeOf(step.info.shape));
     await source.readInto(step.stored, values);
     apply(model, step, values);
+    bytes += storedBytes(step);
+    onProgress?.({ tensors: i + 1, totalTensors: steps.length, bytes, totalBytes, name: step.stored });
   }
 }
 
