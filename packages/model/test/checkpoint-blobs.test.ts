@@ -42,6 +42,7 @@ describe.each(Object.keys(golden.directories))('%s from Blobs', (name) => {
     expect(last.totalTensors).toBe(model.namedParameters().length + (golden.directories[name].lmHead ? 1 : 0));
     expect(last.bytes).toBe(last.totalBytes);
     expect(progress.every((p, i) => i === 0 || p.bytes > progress[i - 1].bytes)).toBe(true);
+    expect(new Set(progress.map((p) => p.dtype))).toEqual(new Set([golden.directories[name].dtype]));
   });
 });
 

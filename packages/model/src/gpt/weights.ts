@@ -168,8 +168,9 @@ export interface WeightsProgress {
   /** Stored bytes read so far, and in all (F16/BF16 tensors count 2 bytes per value). */
   bytes: number;
   totalBytes: number;
-  /** The tensor just read, as the file names it. */
+  /** The tensor just read, as the file names it, and its stored dtype (F32, F16, BF16). */
   name: string;
+  dtype: string;
 }
 
 const STORED_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
@@ -188,7 +189,7 @@ export async function readGptWeights(model: GPT, source: TensorSource, describe:
     await source.readInto(step.stored, values);
     apply(model, step, values);
     bytes += storedBytes(step);
-    onProgress?.({ tensors: i + 1, totalTensors: steps.length, bytes, totalBytes, name: step.stored });
+    onProgress?.({ tensors: i + 1, totalTensors: steps.length, bytes, totalBytes, name: step.stored, dtype: step.info.dtype });
   }
 }
 
