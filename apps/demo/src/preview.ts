@@ -14,6 +14,7 @@ export function showPreview(preview: HTMLElement, report: HTMLElement, text: str
   report.textContent = '';
   if (!model) return null;
   const analysis = analyseText(text, model.vocabulary, model.blockSize);
+  preview.dataset.kind = model.vocabulary.kind; // byte-level BPE pieces are shaded one by one (models.css)
   for (const piece of analysis.pieces) {
     if (piece.status === 'gap') {
       preview.append(piece.text);

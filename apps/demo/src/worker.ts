@@ -12,7 +12,7 @@ import { EngineSwitch } from './engines';
 import { type DemoConfig, type FromWorker, type LossSample, type ToWorker, VALIDATION_FRACTION } from './protocol';
 import { analyseText, describeLeftOut, type VocabularyInfo } from './vocab';
 import { type OpenedModel, openModel, resumeTraining, savePageModel, vocabularyInfo } from './worker/checkpoint-io';
-import { tokenTextStream } from './worker/token-text';
+import { onlyDecodableTokens, tokenTextStream } from './worker/token-text';
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   (self as unknown as Worker).postMessage(message, transfer);
@@ -251,6 +251,8 @@ async function runGenerate(msg: Extract<ToWorker, { type: 'generate' }>): Promis
     throw new Error(`The prompt needs at least one character the model knows.${leftOut ? ` ${leftOut}` : ''}`);
   }
   const processors = [temperature(msg.temperature), topK(msg.topK)];
+  const decodable = onlyDecodableTokens(tokenizer, model.vocabSize);
+  if (decodable) processors.unshift(decodable);
   if (msg.topP < 1) processors.push(topP(msg.topP));
   generation?.abort();
   const controller = new AbortController();

@@ -20,8 +20,8 @@ export const output = join(root, 'test', 'output');
 let server: LocalServer;
 let browser: HeadlessChromium;
 
-/** Serves dist/ and launches Chromium (beforeAll of a test file). */
-export async function startSite(): Promise<void> {
+/** Serves dist/ and launches Chromium (beforeAll of a test file); `extraArgs` are added to Chromium's flags. */
+export async function startSite(extraArgs: readonly string[] = []): Promise<void> {
   const files = serveDirectory(dist);
   server = await serveLocally((pathname) => {
     if (pathname.startsWith('/plain/')) return files(pathname.slice('/plain'.length));
@@ -29,7 +29,7 @@ export async function startSite(): Promise<void> {
     return file && { ...file, headers: CROSS_ORIGIN_ISOLATION_HEADERS };
   });
   mkdirSync(output, { recursive: true });
-  browser = await launchChromium({ name: 'demo-e2e' });
+  browser = await launchChromium({ name: 'demo-e2e', extraArgs });
 }
 
 /** Closes the browser and the server (afterAll). */

@@ -8,7 +8,7 @@ import { attr, checkView, closeSite, expectKeyboardReachable, openPage, output, 
 
 const VIEWS = ['train', 'generate', 'explore', 'explain'] as const;
 
-beforeAll(startSite);
+beforeAll(() => startSite());
 afterAll(closeSite);
 
 const SIZES = [

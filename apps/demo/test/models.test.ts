@@ -17,7 +17,7 @@ const HUB = join(root, '../../packages/model/test/fixtures/hub');
 const CLI_CHECKPOINT = join(root, 'public/models/shakespeare');
 const golden = JSON.parse(readFileSync(join(HUB, 'golden.json'), 'utf8'));
 
-beforeAll(startSite);
+beforeAll(() => startSite());
 afterAll(closeSite);
 
 const SIZES = [
@@ -44,6 +44,7 @@ async function openModel(page: Page, input: '#models-folder' | '#models-files', 
 
 async function screenshot(page: Page, name: string): Promise<void> {
   await expectNoPageScroll(page);
+  await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header at the top, not mid-page
   await page.screenshot({ path: join(output, `models-${name}.png`), fullPage: true });
 }
 
@@ -79,10 +80,10 @@ for (const size of SIZES) {
         [without('model.safetensors'), /^No model\.safetensors \(or model\.safetensors\.index\.json with its shards\) in the picked files: it has config\.json, /],
         [[...without('model.safetensors'), file('pytorch_model.bin', 'x')], /it has pytorch_model\.bin, PyTorch's own format; convert it in Python with GPT2LMHeadModel/],
         [[file('model.zip', 'PK this is not a zip')], /^model\.zip is not a readable zip file \(/],
-        [[...without('model.safetensors'), file('model.safetensors', readFileSync(join(HUB, 'gpt2-hub/model.safetensors')).subarray(0, 5000))], /^the picked files could not be opened: safetensors: model\.safetensors: /],
-        [without('merges.txt').filter((f) => f.name !== 'tokenizer.json'), /^the picked files could not be opened: the picked files\/merges\.txt: missing \(the picked files\/vocab\.json is there; a byte-level BPE needs both\)/],
-        [[...without('config.json'), file('config.json', '{"model_type": "bert"')], /^the picked files could not be opened: the picked files\/config\.json: /],
-        [[...without('config.json'), file('config.json', JSON.stringify({ ...JSON.parse(readFileSync(join(HUB, 'gpt2-hub/config.json'), 'utf8')), n_embd: 64 }))], /could not be opened: model\.safetensors: tensor "wte\.weight" has shape \[312, 32\], expected \[312, 64\]/],
+        [[...without('model.safetensors'), file('model.safetensors', readFileSync(join(HUB, 'gpt2-hub/model.safetensors')).subarray(0, 5000))], /^Could not open the picked files: safetensors: model\.safetensors: /],
+        [without('merges.txt').filter((f) => f.name !== 'tokenizer.json'), /^Could not open the picked files: the picked files\/merges\.txt: missing \(the picked files\/vocab\.json is there; a byte-level BPE needs both\)/],
+        [[...without('config.json'), file('config.json', '{"model_type": "bert"')], /^Could not open the picked files: the picked files\/config\.json: /],
+        [[...without('config.json'), file('config.json', JSON.stringify({ ...JSON.parse(readFileSync(join(HUB, 'gpt2-hub/config.json'), 'utf8')), n_embd: 64 }))], /Could not open the picked files: model\.safetensors: tensor "wte\.weight" has shape \[312, 32\], expected \[312, 64\]/],
       ];
       for (const [files, message] of cases) {
         await openModel(page, '#models-files', files);
@@ -236,7 +237,7 @@ for (const size of SIZES) {
       await expect.poll(() => text(page, '#models-text-hint')).toBe(
         `It learned from story.txt (${story.length.toLocaleString('en')} characters), which this page does not have. Give it the same text, then press Continue training again.`,
       );
-      const learnedFrom = `This is not the text attn-story-step-15 learned from (story.txt (${story.length.toLocaleString('en')} characters))`;
+      const learnedFrom = `This is not the text attn-story-step-15 learned from (story.txt, ${story.length.toLocaleString('en')} characters)`;
       await page.fill('#models-text-paste', story.replace('owl', 'quiz'));
       await page.click('#models-continue');
       await expect.poll(() => text(page, '#models-continue-error'), { timeout: 60_000 }).toBe(`${learnedFrom}: it has characters the model has never seen ("q", "u", "z").`);
@@ -261,10 +262,10 @@ for (const size of SIZES) {
     it('WebGPU: the switch shows the adapter, and a model trains, writes and shows its attention on it', async () => {
       await showView(page, 'train');
       const adapter = await text(page, '#engine-webgpu-adapter');
-      expect(adapter).toMatch(/^on .*swiftshader \(CPU emulation, not a GPU\)$/); // SwiftShader in headless Chromium
+      expect(adapter).toMatch(/^WebGPU adapter: .*swiftshader \(CPU emulation, not a GPU\)\.$/); // SwiftShader in headless Chromium
       await page.check('input[name="engine"][value="webgpu"]');
       await expect.poll(() => attr(page, '#engine-badge', 'data-engine'), { timeout: 60_000 }).toBe('webgpu');
-      expect(await text(page, '#engine-badge')).toBe(`Engine: WebGPU · ${adapter.replace(/^on /, '')}`);
+      expect(await text(page, '#engine-badge')).toBe(`Engine: WebGPU · ${adapter.replace(/^WebGPU adapter: /, '').replace(/\.$/, '')}`);
       expect(await text(page, '#engine-note')).toContain('CPU emulation (SwiftShader), not a GPU');
       await page.check('input[name="corpus"][value="shakespeare"]');
       await page.selectOption('#train-config', 'tiny');

@@ -128,7 +128,7 @@ export function setupModelsView(client: WorkerClient, shared: SharedState, check
       show(reply.info);
     } catch (err) {
       status.textContent = '';
-      openError.show(`${chosenName} could not be opened: ${messageOf(err)}`);
+      openError.show(`Could not open ${chosenName}: ${messageOf(err)}`);
     } finally {
       opening = false;
       progress.hidden = true;

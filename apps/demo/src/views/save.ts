@@ -27,9 +27,15 @@ export function setupSavePanel(client: WorkerClient, shared: SharedState): void 
   const status = byId('save-status');
   const list = byId('save-files');
   let saving = false;
+  /** The model and step of the last save: the links go when the model moves on. */
+  let saved: { selection: string; steps: number } | null = null;
 
   const refresh = () => {
     const model = shared.pageModel;
+    if (saved && (model?.selection !== saved.selection || model.steps !== saved.steps)) {
+      result.hidden = true;
+      saved = null;
+    }
     button.disabled = saving || shared.training || !model || model.steps === 0;
     button.title = !model || model.steps === 0 ? 'Train the model first' : shared.training ? 'Stop training first' : '';
   };
@@ -61,6 +67,7 @@ export function setupSavePanel(client: WorkerClient, shared: SharedState): void 
     try {
       const { checkpoint } = await client.request({ type: 'saveCheckpoint' });
       show(checkpoint, zipCheckpoint(checkpoint));
+      saved = { selection: shared.pageModel?.selection ?? '', steps: checkpoint.steps };
       error.clear();
     } catch (err) {
       error.show(messageOf(err));

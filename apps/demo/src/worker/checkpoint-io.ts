@@ -177,7 +177,7 @@ export async function resumeTraining(opened: OpenedModel, text: string, engines:
   if (!saved) throw new Error(`${opened.info.name} cannot be continued here: ${opened.info.training?.cannotContinue ?? 'it holds no training state (training-state.safetensors), only weights'}.`);
   const { snapshot } = saved;
   const settings = snapshot.data.settings;
-  const learnedFrom = `${settings.name} (${(Number(settings.trainTokens) + Number(settings.valTokens)).toLocaleString('en')} characters)`;
+  const learnedFrom = `${settings.name}, ${(Number(settings.trainTokens) + Number(settings.valTokens)).toLocaleString('en')} characters`;
   const { model, tokenizer } = await load(opened.files, opened.info.name, engines);
   if (!(tokenizer instanceof CharTokenizer)) throw new Error(`${opened.info.name}: not a character-level model`);
   let ids: Int32Array;
