@@ -126,7 +126,7 @@ export class EngineSwitch {
       return { engine: 'gpu', threads: 1, mode: info.mode, note: info.fallbackReason, gpuCalls: info.gpuCalls, cpuCalls: info.cpuCalls, webgpu };
     }
     if (this.current === 'webgpu' && this.webgpu) {
-      const note = this.webgpu.adapter.software ? 'this WebGPU adapter is CPU emulation (SwiftShader), not a GPU, so it is slower than WebAssembly here' : null;
+      const note = this.webgpu.adapter.software ? 'a software adapter computes on the CPU, so WebGPU is slower than WebAssembly here' : null;
       return { engine: 'webgpu', threads: 1, mode: this.webgpu.adapter.label, note, gpuCalls: 0, cpuCalls: 0, webgpu };
     }
     if (this.current === 'wasm' && this.wasm) {

@@ -101,6 +101,23 @@ for (const size of SIZES) {
       expect(errors).toEqual([]);
     });
 
+    it('opens files dropped on the box (a folder's files, as a file manager hands them over)', async () => {
+      await showView(page, 'models');
+      const before = Number((await attr(page, '#models-drop', 'data-attempts')) ?? 0);
+      const files = filesOf(join(HUB, 'gpt2-saved-bf16')).map((f) => ({ name: f.name, bytes: Array.from(f.buffer) }));
+      await page.evaluate((list) => {
+        const transfer = new DataTransfer();
+        for (const f of list) transfer.items.add(new File([Uint8Array.from(f.bytes)], f.name));
+        const zone = document.getElementById('models-drop') as HTMLElement;
+        zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      }, files);
+      await expect.poll(async () => Number(await attr(page, '#models-drop', 'data-attempts')), { timeout: 60_000 }).toBe(before + 1);
+      expect(await page.locator('#models-open-error').isHidden()).toBe(true);
+      expect(await text(page, '#models-facts')).toContain('BF16');
+      expect(errors).toEqual([]);
+    });
+
     it('loads a Hugging Face GPT-2 directory (sharded, F16): its facts, its attention, and the greedy next token PyTorch predicts', async () => {
       await openModel(page, '#models-folder', join(HUB, 'gpt2-sharded-f16'));
       expect(await text(page, '#models-name')).toBe('gpt2-sharded-f16 (Hugging Face GPT-2)');
@@ -266,7 +283,7 @@ for (const size of SIZES) {
       await page.check('input[name="engine"][value="webgpu"]');
       await expect.poll(() => attr(page, '#engine-badge', 'data-engine'), { timeout: 60_000 }).toBe('webgpu');
       expect(await text(page, '#engine-badge')).toBe(`Engine: WebGPU · ${adapter.replace(/^WebGPU adapter: /, '').replace(/\.$/, '')}`);
-      expect(await text(page, '#engine-note')).toContain('CPU emulation (SwiftShader), not a GPU');
+      expect(await text(page, '#engine-note')).toContain('A software adapter computes on the CPU, so WebGPU is slower than WebAssembly here.');
       await page.check('input[name="corpus"][value="shakespeare"]');
       await page.selectOption('#train-config', 'tiny');
       await page.fill('#train-steps', '6');
