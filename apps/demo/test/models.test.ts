@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadGpt2 } from '@attn/tokenizer';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attr, checkView, closeSite, expectNoPageScroll, openPage, output, type Page, root, showView, startSite, text, trainedFor } from './browser';
+import { attr, checkView, closeSite, expectKeyboardReachable, expectNoPageScroll, openPage, output, type Page, root, showView, startSite, text, trainedFor } from './browser';
 
 const HUB = join(root, '../../packages/model/test/fixtures/hub');
 const CLI_CHECKPOINT = join(root, 'public/models/shakespeare');
@@ -62,6 +62,7 @@ for (const size of SIZES) {
 
     it('the Your model view says what it opens, every control is labelled and reachable, and no page scroll', async () => {
       await checkView(page, 'models');
+      await expectKeyboardReachable(page);
       expect(await text(page, '#models-drop')).toContain('Hugging Face GPT-2 folder');
       expect(await page.locator('#models-result').isHidden()).toBe(true);
       // nothing to save before training
@@ -101,7 +102,7 @@ for (const size of SIZES) {
       expect(errors).toEqual([]);
     });
 
-    it('opens files dropped on the box (a folder's files, as a file manager hands them over)', async () => {
+    it("opens files dropped on the box (a folder's files, as a file manager hands them over)", async () => {
       await showView(page, 'models');
       const before = Number((await attr(page, '#models-drop', 'data-attempts')) ?? 0);
       const files = filesOf(join(HUB, 'gpt2-saved-bf16')).map((f) => ({ name: f.name, bytes: Array.from(f.buffer) }));
