@@ -42,10 +42,15 @@ async function openModel(page: Page, input: '#models-folder' | '#models-files', 
   await expect.poll(async () => Number(await attr(page, '#models-drop', 'data-attempts')), { timeout: 180_000 }).toBe(before + 1);
 }
 
+/** A screenshot of the state the page is in, light and dark, after checking it has no page-level horizontal scroll. */
 async function screenshot(page: Page, name: string): Promise<void> {
   await expectNoPageScroll(page);
   await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header at the top, not mid-page
-  await page.screenshot({ path: join(output, `models-${name}.png`), fullPage: true });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: join(output, `models-${name}-${scheme}.png`), fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 for (const size of SIZES) {
@@ -99,6 +104,12 @@ for (const size of SIZES) {
       await openModel(page, '#models-folder', join(HUB, 'gpt2-hub'));
       expect(await page.locator('#models-open-error').isHidden()).toBe(true);
       expect(await attr(page, '#models-files', 'aria-invalid')).toBe(null);
+      expect(await page.locator('#gen-model option[value="user"]').count()).toBe(1);
+      // a failed open after it: the worker dropped the old model first, so the lists drop it too
+      await openModel(page, '#models-files', cases[4][0]);
+      expect(await page.locator('#models-open-error').isVisible()).toBe(true);
+      expect(await page.locator('#gen-model option[value="user"], #explore-model option[value="user"]').count()).toBe(0);
+      expect(await page.locator('#models-result').isHidden()).toBe(true);
       expect(errors).toEqual([]);
     });
 

@@ -116,6 +116,7 @@ export function setupModelsView(client: WorkerClient, shared: SharedState, check
         return;
       }
       const { name, files } = dir.value;
+      forget(); // the worker frees the model it holds before it reads the next
       progress.hidden = false;
       progress.value = 0;
       const reply = await client.request({ type: 'openModel', name, files: Object.fromEntries(files) }, (msg) => {
@@ -176,6 +177,20 @@ export function setupModelsView(client: WorkerClient, shared: SharedState, check
   });
 
   // ---- what was opened --------------------------------------------------------------------------------
+  /** Takes the opened model out of the page (the Generate and Explore lists, the result card). */
+  function forget(): void {
+    if (!info) return;
+    info = null;
+    result.hidden = true;
+    byId('models-empty').hidden = false;
+    for (const id of ['gen-model', 'explore-model']) {
+      const select = byId<HTMLSelectElement>(id);
+      const chosen = select.value === USER_SOURCE;
+      select.querySelector(`option[value="${USER_SOURCE}"]`)?.remove();
+      if (chosen) select.dispatchEvent(new Event('change')); // the first model of the list is chosen now
+    }
+  }
+
   function show(opened: OpenedModelInfo): void {
     info = opened;
     ownText = null;
@@ -221,7 +236,6 @@ export function setupModelsView(client: WorkerClient, shared: SharedState, check
       const select = byId<HTMLSelectElement>(id);
       select.querySelector(`option[value="${USER_SOURCE}"]`)?.remove();
       select.append(el('option', { value: USER_SOURCE }, `Your model: ${opened.name}`));
-      if (select.value === USER_SOURCE) select.dispatchEvent(new Event('change')); // a replaced model: read the new one
     }
     refresh();
   }

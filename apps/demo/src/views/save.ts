@@ -54,7 +54,7 @@ export function setupSavePanel(client: WorkerClient, shared: SharedState): void 
         return { name: f.name, url, size: f.bytes.byteLength };
       })].map((f) => el('li', {}, el('a', { href: f.url, download: f.name, 'data-file': f.name }, f.name), ' ', el('span', { class: 'muted' }, formatBytes(f.size)))),
     );
-    status.textContent = `Saved at step ${checkpoint.steps}: ${zipName} is downloading. The same files one by one:`;
+    status.textContent = `Saved at step ${checkpoint.steps} (${zipName} is downloading). The zip, and its files one by one:`;
     status.dataset.steps = String(checkpoint.steps);
     result.hidden = false;
     download(zipUrl, zipName);
