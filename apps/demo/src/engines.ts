@@ -29,8 +29,8 @@ export class EngineSwitch {
   /** Why wasm runs on fewer threads than it could, or why it is missing. */
   private wasmNote: string | null = null;
   private gpu: GpuBackendHandle | null = null;
-  /** The adapter WebGPU would use (probed at start), or null: then WebGPU is not offered. */
-  private webgpuAdapter: WebGPUAdapterStatus | null = null;
+  /** The adapter WebGPU would use (probed at start), null when there is none (WebGPU is not offered), undefined until probed. */
+  private webgpuAdapter: WebGPUAdapterStatus | null | undefined = undefined;
   /** The WebGPU backend, registered when first chosen and kept (making a device is slow). */
   private webgpu: WebGPUBackendHandle | null = null;
   current: EngineChoice = 'cpu';
@@ -59,10 +59,15 @@ export class EngineSwitch {
     this.current = 'wasm';
   }
 
+  /** The adapter probe, while it runs (choosing WebGPU waits for it). */
+  private probing: Promise<void> | null = null;
+
   /** Asks the browser for a WebGPU adapter (without making a device), so the switch can offer it. */
-  async probeWebGPU(): Promise<void> {
-    const info = await probeWebGPU();
-    this.webgpuAdapter = info && { label: info.label, software: info.software };
+  probeWebGPU(): Promise<void> {
+    this.probing ??= probeWebGPU().then((info) => {
+      this.webgpuAdapter = info && { label: info.label, software: info.software };
+    });
+    return this.probing;
   }
 
   /** The engine that synchronous readers (checkpoint writers) can use while WebGPU is chosen: host memory. */
@@ -82,6 +87,7 @@ export class EngineSwitch {
       await moveTensors(keep(), choice === 'wasm' && this.wasm ? 'wasm' : 'cpu');
     }
     if (choice === 'webgpu') {
+      await this.probing;
       if (!this.webgpuAdapter) throw new Error('WebGPU is not available in this browser: it offers no adapter (WebGPU needs a recent Chrome, Edge or Safari on https:// or localhost).');
       this.webgpu ??= await registerWebGPUBackend();
       setBackend(this.webgpu.backend.name);

@@ -63,8 +63,8 @@ export interface EngineStatus {
   /** Matmuls computed by gpu.js / handed to the CPU backend so far (0 off 'gpu'). */
   gpuCalls: number;
   cpuCalls: number;
-  /** The WebGPU adapter this browser offers, or null when it has none (WebGPU is then not offered). */
-  webgpu: WebGPUAdapterStatus | null;
+  /** The WebGPU adapter this browser offers, null when it has none (WebGPU is then not offered), undefined while the browser is still being asked. */
+  webgpu: WebGPUAdapterStatus | null | undefined;
 }
 
 /** One point of a loss curve. */

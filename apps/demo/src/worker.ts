@@ -20,10 +20,9 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
 
 // ---- engines -------------------------------------------------------------------
 const engines = new EngineSwitch();
-const engineReady = engines
-  .startDefault()
-  .then(() => engines.probeWebGPU())
-  .then(() => post({ type: 'engine', id: null, ...engines.status() }));
+const engineReady = engines.startDefault().then(() => post({ type: 'engine', id: null, ...engines.status() }));
+// WebGPU is offered once the browser names an adapter; nothing waits for the answer but choosing WebGPU.
+void engineReady.then(() => engines.probeWebGPU()).then(() => post({ type: 'engine', id: null, ...engines.status() }));
 
 // ---- models ----------------------------------------------------------------------
 /** A model the page can explore and generate with. */

@@ -290,8 +290,9 @@ for (const size of SIZES) {
 
     it('WebGPU: the switch shows the adapter, and a model trains, writes and shows its attention on it', async () => {
       await showView(page, 'train');
+      // SwiftShader in headless Chromium, named once the worker has asked the browser
+      await expect.poll(() => text(page, '#engine-webgpu-adapter'), { timeout: 30_000 }).toMatch(/^WebGPU adapter: .*swiftshader \(CPU emulation, not a GPU\)\.$/);
       const adapter = await text(page, '#engine-webgpu-adapter');
-      expect(adapter).toMatch(/^WebGPU adapter: .*swiftshader \(CPU emulation, not a GPU\)\.$/); // SwiftShader in headless Chromium
       await page.check('input[name="engine"][value="webgpu"]');
       await expect.poll(() => attr(page, '#engine-badge', 'data-engine'), { timeout: 60_000 }).toBe('webgpu');
       expect(await text(page, '#engine-badge')).toBe(`Engine: WebGPU · ${adapter.replace(/^WebGPU adapter: /, '').replace(/\.$/, '')}`);

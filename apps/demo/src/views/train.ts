@@ -245,7 +245,8 @@ export function setupTrainView(client: WorkerClient, shared: SharedState): Train
     engineNote.textContent = [note, calls].filter(Boolean).join(' ');
     // WebGPU is offered when the browser has an adapter; its name is shown beside the choice.
     const adapter = byId('engine-webgpu-adapter');
-    adapter.textContent = s.webgpu ? `WebGPU adapter: ${s.webgpu.label}.` : 'WebGPU: this browser offers no adapter.';
+    adapter.textContent =
+      s.webgpu === undefined ? 'WebGPU: looking for an adapter…' : s.webgpu ? `WebGPU adapter: ${s.webgpu.label}.` : 'WebGPU: this browser offers no adapter.';
     adapter.dataset.software = String(s.webgpu?.software ?? false);
     refreshControls();
   });
