@@ -7,7 +7,7 @@ import type { EngineStatus, FromWorker, ToWorker } from './protocol';
 type Request = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 type Reply<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
 /** Messages streamed before a request's final reply. */
-type Streamed = Reply<'progress'> | Reply<'token'>;
+type Streamed = Reply<'progress'> | Reply<'token'> | Reply<'loadProgress'>;
 
 /** Final reply type of each request type. */
 interface FinalReply {
@@ -19,6 +19,9 @@ interface FinalReply {
   attention: 'attention';
   generate: 'generateDone';
   stopGenerate: 'ok';
+  saveCheckpoint: 'checkpointSaved';
+  openModel: 'modelOpened';
+  resume: 'resumed';
 }
 
 interface Pending {
@@ -70,7 +73,7 @@ export class WorkerClient {
     }
     const pending = this.pending.get(msg.id);
     if (!pending) return;
-    if (msg.type === 'progress' || msg.type === 'token') {
+    if (msg.type === 'progress' || msg.type === 'token' || msg.type === 'loadProgress') {
       pending.onStream?.(msg);
       return;
     }

@@ -10,6 +10,8 @@ import { Tabs } from './tabs';
 import { onThemeChange } from './theme';
 import { setupExploreView } from './views/explore';
 import { setupGenerateView } from './views/generate';
+import { setupModelsView } from './views/models';
+import { setupSavePanel } from './views/save';
 import { setupTrainView } from './views/train';
 
 const client = new WorkerClient(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }));
@@ -20,6 +22,8 @@ const tabs = new Tabs(byId('views'));
 const train = setupTrainView(client, shared);
 const generate = setupGenerateView(client, shared, checkpoints);
 const explore = setupExploreView(client, shared, checkpoints);
+setupSavePanel(client, shared);
+setupModelsView(client, shared, checkpoints, { tabs, train, generate, explore });
 
 // A worker that fails to load has no request to answer: say so where the engine is shown.
 client.onFailure((message) => {

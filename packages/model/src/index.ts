@@ -41,7 +41,7 @@ export {
 export { type OpenBlobOptions, openSafetensorsBlob, openSafetensorsWeightsFromBlobs, openShardedSafetensorsBlobs } from './safetensors/blob-source.js';
 export { GPT2_SMALL, type GPTConfig, gptParameterCount, NANOGPT_CPU, validateGPTConfig } from './gpt/config.js';
 export { GPT, type GPTForwardOptions, type GPTOptions, type GPTOutput } from './gpt/gpt.js';
-export { gptCheckpointTensors, READ_PIECE_ELEMENTS, type ReadWeightsOptions, readGptWeights, readGptWeightsSync } from './gpt/weights.js';
+export { gptCheckpointTensors, READ_PIECE_ELEMENTS, type ReadWeightsOptions, readGptWeights, readGptWeightsSync, type WeightsProgress } from './gpt/weights.js';
 export { type DecodingState, DecodingSession, type IncrementalLM } from './gpt/decoding.js';
 export { gptFromSafetensors, gptFromTensorSource, gptToSafetensors, type LoadGPTOptions, loadGPT, type SaveGPTOptions, saveGPT } from './gpt/checkpoint.js';
 export { type AttnConfigSection, type CheckpointConfig, CONFIG_FILE, gptConfigFromHf, gptConfigToHf } from './checkpoint/hf-config.js';
@@ -59,6 +59,7 @@ export {
   SPECIAL_TOKENS_FILE,
   TOKENIZER_CONFIG_FILE,
 } from './checkpoint/files.js';
+export { checkpointFromBlobs, type CheckpointFromBlobsOptions } from './checkpoint/blobs.js';
 export {
   checkCheckpointDir,
   loadPretrained,

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cpuBackend, registerBackend, removeBackend, setBackend, SyncReadError } from '@attn/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   GPT,
@@ -180,6 +181,44 @@ describe('KV cache decoding', () => {
       expect(chunked.length).toBe(5); // the failed feed left the state as it was
     });
   }
+});
+
+describe('KV cache decoding with asynchronous reads', () => {
+  it('feedAsync gives what feed gives, and works on a backend that reads only asynchronously (as WebGPU)', async () => {
+    const model = new GPT(tiny, { seed: 11 }).eval();
+    const V = model.vocabSize;
+    const ids = Array.from({ length: 6 }, (_, i) => (i * 5 + 1) % V);
+    const sync = model.startDecoding();
+    const expected = [sync.feed(ids.slice(0, 3)), sync.feed([ids[3]]), sync.feed(ids.slice(4))];
+    const viaAsync = model.startDecoding();
+    const got = [await viaAsync.feedAsync(ids.slice(0, 3)), await viaAsync.feedAsync([ids[3]]), await viaAsync.feedAsync(ids.slice(4))];
+    expect(got).toEqual(expected); // the same computation, read another way: bit for bit
+
+    // The CPU's kernels under another name whose reads are asynchronous only.
+    registerBackend({
+      ...cpuBackend,
+      name: 'async-only',
+      syncReads: false,
+      readSync: () => {
+        throw new SyncReadError('async-only: use await tensor.data()', 'async-only');
+      },
+    });
+    setBackend('async-only');
+    try {
+      const state = model.startDecoding();
+      const first = await state.feedAsync(ids.slice(0, 3));
+      expect(() => state.feed([ids[3]])).toThrow(SyncReadError);
+      expect(state.length).toBe(3); // the failed read left the cache as it was
+      const next = await state.feedAsync([ids[3]]);
+      expect(maxAbsDiff(first, expected[0])).toBe(0);
+      expect(maxAbsDiff(next, expected[1])).toBe(0);
+      await expect(state.feedAsync([V])).rejects.toThrow('out of range');
+      expect(state.length).toBe(4);
+    } finally {
+      setBackend('cpu');
+      removeBackend('async-only');
+    }
+  });
 });
 
 describe('GPT checkpoints', () => {

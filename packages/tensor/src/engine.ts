@@ -172,6 +172,33 @@ export function moveTo(storage: Storage, backend: Backend): void {
   storage.handle = handle;
 }
 
+/**
+ * moveTo without a synchronous read: reads the values with the source backend's
+ * asynchronous `read` (which every backend has, WebGPU included), then writes them
+ * to `backend`. For moving long-lived tensors (weights, optimizer state) off a
+ * backend that cannot read synchronously; nothing may compute on the storage meanwhile.
+ */
+export async function moveToAsync(storage: Storage, backend: Backend): Promise<void> {
+  if (storage.disposed) throw new Error('tensor was used after dispose()');
+  if (storage.backend === backend) return;
+  const source = storage.backend;
+  const handle = storage.handle;
+  const values = await source.read(handle, storage.size, storage.dtype);
+  // A kernel that ran meanwhile may already have moved it (or it was disposed): nothing left to do.
+  if (storage.disposed || storage.backend !== source || storage.handle !== handle) return;
+  const target = backend.supportsDType(storage.dtype) ? backend : cpuBackend;
+  storage.handle = target.write(values, storage.dtype);
+  storage.backend = target;
+  source.disposeData(handle);
+}
+
+/** A registered backend by name, or an error listing the names there are. */
+export function backendNamed(name: string): Backend {
+  const entry = registry.get(name);
+  if (!entry) throw new Error(`no backend named '${name}' (registered: ${listBackends().join(', ')})`);
+  return entry.backend;
+}
+
 /** Reads values as a typed array (the CPU backend's own array: treat as read-only). */
 export function readSync(storage: Storage): FloatArray {
   if (storage.disposed) throw new Error('tensor was used after dispose()');

@@ -7,6 +7,7 @@ import { type Checkpoints, describeCheckpoint } from '../checkpoints';
 import { byId, el } from '../dom';
 import { messageOf, slotFor } from '../form';
 import { type ModelView, showPreview } from '../preview';
+import { vocabularyUnit } from '../vocab';
 import type { FromWorker } from '../protocol';
 import type { SharedState } from '../state';
 import { attentionInterpolator } from '../theme';
@@ -209,7 +210,7 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
       result.hidden = false;
       drawGrid();
       drawHead();
-      const unit = current.vocabulary.kind === 'char' ? 'character' : 'word';
+      const unit = vocabularyUnit(current.vocabulary);
       status.textContent = `Attention of ${reply.labels.length} ${unit}s in ${nLayer} layers × ${nHead} heads.`;
     } catch (err) {
       status.textContent = '';

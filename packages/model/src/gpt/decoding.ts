@@ -16,8 +16,10 @@ export interface IncrementalLM {
 }
 
 export interface DecodingState {
-  /** Appends tokens to the context and returns the logits (length vocabSize) after the last of them. */
+  /** Appends tokens to the context and returns the logits (length vocabSize) after the last of them (a synchronous read: cpu, wasm, gpu.js). */
   feed(ids: readonly number[]): Float32Array;
+  /** feed with the logits read asynchronously: works on every backend, WebGPU included. */
+  feedAsync(ids: readonly number[]): Promise<Float32Array>;
   /** Tokens fed so far. */
   readonly length: number;
 }
@@ -26,6 +28,8 @@ export interface DecodingState {
 export interface CachedStepModel {
   /** Runs the new tokens against (and appends them to) the cache; leaves the cache unchanged on error. */
   decodeStep(ids: readonly number[], cache: KVCache): Float32Array;
+  /** decodeStep with an asynchronous read of the logits. */
+  decodeStepAsync(ids: readonly number[], cache: KVCache): Promise<Float32Array>;
 }
 
 export class DecodingSession implements DecodingState {
@@ -41,5 +45,10 @@ export class DecodingSession implements DecodingState {
   feed(ids: readonly number[]): Float32Array {
     if (ids.length === 0) throw new Error('DecodingState.feed: needs at least one token');
     return this.model.decodeStep(ids, this.cache);
+  }
+
+  feedAsync(ids: readonly number[]): Promise<Float32Array> {
+    if (ids.length === 0) return Promise.reject(new Error('DecodingState.feedAsync: needs at least one token'));
+    return this.model.decodeStepAsync(ids, this.cache);
   }
 }

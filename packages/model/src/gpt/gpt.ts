@@ -8,7 +8,7 @@
 // ...) and Linear weights are in GPT-2's Conv1D layout [in, out]: checkpoints map
 // one to one onto the files PyTorch's GPT-2 reads and writes, and the list of
 // tensors a checkpoint holds is namedParameters().
-import { crossEntropy, Rng, type Tensor } from '@attn/tensor';
+import { crossEntropy, Rng, type Tensor, tidy } from '@attn/tensor';
 import {
   Dropout,
   Embedding,
@@ -201,9 +201,41 @@ export class GPT extends Module implements IncrementalLM {
   /**
    * One incremental step, used by the KV cache: the new tokens (at positions past..past+T-1)
    * attend to the cached keys/values and causally to each other. Returns the logits after the
-   * last new token. On any error the cache is left as it was.
+   * last new token. On any error the cache is left as it was. Reads the logits synchronously
+   * (cpu, wasm, gpu.js); decodeStepAsync reads them on every backend, WebGPU included.
    */
   decodeStep(ids: readonly number[], cache: KVCache): Float32Array {
+    const { logits, undo } = this.decodeLogits(ids, cache);
+    try {
+      return Float32Array.from(logits.dataSync()); // (V)
+    } catch (err) {
+      undo();
+      throw err;
+    } finally {
+      logits.dispose();
+    }
+  }
+
+  /** decodeStep with the logits read by `await tensor.data()`: works on backends that read only asynchronously (WebGPU). */
+  async decodeStepAsync(ids: readonly number[], cache: KVCache): Promise<Float32Array> {
+    const { logits, undo } = this.decodeLogits(ids, cache);
+    try {
+      return Float32Array.from(await logits.data()); // (V)
+    } catch (err) {
+      undo();
+      throw err;
+    } finally {
+      logits.dispose();
+    }
+  }
+
+  /**
+   * The computing half of a decode step, with no read: runs the new tokens through the blocks
+   * (appending to the cache) and returns the last position's logits (1, V) as a tensor, and
+   * `undo`, which puts the cache back as it was. The step's intermediates are freed here
+   * (tidy); the logits and the grown cache are kept.
+   */
+  private decodeLogits(ids: readonly number[], cache: KVCache): { logits: Tensor; undo: () => void } {
     const past = cache.length;
     const T = ids.length;
     this.checkInput(ids, 1);
@@ -212,17 +244,23 @@ export class GPT extends Module implements IncrementalLM {
     }
     const layers = this.transformer.h.blocks.map((_, i) => cache.layer(i));
     const saved = layers.map((l) => ({ key: l.key, value: l.value }));
-    const wasTraining = this.training;
-    this.eval(); // no dropout while decoding
-    try {
-      const x = this.hidden(ids, 1, T, past, layers, null); // (1, T, C)
-      const last = x.slice(1, T - 1, T).reshape([1, this.config.nEmbd]); // (1, C)
-      return Float32Array.from(this.head(last).dataSync()); // (V)
-    } catch (err) {
+    const undo = () =>
       layers.forEach((l, i) => {
         l.key = saved[i].key;
         l.value = saved[i].value;
       });
+    const wasTraining = this.training;
+    this.eval(); // no dropout while decoding
+    try {
+      const { logits } = tidy(() => {
+        const x = this.hidden(ids, 1, T, past, layers, null); // (1, T, C)
+        const last = x.slice(1, T - 1, T).reshape([1, this.config.nEmbd]); // (1, C)
+        // The grown cache is returned too, so tidy() keeps it.
+        return { logits: this.head(last), cache: layers.map((l) => [l.key, l.value]) }; // logits (1, V)
+      });
+      return { logits, undo };
+    } catch (err) {
+      undo();
       throw err;
     } finally {
       this.train(wasTraining);

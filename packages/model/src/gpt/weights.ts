@@ -186,7 +186,14 @@ function* weightReads(model: GPT, source: TensorSource, describe: string, option
   if (!Number.isInteger(pieceElements) || pieceElements < 1) throw new RangeError(`readGptWeights: pieceElements must be a positive integer, got ${pieceElements}`);
   const buffer = new Float32Array(Math.min(largest, pieceElements));
   let wte: Float32Array | undefined; // the tied head is compared with it
-  for (const step of steps) {
+  const storedBytes = (step: ReadStep) => sizeOf(step.info.shape) * (STORED_BYTES[step.info.dtype] ?? 4);
+  const totalBytes = steps.reduce((sum, step) => sum + storedBytes(step), 0);
+  let bytes = 0;
+  const done = (i: number, step: ReadStep) => {
+    bytes += storedBytes(step);
+    options.onProgress?.({ tensors: i + 1, totalTensors: steps.length, bytes, totalBytes, name: step.stored, dtype: step.info.dtype });
+  };
+  for (const [i, step] of steps.entries()) {
     const size = sizeOf(step.info.shape);
     const seen: NonFinite = { count: 0, index: -1, value: 0 };
     const { target } = step;
@@ -199,6 +206,7 @@ function* weightReads(model: GPT, source: TensorSource, describe: string, option
       if (typeof target !== 'string') target.assign(into);
       else if (target === 'zero-bias') checkZeroBias(into, step);
       else checkTiedHead(into, 0, (wte ??= model.getParameter('transformer.wte.weight').dataSync() as Float32Array), step);
+      done(i, step);
       continue;
     }
     for (let start = 0; start < size; start += buffer.length) {
@@ -210,8 +218,12 @@ function* weightReads(model: GPT, source: TensorSource, describe: string, option
       else checkTiedHead(into, start, (wte ??= model.getParameter('transformer.wte.weight').dataSync() as Float32Array), step);
     }
     refuseNonFinite(seen, step.stored, step.info);
+    done(i, step);
   }
 }
+
+/** Bytes per stored value of the float dtypes a checkpoint may hold (for progress in bytes). */
+const STORED_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
 
 /** A bias-free model (attn.bias false) stores zeros where the biases would be; anything else is an error. */
 function checkZeroBias(values: Float32Array, step: ReadStep): void {
@@ -227,9 +239,24 @@ function checkTiedHead(values: Float32Array, start: number, wte: Float32Array, s
   }
 }
 
+/** How far a weight load has come (after each tensor). */
+export interface WeightsProgress {
+  /** Tensors read so far, and in all. */
+  tensors: number;
+  totalTensors: number;
+  /** Stored bytes read so far, and in all (F16/BF16 tensors count 2 bytes per value). */
+  bytes: number;
+  totalBytes: number;
+  /** The tensor just read, as the file names it, and its stored dtype (F32, F16, BF16). */
+  name: string;
+  dtype: string;
+}
+
 export interface ReadWeightsOptions {
   /** Floats per piece (default READ_PIECE_ELEMENTS): the size of the one read buffer. */
   pieceElements?: number;
+  /** Called after each tensor (a loader's progress bar). */
+  onProgress?: (progress: WeightsProgress) => void;
 }
 
 /** Reads a checkpoint's weights into `model` (built with init: false), one tensor (or piece of one) at a time. */
