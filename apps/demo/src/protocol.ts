@@ -2,6 +2,7 @@
 // id; the worker answers it with exactly one final reply of the same id (or an
 // 'error' of that id), and streams 'progress' / 'token' messages with it meanwhile,
 // so the page can route each error to the control that caused it.
+import type { InspectReply, InspectRequest } from './inspect-protocol';
 import type { VocabularyInfo } from './vocab';
 
 /** A model size the page offers. */
@@ -75,7 +76,9 @@ export type ToWorker =
   /** source: 'page' for the model trained here, or the name of a loaded checkpoint. */
   | { type: 'attention'; id: number; source: string; text: string }
   | { type: 'generate'; id: number; source: string; prompt: string; temperature: number; topK: number; topP: number; maxTokens: number; seed: number }
-  | { type: 'stopGenerate'; id: number };
+  | { type: 'stopGenerate'; id: number }
+  /** The views that look inside a model (inspect-protocol.ts). */
+  | InspectRequest;
 
 export type FromWorker =
   /** Sent once the default engine is up (id null), and as the reply to 'engine' and after training runs. */
@@ -95,4 +98,5 @@ export type FromWorker =
   | { type: 'generateDone'; id: number; reason: string }
   /** A request with no other answer is done (stop, stopGenerate). */
   | { type: 'ok'; id: number }
-  | { type: 'error'; id: number | null; message: string };
+  | { type: 'error'; id: number | null; message: string }
+  | InspectReply;

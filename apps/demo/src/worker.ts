@@ -8,8 +8,10 @@ import { tidy } from '@attn/tensor';
 import { CharTokenizer, type Tokenizer, WordTokenizer } from '@attn/tokenizer';
 import { type LMBatch, tokenWindows, Trainer, TRAINING_STATE_FILE, trainingStateFromBytes } from '@attn/train';
 import { EngineSwitch } from './engines';
+import { isInspectRequest } from './inspect-protocol';
 import { type DemoConfig, type FromWorker, type LossSample, type ToWorker, VALIDATION_FRACTION } from './protocol';
 import { analyseText, describeLeftOut, type VocabularyInfo } from './vocab';
+import { handleInspect, type InspectContext, isTaskTraining } from './worker/inspect-handlers';
 
 function post(message: FromWorker): void {
   (self as unknown as Worker).postMessage(message);
@@ -151,6 +153,7 @@ const yieldToMessages = () =>
 async function train(id: number, steps: number): Promise<void> {
   const s = needPage();
   if (training) throw new Error('Training is already running.');
+  if (isTaskTraining()) throw new Error('A task model (dates or induction) is training: stop it first (one model trains at a time).');
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive whole number, got ${steps}`);
   training = true;
   stopRequested = false;
@@ -259,13 +262,18 @@ async function runGenerate(msg: Extract<ToWorker, { type: 'generate' }>): Promis
   post({ type: 'generateDone', id: msg.id, reason: result.value.reason });
 }
 
+// ---- the views that look inside a model (worker/inspect-handlers.ts) ------------------------
+const inspectContext: InspectContext = { explorable, pageTraining: () => training, post };
+/** Changes whenever a model's weights may have changed (the page's model trains in place). */
+const modelVersion = (source: string) => (source === 'page' && page ? `page:${page.trainer.stepsDone}` : source);
+
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   try {
     await engineReady;
     switch (msg.type) {
       case 'engine':
-        if (training) throw new Error('Stop training before switching the engine.');
+        if (training || isTaskTraining()) throw new Error('Stop training before switching the engine.');
         engines.switchTo(msg.engine);
         post({ type: 'engine', id: msg.id, ...engines.status() });
         break;
@@ -292,6 +300,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         generation?.abort();
         post({ type: 'ok', id: msg.id });
         break;
+      default:
+        if (isInspectRequest(msg)) await handleInspect(msg, inspectContext, modelVersion);
     }
   } catch (err) {
     post({ type: 'error', id: msg.id, message: (err as Error).message });

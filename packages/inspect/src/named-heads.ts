@@ -104,6 +104,12 @@ export interface InductionScoreOptions extends DetectionOptions {
    * so it is never drawn as one of the random tokens.
    */
   bosId?: number;
+  /**
+   * Keep only the first `length` tokens of each sequence (BOS included). A model trained on
+   * next-token windows of these sequences has a context one shorter than a whole one, since a
+   * window's input leaves out the last token; cut to the context, it is scored on what it saw.
+   */
+  length?: number;
 }
 
 /** The induction score of every head, the best head, and what a perfect head would score. */
@@ -138,16 +144,23 @@ export async function inductionScore(model: GPT, options: InductionScoreOptions 
     checkIndex(fn, 'bosId (a token id)', bos, model.vocabSize);
     if (bos >= low && bos < high) fail(fn, `bosId ${bos} lies in [${low}, ${high}), so it could also be drawn as a random token; pass high <= ${bos} or low > ${bos}`);
   }
-  const room = model.blockSize - (bos === undefined ? 0 : 1);
-  const halfLength = options.halfLength ?? Math.min(32, Math.floor(room / 2));
+  const front = bos === undefined ? 0 : 1;
+  const cut = options.length;
+  // Without a cut both halves must fit the context; with one, the cut must (and leave a repeated token).
+  const room = cut === undefined ? model.blockSize - front : Number.POSITIVE_INFINITY;
+  const halfLength = options.halfLength ?? Math.min(32, Math.floor((Math.min(room, model.blockSize - front)) / 2));
   if (!Number.isInteger(halfLength) || halfLength < 1 || 2 * halfLength > room) {
     const what = bos === undefined ? '' : ' after the BOS token';
     fail(fn, `halfLength must be an integer in 1..${Math.floor(room / 2)} (two halves fit the context of ${model.blockSize}${what}), got ${halfLength}`);
   }
+  if (cut !== undefined && (!Number.isInteger(cut) || cut < front + halfLength + 1 || cut > front + 2 * halfLength || cut > model.blockSize)) {
+    fail(fn, `length must be an integer in ${front + halfLength + 1}..${Math.min(front + 2 * halfLength, model.blockSize)} (past the first half, within the sequence and the context of ${model.blockSize}), got ${cut}`);
+  }
   const seed = options.seed ?? 12345;
   const sequences = Array.from({ length: count }, (_, n) => {
     const repeated = repeatedRandomTokens({ vocabSize: high, halfLength, seed: seed + n, low });
-    return bos === undefined ? repeated : [bos, ...repeated];
+    const whole = bos === undefined ? repeated : [bos, ...repeated];
+    return cut === undefined ? whole : whole.slice(0, cut);
   });
   const scores = await detectHeads(model, sequences, options);
   const perHead = Array.from({ length: model.config.nLayer }, () => new Array<number>(model.config.nHead).fill(0));

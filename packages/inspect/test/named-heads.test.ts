@@ -68,6 +68,21 @@ describe('inductionScore', () => {
     expect((await inductionScore(model, { sequences: 1, high: 9, bosId: 9 })).halfLength).toBe(3);
   });
 
+  it('cuts each sequence to `length` tokens, for a model whose context is one shorter than a whole sequence', async () => {
+    const model = previousTokenGpt(); // context 8
+    // BOS + 4 + 4 = 9 tokens do not fit; cut to 8, the last repeated token is left out.
+    const r = await inductionScore(model, { sequences: 2, halfLength: 4, seed: 3, high: 9, bosId: 9, length: 8 });
+    const sequences = [3, 4].map((seed) => [9, ...repeatedRandomTokens({ vocabSize: 9, halfLength: 4, seed })].slice(0, 8));
+    expect(r.sample).toEqual(sequences[0]);
+    const direct = await detectHeads(model, sequences);
+    expect(r.perHead).toEqual([[direct[0].induction, direct[1].induction]]);
+    expect(r.ceiling).toBeCloseTo(3 / 8, 12); // 3 repeated tokens with a target in 8 rows
+    await expect(inductionScore(model, { halfLength: 4, high: 9, bosId: 9, length: 9 })).rejects.toThrow(
+      'inductionScore: length must be an integer in 6..8 (past the first half, within the sequence and the context of 8), got 9',
+    );
+    await expect(inductionScore(model, { halfLength: 4, high: 9, bosId: 9 })).rejects.toThrow(/halfLength must be an integer in 1..3/);
+  });
+
   it('refuses a bosId that could be drawn, and a high outside the vocabulary', async () => {
     const model = previousTokenGpt();
     await expect(inductionScore(model, { bosId: 9 })).rejects.toThrow('inductionScore: bosId 9 lies in [0, 10), so it could also be drawn as a random token; pass high <= 9 or low > 9');
