@@ -29,5 +29,12 @@ export default defineConfig({
   plugins: [attnDatasets()],
   // The training worker is an ES module worker (it imports the @attn packages).
   worker: { format: 'es' },
-  test: { include: ['test/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 180_000 },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    // The site is built once for both Chromium test files, which then run one after the other (2 cores).
+    globalSetup: ['test/build-site.ts'],
+    fileParallelism: false,
+  },
 });

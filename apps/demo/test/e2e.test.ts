@@ -6,20 +6,19 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type HeadlessChromium, launchChromium, type LocalServer, type Page, serveDirectory, serveLocally } from '@attn/chromium-testing';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CROSS_ORIGIN_ISOLATION_HEADERS } from '../vite.config';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const output = join(root, 'test', 'output');
-const VIEWS = ['train', 'generate', 'explore', 'explain'] as const;
+const VIEWS = ['train', 'generate', 'sampling', 'explore', 'heads', 'embeddings', 'seq2seq', 'explain'] as const;
 
 let server: LocalServer;
 let browser: HeadlessChromium;
 
 beforeAll(async () => {
-  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'error' });
+  // dist/ was built by the global setup (test/build-site.ts).
   const files = serveDirectory(dist);
   // dist/ is the whole site; /plain/... serves the same files without COOP/COEP.
   server = await serveLocally((pathname) => {

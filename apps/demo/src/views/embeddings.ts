@@ -59,6 +59,8 @@ export function setupEmbeddingsView(client: WorkerClient, shared: SharedState, c
     const { labels, neighbours } = shown.map;
     list.replaceChildren(...neighbours[i].map((n) => el('li', { 'data-index': String(n.index) }, `${visible(n.label)} `, el('span', { class: 'muted' }, `(similarity ${two(n.similarity)})`))));
     list.dataset.token = labels[i];
+    // The chosen token's lines stay drawn on the map (hover shows others' too), so a pick from the list shows on the map.
+    for (const link of mapBox.querySelectorAll<SVGElement>('.link')) link.style.opacity = Number(link.dataset.from) === i ? '1' : '';
     list.setAttribute('aria-label', `Nearest to ${visible(labels[i])}`);
   }
 
@@ -83,6 +85,7 @@ export function setupEmbeddingsView(client: WorkerClient, shared: SharedState, c
     svg?.setAttribute('role', 'group');
     for (const point of mapBox.querySelectorAll<SVGGElement>('.point')) {
       point.setAttribute('aria-label', `${visible(map.labels[Number(point.dataset.i)])}: show its nearest neighbours`);
+      point.setAttribute('tabindex', '-1'); // a tap focuses it; the keyboard picks tokens with the list beside the map
     }
     byId('embeddings-caption').textContent =
       `The two axes keep ${x}% and ${y}% of the variance of the ${map.labels.length} vectors, so the map is a flattened picture: ` +

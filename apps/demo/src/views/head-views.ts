@@ -76,6 +76,9 @@ export function drawHeadView(box: HTMLElement, heads: number[][][], headIndex: n
   box.querySelector('svg')?.setAttribute('role', 'group');
   for (const token of box.querySelectorAll<SVGGElement>('.token')) {
     const i = Number(token.dataset.i);
+    // A click or tap focuses a token (which leaves its lines alone), but the 2 × T tokens stay out of
+    // the Tab order: the keyboard picks tokens with the token buttons above, which show the same row.
+    token.setAttribute('tabindex', '-1');
     token.setAttribute('role', 'button');
     token.setAttribute('aria-label', `${token.classList.contains('query-token') ? 'query' : 'key'} token ${i}: ${JSON.stringify(labels[i])}, show only its lines`);
     // A tap focuses the token (its lines stay alone until the focus moves on); a query also picks the row below.

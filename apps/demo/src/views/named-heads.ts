@@ -191,6 +191,7 @@ export function setupNamedHeadsView(client: WorkerClient, shared: SharedState, c
       interpolator: attentionInterpolator(),
     });
     box.querySelector('svg')?.setAttribute('role', 'group');
+    for (const token of box.querySelectorAll('.token')) token.setAttribute('tabindex', '-1'); // tap to isolate; out of the Tab order
   }
 
   function drawInductionTables(): void {

@@ -126,6 +126,7 @@ export function setupSeq2SeqView(client: WorkerClient, shared: SharedState): Seq
     const layer = Number(layerSelect.value);
     const head = Number(headSelect.value);
     if (t.output.length === 0) {
+      delete heatmap.dataset.output;
       heatmap.replaceChildren(el('p', { class: 'hint' }, 'The model wrote nothing (it ended at once), so there is no row to show.'));
       return;
     }
@@ -136,7 +137,7 @@ export function setupSeq2SeqView(client: WorkerClient, shared: SharedState): Seq
       title: `Decoder layer ${layer}, head ${head} (${decoding.value === 'beam' ? 'beam search' : 'greedy'})`,
       smallestCell: 12,
     });
-    heatmap.dataset.output = t.output.join('');
+    heatmap.dataset.output = JSON.stringify(t.output);
     const monthRow = monthHint(t.output, shown.input);
     byId('seq2seq-caption').textContent =
       'Each row sums to 1 over the input characters (the stronger the colour, the more attention): where the decoder looked while writing that character.' +
