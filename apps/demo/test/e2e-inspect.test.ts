@@ -345,7 +345,7 @@ for (const size of SIZES) {
       const ball = nouns.indexOf('ball');
       await page.selectOption('#embeddings-token', String(ball));
       expect(await attr(page, '#embeddings-neighbours', 'data-token')).toBe('ball');
-      expect(await page.locator(`#embeddings-map .link[data-from="${ball}"]`).first().evaluate((l) => getComputedStyle(l).opacity)).toBe('1');
+      await expect.poll(() => page.locator(`#embeddings-map .link[data-from="${ball}"]`).first().evaluate((l) => getComputedStyle(l).opacity)).toBe('1'); // (fades in 0.1 s)
       await page.selectOption('#embeddings-model', 'shakespeare');
       await expect.poll(() => page.locator('#embeddings-map .point').count(), { timeout: 60_000 }).toBe(shakespeareVocabulary);
       expect(await page.locator('#embeddings-subset-field').isHidden()).toBe(true);

@@ -170,7 +170,7 @@ describe('sentences the page states from scores', () => {
     };
     const text = describeSeparation({ map, groups: [], groupNames: ['things', 'containers'] });
     expect(text).toMatch(/^Yes: things and containers lie 5\.00× further apart than two of the same kind\./);
-    expect(text).toContain('between two things: 0.09; between two containers: 0.07; within the groups overall: 0.08. Between one of each: 0.40');
+    expect(text).toContain('between two things: 0.09; between two containers: 0.07; within the groups overall: 0.08. Between one of each: 0.40.');
     expect(text).toContain('all 190 pairs');
     expect(describeSeparation({ map: { ...map, separation: undefined }, groups: null, groupNames: null })).toBe('');
   });

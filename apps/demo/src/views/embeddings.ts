@@ -28,7 +28,7 @@ export function describeSeparation(reply: Reply): string {
   const verdict = s.ratio > 1.2 ? `Yes: ${a} and ${b} lie ${two(s.ratio)}× further apart than two of the same kind.` : `Hardly: ${a} and ${b} lie only ${two(s.ratio)}× as far apart as two of the same kind.`;
   return (
     `${verdict} Mean cosine distance (1 − cosine similarity) between two ${a}: ${two(s.perGroup[a])}; between two ${b}: ${two(s.perGroup[b])}; ` +
-    `within the groups overall: ${two(s.within)}. Between one of each: ${two(s.between)}, ${two(s.ratio)}× the distance within. ` +
+    `within the groups overall: ${two(s.within)}. Between one of each: ${two(s.between)}. ` +
     `Measured over all ${s.withinPairs + s.betweenPairs} pairs in every dimension; the map only pictures it.`
   );
 }
@@ -90,6 +90,7 @@ export function setupEmbeddingsView(client: WorkerClient, shared: SharedState, c
     byId('embeddings-caption').textContent =
       `The two axes keep ${x}% and ${y}% of the variance of the ${map.labels.length} vectors, so the map is a flattened picture: ` +
       'neighbours and distances are measured in all dimensions. Hover or tap a point to draw lines to its 5 nearest.';
+    if (tokenSelect.value !== '') showNeighbours(Number(tokenSelect.value)); // its lines stay drawn after a redraw
   }
 
   const pointOf = (event: Event) => (event.target as Element | null)?.closest?.('.point') as SVGGElement | null;

@@ -10,7 +10,7 @@ import type { Checkpoints } from '../checkpoints';
 import type { WorkerClient } from '../client';
 import { byId, el } from '../dom';
 import { boxWidth, weightColors } from '../figures';
-import { ErrorSlot, messageOf, readNumberField, slotFor } from '../form';
+import { clearOnEdit, ErrorSlot, messageOf, readNumberField, slotFor } from '../form';
 import type { InspectReply } from '../inspect-protocol';
 import { INSPECT_RULES } from '../inspect-rules';
 import type { SharedState } from '../state';
@@ -80,7 +80,7 @@ export function setupNamedHeadsView(client: WorkerClient, shared: SharedState, c
   const sentencesInput = byId<HTMLInputElement>('coref-sentences');
   const corefRun = byId<HTMLButtonElement>('coref-run');
   const corefStatus = byId('coref-status');
-  const sentencesError = slotFor('coref-sentences');
+  const sentencesError = clearOnEdit(sentencesInput, slotFor('coref-sentences'));
   const corefError = new ErrorSlot(byId('coref-run-error'));
   let coref: Coref | null = null;
   let example = 0;
@@ -89,18 +89,17 @@ export function setupNamedHeadsView(client: WorkerClient, shared: SharedState, c
     if (!coref) return;
     const ex = coref.examples[example];
     const { layer, head } = coref.score;
-    const labels = ex.tokens.map((t, i) => (i === ex.referentIndex ? `${t} (referent)` : i === ex.distractorIndex ? `${t} (other noun)` : t));
     const box = byId('coref-row');
     box.innerHTML = attentionRowSvg({
       weights: ex.pattern[ex.itIndex],
-      labels,
+      labels: ex.tokens,
       queryLabel: 'it',
       title: `Where "it" looks (layer ${layer}, head ${head})`,
       barLength: Math.max(80, Math.min(240, boxWidth(box) - 200)),
       interpolator: attentionInterpolator(),
     });
     byId('coref-example-title').textContent = `Held-out sentence ${example + 1} of ${coref.examples.length}`;
-    byId('coref-example-note').textContent = `"${ex.tokens.join(' ')}": "it" refers to the ${ex.tokens[ex.referentIndex]}.`;
+    byId('coref-example-note').textContent = `"${ex.tokens.join(' ')}": "it" refers to the ${ex.tokens[ex.referentIndex]}, not the ${ex.tokens[ex.distractorIndex]}.`;
     byId<HTMLButtonElement>('coref-prev').disabled = example === 0;
     byId<HTMLButtonElement>('coref-next').disabled = example === coref.examples.length - 1;
   }
@@ -162,7 +161,7 @@ export function setupNamedHeadsView(client: WorkerClient, shared: SharedState, c
   const trainButton = byId<HTMLButtonElement>('induction-train');
   const stopButton = byId<HTMLButtonElement>('induction-stop');
   const inductionStatus = byId('induction-status');
-  const stepsError = slotFor('induction-steps');
+  const stepsError = clearOnEdit(stepsInput, slotFor('induction-steps'));
   const trainError = new ErrorSlot(byId('induction-train-error'));
   let induction: Induction | null = null;
   let trained = 0;
@@ -185,7 +184,7 @@ export function setupNamedHeadsView(client: WorkerClient, shared: SharedState, c
     box.innerHTML = headViewSvg({
       heads: [{ weights: induction.layers[layer][head], label: `layer ${layer} head ${head}` }],
       labels: induction.labels,
-      title: `Layer ${layer}, head ${head} on a held-out sequence`,
+      title: `Layer ${layer}, head ${head}`,
       rowHeight: 16,
       linkWidth: Math.max(100, Math.min(200, boxWidth(box) - 200)),
       interpolator: attentionInterpolator(),

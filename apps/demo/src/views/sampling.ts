@@ -8,7 +8,7 @@ import type { Checkpoints } from '../checkpoints';
 import type { WorkerClient } from '../client';
 import { boxWidth } from '../figures';
 import { byId, el } from '../dom';
-import { ErrorSlot, messageOf, readNumberField, slotFor } from '../form';
+import { clearOnEdit, ErrorSlot, messageOf, readNumberField, slotFor } from '../form';
 import type { SliderSettings } from '../inspect-protocol';
 import { ModelPicker } from '../model-picker';
 import { showPreview } from '../preview';
@@ -65,7 +65,7 @@ export function setupSamplingView(client: WorkerClient, shared: SharedState, che
   const later = byId<HTMLButtonElement>('sampling-later');
   const picker = new ModelPicker(modelSelect, byId('sampling-model-info'), slotFor('sampling-model'), shared, checkpoints);
   const promptError = slotFor('sampling-prompt');
-  const maxError = slotFor('sampling-max');
+  const maxError = clearOnEdit(maxInput, slotFor('sampling-max'));
   const startError = new ErrorSlot(byId('sampling-start-error'));
 
   let vocabSize = Number(topK.max);

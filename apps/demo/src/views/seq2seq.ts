@@ -6,7 +6,7 @@
 import type { WorkerClient } from '../client';
 import { byId, el } from '../dom';
 import { drawFittedHeatmap } from '../figures';
-import { ErrorSlot, messageOf, readNumberField, slotFor } from '../form';
+import { clearOnEdit, ErrorSlot, messageOf, readNumberField, slotFor } from '../form';
 import type { InspectReply } from '../inspect-protocol';
 import { INSPECT_RULES } from '../inspect-rules';
 import type { SharedState } from '../state';
@@ -39,10 +39,10 @@ export function setupSeq2SeqView(client: WorkerClient, shared: SharedState): Seq
   const layerSelect = byId<HTMLSelectElement>('seq2seq-layer');
   const headSelect = byId<HTMLSelectElement>('seq2seq-head');
   const heatmap = byId('seq2seq-heatmap');
-  const stepsError = slotFor('seq2seq-steps');
+  const stepsError = clearOnEdit(stepsInput, slotFor('seq2seq-steps'));
   const trainError = new ErrorSlot(byId('seq2seq-train-error'));
   const inputError = slotFor('seq2seq-input');
-  const beamError = slotFor('seq2seq-beam');
+  const beamError = clearOnEdit(beamInput, slotFor('seq2seq-beam'));
   byId('seq2seq-model-info').textContent =
     'An encoder-decoder Transformer (2 encoder and 2 decoder layers × 2 heads, width 32) that reads one character per token. ' +
     'Each step shows it 32 random dates; 400 steps take about ten seconds here.';

@@ -205,11 +205,14 @@ async function dateAccuracy(t: DateModel, count: number, beamWidth: number) {
   const held = fresh.slice(0, count);
   if (held.length < count) throw new Error(`Only ${held.length} held-out dates are left unseen; ask for fewer.`);
   const examples = held.map((e) => ({ source: Array.from(e.source, (c) => v.id(c)), target: Array.from(e.target, (c) => v.id(c)) }));
+  // An output longer than the longest target by more than its EOS cannot match: decoding stops there, which
+  // keeps a barely trained model (writing up to maxLen characters of noise) quick to measure.
+  const maxTokens = Math.max(...examples.map((e) => e.target.length)) + 1;
   // @attn/inspect's translationAccuracy, a chunk at a time; the chunks' counts add up.
   const run = async (width: number) => {
     const results: Array<{ tokens: number[]; correct: boolean }> = [];
     for (let i = 0; i < examples.length; i += ACCURACY_CHUNK) {
-      results.push(...translationAccuracy(t.model, examples.slice(i, i + ACCURACY_CHUNK), { beamWidth: width }).results);
+      results.push(...translationAccuracy(t.model, examples.slice(i, i + ACCURACY_CHUNK), { beamWidth: width, maxTokens }).results);
       await yieldToMessages();
     }
     const correct = results.filter((r) => r.correct).length;
@@ -293,7 +296,7 @@ export async function handleInspect(msg: InspectRequest, ctx: InspectContext, ve
       const names = entries(target.vocabulary);
       // The processors samplingView shows are the ones that sample, so every bar is what was drawn from.
       const inner = sampler(samplingProcessors(settings), multinomial({ seed: msg.seed }));
-      let seen: Float32Array | null = null;
+      let seen = new Float32Array(0); // the logits of the step just sampled
       const watching: Sampler = {
         ...inner,
         sample(logits, tokensSoFar) {
@@ -308,7 +311,7 @@ export async function handleInspect(msg: InspectRequest, ctx: InspectContext, ve
       let written = 0;
       let result = await tokens.next();
       while (!result.done) {
-        const view: SamplingView = samplingView(seen as unknown as Float32Array, settings, { show: msg.show });
+        const view: SamplingView = samplingView(seen, settings, { show: msg.show });
         post({ type: 'sampled', id: msg.id, token: result.value, label: names[result.value], view, labels: view.tokens.map((t) => names[t.id]) });
         written++;
         result = await tokens.next();
