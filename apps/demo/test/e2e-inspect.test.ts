@@ -349,6 +349,9 @@ for (const size of SIZES) {
       await page.selectOption('#embeddings-model', 'shakespeare');
       await expect.poll(() => page.locator('#embeddings-map .point').count(), { timeout: 60_000 }).toBe(shakespeareVocabulary);
       expect(await page.locator('#embeddings-subset-field').isHidden()).toBe(true);
+      await page.selectOption('#embeddings-model', 'coref'); // back to the nouns, for the screenshots
+      await expect.poll(() => page.locator('#embeddings-map .point').count(), { timeout: 60_000 }).toBe(20);
+      expect(await page.locator('#embeddings-subset-field').isVisible()).toBe(true);
       await expectNoPageScroll(page);
       expect(errors).toEqual([]);
     });

@@ -198,8 +198,9 @@ export function setupExplainView(client: WorkerClient, shared: SharedState, chec
     drawFittedHeatmap(box, {
       weights: block.weights,
       queryLabels: block.labels,
-      title: `Layer ${explanation?.layer}, head ${explanation?.head}: every row sums to 1`,
+      title: `Layer ${explanation?.layer}, head ${explanation?.head}`,
       highlightRow: block.query,
+      smallestCell: 12, // a phone sees the whole map; the table above has the numbers
     });
   }
 
