@@ -3,6 +3,7 @@
 // 'error' of that id), and streams 'progress' / 'token' messages with it meanwhile,
 // so the page can route each error to the control that caused it.
 import type { OpenedModelInfo, SavedCheckpoint } from './model-files';
+import type { InspectReply, InspectRequest } from './inspect-protocol';
 import type { VocabularyInfo } from './vocab';
 
 /** A model size the page offers. */
@@ -96,7 +97,9 @@ export type ToWorker =
    */
   | { type: 'openModel'; id: number; name: string; files: Record<string, Blob> }
   /** Continues training the opened model (source 'user') as the page's model, on `text` (what it learned from). */
-  | { type: 'resume'; id: number; text: string };
+  | { type: 'resume'; id: number; text: string }
+  /** The views that look inside a model (inspect-protocol.ts). */
+  | InspectRequest;
 
 export type FromWorker =
   /** Sent once the default engine is up (id null), and as the reply to 'engine' and after training runs. */
@@ -133,4 +136,5 @@ export type FromWorker =
     }
   /** A request with no other answer is done (stop, stopGenerate). */
   | { type: 'ok'; id: number }
-  | { type: 'error'; id: number | null; message: string };
+  | { type: 'error'; id: number | null; message: string }
+  | InspectReply;

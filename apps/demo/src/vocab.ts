@@ -24,6 +24,20 @@ export function vocabularySize(vocabulary: VocabularyInfo): number {
   return vocabulary.kind === 'char' ? vocabulary.chars.length : vocabulary.kind === 'word' ? vocabulary.words.length : vocabulary.size;
 }
 
+/** The display label of every id (a character, a word, or a BPE piece; ids past a padded tokenizer show as <unused:N>), built once per vocabulary. */
+const labelLists = new WeakMap<VocabularyInfo, readonly string[]>();
+export function vocabularyLabels(vocabulary: VocabularyInfo): readonly string[] {
+  if (vocabulary.kind === 'char') return vocabulary.chars;
+  if (vocabulary.kind === 'word') return vocabulary.words;
+  let labels = labelLists.get(vocabulary);
+  if (!labels) {
+    const tokenizer = bpeOf(vocabulary);
+    labels = Array.from({ length: vocabulary.size }, (_, id) => (id < tokenizer.vocabSize ? tokenizer.label(id) : `<unused:${id}>`));
+    labelLists.set(vocabulary, labels);
+  }
+  return labels;
+}
+
 /** The BPE tokenizer of a byte-bpe vocabulary, built once per vocabulary object. */
 const bpeTokenizers = new WeakMap<BpeJson, BpeTokenizer>();
 function bpeOf(vocabulary: { bpe: BpeJson }): BpeTokenizer {

@@ -9,10 +9,12 @@ import type { Tensor } from '@attn/tensor';
 import { CharTokenizer, type Tokenizer } from '@attn/tokenizer';
 import { type LMBatch, tokenWindows, Trainer, TRAINING_STATE_FILE, trainingStateFromBytes } from '@attn/train';
 import { EngineSwitch } from './engines';
+import { isInspectRequest } from './inspect-protocol';
 import { type DemoConfig, type FromWorker, type LossSample, type ToWorker, VALIDATION_FRACTION } from './protocol';
 import { analyseText, describeLeftOut, type VocabularyInfo } from './vocab';
 import { type OpenedModel, openModel, resumeTraining, savePageModel, vocabularyInfo } from './worker/checkpoint-io';
 import { onlyDecodableTokens, tokenTextStream } from './worker/token-text';
+import { handleInspect, type InspectContext, isTaskTraining, taskTensors } from './worker/inspect-handlers';
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   (self as unknown as Worker).postMessage(message, transfer);
@@ -51,6 +53,7 @@ let opened: OpenedModel | null = null;
 function persistentTensors(): Tensor[] {
   const out: Tensor[] = page ? page.trainer.tensors() : [];
   for (const target of [...checkpoints.values(), ...(opened ? [opened] : [])]) out.push(...target.model.namedParameters().map(([, p]) => p));
+  out.push(...taskTensors()); // the date and induction models of the inspection views
   return out;
 }
 
@@ -171,6 +174,7 @@ const yieldToMessages = () =>
 async function train(id: number, steps: number): Promise<void> {
   const s = needPage();
   if (training) throw new Error('Training is already running.');
+  if (isTaskTraining()) throw new Error('A task model (dates or induction) is training: stop it first (one model trains at a time).');
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive whole number, got ${steps}`);
   training = true;
   stopRequested = false;
@@ -307,13 +311,18 @@ async function resume(msg: Extract<ToWorker, { type: 'resume' }>): Promise<void>
   });
 }
 
+// ---- the views that look inside a model (worker/inspect-handlers.ts) ------------------------
+const inspectContext: InspectContext = { explorable, pageTraining: () => training, post };
+/** Changes whenever a model's weights may have changed (the page's model trains in place). */
+const modelVersion = (source: string) => (source === 'page' && page ? `page:${page.trainer.stepsDone}` : source);
+
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   try {
     await engineReady;
     switch (msg.type) {
       case 'engine':
-        if (training) throw new Error('Stop training before switching the engine.');
+        if (training || isTaskTraining()) throw new Error('Stop training before switching the engine.');
         await engines.switchTo(msg.engine, persistentTensors);
         post({ type: 'engine', id: msg.id, ...engines.status() });
         break;
@@ -352,6 +361,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       case 'resume':
         await resume(msg);
         break;
+      default:
+        if (isInspectRequest(msg)) await handleInspect(msg, inspectContext, modelVersion);
     }
   } catch (err) {
     post({ type: 'error', id: msg.id, message: (err as Error).message });

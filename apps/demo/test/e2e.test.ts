@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attr, checkView, closeSite, expectKeyboardReachable, openPage, output, type Page, showView, startSite, text, trainedFor } from './browser';
 
-const VIEWS = ['train', 'generate', 'explore', 'explain'] as const;
+const VIEWS = ['train', 'generate', 'sampling', 'explore', 'heads', 'embeddings', 'seq2seq', 'explain', 'models'] as const;
 
 beforeAll(() => startSite());
 afterAll(closeSite);
