@@ -69,17 +69,26 @@ async function inPage(body: string): Promise<unknown> {
 }
 
 describe('@attn/webgpu in headless Chromium (SwiftShader)', () => {
+  // Each strategy for matmul and fused attention together: 'direct' is the default on SwiftShader, 'tiled' on a GPU.
   for (const matmul of ['direct', 'tiled'] as const) {
-    it(`passes the shared conformance suite with every kernel on the device (${matmul} matmul)`, async () => {
+    it(`passes the shared conformance suite with every kernel on the device (${matmul} matmul and attention)`, async () => {
       const result = (await inPage(`
-        const handle = await m.registerWebGPUBackend({ matmul: '${matmul}' });
+        const handle = await m.registerWebGPUBackend({ matmul: '${matmul}', attention: '${matmul}' });
         const conformance = await m.runConformance('webgpu');
         const pipelines = handle.pipelineKeys();
         handle.dispose();
         return { ...conformance, pipelines };`)) as { passed: string[]; failed: string[]; pipelines: string[] };
       expect(result.failed).toEqual([]);
       expect(result.passed.length).toBeGreaterThanOrEqual(13);
-      expect(result.pipelines).toEqual(expect.arrayContaining([`MatMul:${matmul}:large`, `MatMul:${matmul}:small`]));
+      expect(result.pipelines).toEqual(
+        expect.arrayContaining([
+          `MatMul:${matmul}:large`,
+          `MatMul:${matmul}:small`,
+          `FusedAttention:${matmul}:c16`,
+          `FusedAttentionGrad:dq:${matmul}:c16`,
+          `FusedAttentionGrad:dkdv:${matmul}:c16`,
+        ]),
+      );
     }, 120_000);
 
     it(`handles long rows, huge grids, large matmul tiles and edge values like the references (${matmul} matmul)`, async () => {
