@@ -91,13 +91,32 @@ describe('@attn/webgpu in headless Chromium (SwiftShader)', () => {
       );
     }, 120_000);
 
-    it(`handles long rows, huge grids, large matmul tiles and edge values like the references (${matmul} matmul)`, async () => {
+    it(`handles long rows, huge grids, large matmul tiles, wide attention heads and edge values like the references (${matmul})`, async () => {
       const result = (await inPage(`
-        const handle = await m.registerWebGPUBackend({ matmul: '${matmul}' });
+        const handle = await m.registerWebGPUBackend({ matmul: '${matmul}', attention: '${matmul}' });
         const r = await m.kernelEdgeCases('webgpu');
+        const attention = await m.attentionEdgeCases('webgpu');
         const pipelines = handle.pipelineKeys();
         handle.dispose();
-        return { ...r, pipelines };`)) as { errors: Record<string, number>; edges: Record<string, number[]>; pipelines: string[] };
+        return { ...r, attention, pipelines };`)) as {
+        errors: Record<string, number>;
+        edges: Record<string, number[]>;
+        attention: Record<string, number>;
+        pipelines: string[];
+      };
+      // Fused attention: out and lse against float64 loops, gradients against CPU float64 autograd of the materialised path.
+      expect(Object.keys(result.attention)).toHaveLength(15);
+      for (const [name, err] of Object.entries(result.attention)) expect(err, name).toBeLessThan(2e-5);
+      console.log(`fused attention (${matmul}), worst relative error: ${Math.max(...Object.values(result.attention)).toExponential(1)}`);
+      // Column size classes 32 and 64 (Dv = 24 -> 32; D = 40, 80, 70 -> 64, in two chunks from 80 and 70).
+      expect(result.pipelines).toEqual(
+        expect.arrayContaining([
+          `FusedAttention:${matmul}:c32`,
+          `FusedAttention:${matmul}:c64`,
+          `FusedAttentionGrad:dq:${matmul}:c64`,
+          `FusedAttentionGrad:dkdv:${matmul}:c64`,
+        ]),
+      );
       // With the suite (small products) every matmul size class has run.
       const classes = matmul === 'tiled' ? ['large'] : ['large', 'medium'];
       expect(result.pipelines).toEqual(expect.arrayContaining(classes.map((c) => `MatMul:${matmul}:${c}`)));

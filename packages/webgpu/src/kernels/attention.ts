@@ -38,8 +38,11 @@ import { buffers, grid } from '../prelude.js';
 /** How the attention kernels walk keys: straight from the buffers, or through workgroup memory. */
 export type AttentionStrategy = 'tiled' | 'direct';
 
-/** Invocations per workgroup of the direct kernels (one row each). */
+/** Invocations per workgroup of the direct kernels. */
 const DIRECT_WORKGROUP = 64;
+/** Direct: rows an invocation owns (queries; keys for dk/dv), and keys (queries) it walks per step. */
+const RB = 4;
+const KB = 4;
 /** Tiled: rows a workgroup owns (one invocation each). */
 const BR = 32;
 /** Tiled: keys (forward, dq) or queries (dk/dv) per block walked. */
@@ -71,7 +74,7 @@ function dimsOf(q: KernelInput, v: KernelInput): Dims {
 /**
  * The parameter block every attention kernel reads:
  * 0 heads, 1 tq, 2 tk, 3 d, 4 dv, 5 chunks, 6 causal, 7 scale (f32),
- * 8 row tiles per head (tiled), 9 units (direct: invocations; tiled: workgroups).
+ * 8 row groups per head, 9 units (direct: invocations; tiled: workgroups).
  */
 function attentionParams(dims: Dims, attrs: FusedAttentionAttrs, chunks: number, tiles: number, units: number): Params {
   return new Params()
@@ -99,15 +102,20 @@ const SIZES = /* wgsl */ `
 
 const LOWEST = '// The most negative finite f32 (a WGSL constant cannot be -inf): the running max before any key.\nconst LOWEST: f32 = -3.4028234663852886e38;';
 
-/** Direct kernels: `unit` numbers (row, chunk) pairs, chunk fastest; `row` is head * rows + index within the head. */
+/**
+ * Direct kernels: `unit` numbers (group, chunk) pairs, chunk fastest; group
+ * `group` of a head holds its rows r0 .. r0 + RB - 1 (queries, or keys for dk/dv).
+ */
 const DIRECT_MAIN = /* wgsl */ `
 @compute @workgroup_size(${DIRECT_WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let unit = workgroup_index(wid, nwg) * ${DIRECT_WORKGROUP}u + lane;
   if (unit >= u(9u)) { return; }
 ${SIZES}
+  let groups = u(8u);
   let chunk = unit % chunks;
-  let row = unit / chunks;
+  let h = (unit / chunks) / groups;
+  let r0 = ((unit / chunks) % groups) * ${RB}u;
   let c0 = chunk * C;`;
 
 /** Tiled kernels: workgroup `g` numbers (tile, head, chunk) triples, tile fastest. */
@@ -125,111 +133,164 @@ ${SIZES}
 
 // ---------------------------------------------------------------- direct
 
+const ROWS = Array.from({ length: RB }, (_, r) => r);
+const STEPS = Array.from({ length: KB }, (_, x) => x);
+/** WGSL lines, one per row of the invocation's block. */
+const perRow = (line: (r: number) => string) => ROWS.map(line).join('\n');
+/** WGSL lines, one per (row, step) pair of the block. */
+const perPair = (line: (r: number, x: number) => string) => ROWS.flatMap((r) => STEPS.map((x) => line(r, x))).join('\n');
+
+/**
+ * WGSL: acc_r_x = sum over c < width of a[arow_r + c] * b[brow_x + c], the
+ * RB x KB dot products of the block's rows with the step's rows (each load
+ * feeds KB or RB multiply-adds).
+ */
+function blockDots(acc: string, a: string, arow: string, b: string, brow: string, width: string): string {
+  return /* wgsl */ `
+${perPair((r, x) => `    var ${acc}_${r}_${x} = 0.0;`)}
+    for (var c = 0u; c < ${width}; c++) {
+${perRow((r) => `      let a_${r} = ${a}[${arow}_${r} + c];`)}
+${STEPS.map((x) => `      let b_${x} = ${b}[${brow}_${x} + c];`).join('\n')}
+${perPair((r, x) => `      ${acc}_${r}_${x} = fma(a_${r}, b_${x}, ${acc}_${r}_${x});`)}
+    }`;
+}
+
+/** WGSL: out_r[c] += sum_x weight_r_x * m[mrow_x + c] for c < count (the block's accumulators gain the step's rows). */
+function accumulateRows(out: string, weight: string, m: string, mrow: string, count: string): string {
+  return /* wgsl */ `
+    for (var c = 0u; c < ${count}; c++) {
+${STEPS.map((x) => `      let b_${x} = ${m}[${mrow}_${x} + c];`).join('\n')}
+${perRow((r) => `      ${out}_${r}[c] = ${STEPS.map((x) => `fma(${weight}_${r}_${x}, b_${x}, `).join('')}${out}_${r}[c]${')'.repeat(KB)};`)}
+    }`;
+}
+
+/**
+ * The forward pass, RB query rows per invocation, KB keys per step, straight
+ * from the buffers. Rows past Tq and keys past the end are read clamped (so
+ * every load is in bounds) and masked.
+ */
 function directForward(c: number): string {
   return /* wgsl */ `${buffers(['q', 'k', 'v'], ['out', 'lse'])}
 const C: u32 = ${c}u;
 ${LOWEST}
 ${DIRECT_MAIN}
-  let h = row / tq;
-  let i = row % tq;
   let cn = min(C, dv - c0);
-  // Keys query i sees: all, or with causal the first i + 1 + (tk - tq).
+  // Keys row r sees: [0, end_r) (all, or with causal the first i + 1 + tk - tq); the block walks up to its last row's.
+${perRow((r) => `  let qrow_${r} = (h * tq + min(r0 + ${r}u, tq - 1u)) * d;`)}
+${perRow((r) => `  var end_${r} = tk;`)}
   var kend = tk;
-  if (causal) { kend = i + 1u + tk - tq; }
-  let qi = row * d;
-  var o: array<f32, C>;
-  var m = LOWEST;
-  var l = 0.0;
-  for (var j = 0u; j < kend; j++) {
-    let kj = (h * tk + j) * d;
-    var dot = 0.0;
-    for (var c = 0u; c < d; c++) { dot = fma(q[qi + c], k[kj + c], dot); }
-    let s = dot * scale;
-    if (s > m) {
-      // a new max: rescale what was summed under the old one
-      let alpha = exp(m - s);
-      l *= alpha;
-      for (var c = 0u; c < cn; c++) { o[c] *= alpha; }
-      m = s;
-    }
-    let p = exp(s - m);
-    l += p;
-    let vj = (h * tk + j) * dv + c0;
-    for (var c = 0u; c < cn; c++) { o[c] = fma(p, v[vj + c], o[c]); }
+  if (causal) {
+${perRow((r) => `    end_${r} = min(r0 + ${r}u + 1u + tk - tq, tk);`)}
+    kend = min(r0 + ${RB - 1}u, tq - 1u) + 1u + tk - tq;
   }
-  let inv = 1.0 / l;
-  let oi = row * dv + c0;
-  for (var c = 0u; c < cn; c++) { out[oi + c] = o[c] * inv; }
-  if (chunk == 0u) { lse[row] = m + log(l); }
+${perRow((r) => `  var o_${r}: array<f32, C>;\n  var m_${r} = LOWEST;\n  var l_${r} = 0.0;`)}
+  for (var j0 = 0u; j0 < kend; j0 += ${KB}u) {
+${STEPS.map((x) => `    let krow_${x} = (h * tk + min(j0 + ${x}u, tk - 1u)) * d;\n    let vrow_${x} = (h * tk + min(j0 + ${x}u, tk - 1u)) * dv + c0;`).join('\n')}
+${blockDots('s', 'q', 'qrow', 'k', 'krow', 'd')}
+    // Online softmax: mask, fold the step's max into m (rescaling what was summed under the old max), weigh.
+${perPair((r, x) => `    let t_${r}_${x} = select(LOWEST, s_${r}_${x} * scale, j0 + ${x}u < end_${r});`)}
+${perRow(
+  (r) => `    {
+      let top = ${STEPS.slice(1).reduce((acc, x) => `max(${acc}, t_${r}_${x})`, `t_${r}_0`)};
+      if (top > m_${r}) {
+        let alpha = exp(m_${r} - top);
+        l_${r} *= alpha;
+        for (var c = 0u; c < cn; c++) { o_${r}[c] *= alpha; }
+        m_${r} = top;
+      }
+    }`,
+)}
+${perPair((r, x) => `    let p_${r}_${x} = exp(t_${r}_${x} - m_${r});`)}
+${perRow((r) => `    l_${r} += ${STEPS.map((x) => `p_${r}_${x}`).join(' + ')};`)}
+${accumulateRows('o', 'p', 'v', 'vrow', 'cn')}
+  }
+${perRow(
+  (r) => `  if (r0 + ${r}u < tq) {
+    let row = h * tq + r0 + ${r}u;
+    let inv = 1.0 / l_${r};
+    for (var c = 0u; c < cn; c++) { out[row * dv + c0 + c] = o_${r}[c] * inv; }
+    if (chunk == 0u) { lse[row] = m_${r} + log(l_${r}); }
+  }`,
+)}
 }`;
 }
 
-/** dq_i = scale sum_j P_ij (dOut_i . v_j - D_i) k_j, one invocation per (query row, chunk of D); stores D_i. */
+/**
+ * dq_i = scale sum_j P_ij (dOut_i . v_j - D_i) k_j, RB query rows per
+ * invocation and KB keys per step, with P recomputed from lse; also stores
+ * D_i = dOut_i . out_i for the dk/dv pass.
+ */
 function directGradQ(c: number): string {
   return /* wgsl */ `${buffers(['q', 'k', 'v', 'outs', 'lse', 'douts'], ['dq', 'dsum'])}
 const C: u32 = ${c}u;
 ${DIRECT_MAIN}
-  let h = row / tq;
-  let i = row % tq;
   let cn = min(C, d - c0);
+${perRow((r) => `  let row_${r} = h * tq + min(r0 + ${r}u, tq - 1u);\n  let qrow_${r} = row_${r} * d;\n  let grow_${r} = row_${r} * dv;`)}
+${perRow((r) => `  var end_${r} = tk;`)}
   var kend = tk;
-  if (causal) { kend = i + 1u + tk - tq; }
-  let qi = row * d;
-  let oi = row * dv;
-  var di = 0.0;
-  for (var c = 0u; c < dv; c++) { di = fma(douts[oi + c], outs[oi + c], di); }
-  if (chunk == 0u) { dsum[row] = di; }
-  let li = lse[row];
-  var acc: array<f32, C>;
-  for (var j = 0u; j < kend; j++) {
-    let kj = (h * tk + j) * d;
-    var dot = 0.0;
-    for (var c = 0u; c < d; c++) { dot = fma(q[qi + c], k[kj + c], dot); }
-    let p = exp(dot * scale - li);
-    let vj = (h * tk + j) * dv;
-    var dp = 0.0;
-    for (var c = 0u; c < dv; c++) { dp = fma(douts[oi + c], v[vj + c], dp); }
-    let ds = p * (dp - di);
-    for (var c = 0u; c < cn; c++) { acc[c] = fma(ds, k[kj + c0 + c], acc[c]); }
+  if (causal) {
+${perRow((r) => `    end_${r} = min(r0 + ${r}u + 1u + tk - tq, tk);`)}
+    kend = min(r0 + ${RB - 1}u, tq - 1u) + 1u + tk - tq;
   }
-  for (var c = 0u; c < cn; c++) { dq[qi + c0 + c] = acc[c] * scale; }
+${perRow((r) => `  var di_${r} = 0.0;\n  let li_${r} = lse[row_${r}];\n  var acc_${r}: array<f32, C>;`)}
+  for (var c = 0u; c < dv; c++) {
+${perRow((r) => `    di_${r} = fma(douts[grow_${r} + c], outs[grow_${r} + c], di_${r});`)}
+  }
+  if (chunk == 0u) {
+${perRow((r) => `    if (r0 + ${r}u < tq) { dsum[row_${r}] = di_${r}; }`)}
+  }
+  for (var j0 = 0u; j0 < kend; j0 += ${KB}u) {
+${STEPS.map((x) => `    let krow_${x} = (h * tk + min(j0 + ${x}u, tk - 1u)) * d;\n    let vrow_${x} = (h * tk + min(j0 + ${x}u, tk - 1u)) * dv;\n    let kcol_${x} = krow_${x} + c0;`).join('\n')}
+${blockDots('s', 'q', 'qrow', 'k', 'krow', 'd')}
+${blockDots('g', 'douts', 'grow', 'v', 'vrow', 'dv')}
+    // dS = P (dP - D_i), zero where masked.
+${perPair((r, x) => `    let ds_${r}_${x} = select(0.0, exp(s_${r}_${x} * scale - li_${r}) * (g_${r}_${x} - di_${r}), j0 + ${x}u < end_${r});`)}
+${accumulateRows('acc', 'ds', 'k', 'kcol', 'cn')}
+  }
+${perRow((r) => `  if (r0 + ${r}u < tq) {\n    for (var c = 0u; c < cn; c++) { dq[qrow_${r} + c0 + c] = acc_${r}[c] * scale; }\n  }`)}
 }`;
 }
 
 /**
  * dv_j = sum_i P_ij dOut_i and dk_j = scale sum_i P_ij (dOut_i . v_j - D_i) q_i,
- * one invocation per (key row, chunk of max(D, Dv)), over the queries that see key j.
+ * RB key rows per invocation and KB queries per step, over the queries that
+ * see the block's keys (chunks cover max(D, Dv) columns).
  */
 function directGradKV(c: number): string {
   return /* wgsl */ `${buffers(['q', 'k', 'v', 'lse', 'douts', 'dsum'], ['dk', 'dvs'])}
 const C: u32 = ${c}u;
 ${DIRECT_MAIN}
-  let h = row / tk;
-  let j = row % tk;
   let cnk = select(0u, min(C, d - c0), c0 < d);
   let cnv = select(0u, min(C, dv - c0), c0 < dv);
-  // Queries that see key j: all, or with causal those with i >= j - (tk - tq).
+${perRow((r) => `  let j_${r} = r0 + ${r}u;\n  let krow_${r} = (h * tk + min(j_${r}, tk - 1u)) * d;\n  let vrow_${r} = (h * tk + min(j_${r}, tk - 1u)) * dv;`)}
+  // Queries that see key j: all, or with causal those with i >= j - (tk - tq); the block starts at its first key's.
   var istart = 0u;
-  if (causal && j + tq > tk) { istart = j + tq - tk; }
-  let kj = row * d;
-  let vj = row * dv;
-  var ak: array<f32, C>;
-  var av: array<f32, C>;
-  for (var i = istart; i < tq; i++) {
-    let qrow = h * tq + i;
-    let qi = qrow * d;
-    let oi = qrow * dv;
-    var dot = 0.0;
-    for (var c = 0u; c < d; c++) { dot = fma(q[qi + c], k[kj + c], dot); }
-    let p = exp(dot * scale - lse[qrow]);
-    var dp = 0.0;
-    for (var c = 0u; c < dv; c++) { dp = fma(douts[oi + c], v[vj + c], dp); }
-    let ds = p * (dp - dsum[qrow]);
-    for (var c = 0u; c < cnv; c++) { av[c] = fma(p, douts[oi + c0 + c], av[c]); }
-    for (var c = 0u; c < cnk; c++) { ak[c] = fma(ds, q[qi + c0 + c], ak[c]); }
+  if (causal && r0 + tq > tk) { istart = r0 + tq - tk; }
+${perRow((r) => `  var ak_${r}: array<f32, C>;\n  var av_${r}: array<f32, C>;`)}
+  for (var i0 = istart; i0 < tq; i0 += ${KB}u) {
+${STEPS.map(
+  (x) => `    let i_${x} = i0 + ${x}u;
+    let row_${x} = h * tq + min(i_${x}, tq - 1u);
+    let qrow_${x} = row_${x} * d;
+    let grow_${x} = row_${x} * dv;
+    let qcol_${x} = qrow_${x} + c0;
+    let gcol_${x} = grow_${x} + c0;
+    let lse_${x} = lse[row_${x}];
+    let dd_${x} = dsum[row_${x}];`,
+).join('\n')}
+${blockDots('s', 'k', 'krow', 'q', 'qrow', 'd')}
+${blockDots('g', 'v', 'vrow', 'douts', 'grow', 'dv')}
+${perPair((r, x) => `    let p_${r}_${x} = select(0.0, exp(s_${r}_${x} * scale - lse_${x}), i_${x} < tq && (!causal || j_${r} + tq <= i_${x} + tk));`)}
+${perPair((r, x) => `    let ds_${r}_${x} = p_${r}_${x} * (g_${r}_${x} - dd_${x});`)}
+${accumulateRows('av', 'p', 'douts', 'gcol', 'cnv')}
+${accumulateRows('ak', 'ds', 'q', 'qcol', 'cnk')}
   }
-  for (var c = 0u; c < cnk; c++) { dk[kj + c0 + c] = ak[c] * scale; }
-  for (var c = 0u; c < cnv; c++) { dvs[vj + c0 + c] = av[c]; }
+${perRow(
+  (r) => `  if (j_${r} < tk) {
+    for (var c = 0u; c < cnk; c++) { dk[krow_${r} + c0 + c] = ak_${r}[c] * scale; }
+    for (var c = 0u; c < cnv; c++) { dvs[vrow_${r} + c0 + c] = av_${r}[c]; }
+  }`,
+)}
 }`;
 }
 
@@ -466,8 +527,9 @@ export function attentionKernels(ctx: KernelContext, strategy: AttentionStrategy
   ) => {
     const c = columnChunk(width);
     const chunks = Math.ceil(width / c);
-    const tiles = Math.ceil(rows / BR);
-    const units = strategy === 'direct' ? dims.heads * rows * chunks : tiles * dims.heads * chunks;
+    // Row groups per head: of RB rows per invocation (direct) or BR per workgroup (tiled).
+    const tiles = Math.ceil(rows / (strategy === 'direct' ? RB : BR));
+    const units = tiles * dims.heads * chunks;
     const workgroups = strategy === 'direct' ? grid(units, DIRECT_WORKGROUP) : grid(units);
     if (workgroups[1] > 65535) throw new WebGPUBackendError(`webgpu: ${name} over ${units} ${strategy === 'direct' ? 'rows' : 'tiles'} exceeds one dispatch`);
     ctx.run(`${name}:${strategy}:c${c}`, () => SOURCES[strategy][pass](c), attentionParams(dims, attrs, chunks, tiles, units), bufs, workgroups);
