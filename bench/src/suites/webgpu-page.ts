@@ -6,12 +6,32 @@
 //   the kernels' rate (the read's latency spread over the repeats), and a
 //   round trip (upload both inputs, one product, read back);
 // - one nanoGPT training step (NANOGPT_CPU, batch 12: the wasm suite's step):
-//   forward, backward, AdamW in tidy(), loss read with one await;
-// each beside the TypeScript CPU backend in the same page.
+//   forward, backward, AdamW in tidy(), loss read with one await, with
+//   attention fused (the default where the backend has the kernel) and
+//   materialised (returnAttention: the weights kept, as for visualisation);
+// each beside the TypeScript CPU backend in the same page;
+// - one causal attention forward + backward on (B, nh, T, hs) inputs at
+//   longer T, fused (with both kernel strategies) and materialised: time and
+//   the most bytes the buffer pool held above the inputs.
 import { GPT, NANOGPT_CPU } from '@attn/model';
-import { type Backend, fromArray, type KernelInput, type KernelName, matmul, Rng, setBackend, type Tensor, tidy } from '@attn/tensor';
+import {
+  type Backend,
+  causalMask,
+  fromArray,
+  fusedAttention,
+  type KernelInput,
+  type KernelName,
+  maskedFill,
+  matmul,
+  mul,
+  Rng,
+  setBackend,
+  softmax,
+  type Tensor,
+  tidy,
+} from '@attn/tensor';
 import { AdamW } from '@attn/train';
-import { registerWebGPUBackend, type WebGPUAdapterInfo } from '@attn/webgpu';
+import { registerWebGPUBackend, type WebGPUAdapterInfo, type WebGPUBackendHandle } from '@attn/webgpu';
 
 export interface MatmulRow {
   n: number;
@@ -29,11 +49,13 @@ export interface MatmulRow {
 export interface GptStepResult {
   batch: number;
   steps: number;
-  /** Median ms per step on WebGPU and on the page's CPU backend. */
+  /** Median ms per step on WebGPU (attention fused, and materialised) and on the page's CPU backend (fused, its reference kernel). */
   webgpuMs: number;
+  webgpuMaterialisedMs: number;
   cpuMs: number;
-  /** Loss after the timed steps on each backend (same seed, same data). */
+  /** Loss after the timed steps on each (same seed, same data). */
   webgpuLoss: number;
+  webgpuMaterialisedLoss: number;
   cpuLoss: number;
   /** Per WebGPU step: kernel dispatches, submits, uploads. */
   dispatchesPerStep: number;
@@ -49,14 +71,31 @@ export interface KernelShare {
   ms: number;
 }
 
+/** One causal attention forward + backward on (batch, heads, T, hs) inputs, one way. */
+export interface AttentionRow {
+  T: number;
+  batch: number;
+  heads: number;
+  hs: number;
+  /** 'fused direct', 'fused tiled' or 'materialised'. */
+  how: string;
+  /** Median ms of forward + backward, waiting for the GPU. */
+  ms: number;
+  /** Most bytes the buffer pool held above the inputs during one forward + backward. */
+  peakBytes: number;
+}
+
 export interface WebGPUBenchResult {
   adapter: WebGPUAdapterInfo;
+  /** The default attention strategy on this adapter. */
+  attentionStrategy: string;
   /** The default matmul strategy on this adapter, and the other one, timed beside it. */
   matmulStrategy: string;
   otherStrategy: string;
   matmul: MatmulRow[];
   gpt: GptStepResult;
   breakdown: KernelShare[];
+  attention: AttentionRow[];
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -120,6 +159,7 @@ async function timeMatmul(n: number, repeats: number, rng: Rng, other: string): 
 async function timeGptStep(
   backend: string,
   steps: number,
+  attention: 'fused' | 'materialised',
   counters?: () => { dispatches: number; submits: number; uploads: number },
   profile?: (step: () => Promise<unknown>) => Promise<KernelShare[]>,
 ) {
@@ -134,7 +174,8 @@ async function timeGptStep(
     const targets = Int32Array.from({ length: batch * T }, () => rng.int(V));
     const step = async () => {
       const loss = tidy(() => {
-        const l = model.forward(ids, { batch, targets }).loss!;
+        // returnAttention keeps every layer's weights: the materialised path
+        const l = model.forward(ids, { batch, targets, returnAttention: attention === 'materialised' }).loss!;
         l.backward();
         optimizer.step(1e-3);
         optimizer.zeroGrad();
@@ -218,10 +259,56 @@ async function kernelBreakdown(backend: Backend, idle: () => Promise<void>, step
   return [...shares.values()].sort((a, b) => b.ms - a.ms);
 }
 
+/**
+ * One causal attention forward + backward on (batch, heads, T, hs) inputs on
+ * `handle`'s backend, fused or materialised (matmul, mask, softmax, matmul:
+ * the (batch, heads, T, T) weights stored). Median ms of `repeats` after a
+ * warm-up, and the most bytes the pool held above the inputs.
+ */
+async function timeAttention(handle: WebGPUBackendHandle, how: string, batch: number, heads: number, T: number, hs: number, repeats: number): Promise<AttentionRow> {
+  setBackend(handle.backend.name);
+  const rng = new Rng(T);
+  const shape = [batch, heads, T, hs]; // (B, nh, T, hs)
+  const n = batch * heads * T * hs;
+  const [q, k, v] = [0, 1, 2].map(() => fromArray(randomValues(n, rng), shape, { requiresGrad: true }));
+  const dOut = fromArray(randomValues(n, rng), shape);
+  const mask = causalMask(T);
+  const fused = how.startsWith('fused');
+  const run = async () => {
+    tidy(() => {
+      const out = fused
+        ? fusedAttention(q, k, v, { causal: true })
+        : matmul(softmax(maskedFill(mul(matmul(q, k, { transB: true }), 1 / Math.sqrt(hs)), mask, -1e9), -1), v); // weights (B, nh, T, T)
+      out.backward(dOut);
+    });
+    await handle.idle();
+    for (const x of [q, k, v]) x.zeroGrad();
+  };
+  try {
+    await run(); // compiles, fills the pool
+    handle.resetPeak();
+    const base = handle.stats().liveBytes;
+    const times: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      await run();
+      times.push(performance.now() - t0);
+    }
+    return { T, batch, heads, hs, how, ms: median(times), peakBytes: handle.stats().peakLiveBytes - base };
+  } finally {
+    for (const x of [q, k, v, dOut, mask]) x.dispose();
+    setBackend('cpu');
+  }
+}
+
+/** Attention rows: T with batch * T = 1,024 tokens, 4 heads of 32. */
+const ATTENTION_SIZES = [64, 256, 1024];
+
 export async function runWebGPUBench(sizes: number[], gptSteps: number): Promise<WebGPUBenchResult> {
   const handle = await registerWebGPUBackend();
   const otherStrategy = handle.matmul === 'direct' ? 'tiled' : 'direct';
-  const other = await registerWebGPUBackend({ name: 'webgpu-other', matmul: otherStrategy, priority: 0 });
+  const otherAttention = handle.attention === 'direct' ? 'tiled' : 'direct';
+  const other = await registerWebGPUBackend({ name: 'webgpu-other', matmul: otherStrategy, attention: otherAttention, priority: 0 });
   try {
     const rng = new Rng(7);
     const matmulRows: MatmulRow[] = [];
@@ -229,12 +316,22 @@ export async function runWebGPUBench(sizes: number[], gptSteps: number): Promise
     const gpu = await timeGptStep(
       'webgpu',
       gptSteps,
+      'fused',
       () => handle.stats(),
       (step) => kernelBreakdown(handle.backend, () => handle.idle(), step),
     );
-    const cpu = await timeGptStep('cpu', Math.min(gptSteps, 3));
+    const materialised = await timeGptStep('webgpu', gptSteps, 'materialised');
+    const cpu = await timeGptStep('cpu', Math.min(gptSteps, 3), 'fused');
+    const attention: AttentionRow[] = [];
+    for (const T of ATTENTION_SIZES) {
+      const batch = 1024 / T;
+      attention.push(await timeAttention(handle, `fused ${handle.attention}`, batch, 4, T, 32, 3));
+      attention.push(await timeAttention(other, `fused ${otherAttention}`, batch, 4, T, 32, 3));
+      attention.push(await timeAttention(handle, 'materialised', batch, 4, T, 32, 3));
+    }
     return {
       adapter: handle.adapter,
+      attentionStrategy: handle.attention,
       matmulStrategy: handle.matmul,
       otherStrategy,
       matmul: matmulRows,
@@ -242,8 +339,10 @@ export async function runWebGPUBench(sizes: number[], gptSteps: number): Promise
         batch: 12,
         steps: gptSteps,
         webgpuMs: gpu.ms,
+        webgpuMaterialisedMs: materialised.ms,
         cpuMs: cpu.ms,
         webgpuLoss: gpu.loss,
+        webgpuMaterialisedLoss: materialised.loss,
         cpuLoss: cpu.loss,
         dispatchesPerStep: gpu.dispatches,
         submitsPerStep: gpu.submits,
@@ -251,6 +350,7 @@ export async function runWebGPUBench(sizes: number[], gptSteps: number): Promise
         pipelines: handle.stats().pipelines,
       },
       breakdown: gpu.breakdown,
+      attention,
     };
   } finally {
     handle.dispose();
