@@ -125,14 +125,14 @@ export const webgpuSuite: Suite = {
       matmulTable,
       '',
       `**nanoGPT training step** (NANOGPT_CPU: 4 layers, 4 heads, 128 wide, vocabulary 65, block 64; batch ${g.batch}; ` +
-        `forward, backward, AdamW in tidy(), loss read with one await; median of ${g.steps} steps after one warm-up). ` +
+        `forward, backward, AdamW in tidy(), loss read with one await; median of ${g.steps} steps after one warm-up, the three steps taken in turn). ` +
         'Attention fused: FusedAttention / FusedAttentionGrad, what a model runs when the weights are not wanted; materialised: ' +
         'matmul, mask, softmax, matmul with the (B, nh, T, T) weights stored, what it runs when they are (returnAttention):',
       '',
       gptTable,
       '',
       '**Causal attention alone** (one forward + backward on (B, nh, T, hs) inputs, B x T = 1,024 tokens; median of 3 after a warm-up, ' +
-        `waiting for the GPU). Fused with both kernel strategies ('direct' reads keys straight from the buffers, 'tiled' through workgroup memory), ` +
+        `waiting for the GPU; the three ways taken in turn). Fused with both kernel strategies ('direct' reads keys straight from the buffers, 'tiled' through workgroup memory), ` +
         'and materialised; memory is the most the buffer pool held above the inputs (`stats().peakLiveBytes`):',
       '',
       attentionTable,
