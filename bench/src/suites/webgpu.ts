@@ -148,8 +148,8 @@ export const webgpuSuite: Suite = {
         })(),
       ),
       '',
-      `Per WebGPU step: ${fmt(g.dispatchesPerStep, 0)} kernel dispatches in ${fmt(g.submitsPerStep, 0)} submits, ` +
-        `${fmt(g.uploadsPerStep, 0)} host uploads (token ids, targets, the causal mask, scalar operands), 1 read-back; ${g.pipelines} pipelines compiled in all.`,
+      `Per WebGPU step (attention fused): ${fmt(g.dispatchesPerStep, 0)} kernel dispatches in ${fmt(g.submitsPerStep, 0)} submits, ` +
+        `${fmt(g.uploadsPerStep, 0)} host uploads (token ids, targets, gather and scatter indices, scalar operands), 1 read-back; ${g.pipelines} pipelines compiled in all.`,
       `- Load average (1 min): ${loadAtStart.toFixed(1)} when the suite started, ${os.loadavg()[0].toFixed(1)} when it ended, on ${os.cpus().length} cores` +
         (foreign === null ? '.' : `; other processes used ${fmt(100 * foreign, 1)}% of the cores while it ran.`),
       '- Resident matmul: 20 products (5 from n = 512) recorded back to back and one read waiting for the last, so the read latency is spread over them; median of 3 such batches. ' +
