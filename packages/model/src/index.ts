@@ -26,7 +26,7 @@ export { loadSafetensorsFile, saveSafetensorsFile, writeFileAtomic } from './saf
 export { bfloat16BitsToFloat32, float32ToBfloat16Bits } from './safetensors/bfloat16.js';
 export { type Float32ConvertibleDType, SAFETENSORS_DTYPE_BYTES, type SafetensorsStoredDType } from './safetensors/dtypes.js';
 export { parseSafetensorsLayout, type SafetensorsLayout, type SafetensorsLayoutEntry } from './safetensors/layout.js';
-export { blobByteSource, type ByteSource, bytesByteSource, DEFAULT_BLOB_CHUNK_BYTES, MAX_READ_BYTES } from './safetensors/byte-source.js';
+export { BLOB_SCRATCH_BYTES, blobByteSource, type ByteSource, bytesByteSource, DEFAULT_BLOB_CHUNK_BYTES, MAX_READ_BYTES } from './safetensors/byte-source.js';
 export { openSafetensorsSource, readSafetensorsLayout, type SafetensorsSource, type SafetensorsTensorInfo } from './safetensors/source.js';
 export { openShardedSource, parseShardIndex, type ShardIndex } from './safetensors/sharded.js';
 export { missingWeightsMessage, SAFETENSORS_WEIGHTS_NAME, SHARDED_INDEX_NAME } from './safetensors/weights-files.js';

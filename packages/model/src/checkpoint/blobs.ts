@@ -3,8 +3,9 @@
 // and without ever holding the weights file in memory: config.json and the tokenizer
 // files are read as text (they are small), then model.safetensors (or the shards its
 // index names) is streamed through the Blob reader, one tensor at a time straight
-// into a GPT built with `init: false`. GPT-2 small (~500 MB) thus loads with the
-// model's own float32 storage plus one tensor of scratch, not a second copy of the file.
+// into a GPT built with `init: false` (a large tensor piece by piece, see readGptWeights).
+// GPT-2 small (~500 MB) thus loads with the model's own float32 storage plus a 4 MiB piece
+// buffer and a 1 MiB read scratch, not a second copy of the file.
 //
 // checkpointFromFiles (./files.ts) is the synchronous twin for bytes already in memory;
 // loadPretrained (./node.ts) the Node twin for a directory on disk. All three check the
