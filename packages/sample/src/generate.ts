@@ -70,44 +70,50 @@ export function* generateSync(
   let slides = 0;
 
   let state: DecodingState = model.startDecoding();
-  let logits = feed(state, context.slice(-blockSize), vocabSize);
-
   const finish = (reason: StopReason): GenerateResult => ({ tokens: generated.slice(0, emitted), reason, slides });
+  // A state's cache may hold memory the garbage collector does not see (wasm, GPU): free it
+  // when the state is replaced and when generation ends, however it ends.
+  try {
+    let logits = feed(state, context.slice(-blockSize), vocabSize);
 
-  for (let step = 0; step < maxNewTokens; step++) {
-    if (options.signal?.aborted) return finish('aborted');
-    const id = sampler.sample(logits, context);
-    if (stopTokens.has(id)) {
-      yield* flush(generated.length);
-      return finish('stopToken');
-    }
-    generated.push(id);
-    context.push(id);
-
-    if (stopStrings.length > 0) {
-      const text = decode!(generated);
-      const hit = firstStop(text, stopStrings);
-      if (hit >= 0) {
-        yield* flush(tokensWithin(generated, emitted, hit, decode!));
-        return finish('stopString');
+    for (let step = 0; step < maxNewTokens; step++) {
+      if (options.signal?.aborted) return finish('aborted');
+      const id = sampler.sample(logits, context);
+      if (stopTokens.has(id)) {
+        yield* flush(generated.length);
+        return finish('stopToken');
       }
-      // Hold back tokens whose text could still grow into a stop string.
-      yield* flush(tokensWithin(generated, emitted, text.length - partialStopLength(text, stopStrings), decode!));
-    } else {
-      yield* flush(generated.length);
-    }
+      generated.push(id);
+      context.push(id);
 
-    if (step === maxNewTokens - 1) break; // no need to run the model for a token we will not sample
-    if (state.length + 1 > blockSize) {
-      state = model.startDecoding();
-      slides++;
-      logits = feed(state, context.slice(-keep), vocabSize);
-    } else {
-      logits = feed(state, [id], vocabSize);
+      if (stopStrings.length > 0) {
+        const text = decode!(generated);
+        const hit = firstStop(text, stopStrings);
+        if (hit >= 0) {
+          yield* flush(tokensWithin(generated, emitted, hit, decode!));
+          return finish('stopString');
+        }
+        // Hold back tokens whose text could still grow into a stop string.
+        yield* flush(tokensWithin(generated, emitted, text.length - partialStopLength(text, stopStrings), decode!));
+      } else {
+        yield* flush(generated.length);
+      }
+
+      if (step === maxNewTokens - 1) break; // no need to run the model for a token we will not sample
+      if (state.length + 1 > blockSize) {
+        state.dispose?.();
+        state = model.startDecoding();
+        slides++;
+        logits = feed(state, context.slice(-keep), vocabSize);
+      } else {
+        logits = feed(state, [id], vocabSize);
+      }
     }
+    yield* flush(generated.length);
+    return finish('maxNewTokens');
+  } finally {
+    state.dispose?.();
   }
-  yield* flush(generated.length);
-  return finish('maxNewTokens');
 
   function* flush(upTo: number): Generator<number, void, void> {
     while (emitted < upTo) yield generated[emitted++];

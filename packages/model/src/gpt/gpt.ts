@@ -8,7 +8,7 @@
 // ...) and Linear weights are in GPT-2's Conv1D layout [in, out]: checkpoints map
 // one to one onto the files PyTorch's GPT-2 reads and writes, and the list of
 // tensors a checkpoint holds is namedParameters().
-import { crossEntropy, Rng, type Tensor } from '@attn/tensor';
+import { crossEntropy, noGrad, Rng, type Tensor, tidy } from '@attn/tensor';
 import {
   Dropout,
   Embedding,
@@ -211,26 +211,33 @@ export class GPT extends Module implements IncrementalLM {
       throw new Error(`GPT decoding: ${past + T} tokens exceed blockSize ${this.config.blockSize}; start a new decoding state with a shorter context`);
     }
     const layers = this.transformer.h.blocks.map((_, i) => cache.layer(i));
-    const saved = layers.map((l) => ({ key: l.key, value: l.value }));
+    const saved = layers.map((l) => l.snapshot());
     const wasTraining = this.training;
     this.eval(); // no dropout while decoding
     try {
-      const x = this.hidden(ids, 1, T, past, layers, null); // (1, T, C)
-      const last = x.slice(1, T - 1, T).reshape([1, this.config.nEmbd]); // (1, C)
-      return Float32Array.from(this.head(last).dataSync()); // (V)
+      // No graph (decoding never runs backward), and every intermediate freed when the step ends:
+      // only the logits leave it, as a copy, and the cache keeps what it appended.
+      return noGrad(() =>
+        tidy(() => {
+          const x = this.hidden(ids, 1, T, past, layers, null); // (1, T, C)
+          const last = T === 1 ? x.reshape([1, this.config.nEmbd]) : x.slice(1, T - 1, T).reshape([1, this.config.nEmbd]); // (1, C)
+          return new Float32Array(this.head(last).dataSync()); // (V)
+        }),
+      );
     } catch (err) {
-      layers.forEach((l, i) => {
-        l.key = saved[i].key;
-        l.value = saved[i].value;
-      });
+      layers.forEach((l, i) => l.restore(saved[i]));
       throw err;
     } finally {
       this.train(wasTraining);
     }
   }
 
-  /** Starts incremental decoding with a key/value cache: feed tokens, get next-token logits. */
+  /**
+   * Starts incremental decoding with a key/value cache: feed tokens, get next-token logits.
+   * Each layer's keys and values go into buffers that grow up to blockSize positions and are
+   * written in place (see LayerKVCache's capacity); dispose() the state to free them at once.
+   */
   startDecoding(): DecodingState {
-    return new DecodingSession(this);
+    return new DecodingSession(this, { capacity: this.config.blockSize });
   }
 }
