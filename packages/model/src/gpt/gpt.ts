@@ -225,7 +225,7 @@ export class GPT extends Module implements IncrementalLM {
         }),
       );
     } catch (err) {
-      layers.forEach((l, i) => l.restore(saved[i]));
+      for (const [i, l] of layers.entries()) l.restore(saved[i]);
       throw err;
     } finally {
       this.train(wasTraining);
