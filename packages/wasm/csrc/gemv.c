@@ -1,5 +1,5 @@
 // Matrix products with few rows, C[M,N] = op(A)[M,K] @ op(B)[K,N] for M up to
-// SMALL_M_MAX: one token's activations times a weight matrix, as every step of
+// ROWS_MAX_M or DOTS_MAX_M (kernels.h): one token's activations times a weight matrix, as every step of
 // generation with a KV cache does. (Strides as in matmul.c: a(i,k) = A[i*rsa + k*csa],
 // b(k,j) = B[k*rsb + j*csb], C row-major with row stride ldc.)
 //
@@ -67,18 +67,19 @@ static void dots(const float* a, int rsa, const float* b, int csb, float* c, int
   }
 }
 
-// SMALL_M_MAX, for the caller that splits such products among threads (src/plan.ts).
-EXPORT("small_m_max") int small_m_max(void) { return SMALL_M_MAX; }
+// ROWS_MAX_M, for the caller that splits rows-form products among threads by depth (src/plan.ts).
+EXPORT("rows_max_m") int rows_max_m(void) { return ROWS_MAX_M; }
 
 // Whether matmul_small_m_f32 handles this product (see matmul_f32).
 int small_m_applies(int M, int K, int csa, int rsb, int csb, int ws_floats) {
-  if (M < 1 || M > SMALL_M_MAX) return 0;
-  if (csb == 1) return 1;
+  if (M < 1) return 0;
+  if (csb == 1) return M <= ROWS_MAX_M;
+  if (M > DOTS_MAX_M) return 0;
   // the dots form needs each row of op(A) contiguous: copied into ws when it is not
   return rsb == 1 && (csa == 1 || M * K <= ws_floats);
 }
 
-// C = op(A) @ op(B) for M <= SMALL_M_MAX rows, when small_m_applies(). ws: scratch of ws_floats floats.
+// C = op(A) @ op(B) for a few rows, when small_m_applies(). ws: scratch of ws_floats floats.
 EXPORT("matmul_small_m_f32")
 void matmul_small_m_f32(const float* a, const float* b, float* c, int M, int N, int K, int rsa, int csa, int rsb, int csb,
                         int ldc, float* ws) {

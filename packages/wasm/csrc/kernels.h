@@ -3,9 +3,14 @@
 #ifndef ATTN_KERNELS_H
 #define ATTN_KERNELS_H
 
-// Most rows of op(A) the few-row matmul (gemv.c) takes; matmul_f32 hands it such products.
-#ifndef SMALL_M_MAX
-#define SMALL_M_MAX 4
+// Most rows of op(A) the few-row matmul (gemv.c) takes, in its dots form (B
+// transposed) and its rows form (B row-major); matmul_f32 hands it such
+// products. Past these the packed path was faster (README: decoding speed).
+#ifndef DOTS_MAX_M
+#define DOTS_MAX_M 4
+#endif
+#ifndef ROWS_MAX_M
+#define ROWS_MAX_M 2
 #endif
 int small_m_applies(int M, int K, int csa, int rsb, int csb, int ws_floats);
 void matmul_small_m_f32(const float* a, const float* b, float* c, int M, int N, int K, int rsa, int csa, int rsb, int csb, int ldc, float* ws);

@@ -64,7 +64,7 @@ interface KernelExports {
   run_tasks(table: number, start: number, end: number, ws: number): void;
   task_ints(): number;
   matmul_ws_floats(): number;
-  small_m_max(): number;
+  rows_max_m(): number;
   attention_ws_floats(Tq: number, Tk: number, D: number, Dv: number, backward: number): number;
   simd_peak_f32(iters: number, seed: number): number;
   __heap_base: WebAssembly.Global;
@@ -230,8 +230,8 @@ export class WasmKernels {
   private readonly maxThreads: number;
   private readonly minParallelFlops: number;
   private readonly minParallelElements: number;
-  /** Most rows of op(A) that csrc/gemv.c's few-row matmul takes (SMALL_M_MAX). */
-  private readonly smallMMax: number;
+  /** Most rows of op(A) that csrc/gemv.c's few-row matmul takes with a row-major B (ROWS_MAX_M). */
+  private readonly rowsMaxM: number;
   /** Resident tensor values and per-call temporaries. */
   readonly heap: WasmHeap;
   private ctrl: Int32Array;
@@ -263,7 +263,7 @@ export class WasmKernels {
     if (this.exports.task_ints() !== TASK_INTS) {
       throw new Error(`@attn/wasm: the module's tasks have ${this.exports.task_ints()} words, tasks.ts says ${TASK_INTS}`);
     }
-    this.smallMMax = this.exports.small_m_max();
+    this.rowsMaxM = this.exports.rows_max_m();
     const heapBase = align(this.exports.__heap_base.value as number);
     const wsBytes = align(this.exports.matmul_ws_floats() * 4);
     this.ctrlPtr = heapBase;
@@ -397,7 +397,7 @@ export class WasmKernels {
   runCalls(a: Float32Array, b: Float32Array, calls: MatrixCall[], outSize: number, flops: number, resident = true): Float32Array {
     if (outSize === 0) return new Float32Array(0);
     const threads = flops >= this.minParallelFlops ? this.threads : 1;
-    const pieces = calls.length === 1 ? splitDepth(calls[0], threads, this.smallMMax) : null;
+    const pieces = calls.length === 1 ? splitDepth(calls[0], threads, this.rowsMaxM) : null;
     if (pieces) return this.runDepthSplit(a, b, calls[0], pieces, outSize, resident);
     const parts = splitCalls(calls, threads);
     return this.runOnHeap([a, b], [outSize], resident, ([pa, pb], [pc]) => {

@@ -157,11 +157,11 @@ export function splitCalls(calls: MatrixCall[], threads: number): MatrixCall[][]
  * products. Split by columns instead, each thread would read a piece of every
  * row of B, and such interleaved reads stream from memory at about half the
  * rate of one sequential pass (see the README's decoding section). Returns
- * null where this split does not apply: more than `smallMMax` rows (the packed
+ * null where this split does not apply: more than `rowsMaxM` rows (the packed
  * path runs), B not row-major, one thread, or too little depth to share.
  */
-export function splitDepth(call: MatrixCall, threads: number, smallMMax: number): MatrixCall[] | null {
-  if (threads <= 1 || call.M > smallMMax || call.csb !== 1 || call.K < 16 * threads) return null;
+export function splitDepth(call: MatrixCall, threads: number, rowsMaxM: number): MatrixCall[] | null {
+  if (threads <= 1 || call.M > rowsMaxM || call.csb !== 1 || call.K < 16 * threads) return null;
   return splitRange(call.K, threads, 16).map(([k0, k1]) => ({
     ...call,
     aOffset: call.aOffset + k0 * call.csa,

@@ -80,25 +80,25 @@ describe('splitCalls', () => {
 describe('splitDepth', () => {
   it('gives each thread a contiguous slice of the depth of a few-row product with a row-major B', () => {
     const [call] = planMatmul([1, 768], [768, 2304]).calls;
-    const pieces = splitDepth(call, 2, 4)!;
+    const pieces = splitDepth(call, 2, 2)!;
     expect(pieces.map((p) => [p.K, p.aOffset, p.bOffset, p.cOffset])).toEqual([
       [384, 0, 0, 0],
       [384, 384, 384 * 2304, 0],
     ]);
     // A read transposed: its columns step by csa
-    const [t] = planMatmul([100, 3], [100, 7], { transA: true }).calls;
-    const slices = splitDepth(t, 2, 4)!;
+    const [t] = planMatmul([100, 2], [100, 7], { transA: true }).calls;
+    const slices = splitDepth(t, 2, 2)!;
     expect(slices.map((p) => [p.K, p.aOffset, p.bOffset])).toEqual([
       [48, 0, 0],
-      [52, 48 * 3, 48 * 7],
+      [52, 48 * 2, 48 * 7],
     ]);
     expect(slices.reduce((k, p) => k + p.K, 0)).toBe(100);
   });
 
   it('does not apply to more rows, a transposed B, one thread or too little depth', () => {
-    expect(splitDepth(planMatmul([5, 768], [768, 64]).calls[0], 2, 4)).toBeNull();
-    expect(splitDepth(planMatmul([1, 768], [64, 768], { transB: true }).calls[0], 2, 4)).toBeNull();
-    expect(splitDepth(planMatmul([1, 768], [768, 64]).calls[0], 1, 4)).toBeNull();
-    expect(splitDepth(planMatmul([1, 31], [31, 64]).calls[0], 2, 4)).toBeNull();
+    expect(splitDepth(planMatmul([3, 768], [768, 64]).calls[0], 2, 2)).toBeNull();
+    expect(splitDepth(planMatmul([1, 768], [64, 768], { transB: true }).calls[0], 2, 2)).toBeNull();
+    expect(splitDepth(planMatmul([1, 768], [768, 64]).calls[0], 1, 2)).toBeNull();
+    expect(splitDepth(planMatmul([1, 31], [31, 64]).calls[0], 2, 2)).toBeNull();
   });
 });
