@@ -29,5 +29,14 @@ export default defineConfig({
   plugins: [attnDatasets()],
   // The training worker is an ES module worker (it imports the @attn packages).
   worker: { format: 'es' },
-  test: { include: ['test/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 180_000 },
+  test: {
+    include: ['test/**/*.test.ts'],
+    // The site is built once (dist/) for every browser test file.
+    globalSetup: ['test/global-setup.ts'],
+    // One browser test file at a time: each trains models in Chromium, and two at once on a
+    // 2-core machine would only make each slower and their timeouts flakier.
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+  },
 });

@@ -1,10 +1,12 @@
-// Training data for the CLI: a character-level text (a corpus or a file) as random
-// windows, or the coreference language as one padded sentence per row. Each comes
+// Training data for the CLI: a text (a corpus or a file; characters, or a byte-level BPE
+// trained on it with --tokenizer bpe:N) as random windows, or the coreference language as
+// one padded sentence per row. Each comes
 // with its tokenizer and the @attn/train batch source the trainer draws from.
 import { CORPORA, createCorefLanguage, type CorefLanguage, DataError, loadCorpus, loadTextFile } from '@attn/datasets';
 import type { LanguageModel, LMBatch, BatchSource } from '@attn/train';
 import { sentenceRowsSource, tokenWindows } from '@attn/train';
-import { CharTokenizer, type Tokenizer, WordTokenizer } from '@attn/tokenizer';
+import { BpeTokenizer, type Tokenizer, WordTokenizer } from '@attn/tokenizer';
+import { describeChoice, textTokenizer, type TokenizerChoice } from './commands/train-tokenizer.js';
 import { fail } from './errors.js';
 
 /** Model sizes by name. Every field is a GPTConfig field; vocabSize comes from the data. */
@@ -39,13 +41,18 @@ export interface DataOptions {
   seed: number;
   /** The tokenizer of a checkpoint being resumed: text must encode with it. */
   tokenizer?: Tokenizer;
+  /** For a fresh run on text: characters (default) or a BPE trained on the text. */
+  tokenizerChoice?: TokenizerChoice;
 }
 
 export function loadTrainingData(o: DataOptions): TrainingData {
+  if (o.corpus === 'coref' && o.tokenizerChoice && o.tokenizerChoice.kind !== 'char') {
+    fail(`--tokenizer ${describeChoice(o.tokenizerChoice)}: the coref corpus is a language of words with its own word tokenizer; leave --tokenizer out`);
+  }
   return o.corpus === 'coref' ? corefData(o.seed, o.batch, o.tokenizer) : textData(o);
 }
 
-/** Character-level data from a corpus name or a file; the last 10% is held out. */
+/** Text from a corpus name or a file, as characters or BPE tokens; the last 10% is held out. */
 function textData(o: DataOptions): TrainingData {
   let text: string;
   let name: string;
@@ -67,9 +74,13 @@ function textData(o: DataOptions): TrainingData {
   if (text.length < minimum) {
     fail(`${name}: ${text.length} characters is shorter than one training window plus a held-out window (${minimum} for blockSize ${o.blockSize})`);
   }
-  if (o.tokenizer && o.tokenizer.kind !== 'char') fail(`--resume: the checkpoint has a ${o.tokenizer.kind} tokenizer, but ${name} is character-level text`);
-  const tokenizer = o.tokenizer ?? CharTokenizer.fromText(text);
-  const ids = Int32Array.from(tokenizer.encode(text));
+  if (o.tokenizer && o.tokenizer.kind === 'word') fail(`--resume: the checkpoint has a word tokenizer, but ${name} is plain text`);
+  const tokenizer = o.tokenizer ?? textTokenizer(text, o.tokenizerChoice ?? { kind: 'char' }, name);
+  // <|endoftext|> in a text separates documents, as in GPT-2's training data: it becomes the special token.
+  const ids = Int32Array.from(tokenizer instanceof BpeTokenizer ? tokenizer.encode(text, { allowedSpecial: 'all' }) : tokenizer.encode(text));
+  if (ids.length < minimum) {
+    fail(`${name}: ${ids.length} tokens is shorter than one training window plus a held-out window (${minimum} for blockSize ${o.blockSize}); use a longer text or fewer BPE tokens`);
+  }
   // Short texts keep one window for validation even when 10% would be smaller.
   const cut = Math.min(Math.floor(ids.length * 0.9), ids.length - (o.blockSize + 1));
   const source = tokenWindows({ name, train: ids.subarray(0, cut), val: ids.subarray(cut), batchSize: o.batch, blockSize: o.blockSize, seed: o.seed, evalBatches: 2 });

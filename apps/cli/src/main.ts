@@ -14,6 +14,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { releaseBackend } from './backend.js';
 import { registerAttend } from './commands/attend.js';
 import { registerExplain } from './commands/explain.js';
+import { registerExport } from './commands/export.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerTranslate } from './commands/translate.js';
@@ -68,7 +69,8 @@ registerExplain(program);
 program
   .command('train')
   .description('train a GPT and save a checkpoint directory (Ctrl-C saves what is done; --resume continues it)')
-  .option('--data <file>', 'a UTF-8 text file to train on (character level)')
+  .option('--data <file>', 'a UTF-8 text file to train on')
+  .option('--tokenizer <kind>', 'char: one token per character; bpe:N: a byte-level BPE of N tokens trained on the text (GPT-2 format, for attn export --hf)', 'char')
   .addOption(new Option('--corpus <name>', 'built-in corpus').choices(['shakespeare', 'emma', 'coref']))
   .addOption(new Option('--task <name>', 'a built-in task with its own model: induction (2-layer attention-only GPT on repeated random tokens) or date (the encoder-decoder on "November 11, 2024" -> "2024-11-11"); its own defaults for steps, batch and lr').choices([...TASKS]))
   .addOption(new Option('--config <name>', 'model size').choices(Object.keys(MODEL_CONFIGS)).default('tiny'))
@@ -100,6 +102,7 @@ program
 registerGenerate(program);
 registerAttend(program);
 registerInspect(program);
+registerExport(program);
 registerTranslate(program);
 
 program

@@ -11,6 +11,7 @@ import { GPT, loadPretrained, prepareCheckpointDir } from '@attn/model';
 import type { Tokenizer } from '@attn/tokenizer';
 import { loadTrainingState, type TrainerConfig, type TrainingState } from '@attn/train';
 import { useBackend } from './backend.js';
+import { describeChoice, parseTokenizerFlag } from './commands/train-tokenizer.js';
 import { type ConfigName, loadTrainingData, MODEL_CONFIGS } from './data.js';
 import { fail, intFlag, numberFlag } from './errors.js';
 import { cliTrainer, type RunOutcome, runTraining } from './run-training.js';
@@ -32,6 +33,8 @@ export interface TrainFlags {
   out: string;
   resume?: boolean;
   json?: boolean;
+  /** "char" or "bpe:N" (see commands/train-tokenizer.ts); a resumed run keeps its checkpoint's. */
+  tokenizer?: string;
 }
 
 export interface TrainReport extends RunOutcome {
@@ -77,6 +80,7 @@ export async function trainCommand(o: TrainFlags, explicit: Explicit, progress: 
   let configName = o.config as ConfigName;
   let shape: { nLayer: number; nHead: number; nEmbd: number; blockSize: number } = MODEL_CONFIGS[configName];
   if (decaySteps < warmup) fail(`--decay-steps ${decaySteps}: must be at least --warmup (${warmup})`);
+  const tokenizerChoice = parseTokenizerFlag(o.tokenizer);
   if (o.data !== undefined && !existsSync(o.data)) fail(`--data ${o.data}: no such file`);
   checkOut(o.out, resume);
 
@@ -110,9 +114,13 @@ export async function trainCommand(o: TrainFlags, explicit: Explicit, progress: 
     const given = o.data ?? o.corpus;
     if (given !== undefined && given !== savedName) fail(`${o.data !== undefined ? '--data' : '--corpus'} ${given}: the checkpoint was trained on ${savedName}; a resumed run keeps its data (leave it out)`);
     dataName = savedName === 'coref' || savedName in CORPORA ? { corpus: savedName } : { file: savedName };
+    if (explicit('tokenizer')) {
+      const saved = tokenizer.kind === 'byte-bpe' ? `bpe:${tokenizer.vocabSize}` : tokenizer.kind;
+      if (describeChoice(tokenizerChoice) !== saved) fail(`--tokenizer ${o.tokenizer}: the checkpoint's tokenizer is ${saved}; a resumed run keeps it (leave --tokenizer out)`);
+    }
   }
 
-  const data = loadTrainingData({ ...dataName, batch, blockSize: shape.blockSize, seed, tokenizer });
+  const data = loadTrainingData({ ...dataName, batch, blockSize: shape.blockSize, seed, tokenizer, tokenizerChoice });
   // The output directory is made and proved writable now, not after the run.
   try {
     await prepareCheckpointDir(o.out);
@@ -125,7 +133,8 @@ export async function trainCommand(o: TrainFlags, explicit: Explicit, progress: 
   const backend = await useBackend(o.backend);
   if (progress) {
     const from = saved ? `, continuing from step ${saved.snapshot.step}` : '';
-    process.stderr.write(`training ${configName} GPT on ${data.name} (${data.tokenizer.vocabSize} tokens, backend ${backend}${from})\n`);
+    const vocabulary = data.tokenizer.kind === 'byte-bpe' ? 'byte-level BPE tokens' : data.tokenizer.kind === 'word' ? 'words' : 'characters';
+    process.stderr.write(`training ${configName} GPT on ${data.name} (${data.tokenizer.vocabSize} ${vocabulary}, backend ${backend}${from})\n`);
   }
   const outcome = await runTraining({ trainer, data, out: o.out, progress });
   return { ...outcome, out: o.out, parameters: model.numParameters(), backend, data: data.name, config: configName };

@@ -1,7 +1,7 @@
 // The checkpoints shipped with the page (checkpoint directories under public/models/,
 // written by `attn train`), fetched once and handed to the worker.
 import type { WorkerClient } from './client';
-import type { VocabularyInfo } from './vocab';
+import { type VocabularyInfo, vocabularyUnit } from './vocab';
 
 export interface CheckpointInfo {
   name: string;
@@ -13,6 +13,8 @@ export interface CheckpointInfo {
   /** Steps the CLI trained it for, and its last training loss, from its training state. */
   steps: number | null;
   lastLoss: number | null;
+  /** Who trained it, as "trained {origin} for N steps" says (default "by the CLI"). */
+  origin?: string;
 }
 
 /** What each shipped checkpoint is, in a few words. */
@@ -30,6 +32,11 @@ export class Checkpoints {
   private readonly loads = new Map<string, Promise<CheckpointInfo>>();
 
   constructor(private readonly client: WorkerClient) {}
+
+  /** Makes a model the worker already holds (the one the user opened) loadable by name, replacing any before. */
+  provide(name: string, info: CheckpointInfo): void {
+    this.loads.set(name, Promise.resolve(info));
+  }
 
   load(name: string): Promise<CheckpointInfo> {
     let loading = this.loads.get(name);
@@ -67,7 +74,7 @@ export class Checkpoints {
 
 /** "2 layers × 4 heads, 108,928 parameters, 64-character context; trained by the CLI for 300 steps (final loss 1.93)" */
 export function describeCheckpoint(info: CheckpointInfo): string {
-  const unit = info.vocabulary.kind === 'char' ? 'character' : 'word';
-  const trained = info.steps === null ? '' : `; trained by the CLI for ${info.steps} steps${info.lastLoss === null ? '' : ` (final training loss ${info.lastLoss.toFixed(2)})`}`;
+  const unit = vocabularyUnit(info.vocabulary);
+  const trained = info.steps === null ? '' : `; trained ${info.origin ?? 'by the CLI'} for ${info.steps} steps${info.lastLoss === null ? '' : ` (final training loss ${info.lastLoss.toFixed(2)})`}`;
   return `${info.nLayer} layers × ${info.nHead} heads, ${info.params.toLocaleString('en')} parameters, reads ${info.blockSize} ${unit}s at a time${trained}.`;
 }

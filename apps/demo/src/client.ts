@@ -1,16 +1,18 @@
 // The page's side of the worker protocol: each request gets an id, resolves
 // with its final reply and rejects with the worker's error for that id, so the
 // view that asked can show the error next to its own control.
+import { INSPECT_STREAMED, type InspectFinalReply } from './inspect-protocol';
 import type { EngineStatus, FromWorker, ToWorker } from './protocol';
 
 /** A request without its id (the client assigns it). */
 type Request = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 type Reply<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
 /** Messages streamed before a request's final reply. */
-type Streamed = Reply<'progress'> | Reply<'token'>;
+type Streamed = Reply<'progress'> | Reply<'token'> | Reply<'loadProgress'> | Reply<(typeof INSPECT_STREAMED)[number]>;
+const STREAMED: ReadonlySet<string> = new Set(['progress', 'token', 'loadProgress', ...INSPECT_STREAMED]);
 
 /** Final reply type of each request type. */
-interface FinalReply {
+interface FinalReply extends InspectFinalReply {
   engine: 'engine';
   init: 'ready';
   train: 'trainDone';
@@ -19,6 +21,9 @@ interface FinalReply {
   attention: 'attention';
   generate: 'generateDone';
   stopGenerate: 'ok';
+  saveCheckpoint: 'checkpointSaved';
+  openModel: 'modelOpened';
+  resume: 'resumed';
 }
 
 interface Pending {
@@ -70,8 +75,8 @@ export class WorkerClient {
     }
     const pending = this.pending.get(msg.id);
     if (!pending) return;
-    if (msg.type === 'progress' || msg.type === 'token') {
-      pending.onStream?.(msg);
+    if (STREAMED.has(msg.type)) {
+      pending.onStream?.(msg as Streamed);
       return;
     }
     this.pending.delete(msg.id);

@@ -1,1 +1,2 @@
 /// <reference types="@attn/datasets/client" />
+/// <reference types="@webgpu/types" />

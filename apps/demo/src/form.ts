@@ -39,6 +39,12 @@ export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Clears `slot` whenever `input` is edited: a corrected value no longer shows the old complaint. */
+export function clearOnEdit(input: HTMLInputElement, slot: ErrorSlot): ErrorSlot {
+  input.addEventListener('input', () => slot.clear());
+  return slot;
+}
+
 /** Reads a number input against its rule; shows the problem in its slot and returns null, or clears the slot. */
 export function readNumberField(input: HTMLInputElement, rule: NumberRule, slot: ErrorSlot): number | null {
   const checked = checkNumber(input.value, rule, input.validity.badInput);

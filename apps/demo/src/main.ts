@@ -3,13 +3,19 @@
 import { Checkpoints } from './checkpoints';
 import { WorkerClient } from './client';
 import { byId } from './dom';
-import { renderExplainer } from './explainer';
 import { ErrorSlot, messageOf } from './form';
 import { SharedState } from './state';
 import { Tabs } from './tabs';
 import { onThemeChange } from './theme';
+import { setupEmbeddingsView } from './views/embeddings';
+import { setupExplainView } from './views/explain';
 import { setupExploreView } from './views/explore';
 import { setupGenerateView } from './views/generate';
+import { setupModelsView } from './views/models';
+import { setupSavePanel } from './views/save';
+import { setupNamedHeadsView } from './views/named-heads';
+import { setupSamplingView } from './views/sampling';
+import { setupSeq2SeqView } from './views/seq2seq';
 import { setupTrainView } from './views/train';
 
 const client = new WorkerClient(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }));
@@ -20,6 +26,19 @@ const tabs = new Tabs(byId('views'));
 const train = setupTrainView(client, shared);
 const generate = setupGenerateView(client, shared, checkpoints);
 const explore = setupExploreView(client, shared, checkpoints);
+setupSavePanel(client, shared);
+setupModelsView(client, shared, checkpoints, { tabs, train, generate, explore });
+// The views that look inside a trained model (their numbers come from @attn/inspect in the worker).
+const sampling = setupSamplingView(client, shared, checkpoints);
+const namedHeads = setupNamedHeadsView(client, shared, checkpoints, {
+  explain: (request) => {
+    tabs.show('explain');
+    byId('views').scrollIntoView({ block: 'start' });
+    void explain?.open(request);
+  },
+});
+const embeddings = setupEmbeddingsView(client, shared, checkpoints);
+const seq2seq = setupSeq2SeqView(client, shared);
 
 // A worker that fails to load has no request to answer: say so where the engine is shown.
 client.onFailure((message) => {
@@ -30,8 +49,9 @@ client.onFailure((message) => {
 });
 
 const explainerError = new ErrorSlot(byId('explainer-error'));
+let explain: ReturnType<typeof setupExplainView> | null = null;
 try {
-  renderExplainer(byId('explainer-steps'));
+  explain = setupExplainView(client, shared, checkpoints);
 } catch (err) {
   explainerError.show(messageOf(err));
 }
@@ -39,9 +59,14 @@ try {
 tabs.onShow((view) => {
   if (view === 'generate') generate.refresh();
   if (view === 'explore') explore.refresh();
+  if (view === 'sampling') sampling.refresh();
+  if (view === 'heads') namedHeads.refresh();
+  if (view === 'embeddings') embeddings.refresh();
+  if (view === 'explain') explain?.refresh();
 });
 onThemeChange(() => {
   explore.redraw();
+  for (const view of [sampling, namedHeads, embeddings, seq2seq, explain]) view?.redraw();
 });
 
 // The hero: each button opens its view and runs it with the current settings.

@@ -1,7 +1,7 @@
 // The typed text as the model will read it: each piece marked (read, not in the
 // vocabulary, outside the context) in a preview under the input, and one
 // sentence reporting what is left out.
-import { analyseText, describeLeftOut, type TextAnalysis, type VocabularyInfo } from './vocab';
+import { analyseText, describeLeftOut, type TextAnalysis, type VocabularyInfo, vocabularyUnit } from './vocab';
 
 export interface ModelView {
   vocabulary: VocabularyInfo;
@@ -14,6 +14,7 @@ export function showPreview(preview: HTMLElement, report: HTMLElement, text: str
   report.textContent = '';
   if (!model) return null;
   const analysis = analyseText(text, model.vocabulary, model.blockSize);
+  preview.dataset.kind = model.vocabulary.kind; // byte-level BPE pieces are shaded one by one (models.css)
   for (const piece of analysis.pieces) {
     if (piece.status === 'gap') {
       preview.append(piece.text);
@@ -25,7 +26,7 @@ export function showPreview(preview: HTMLElement, report: HTMLElement, text: str
     span.dataset.status = piece.status;
     preview.append(span);
   }
-  const unit = model.vocabulary.kind === 'char' ? 'character' : 'word';
+  const unit = vocabularyUnit(model.vocabulary);
   const leftOut = describeLeftOut(analysis, model.vocabulary, model.blockSize);
   report.textContent = `The model reads ${analysis.ids.length} ${unit}${analysis.ids.length === 1 ? '' : 's'} of at most ${model.blockSize}.${leftOut ? ` ${leftOut}` : ''}`;
   report.dataset.unknown = String(analysis.unknownCount);

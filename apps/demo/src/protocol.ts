@@ -2,6 +2,8 @@
 // id; the worker answers it with exactly one final reply of the same id (or an
 // 'error' of that id), and streams 'progress' / 'token' messages with it meanwhile,
 // so the page can route each error to the control that caused it.
+import type { OpenedModelInfo, SavedCheckpoint } from './model-files';
+import type { InspectReply, InspectRequest } from './inspect-protocol';
 import type { VocabularyInfo } from './vocab';
 
 /** A model size the page offers. */
@@ -40,7 +42,15 @@ export const DEFAULT_CONFIG = 'tiny';
 export const VALIDATION_FRACTION = 0.1;
 
 /** Which @attn/tensor backend the worker computes on. */
-export type EngineChoice = 'wasm' | 'cpu' | 'gpu';
+export type EngineChoice = 'wasm' | 'cpu' | 'gpu' | 'webgpu';
+
+/** The WebGPU adapter the browser offers (from @attn/webgpu's probeWebGPU). */
+export interface WebGPUAdapterStatus {
+  /** One line for people, e.g. "google swiftshader (CPU emulation, not a GPU)". */
+  label: string;
+  /** A software (CPU) implementation such as SwiftShader: slower than WebAssembly. */
+  software: boolean;
+}
 
 /** What the worker reports about the engine it computes on. */
 export interface EngineStatus {
@@ -54,6 +64,8 @@ export interface EngineStatus {
   /** Matmuls computed by gpu.js / handed to the CPU backend so far (0 off 'gpu'). */
   gpuCalls: number;
   cpuCalls: number;
+  /** The WebGPU adapter this browser offers, null when it has none (WebGPU is then not offered), undefined while the browser is still being asked. */
+  webgpu: WebGPUAdapterStatus | null | undefined;
 }
 
 /** One point of a loss curve. */
@@ -66,7 +78,7 @@ export type ToWorker =
   /** Switches the engine for everything that follows (training, attention, generation); not while training. */
   | { type: 'engine'; id: number; engine: EngineChoice }
   /** A new model for `text` (its characters are the vocabulary); the last VALIDATION_FRACTION is held out. */
-  | { type: 'init'; id: number; corpusLabel: string; text: string; config: DemoConfig; seed: number }
+  | { type: 'init'; id: number; corpusLabel: string; text: string; config: DemoConfig; seed: number; dataName?: string }
   /** Trains `steps` more steps, or until 'stop'. */
   | { type: 'train'; id: number; steps: number }
   | { type: 'stop'; id: number }
@@ -75,7 +87,19 @@ export type ToWorker =
   /** source: 'page' for the model trained here, or the name of a loaded checkpoint. */
   | { type: 'attention'; id: number; source: string; text: string }
   | { type: 'generate'; id: number; source: string; prompt: string; temperature: number; topK: number; topP: number; maxTokens: number; seed: number }
-  | { type: 'stopGenerate'; id: number };
+  | { type: 'stopGenerate'; id: number }
+  /** The page's model as a training checkpoint directory (file name -> bytes), to download. */
+  | { type: 'saveCheckpoint'; id: number }
+  /**
+   * Opens a checkpoint directory the user picked, dropped or unzipped (file name -> File/Blob; the
+   * weights are streamed, never read whole): an attn checkpoint or a Hugging Face GPT-2. It becomes
+   * the source 'user' (replacing the previous one) for attention and generation.
+   */
+  | { type: 'openModel'; id: number; name: string; files: Record<string, Blob> }
+  /** Continues training the opened model (source 'user') as the page's model, on `text` (what it learned from). */
+  | { type: 'resume'; id: number; text: string }
+  /** The views that look inside a model (inspect-protocol.ts). */
+  | InspectRequest;
 
 export type FromWorker =
   /** Sent once the default engine is up (id null), and as the reply to 'engine' and after training runs. */
@@ -93,6 +117,24 @@ export type FromWorker =
   | { type: 'attention'; id: number; labels: string[]; layers: number[][][][] }
   | { type: 'token'; id: number; text: string }
   | { type: 'generateDone'; id: number; reason: string }
+  | { type: 'checkpointSaved'; id: number; checkpoint: SavedCheckpoint }
+  /** Streamed while a model opens: weights read so far. */
+  | { type: 'loadProgress'; id: number; tensors: number; totalTensors: number; bytes: number; totalBytes: number }
+  | { type: 'modelOpened'; id: number; info: OpenedModelInfo }
+  /** The opened model is now the page's model: its sizes and its training history so far. */
+  | {
+      type: 'resumed';
+      id: number;
+      params: number;
+      vocabulary: VocabularyInfo;
+      trainChars: number;
+      valChars: number;
+      config: DemoConfig;
+      steps: number;
+      losses: LossSample[];
+      valLosses: LossSample[];
+    }
   /** A request with no other answer is done (stop, stopGenerate). */
   | { type: 'ok'; id: number }
-  | { type: 'error'; id: number | null; message: string };
+  | { type: 'error'; id: number | null; message: string }
+  | InspectReply;

@@ -2,9 +2,52 @@
 // can read, which it cannot (not in its vocabulary) and which fall outside its
 // context window. The page marks these in the input's preview and reports them;
 // the worker tokenizes with the same function, so what is shown is what runs.
+import { type BpeJson, BpeTokenizer } from '@attn/tokenizer';
 
-/** A model's vocabulary: characters (ids = positions) or whitespace-separated words. */
-export type VocabularyInfo = { kind: 'char'; chars: string[] } | { kind: 'word'; words: string[] };
+/**
+ * A model's vocabulary: characters (ids = positions), whitespace-separated words, or a
+ * byte-level BPE (GPT-2's), which can encode every text: nothing is ever "not in the
+ * vocabulary", but one character may become several tokens (an emoji, 2-4 bytes).
+ */
+export type VocabularyInfo =
+  | { kind: 'char'; chars: string[] }
+  | { kind: 'word'; words: string[] }
+  | { kind: 'byte-bpe'; size: number; bpe: BpeJson };
+
+/** What one token is called: "character", "word" or "token". */
+export function vocabularyUnit(vocabulary: VocabularyInfo): string {
+  return vocabulary.kind === 'char' ? 'character' : vocabulary.kind === 'word' ? 'word' : 'token';
+}
+
+/** How many tokens a vocabulary has. */
+export function vocabularySize(vocabulary: VocabularyInfo): number {
+  return vocabulary.kind === 'char' ? vocabulary.chars.length : vocabulary.kind === 'word' ? vocabulary.words.length : vocabulary.size;
+}
+
+/** The display label of every id (a character, a word, or a BPE piece; ids past a padded tokenizer show as <unused:N>), built once per vocabulary. */
+const labelLists = new WeakMap<VocabularyInfo, readonly string[]>();
+export function vocabularyLabels(vocabulary: VocabularyInfo): readonly string[] {
+  if (vocabulary.kind === 'char') return vocabulary.chars;
+  if (vocabulary.kind === 'word') return vocabulary.words;
+  let labels = labelLists.get(vocabulary);
+  if (!labels) {
+    const tokenizer = bpeOf(vocabulary);
+    labels = Array.from({ length: vocabulary.size }, (_, id) => (id < tokenizer.vocabSize ? tokenizer.label(id) : `<unused:${id}>`));
+    labelLists.set(vocabulary, labels);
+  }
+  return labels;
+}
+
+/** The BPE tokenizer of a byte-bpe vocabulary, built once per vocabulary object. */
+const bpeTokenizers = new WeakMap<BpeJson, BpeTokenizer>();
+function bpeOf(vocabulary: { bpe: BpeJson }): BpeTokenizer {
+  let tokenizer = bpeTokenizers.get(vocabulary.bpe);
+  if (!tokenizer) {
+    tokenizer = BpeTokenizer.fromJSON(vocabulary.bpe);
+    bpeTokenizers.set(vocabulary.bpe, tokenizer);
+  }
+  return tokenizer;
+}
 
 /** One piece of the typed text, in order. */
 export interface TextPiece {
@@ -33,6 +76,7 @@ export interface TextAnalysis {
 
 /** Splits `text` as the vocabulary does and marks each piece. */
 export function analyseText(text: string, vocabulary: VocabularyInfo, blockSize: number): TextAnalysis {
+  if (vocabulary.kind === 'byte-bpe') return analyseBpe(text, vocabulary, blockSize);
   const entries = vocabulary.kind === 'char' ? vocabulary.chars : vocabulary.words;
   const idOf = new Map(entries.map((entry, i) => [entry, i]));
   // Characters are code points (what CharTokenizer sees); words are runs of non-space.
@@ -64,6 +108,44 @@ export function analyseText(text: string, vocabulary: VocabularyInfo, blockSize:
   return { pieces: raw, ids, labels, unknown, unknownCount, beyondCount };
 }
 
+/**
+ * Byte-level BPE: every text encodes. Tokens are cut as the tokenizer cuts them (special-token
+ * text such as <|endoftext|> is read as ordinary text); the last blockSize are read. A preview
+ * piece is one token, or several when they split one character (an emoji's bytes), so the
+ * pieces always spell the text. A token holding part of a character is labelled by its bytes.
+ */
+function analyseBpe(text: string, vocabulary: { bpe: BpeJson }, blockSize: number): TextAnalysis {
+  const tokens = bpeOf(vocabulary).pieces(text, { disallowedSpecial: [] });
+  const skip = Math.max(0, tokens.length - blockSize);
+  const pieces: TextPiece[] = [];
+  let groupStart = 0;
+  let groupEnd = 0;
+  let groupBeyond = false;
+  const close = () => {
+    if (groupEnd > groupStart) pieces.push({ text: text.slice(groupStart, groupEnd), status: groupBeyond ? 'beyond' : 'known' });
+  };
+  tokens.forEach((token, i) => {
+    if (token.charStart >= groupEnd) {
+      close();
+      groupStart = token.charStart;
+      groupBeyond = false;
+    }
+    groupEnd = Math.max(groupEnd, token.charEnd);
+    groupBeyond ||= i < skip;
+  });
+  close();
+  const kept = tokens.slice(skip);
+  const bytesLabel = (id: number) => `<${Array.from(bpeOf(vocabulary).tokenToBytes(id), (b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')}>`;
+  return {
+    pieces,
+    ids: kept.map((t) => t.id),
+    labels: kept.map((t) => (t.text.includes('\uFFFD') && !text.slice(t.charStart, t.charEnd).includes('\uFFFD') ? bytesLabel(t.id) : t.text)),
+    unknown: [],
+    unknownCount: 0,
+    beyondCount: skip,
+  };
+}
+
 /** "😀" U+1F600: a character as a person can find it, with its code point. */
 export function describePiece(piece: string): string {
   const points = Array.from(piece);
@@ -75,7 +157,7 @@ export function describePiece(piece: string): string {
 
 /** What the model will leave out, in one sentence (empty when it reads everything). */
 export function describeLeftOut(analysis: TextAnalysis, vocabulary: VocabularyInfo, blockSize: number): string {
-  const unit = vocabulary.kind === 'char' ? 'character' : 'word';
+  const unit = vocabularyUnit(vocabulary);
   const parts: string[] = [];
   if (analysis.unknownCount > 0) {
     const listed = analysis.unknown.slice(0, 5).map(describePiece).join(', ');

@@ -2,30 +2,37 @@
 // Trainer (the engine the CLI and the library use), and answers attention and
 // generation requests, so the page stays responsive while the engine (WebAssembly
 // by default, see engines.ts) computes.
+import { attentionMaps } from '@attn/inspect';
 import { checkpointFromFiles, GPT } from '@attn/model';
 import { generate, multinomial, sampler, temperature, topK, topP } from '@attn/sample';
-import { tidy } from '@attn/tensor';
-import { CharTokenizer, type Tokenizer, WordTokenizer } from '@attn/tokenizer';
+import type { Tensor } from '@attn/tensor';
+import { CharTokenizer, type Tokenizer } from '@attn/tokenizer';
 import { type LMBatch, tokenWindows, Trainer, TRAINING_STATE_FILE, trainingStateFromBytes } from '@attn/train';
 import { EngineSwitch } from './engines';
+import { isInspectRequest } from './inspect-protocol';
 import { type DemoConfig, type FromWorker, type LossSample, type ToWorker, VALIDATION_FRACTION } from './protocol';
 import { analyseText, describeLeftOut, type VocabularyInfo } from './vocab';
+import { type OpenedModel, openModel, resumeTraining, savePageModel, vocabularyInfo } from './worker/checkpoint-io';
+import { onlyDecodableTokens, tokenTextStream } from './worker/token-text';
+import { handleInspect, type InspectContext, isTaskTraining, taskTensors } from './worker/inspect-handlers';
 
-function post(message: FromWorker): void {
-  (self as unknown as Worker).postMessage(message);
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  (self as unknown as Worker).postMessage(message, transfer);
 }
 
 // ---- engines -------------------------------------------------------------------
 const engines = new EngineSwitch();
 const engineReady = engines.startDefault().then(() => post({ type: 'engine', id: null, ...engines.status() }));
+// WebGPU is offered once the browser names an adapter; nothing waits for the answer but choosing WebGPU.
+void engineReady.then(() => engines.probeWebGPU()).then(() => post({ type: 'engine', id: null, ...engines.status() }));
 
 // ---- models ----------------------------------------------------------------------
 /** A model the page can explore and generate with. */
 interface Explorable {
   model: GPT;
   vocabulary: VocabularyInfo;
-  /** Character-level models keep their tokenizer, so they can also generate text. */
-  tokenizer?: CharTokenizer;
+  /** Models whose text the page can stream keep their tokenizer, so they can also generate text. */
+  tokenizer?: Tokenizer;
 }
 const checkpoints = new Map<string, Explorable>();
 
@@ -39,6 +46,16 @@ interface PageModel extends Explorable {
   evaluatedAt: number;
 }
 let page: PageModel | null = null;
+/** The model the user opened (source 'user'); one at a time, so a second GPT-2 does not double the memory. */
+let opened: OpenedModel | null = null;
+
+/** Every tensor that must survive an engine switch: the page's run, and each loaded model's weights. */
+function persistentTensors(): Tensor[] {
+  const out: Tensor[] = page ? page.trainer.tensors() : [];
+  for (const target of [...checkpoints.values(), ...(opened ? [opened] : [])]) out.push(...target.model.namedParameters().map(([, p]) => p));
+  out.push(...taskTensors()); // the date and induction models of the inspection views
+  return out;
+}
 
 function needPage(): PageModel {
   if (!page) throw new Error('No model has been trained in this page yet: train one in the Train view first.');
@@ -52,6 +69,10 @@ function explorable(source: string): Explorable {
     if (s.trainer.stepsDone === 0) throw new Error('The model of this page has not been trained yet (0 steps): press Train in the Train view first.');
     return s;
   }
+  if (source === 'user') {
+    if (!opened) throw new Error('No model has been opened: pick or drop a checkpoint folder in the Your model view.');
+    return opened;
+  }
   const target = checkpoints.get(source);
   if (!target) throw new Error(`The checkpoint "${source}" is not loaded.`);
   return target;
@@ -59,9 +80,11 @@ function explorable(source: string): Explorable {
 
 /** What the page shows of a tokenizer's vocabulary, to mark typed text the model cannot read. */
 function vocabularyOf(tokenizer: Tokenizer, name: string): VocabularyInfo {
-  if (tokenizer instanceof CharTokenizer) return { kind: 'char', chars: [...tokenizer.chars] };
-  if (tokenizer instanceof WordTokenizer) return { kind: 'word', words: [...tokenizer.words] };
-  throw new Error(`${name}: a ${tokenizer.kind} tokenizer; this page reads character- and word-level checkpoints`);
+  try {
+    return vocabularyInfo(tokenizer);
+  } catch (err) {
+    throw new Error(`${name}: ${(err as Error).message}`);
+  }
 }
 
 /** A checkpoint directory's files (config.json, model.safetensors, the tokenizer, maybe training-state.safetensors). */
@@ -104,7 +127,7 @@ function init(msg: Extract<ToWorker, { type: 'init' }>): void {
   }
   const { batchSize, lr, warmup, decaySteps, gradClip } = msg.config;
   // Validation: the same fixed held-out windows every time (EVAL_WINDOWS of them), so the curve shows the model, not the sample.
-  const source = tokenWindows({ name: msg.corpusLabel, train, val, batchSize, blockSize, seed: msg.seed, evalBatches: Math.max(1, Math.ceil(EVAL_WINDOWS / batchSize)) });
+  const source = tokenWindows({ name: msg.dataName ?? msg.corpusLabel, train, val, batchSize, blockSize, seed: msg.seed, evalBatches: Math.max(1, Math.ceil(EVAL_WINDOWS / batchSize)) });
   // The page trains open-ended (until Stop or the steps asked for); the cosine reaches its floor at decaySteps.
   const trainer = new Trainer({ model, source, steps: Number.MAX_SAFE_INTEGER, lr, warmup, decaySteps, gradClip, evalEvery: 0 });
   page = { model, tokenizer, vocabulary: { kind: 'char', chars: [...tokenizer.chars] }, config: msg.config, trainer, evaluatedAt: -1 };
@@ -151,6 +174,7 @@ const yieldToMessages = () =>
 async function train(id: number, steps: number): Promise<void> {
   const s = needPage();
   if (training) throw new Error('Training is already running.');
+  if (isTaskTraining()) throw new Error('A task model (dates or induction) is training: stop it first (one model trains at a time).');
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive whole number, got ${steps}`);
   training = true;
   stopRequested = false;
@@ -207,25 +231,13 @@ async function train(id: number, steps: number): Promise<void> {
 }
 
 // ---- attention and generation ------------------------------------------------------------
-function attention(msg: Extract<ToWorker, { type: 'attention' }>): void {
+/** Every layer's and head's attention, read with @attn/inspect's attentionMaps (asynchronous reads: works on WebGPU too). */
+async function attention(msg: Extract<ToWorker, { type: 'attention' }>): Promise<void> {
   const target = explorable(msg.source);
   const { ids, labels } = analyseText(msg.text, target.vocabulary, target.model.blockSize);
   if (ids.length === 0) throw new Error('None of this text is in the model\'s vocabulary: type something it can read.');
-  const wasTraining = target.model.training;
-  target.model.eval();
-  const out = tidy(() => {
-    const forward = target.model.forward(ids, { returnAttention: true });
-    const T = ids.length;
-    return (forward.attention ?? []).map((w) => {
-      const values = w.dataSync(); // (1, nh, T, T)
-      const nh = w.shape[1];
-      return Array.from({ length: nh }, (_, h) =>
-        Array.from({ length: T }, (_, i) => Array.from(values.subarray((h * T + i) * T, (h * T + i + 1) * T))),
-      );
-    });
-  });
-  target.model.train(wasTraining);
-  post({ type: 'attention', id: msg.id, labels, layers: out });
+  const layers = await attentionMaps(target.model, ids); // [layer][head][query][key]
+  post({ type: 'attention', id: msg.id, labels, layers });
 }
 
 let generation: AbortController | null = null;
@@ -234,6 +246,7 @@ async function runGenerate(msg: Extract<ToWorker, { type: 'generate' }>): Promis
   const target = explorable(msg.source);
   const tokenizer = target.tokenizer;
   if (!tokenizer) throw new Error(`"${msg.source}" is not a character-level model, so it cannot generate text here.`);
+  const textOf = tokenTextStream(tokenizer);
   const model = target.model;
   const analysis = analyseText(msg.prompt, target.vocabulary, model.blockSize);
   if (analysis.ids.length === 0) {
@@ -241,6 +254,8 @@ async function runGenerate(msg: Extract<ToWorker, { type: 'generate' }>): Promis
     throw new Error(`The prompt needs at least one character the model knows.${leftOut ? ` ${leftOut}` : ''}`);
   }
   const processors = [temperature(msg.temperature), topK(msg.topK)];
+  const decodable = onlyDecodableTokens(tokenizer, model.vocabSize);
+  if (decodable) processors.unshift(decodable);
   if (msg.topP < 1) processors.push(topP(msg.topP));
   generation?.abort();
   const controller = new AbortController();
@@ -252,12 +267,54 @@ async function runGenerate(msg: Extract<ToWorker, { type: 'generate' }>): Promis
   });
   let result = await tokens.next();
   while (!result.done) {
-    post({ type: 'token', id: msg.id, text: tokenizer.decode([result.value]) });
+    post({ type: 'token', id: msg.id, text: textOf(result.value) });
     result = await tokens.next();
   }
   if (generation === controller) generation = null;
   post({ type: 'generateDone', id: msg.id, reason: result.value.reason });
 }
+
+// ---- your own model (see worker/checkpoint-io.ts) ----------------------------------------------
+async function openUserModel(msg: Extract<ToWorker, { type: 'openModel' }>): Promise<void> {
+  if (training) throw new Error('Stop training before opening a model.');
+  // One opened model at a time: free the previous one's weights before reading the next.
+  if (opened) {
+    for (const [, p] of opened.model.namedParameters()) p.dispose();
+    opened = null;
+  }
+  let lastPost = 0;
+  opened = await openModel(msg.name, new Map(Object.entries(msg.files)), engines, (p) => {
+    if (performance.now() - lastPost < POST_EVERY_MS && p.tensors < p.totalTensors) return;
+    lastPost = performance.now();
+    post({ type: 'loadProgress', id: msg.id, tensors: p.tensors, totalTensors: p.totalTensors, bytes: p.bytes, totalBytes: p.totalBytes });
+  });
+  post({ type: 'modelOpened', id: msg.id, info: opened.info });
+}
+
+async function resume(msg: Extract<ToWorker, { type: 'resume' }>): Promise<void> {
+  if (training) throw new Error('Stop training before continuing another model.');
+  if (!opened) throw new Error('No model has been opened: pick or drop a checkpoint folder first.');
+  const resumed = await resumeTraining(opened, msg.text, engines);
+  page = resumed.page;
+  const { model, vocabulary, config, trainer } = page;
+  post({
+    type: 'resumed',
+    id: msg.id,
+    params: model.numParameters(),
+    vocabulary,
+    trainChars: resumed.trainChars,
+    valChars: resumed.valChars,
+    config,
+    steps: trainer.stepsDone,
+    losses: resumed.losses,
+    valLosses: resumed.valLosses,
+  });
+}
+
+// ---- the views that look inside a model (worker/inspect-handlers.ts) ------------------------
+const inspectContext: InspectContext = { explorable, pageTraining: () => training, post };
+/** Changes whenever a model's weights may have changed (the page's model trains in place). */
+const modelVersion = (source: string) => (source === 'page' && page ? `page:${page.trainer.stepsDone}` : source);
 
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
@@ -265,8 +322,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
     await engineReady;
     switch (msg.type) {
       case 'engine':
-        if (training) throw new Error('Stop training before switching the engine.');
-        engines.switchTo(msg.engine);
+        if (training || isTaskTraining()) throw new Error('Stop training before switching the engine.');
+        await engines.switchTo(msg.engine, persistentTensors);
         post({ type: 'engine', id: msg.id, ...engines.status() });
         break;
       case 'init':
@@ -283,7 +340,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         loadCheckpoint(msg);
         break;
       case 'attention':
-        attention(msg);
+        await attention(msg);
         break;
       case 'generate':
         await runGenerate(msg);
@@ -292,6 +349,20 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         generation?.abort();
         post({ type: 'ok', id: msg.id });
         break;
+      case 'saveCheckpoint': {
+        if (training) throw new Error('Stop training before saving: the checkpoint is taken between steps.');
+        const checkpoint = await savePageModel(needPage(), engines);
+        post({ type: 'checkpointSaved', id: msg.id, checkpoint }, checkpoint.files.map((f) => f.bytes));
+        break;
+      }
+      case 'openModel':
+        await openUserModel(msg);
+        break;
+      case 'resume':
+        await resume(msg);
+        break;
+      default:
+        if (isInspectRequest(msg)) await handleInspect(msg, inspectContext, modelVersion);
     }
   } catch (err) {
     post({ type: 'error', id: msg.id, message: (err as Error).message });

@@ -1,131 +1,15 @@
-// End to end: build the site, serve dist/ on 127.0.0.1 (cross-origin isolated, as
-// vite.config.ts serves it, and once without the headers), drive it in headless
-// Debian Chromium at 1280x800 and 390x844, and write a screenshot of every view,
-// light and dark, to test/output/ for review.
-import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type HeadlessChromium, launchChromium, type LocalServer, type Page, serveDirectory, serveLocally } from '@attn/chromium-testing';
-import { build } from 'vite';
+// End to end: serve the built site (dist/, built once by test/global-setup.ts) on
+// 127.0.0.1 (cross-origin isolated, as vite.config.ts serves it, and once without the
+// headers), drive it in headless Debian Chromium at 1280x800 and 390x844, and write a
+// screenshot of every view, light and dark, to test/output/ for review.
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CROSS_ORIGIN_ISOLATION_HEADERS } from '../vite.config';
+import { attr, checkView, closeSite, expectKeyboardReachable, openPage, output, type Page, showView, startSite, text, trainedFor } from './browser';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
-const output = join(root, 'test', 'output');
-const VIEWS = ['train', 'generate', 'explore', 'explain'] as const;
+const VIEWS = ['train', 'generate', 'sampling', 'explore', 'heads', 'embeddings', 'seq2seq', 'explain', 'models'] as const;
 
-let server: LocalServer;
-let browser: HeadlessChromium;
-
-beforeAll(async () => {
-  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'error' });
-  const files = serveDirectory(dist);
-  // dist/ is the whole site; /plain/... serves the same files without COOP/COEP.
-  server = await serveLocally((pathname) => {
-    if (pathname.startsWith('/plain/')) return files(pathname.slice('/plain'.length));
-    const file = files(pathname);
-    return file && { ...file, headers: CROSS_ORIGIN_ISOLATION_HEADERS };
-  });
-  mkdirSync(output, { recursive: true });
-  browser = await launchChromium({ name: 'demo-e2e' });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-/** A fresh tab at this size, recording console errors. */
-async function openPage(width: number, height: number, path = '/'): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.context.newPage();
-  await page.setViewportSize({ width, height });
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text());
-  });
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${server.origin}${path}`);
-  await page.waitForFunction(() => document.getElementById('engine-badge')?.dataset.engine);
-  return { page, errors };
-}
-
-const text = (page: Page, selector: string) => page.locator(selector).textContent().then((t) => t ?? '');
-const attr = (page: Page, selector: string, name: string) => page.locator(selector).getAttribute(name);
-
-/** No sideways scrolling of the page itself. */
-async function expectNoPageScroll(page: Page): Promise<void> {
-  const [scrollWidth, innerWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
-}
-
-/**
- * Every visible control of the open view has a label, and a tap at its centre
- * lands on it (no heatmap cell or other box covers it).
- */
-async function expectControlsLabelledAndTappable(page: Page): Promise<void> {
-  const problems = await page.evaluate(() => {
-    const out: string[] = [];
-    const controls = [...document.querySelectorAll<HTMLElement>('input, select, textarea, button')].filter((c) => c.getClientRects().length > 0);
-    for (const control of controls) {
-      const labelled =
-        (control as HTMLInputElement).labels?.length ||
-        control.getAttribute('aria-label') ||
-        control.getAttribute('aria-labelledby') ||
-        (control.tagName === 'BUTTON' && control.textContent?.trim());
-      const id = control.id || `${control.tagName.toLowerCase()}[${control.getAttribute('name') ?? ''}=${(control as HTMLInputElement).value ?? ''}]`;
-      if (!labelled) out.push(`${id} has no label`);
-      control.scrollIntoView({ block: 'center', inline: 'center' });
-      const box = control.getBoundingClientRect();
-      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
-      const label = hit?.closest('label');
-      if (!(hit && (control === hit || control.contains(hit) || (label && (label.control === control || label.contains(control)))))) {
-        out.push(`a tap on ${id} lands on ${hit ? `${hit.tagName.toLowerCase()}.${(hit as HTMLElement).className}` : 'nothing'}`);
-      }
-    }
-    return out;
-  });
-  expect(problems).toEqual([]);
-}
-
-/** Tab from the top visits every enabled control of the page (radio groups and the tab list count once). */
-async function expectKeyboardReachable(page: Page): Promise<void> {
-  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-  await page.evaluate(() => window.scrollTo(0, 0));
-  const expected = await page.evaluate(() => {
-    const all = [...document.querySelectorAll<HTMLElement>('input, select, textarea, button')].filter(
-      (c) => c.getClientRects().length > 0 && !(c as HTMLButtonElement).disabled,
-    );
-    // a radio group and the tab list are one stop each (arrow keys move inside)
-    const stops = all.filter((c) => !((c as HTMLInputElement).type === 'radio' && !(c as HTMLInputElement).checked) && !(c.getAttribute('role') === 'tab' && c.getAttribute('aria-selected') !== 'true'));
-    return stops.map((c, i) => (c.dataset.kbd = String(i)));
-  });
-  const seen = new Set<string>();
-  for (let i = 0; i < expected.length + 8; i++) {
-    await page.keyboard.press('Tab');
-    const k = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.kbd ?? null);
-    if (k !== null) seen.add(k);
-  }
-  expect([...expected].filter((k) => !seen.has(k))).toEqual([]);
-}
-
-async function showView(page: Page, view: string): Promise<void> {
-  await page.click(`#tab-${view}`);
-  await expect.poll(() => page.locator(`#view-${view}`).isVisible()).toBe(true);
-}
-
-/** The view passes the layout checks (page scroll, labels, taps). */
-async function checkView(page: Page, view: string): Promise<void> {
-  await showView(page, view);
-  await expectNoPageScroll(page);
-  await expectControlsLabelledAndTappable(page);
-  await expectNoPageScroll(page);
-}
-
-/** Waits until the page says the model has trained `steps` steps in total (set when a run ends). */
-async function trainedFor(page: Page, steps: number): Promise<void> {
-  await expect.poll(() => attr(page, '#train-status', 'data-steps'), { timeout: 120_000 }).toBe(String(steps));
-}
+beforeAll(() => startSite());
+afterAll(closeSite);
 
 const SIZES = [
   { name: 'desktop', width: 1280, height: 800 },

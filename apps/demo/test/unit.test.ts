@@ -3,7 +3,8 @@
 // of a user's own text, and how typed text is split against a vocabulary.
 // The optimiser is @attn/train's, tested there.
 import { describe, expect, it } from 'vitest';
-import { workedExample } from '../src/explainer';
+import { workedExample } from '@attn/inspect';
+import { explainPages } from '../src/explain-pages';
 import { CONFIGS, DEFAULT_CONFIG, VALIDATION_FRACTION } from '../src/protocol';
 import {
   checkFileSize,
@@ -19,7 +20,13 @@ import { analyseText, DEFAULT_SENTENCE, describeLeftOut, describePiece, sampleSe
 
 describe('worked example', () => {
   it('matches the seed documents: weights softmax([1,1,2]/sqrt 2), output their mix of the values', () => {
-    const { weights, output } = workedExample();
+    // The numbers the page shows: the softmax page's weight column and the output page's vector.
+    const pages = explainPages(workedExample(), null);
+    const softmax = pages[4].blocks[0];
+    const outputBlock = pages[5].blocks[1];
+    if (softmax.kind !== 'table' || outputBlock.kind !== 'vectors') throw new Error('unexpected page layout');
+    const weights = softmax.rows.filter((r) => !r.masked).map((r) => r.cells[1] as number);
+    const output = outputBlock.rows[0].values;
     const e1 = Math.exp(1 / Math.SQRT2);
     const e2 = Math.exp(2 / Math.SQRT2);
     const total = 2 * e1 + e2;

@@ -11,6 +11,7 @@ import { trainSuite } from './train.js';
 import { gpuSuite } from './gpu.js';
 import { webgpuSuite } from './webgpu.js';
 import { pretrainedSuite } from './pretrained.js';
+import { browserSuite } from './browser.js';
 import { demoBrowserSuite } from './demo-browser.js';
 
-export const suites: Suite[] = [tensorSuite, tokenizerSuite, layersSuite, modelSuite, sampleSuite, trainSuite, wasmSuite, gpuSuite, webgpuSuite, pretrainedSuite, demoBrowserSuite];
+export const suites: Suite[] = [tensorSuite, tokenizerSuite, layersSuite, modelSuite, sampleSuite, trainSuite, wasmSuite, gpuSuite, webgpuSuite, browserSuite, pretrainedSuite, demoBrowserSuite];

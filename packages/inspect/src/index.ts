@@ -65,14 +65,10 @@ export {
   type CorefScore,
   corefScore,
   type HeadRanking,
+  type InductionScore,
   type InductionScoreOptions,
   inductionScore,
   type PointerExample,
   pointerScore,
 } from './named-heads.js';
-export {
-  type TranslationAccuracy,
-  type TranslationAccuracyOptions,
-  translationAccuracy,
-  type TranslationPair,
-} from './translation-accuracy.js';
+export { type TranslationAccuracy, type TranslationExample, translationAccuracy } from './translation-accuracy.js';

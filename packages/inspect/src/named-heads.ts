@@ -6,7 +6,7 @@
 import type { GPT } from '@attn/model';
 import { attentionMaps } from './attention.js';
 import { checkIndex, fail } from './errors.js';
-import { type DetectionOptions, detectHeads, repeatedRandomTokens } from './head-detector.js';
+import { bestPossibleScore, type DetectionOptions, detectHeads, inductionPattern, repeatedRandomTokens } from './head-detector.js';
 
 /** A score for every head and the best one. */
 export interface HeadRanking {
@@ -90,30 +90,81 @@ export async function corefScore(model: GPT, examples: CorefExampleLike[], encod
 export interface InductionScoreOptions extends DetectionOptions {
   /** Held-out sequences to average over (default 20). */
   sequences?: number;
-  /** Random tokens per half (default: half the context, at most 32). */
+  /** Random tokens per half (default: half the context, at most 32; one less for bosId). */
   halfLength?: number;
   /** Seed of the first sequence; sequence n uses seed + n (default 12345, away from training seeds). */
   seed?: number;
   /** Smallest token id drawn (default 0). */
   low?: number;
+  /** Random tokens are drawn from [low, high) (default: the model's whole vocabulary). */
+  high?: number;
+  /**
+   * A token put in front of every sequence, as TransformerLens's `prepend_bos` does: the BOS id a
+   * model was trained with (e.g. @attn/datasets' inductionTask). It must lie outside [low, high),
+   * so it is never drawn as one of the random tokens.
+   */
+  bosId?: number;
+  /**
+   * Keep only the first `length` tokens of each sequence (BOS included). A model trained on
+   * next-token windows of these sequences has a context one shorter than a whole one, since a
+   * window's input leaves out the last token; cut to the context, it is scored on what it saw.
+   */
+  length?: number;
+}
+
+/** The induction score of every head, the best head, and what a perfect head would score. */
+export interface InductionScore extends HeadRanking {
+  sequences: number;
+  halfLength: number;
+  /**
+   * The best score possible with these sequences for the default "mul" measure without
+   * exclusions (the mean of bestPossibleScore over their induction patterns): about 0.5, since
+   * only the repeated half has targets.
+   */
+  ceiling: number;
+  /** The first held-out sequence (with bosId in front when given), for a front end to draw. */
+  sample: number[];
 }
 
 /**
  * TransformerLens's induction score of every head, averaged over fresh random sequences
  * repeated twice, and the best head. With the "mul" measure a perfect induction head scores
- * about 0.5 here (only the second half's rows have a target; see head-detector.ts).
+ * about 0.5 here (only the second half's rows have a target; see head-detector.ts): `ceiling`
+ * says exactly, so a score can be shown against what is reachable.
  */
-export async function inductionScore(model: GPT, options: InductionScoreOptions = {}): Promise<HeadRanking & { sequences: number; halfLength: number }> {
+export async function inductionScore(model: GPT, options: InductionScoreOptions = {}): Promise<InductionScore> {
+  const fn = 'inductionScore';
   const count = options.sequences ?? 20;
-  if (!Number.isInteger(count) || count < 1) fail('inductionScore', `sequences must be a positive integer, got ${count}`);
-  const halfLength = options.halfLength ?? Math.min(32, Math.floor(model.blockSize / 2));
-  if (!Number.isInteger(halfLength) || halfLength < 1 || 2 * halfLength > model.blockSize) {
-    fail('inductionScore', `halfLength must be an integer in 1..${Math.floor(model.blockSize / 2)} (two halves fit the context of ${model.blockSize}), got ${halfLength}`);
+  if (!Number.isInteger(count) || count < 1) fail(fn, `sequences must be a positive integer, got ${count}`);
+  const bos = options.bosId;
+  const low = options.low ?? 0;
+  const high = options.high ?? model.vocabSize;
+  if (!Number.isInteger(high) || high <= low || high > model.vocabSize) fail(fn, `high must be an integer in ${low + 1}..${model.vocabSize} (above low, within the vocabulary), got ${high}`);
+  if (bos !== undefined) {
+    checkIndex(fn, 'bosId (a token id)', bos, model.vocabSize);
+    if (bos >= low && bos < high) fail(fn, `bosId ${bos} lies in [${low}, ${high}), so it could also be drawn as a random token; pass high <= ${bos} or low > ${bos}`);
+  }
+  const front = bos === undefined ? 0 : 1;
+  const cut = options.length;
+  // Without a cut both halves must fit the context; with one, the cut must (and leave a repeated token).
+  const room = cut === undefined ? model.blockSize - front : Number.POSITIVE_INFINITY;
+  const halfLength = options.halfLength ?? Math.min(32, Math.floor((Math.min(room, model.blockSize - front)) / 2));
+  if (!Number.isInteger(halfLength) || halfLength < 1 || 2 * halfLength > room) {
+    const what = bos === undefined ? '' : ' after the BOS token';
+    fail(fn, `halfLength must be an integer in 1..${Math.floor(room / 2)} (two halves fit the context of ${model.blockSize}${what}), got ${halfLength}`);
+  }
+  if (cut !== undefined && (!Number.isInteger(cut) || cut < front + halfLength + 1 || cut > front + 2 * halfLength || cut > model.blockSize)) {
+    fail(fn, `length must be an integer in ${front + halfLength + 1}..${Math.min(front + 2 * halfLength, model.blockSize)} (past the first half, within the sequence and the context of ${model.blockSize}), got ${cut}`);
   }
   const seed = options.seed ?? 12345;
-  const sequences = Array.from({ length: count }, (_, n) => repeatedRandomTokens({ vocabSize: model.vocabSize, halfLength, seed: seed + n, low: options.low }));
+  const sequences = Array.from({ length: count }, (_, n) => {
+    const repeated = repeatedRandomTokens({ vocabSize: high, halfLength, seed: seed + n, low });
+    const whole = bos === undefined ? repeated : [bos, ...repeated];
+    return cut === undefined ? whole : whole.slice(0, cut);
+  });
   const scores = await detectHeads(model, sequences, options);
   const perHead = Array.from({ length: model.config.nLayer }, () => new Array<number>(model.config.nHead).fill(0));
   for (const s of scores) perHead[s.layer][s.head] = s.induction;
-  return { ...rank(perHead), sequences: count, halfLength };
+  const ceiling = sequences.reduce((sum, ids) => sum + bestPossibleScore(inductionPattern(ids)), 0) / count;
+  return { ...rank(perHead), sequences: count, halfLength, ceiling, sample: sequences[0] };
 }

@@ -1,56 +1,48 @@
-// How often an encoder-decoder gets a whole translation right: exact match of the decoded
-// output against the expected target, over held-out pairs (the date task's "23 November
-// 2026" -> "2026-11-23" is right or wrong as a whole). Greedy by default, beam search with
-// beamWidth > 1.
+// Held-out exact-match accuracy of an encoder-decoder: the share of examples whose whole
+// translation (greedy, or beam search) equals the expected target, token for token. The
+// translations are @attn/sample's `translate`, the same decoding the CLI and the page show.
 import type { Transformer } from '@attn/model';
 import { translate } from '@attn/sample';
+import { inEvalMode } from './cache.js';
 import { fail } from './errors.js';
 
-/** A source/target pair as text (@attn/datasets' seq2seq examples fit). */
-export interface TranslationPair {
-  source: string;
-  target: string;
-}
-
-export interface TranslationAccuracyOptions {
-  /** Hypotheses kept per step: 1 = greedy (default). */
-  beamWidth?: number;
-  /** Wrong translations kept in the result, for a report (default 5). */
-  keepMistakes?: number;
+/** One example: source ids, and the target ids expected (without BOS and EOS). */
+export interface TranslationExample {
+  source: ArrayLike<number>;
+  target: ArrayLike<number>;
 }
 
 export interface TranslationAccuracy {
-  /** correct / total. */
-  accuracy: number;
+  /** Examples translated exactly. */
   correct: number;
   total: number;
-  /** The first few pairs translated wrongly, with what the model wrote. */
-  mistakes: { source: string; target: string; output: string }[];
+  /** correct / total. */
+  accuracy: number;
+  beamWidth: number;
+  /** Each example's translation (without BOS and EOS) and whether it matched. */
+  results: Array<{ tokens: number[]; correct: boolean }>;
 }
 
-/**
- * Translates every pair's source (`encode` turns text into source ids, `decode` output ids into
- * text) and counts exact matches with its target.
- */
-export function translationAccuracy(
-  model: Transformer,
-  pairs: readonly TranslationPair[],
-  encode: (text: string) => ArrayLike<number>,
-  decode: (ids: readonly number[]) => string,
-  options: TranslationAccuracyOptions = {},
-): TranslationAccuracy {
+/** Translates every example (beamWidth 1: greedy) and counts exact matches. */
+export function translationAccuracy(model: Transformer, examples: readonly TranslationExample[], options: { beamWidth?: number; maxTokens?: number } = {}): TranslationAccuracy {
   const fn = 'translationAccuracy';
-  if (!Array.isArray(pairs) || pairs.length === 0) fail(fn, 'needs at least one source/target pair');
+  if (!Array.isArray(examples) || examples.length === 0) fail(fn, 'needs at least one example');
   const beamWidth = options.beamWidth ?? 1;
-  if (!Number.isInteger(beamWidth) || beamWidth < 1) fail(fn, `beamWidth must be a positive integer, got ${JSON.stringify(beamWidth)}`);
-  const keep = options.keepMistakes ?? 5;
-  let correct = 0;
-  const mistakes: TranslationAccuracy['mistakes'] = [];
-  for (const [i, pair] of pairs.entries()) {
-    if (typeof pair?.source !== 'string' || typeof pair.target !== 'string') fail(fn, `pairs[${i}] must be { source: string, target: string }`);
-    const output = decode(translate(model, encode(pair.source), { beamWidth }).tokens);
-    if (output === pair.target) correct++;
-    else if (mistakes.length < keep) mistakes.push({ source: pair.source, target: pair.target, output });
-  }
-  return { accuracy: correct / pairs.length, correct, total: pairs.length, mistakes };
+  if (!Number.isInteger(beamWidth) || beamWidth < 1) fail(fn, `beamWidth must be a positive integer, got ${beamWidth}`);
+  // No dropout while decoding; the model's mode is restored afterwards.
+  return inEvalMode(model, () => {
+    const results = examples.map((ex, n) => {
+      if (!ex || ex.source === undefined || ex.target === undefined) fail(fn, `examples[${n}] must be { source, target } token ids`);
+      let tokens: number[];
+      try {
+        tokens = translate(model, ex.source, { beamWidth, maxTokens: options.maxTokens }).tokens;
+      } catch (e) {
+        fail(fn, `examples[${n}]: ${(e as Error).message}`);
+      }
+      const target = Array.from(ex.target);
+      return { tokens, correct: tokens.length === target.length && tokens.every((id, i) => id === target[i]) };
+    });
+    const correct = results.filter((r) => r.correct).length;
+    return { correct, total: results.length, accuracy: correct / results.length, beamWidth, results };
+  });
 }

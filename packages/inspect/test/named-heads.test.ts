@@ -1,7 +1,7 @@
 // Naming the head that does a job: the pointer (coreference) score and the induction score,
 // end to end on a GPT built so that head 0 attends to the previous token.
 import { describe, expect, it } from 'vitest';
-import { corefScore, detectHeads, inductionScore, pointerScore, repeatedRandomTokens } from '../src/index.js';
+import { bestPossibleScore, corefScore, detectHeads, inductionPattern, inductionScore, pointerScore, repeatedRandomTokens } from '../src/index.js';
 import { previousTokenGpt } from './models.js';
 
 describe('pointerScore', () => {
@@ -44,6 +44,51 @@ describe('inductionScore', () => {
     // A previous-token head is no induction head: with distinct tokens in each half, its
     // attention to i - 1 never lands on an induction target (which is i - 3 here).
     expect(r.perHead[0][0]).toBeLessThan(0.01);
+  });
+
+  it('states the ceiling a perfect head would reach on the same sequences (about 0.5)', async () => {
+    const r = await inductionScore(previousTokenGpt(), { sequences: 2, halfLength: 4, seed: 5 });
+    // Distinct tokens in each half: the 4 rows of the repeated half each have one target, the first 4 none.
+    expect(r.ceiling).toBe(4 / 8);
+    expect(r.sample).toEqual(repeatedRandomTokens({ vocabSize: 10, halfLength: 4, seed: 5 }));
+  });
+
+  it('puts bosId in front of every sequence and never draws it, as TransformerLens’s prepend_bos', async () => {
+    const model = previousTokenGpt(); // vocabulary 10: ids 0..8 are "tokens", 9 plays BOS
+    const r = await inductionScore(model, { sequences: 3, halfLength: 3, seed: 1, high: 9, bosId: 9 });
+    const sequences = [1, 2, 3].map((seed) => [9, ...repeatedRandomTokens({ vocabSize: 9, halfLength: 3, seed })]);
+    expect(r.sample).toEqual(sequences[0]);
+    expect(r.sample.slice(1)).not.toContain(9);
+    const direct = await detectHeads(model, sequences);
+    expect(r.perHead).toEqual([[direct[0].induction, direct[1].induction]]);
+    // 7 rows, the 3 of the repeated half have a target: 3 / 7, the same for every sequence.
+    expect(r.ceiling).toBeCloseTo(3 / 7, 12);
+    expect(r.ceiling).toBeCloseTo(bestPossibleScore(inductionPattern(sequences[2])), 12);
+    // With BOS the default half is one shorter: (8 - 1) / 2 -> 3.
+    expect((await inductionScore(model, { sequences: 1, high: 9, bosId: 9 })).halfLength).toBe(3);
+  });
+
+  it('cuts each sequence to `length` tokens, for a model whose context is one shorter than a whole sequence', async () => {
+    const model = previousTokenGpt(); // context 8
+    // BOS + 4 + 4 = 9 tokens do not fit; cut to 8, the last repeated token is left out.
+    const r = await inductionScore(model, { sequences: 2, halfLength: 4, seed: 3, high: 9, bosId: 9, length: 8 });
+    const sequences = [3, 4].map((seed) => [9, ...repeatedRandomTokens({ vocabSize: 9, halfLength: 4, seed })].slice(0, 8));
+    expect(r.sample).toEqual(sequences[0]);
+    const direct = await detectHeads(model, sequences);
+    expect(r.perHead).toEqual([[direct[0].induction, direct[1].induction]]);
+    expect(r.ceiling).toBeCloseTo(3 / 8, 12); // 3 repeated tokens with a target in 8 rows
+    await expect(inductionScore(model, { halfLength: 4, high: 9, bosId: 9, length: 9 })).rejects.toThrow(
+      'inductionScore: length must be an integer in 6..8 (past the first half, within the sequence and the context of 8), got 9',
+    );
+    await expect(inductionScore(model, { halfLength: 4, high: 9, bosId: 9 })).rejects.toThrow(/halfLength must be an integer in 1..3/);
+  });
+
+  it('refuses a bosId that could be drawn, and a high outside the vocabulary', async () => {
+    const model = previousTokenGpt();
+    await expect(inductionScore(model, { bosId: 9 })).rejects.toThrow('inductionScore: bosId 9 lies in [0, 10), so it could also be drawn as a random token; pass high <= 9 or low > 9');
+    await expect(inductionScore(model, { high: 11 })).rejects.toThrow(/inductionScore: high must be an integer in 1..10/);
+    await expect(inductionScore(model, { bosId: 12, high: 9 })).rejects.toThrow(/bosId \(a token id\) must be an integer in 0..9, got 12/);
+    await expect(inductionScore(model, { bosId: 9, high: 9, halfLength: 4 })).rejects.toThrow(/halfLength must be an integer in 1..3 \(two halves fit the context of 8 after the BOS token\), got 4/);
   });
 
   it('refuses halves that do not fit the context twice', async () => {

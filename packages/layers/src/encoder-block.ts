@@ -38,12 +38,6 @@ export interface TransformerBlockConfig extends InitOptions {
 export interface EncoderBlockConfig extends TransformerBlockConfig {
   /** Causal self-attention (default false: an encoder sees the whole sequence; true gives a GPT block). */
   causal?: boolean;
-  /**
-   * Whether the block has its feed-forward half (ln_2 and mlp). Default true. false builds an
-   * attention-only block, x + attn(ln_1(x)), as in the attention-only models interpretability
-   * work studies (Elhage et al. 2021), where every computation is done by attention heads.
-   */
-  mlp?: boolean;
 }
 
 export interface EncoderBlockOptions {
@@ -64,9 +58,8 @@ export class TransformerEncoderBlock extends Module {
   readonly norm: NormPlacement;
   readonly ln_1: LayerNorm;
   readonly attn: MultiHeadAttention;
-  /** The feed-forward half; null in an attention-only block (config.mlp false). */
-  readonly ln_2: LayerNorm | null;
-  readonly mlp: FeedForward | null;
+  readonly ln_2: LayerNorm;
+  readonly mlp: FeedForward;
   /** Residual dropout (no parameters). */
   private readonly drop: Dropout;
 
@@ -88,21 +81,18 @@ export class TransformerEncoderBlock extends Module {
         projInitStd: config.projInitStd,
       }),
     );
-    const withMlp = config.mlp ?? true;
-    this.ln_2 = withMlp ? this.registerModule('ln_2', new LayerNorm({ dim: C, eps: config.eps, dtype: config.dtype, bias: config.bias })) : null;
-    this.mlp = withMlp
-      ? this.registerModule(
-          'mlp',
-          new FeedForward({
-            ...init,
-            dModel: C,
-            hidden: config.dFF,
-            bias: config.bias,
-            activation: config.activation,
-            projInitStd: config.projInitStd,
-          }),
-        )
-      : null;
+    this.ln_2 = this.registerModule('ln_2', new LayerNorm({ dim: C, eps: config.eps, dtype: config.dtype, bias: config.bias }));
+    this.mlp = this.registerModule(
+      'mlp',
+      new FeedForward({
+        ...init,
+        dModel: C,
+        hidden: config.dFF,
+        bias: config.bias,
+        activation: config.activation,
+        projInitStd: config.projInitStd,
+      }),
+    );
     this.drop = this.registerModule('drop', new Dropout({ p: config.dropout ?? 0, rng: rngOf(config) }));
   }
 
@@ -124,11 +114,8 @@ export class TransformerEncoderBlock extends Module {
       weights = a.weights;
       return this.hookPoint('hook_attn_out', a.output); // (B, T, C)
     });
-    const { ln_2, mlp } = this;
-    if (ln_2 && mlp) {
-      x = this.hookPoint('hook_resid_mid', x); // (B, T, C)
-      x = residual(x, ln_2, this.drop, this.norm, (h) => this.hookPoint('hook_mlp_out', mlp.forward(h)));
-    }
+    x = this.hookPoint('hook_resid_mid', x); // (B, T, C)
+    x = residual(x, this.ln_2, this.drop, this.norm, (h) => this.hookPoint('hook_mlp_out', this.mlp.forward(h)));
     return { output: this.hookPoint('hook_resid_post', x), weights };
   }
 }

@@ -1,6 +1,6 @@
-import { fromArray, gradcheck, randn, type Tensor, tensor } from '@attn/tensor';
+import { cpuBackend, fromArray, gradcheck, Rng, randn, registerBackend, removeBackend, setBackend, type Tensor, tensor } from '@attn/tensor';
 import { describe, expect, it } from 'vitest';
-import { causalMaskWithOffset, keyPaddingMask, Linear, scaledDotProductAttention } from '../src/index.js';
+import { causalMaskWithOffset, keyPaddingMask, Linear, MultiHeadAttention, scaledDotProductAttention } from '../src/index.js';
 
 const rows = (t: Tensor): number[][] => t.toArray() as number[][];
 
@@ -174,5 +174,102 @@ describe('scaledDotProductAttention: masks and weights', () => {
       const weightsCheck = gradcheck((a, b, c) => scaledDotProductAttention(a, b, c, opts).weights, [q64, k64, v64]);
       expect(weightsCheck.ok, weightsCheck.details.join('\n')).toBe(true);
     }
+  });
+});
+
+/** Each list of values within 1e-5 (relative, or absolute below 1) of the reference's. */
+function expectWithinFloat32(got: number[][], want: number[][]): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    expect(got[i].length).toBe(want[i].length);
+    for (let j = 0; j < want[i].length; j++) expect(Math.abs(got[i][j] - want[i][j])).toBeLessThan(1e-5 * Math.max(1, Math.abs(want[i][j])));
+  }
+}
+
+describe('scaledDotProductAttention: the fused path when the weights are not wanted', () => {
+  const q = randn([2, 2, 6, 4], { seed: 11 });
+  const k = randn([2, 2, 6, 4], { seed: 12 });
+  const v = randn([2, 2, 6, 3], { seed: 13 });
+
+  /** The op that produced the output, as recorded for autograd. */
+  const producer = (opts: Parameters<typeof scaledDotProductAttention>[3]) => {
+    const [a, b, c] = [q, k, v].map((t) => {
+      const leaf = t.detach();
+      leaf.requiresGrad = true;
+      return leaf;
+    });
+    return scaledDotProductAttention(a, b, c, opts).output.gradNode?.op;
+  };
+
+  it('runs fusedAttention only when nothing needs the weights', () => {
+    expect(producer({ causal: true, returnWeights: false })).toBe('fusedAttention');
+    expect(producer({ causal: true })).toBe('matmul'); // weights returned
+    expect(producer({ returnWeights: false, mask: fromArray([0, 0, 0, 0, 0, 1], [1, 1, 1, 6]) })).toBe('matmul');
+    expect(producer({ returnWeights: false, dropout: { p: 0.1, rng: new Rng(1), training: true } })).toBe('matmul');
+    expect(producer({ returnWeights: false, dropout: { p: 0.1, rng: new Rng(1), training: false } })).toBe('fusedAttention');
+    // weights not returned even where the materialised path ran for the mask
+    expect(scaledDotProductAttention(q, k, v, { returnWeights: false, mask: fromArray([0, 0, 0, 0, 0, 1], [1, 1, 1, 6]) }).weights).toBeNull();
+  });
+
+  it('keeps the composition on a backend without the FusedAttention kernel (no trip to the CPU)', () => {
+    // a backend that is the CPU backend minus FusedAttention
+    const { FusedAttention: _fused, FusedAttentionGrad: _grad, ...kernels } = cpuBackend.kernels;
+    registerBackend({ ...cpuBackend, name: 'no-fused', kernels }, { priority: 0 });
+    setBackend('no-fused');
+    try {
+      expect(producer({ causal: true, returnWeights: false })).toBe('matmul');
+    } finally {
+      setBackend('cpu');
+      removeBackend('no-fused');
+    }
+  });
+
+  it('gives the reference output and gradients within float32 tolerance (causal, and a KV-cache offset)', () => {
+    for (const [qs, causal] of [
+      [q, true],
+      [q.slice(2, 4, 6), true], // the last 2 of 6 positions, as while decoding with a cache
+      [q, false],
+    ] as const) {
+      const run = (returnWeights: boolean) => {
+        const leaves = [qs, k, v].map((t) => {
+          const leaf = t.detach();
+          leaf.requiresGrad = true;
+          return leaf;
+        });
+        const out = scaledDotProductAttention(leaves[0], leaves[1], leaves[2], { causal, returnWeights }).output;
+        out.mul(out).sum().backward();
+        return [out, ...leaves.map((l) => l.grad!)].map((t) => Array.from(t.dataSync()));
+      };
+      const fused = run(false);
+      const reference = run(true);
+      expectWithinFloat32(fused, reference);
+    }
+  });
+
+  it('passes a float64 gradient check through the fused kernel (the CPU reference)', () => {
+    const opts64 = { dtype: 'float64' as const };
+    const q64 = randn([2, 3, 4], { ...opts64, seed: 4 });
+    const k64 = randn([2, 5, 4], { ...opts64, seed: 5 });
+    const v64 = randn([2, 5, 3], { ...opts64, seed: 6 });
+    for (const causal of [false, true]) {
+      const result = gradcheck((a, b, c) => scaledDotProductAttention(a, b, c, { causal, returnWeights: false }).output, [q64, k64, v64]);
+      expect(result.ok, result.details.join('\n')).toBe(true);
+    }
+  });
+});
+
+describe('MultiHeadAttention: fused unless the weights are asked for', () => {
+  it('gives the same output and parameter gradients either way (float32 tolerance)', () => {
+    const run = (returnWeights: boolean) => {
+      const mha = new MultiHeadAttention({ dModel: 8, nHead: 2, causal: true, rng: new Rng(3) });
+      const x = randn([2, 5, 8], { seed: 7 });
+      const { output, weights } = mha.forward(x, { returnWeights });
+      expect(weights === null).toBe(!returnWeights);
+      output.mul(output).sum().backward();
+      return [output, ...mha.parameters().map((p) => p.grad!)].map((t) => Array.from(t.dataSync()));
+    };
+    const fused = run(false);
+    const reference = run(true);
+    expectWithinFloat32(fused, reference);
   });
 });

@@ -3,7 +3,9 @@
 // installed together from the two tarballs into a fresh project outside the
 // workspace (offline: there are no runtime dependencies), and a
 // MultiHeadAttention forward is run from an ES module, a CommonJS script and
-// type-checked from TypeScript, each in its own `node` process.
+// type-checked from TypeScript, each in its own `node` process. @attn/wasm is
+// packed and installed beside them for the README example, which starts by
+// switching to it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const layersDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const tensorDir = join(layersDir, '..', 'tensor');
+const wasmDir = join(layersDir, '..', 'wasm');
 const repoRoot = join(layersDir, '..', '..');
 let project = '';
 
@@ -73,12 +76,14 @@ describe('standalone install from packed tarballs', () => {
   beforeAll(() => {
     ensureBuilt(tensorDir, '@attn/tensor');
     ensureBuilt(layersDir, '@attn/layers');
+    ensureBuilt(wasmDir, '@attn/wasm');
     project = mkdtempSync(join(tmpdir(), 'attn-layers-standalone-'));
     const tensorTgz = pack(tensorDir, project);
     const layersTgz = pack(layersDir, project);
+    const wasmTgz = pack(wasmDir, project);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
-    // Both tarballs in one install, so layers' "@attn/tensor" dependency is met by the packed tensor.
-    run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', tensorTgz, layersTgz], project);
+    // The tarballs in one install, so the "@attn/tensor" dependencies are met by the packed tensor.
+    run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', tensorTgz, layersTgz, wasmTgz], project);
   }, 180_000);
 
   afterAll(() => {
@@ -122,7 +127,8 @@ describe('standalone install from packed tarballs', () => {
     const example = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(example, 'README.md has a ```js example').toBeTruthy();
     writeFileSync(join(project, 'readme.mjs'), example!);
-    const lines = run(process.execPath, ['readme.mjs'], project).trim().split('\n');
+    const [backend, ...lines] = run(process.execPath, ['readme.mjs'], project).trim().split('\n');
+    expect(backend).toBe('wasm');
     const [w] = JSON.parse(lines[0]) as number[][];
     expect(w.map((x) => Number(x.toFixed(3)))).toEqual([0.248, 0.248, 0.503]);
     const [o] = JSON.parse(lines[1]) as number[][];

@@ -26,7 +26,7 @@ export { loadSafetensorsFile, saveSafetensorsFile, writeFileAtomic } from './saf
 export { bfloat16BitsToFloat32, float32ToBfloat16Bits } from './safetensors/bfloat16.js';
 export { type Float32ConvertibleDType, SAFETENSORS_DTYPE_BYTES, type SafetensorsStoredDType } from './safetensors/dtypes.js';
 export { parseSafetensorsLayout, type SafetensorsLayout, type SafetensorsLayoutEntry } from './safetensors/layout.js';
-export { blobByteSource, type ByteSource, bytesByteSource, DEFAULT_BLOB_CHUNK_BYTES, MAX_READ_BYTES } from './safetensors/byte-source.js';
+export { BLOB_SCRATCH_BYTES, blobByteSource, type ByteSource, bytesByteSource, DEFAULT_BLOB_CHUNK_BYTES, MAX_READ_BYTES } from './safetensors/byte-source.js';
 export { openSafetensorsSource, readSafetensorsLayout, type SafetensorsSource, type SafetensorsTensorInfo } from './safetensors/source.js';
 export { openShardedSource, parseShardIndex, type ShardIndex } from './safetensors/sharded.js';
 export { missingWeightsMessage, SAFETENSORS_WEIGHTS_NAME, SHARDED_INDEX_NAME } from './safetensors/weights-files.js';
@@ -41,7 +41,7 @@ export {
 export { type OpenBlobOptions, openSafetensorsBlob, openSafetensorsWeightsFromBlobs, openShardedSafetensorsBlobs } from './safetensors/blob-source.js';
 export { GPT2_SMALL, type GPTConfig, gptParameterCount, NANOGPT_CPU, validateGPTConfig } from './gpt/config.js';
 export { GPT, type GPTForwardOptions, type GPTOptions, type GPTOutput } from './gpt/gpt.js';
-export { gptCheckpointTensors, readGptWeights, readGptWeightsSync } from './gpt/weights.js';
+export { gptCheckpointTensors, READ_PIECE_ELEMENTS, type ReadWeightsOptions, readGptWeights, readGptWeightsSync, type WeightsProgress } from './gpt/weights.js';
 export { type DecodingState, DecodingSession, type IncrementalLM } from './gpt/decoding.js';
 export { gptFromSafetensors, gptFromTensorSource, gptToSafetensors, type LoadGPTOptions, loadGPT, type SaveGPTOptions, saveGPT } from './gpt/checkpoint.js';
 export { type AttnConfigSection, type CheckpointConfig, CONFIG_FILE, gptConfigFromHf, gptConfigToHf } from './checkpoint/hf-config.js';
@@ -51,6 +51,7 @@ export {
   checkpointFromFiles,
   checkpointTensorSource,
   checkpointToFiles,
+  hfTokenizerFiles,
   MODEL_FILE,
   newCheckpointId,
   type Pretrained,
@@ -58,10 +59,12 @@ export {
   SPECIAL_TOKENS_FILE,
   TOKENIZER_CONFIG_FILE,
 } from './checkpoint/files.js';
+export { checkpointFromBlobs, type CheckpointFromBlobsOptions } from './checkpoint/blobs.js';
 export {
   checkCheckpointDir,
   loadPretrained,
   prepareCheckpointDir,
+  readCheckpointConfig,
   readSafetensorsMetadata,
   saveCheckpoint,
   writeCheckpointFiles,

@@ -17,6 +17,7 @@ import {
   loadPretrained,
   parseSafetensors,
   prepareCheckpointDir,
+  readCheckpointConfig,
   saveCheckpoint,
   type SafetensorsInput,
   serializeSafetensors,
@@ -105,7 +106,17 @@ describe('attn checkpoints', () => {
     const bpeModel = new GPT({ ...config, vocabSize: bpe.vocabSize }, { seed: 1 });
     const files = checkpointToFiles({ model: bpeModel, tokenizer: bpe });
     expect([...files.keys()]).toEqual(['config.json', 'model.safetensors', 'vocab.json', 'merges.txt', 'tokenizer_config.json', 'special_tokens_map.json']);
-    expect(JSON.parse(new TextDecoder().decode(files.get('tokenizer_config.json')))).toEqual({ tokenizer_class: 'GPT2Tokenizer', model_max_length: 12 });
+    // No <|endoftext|> in this vocabulary: bos/eos/unk are null, or GPT2Tokenizer's default would add it as id 270.
+    expect(JSON.parse(new TextDecoder().decode(files.get('tokenizer_config.json')))).toEqual({
+      tokenizer_class: 'GPT2Tokenizer',
+      model_max_length: 12,
+      add_prefix_space: false,
+      add_bos_token: false,
+      bos_token: null,
+      eos_token: null,
+      unk_token: null,
+    });
+    expect(JSON.parse(new TextDecoder().decode(files.get('special_tokens_map.json')))).toEqual({});
     const again = checkpointFromFiles(files);
     expect(again.tokenizer.encode('lowest wider')).toEqual(bpe.encode('lowest wider'));
     expect(() => checkpointToFiles({ model: bpeModel, tokenizer: chars })).toThrow(/the tokenizer has 14 ids but the model's vocabulary is 270; they must match/);
@@ -252,5 +263,20 @@ it('GPT-2 tokenizer files with a GPT-2 sized model give bos/eos ids and special_
   const config = JSON.parse(new TextDecoder().decode(files.get('config.json')));
   expect([config.bos_token_id, config.eos_token_id, config.attn.tokenizer]).toEqual([50256, 50256, 'byte-bpe']);
   expect(JSON.parse(new TextDecoder().decode(files.get('special_tokens_map.json')))).toEqual({ bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>' });
+  expect(JSON.parse(new TextDecoder().decode(files.get('tokenizer_config.json')))).toMatchObject({ tokenizer_class: 'GPT2Tokenizer', model_max_length: 4, bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>' });
   expect(checkpointFromFiles(files).tokenizer.encode('Hello world')).toEqual([15496, 995]);
+});
+
+it('readCheckpointConfig reads config.json alone: the model before its weights', async () => {
+  const dir = freshDir();
+  const tokenizer = CharTokenizer.fromText('to be or not to be, that is');
+  const model = new GPT({ vocabSize: tokenizer.vocabSize, blockSize: 6, nLayer: 1, nHead: 2, nEmbd: 4 }, { seed: 1 });
+  await saveCheckpoint(dir, { model, tokenizer });
+  fs.rmSync(path.join(dir, 'model.safetensors')); // not needed to say what the model is
+  const config = await readCheckpointConfig(dir);
+  expect(config.gpt).toMatchObject({ vocabSize: 12, blockSize: 6, nLayer: 1, nHead: 2, nEmbd: 4 });
+  expect(config.tokenizer).toBe('char');
+  fs.rmSync(path.join(dir, 'config.json'));
+  await expect(readCheckpointConfig(dir)).rejects.toThrow(`${path.join(dir, 'config.json')}: missing`);
+  await expect(readCheckpointConfig(path.join(dir, 'nowhere'))).rejects.toThrow(/nowhere: no such directory/);
 });

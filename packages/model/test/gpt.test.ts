@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cpuBackend, registerBackend, removeBackend, setBackend, SyncReadError } from '@attn/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   GPT,
@@ -12,6 +13,8 @@ import {
   NANOGPT_CPU,
   parseSafetensors,
   CheckpointError,
+  readGptWeightsSync,
+  safetensorsBytesSource,
   saveGPT,
   serializeSafetensors,
 } from '../src/index.js';
@@ -180,6 +183,44 @@ describe('KV cache decoding', () => {
   }
 });
 
+describe('KV cache decoding with asynchronous reads', () => {
+  it('feedAsync gives what feed gives, and works on a backend that reads only asynchronously (as WebGPU)', async () => {
+    const model = new GPT(tiny, { seed: 11 }).eval();
+    const V = model.vocabSize;
+    const ids = Array.from({ length: 6 }, (_, i) => (i * 5 + 1) % V);
+    const sync = model.startDecoding();
+    const expected = [sync.feed(ids.slice(0, 3)), sync.feed([ids[3]]), sync.feed(ids.slice(4))];
+    const viaAsync = model.startDecoding();
+    const got = [await viaAsync.feedAsync(ids.slice(0, 3)), await viaAsync.feedAsync([ids[3]]), await viaAsync.feedAsync(ids.slice(4))];
+    expect(got).toEqual(expected); // the same computation, read another way: bit for bit
+
+    // The CPU's kernels under another name whose reads are asynchronous only.
+    registerBackend({
+      ...cpuBackend,
+      name: 'async-only',
+      syncReads: false,
+      readSync: () => {
+        throw new SyncReadError('async-only: use await tensor.data()', 'async-only');
+      },
+    });
+    setBackend('async-only');
+    try {
+      const state = model.startDecoding();
+      const first = await state.feedAsync(ids.slice(0, 3));
+      expect(() => state.feed([ids[3]])).toThrow(SyncReadError);
+      expect(state.length).toBe(3); // the failed read left the cache as it was
+      const next = await state.feedAsync([ids[3]]);
+      expect(maxAbsDiff(first, expected[0])).toBe(0);
+      expect(maxAbsDiff(next, expected[1])).toBe(0);
+      await expect(state.feedAsync([V])).rejects.toThrow('out of range');
+      expect(state.length).toBe(4);
+    } finally {
+      setBackend('cpu');
+      removeBackend('async-only');
+    }
+  });
+});
+
 describe('GPT checkpoints', () => {
   it('save and load round-trip exactly (F32) and closely (F16) with HF names', async () => {
     const model = new GPT(tiny, { seed: 21 }).eval();
@@ -216,6 +257,44 @@ describe('GPT checkpoints', () => {
     const model = gptFromSafetensors(bytes, { config: { nHead: 2 } }).eval();
     const { logits } = model.forward(golden.ids, { batch: golden.batch });
     expect(maxAbsDiff(logits.dataSync(), golden.logits)).toBeLessThan(1e-4);
+  });
+
+  it('reads big tensors piece by piece into their parameters, refusing bad values wherever the piece boundaries fall', () => {
+    const model = new GPT(tiny, { seed: 3 }).eval();
+    const good = parseSafetensors(gptToSafetensors(model));
+    const read = (edit: (m: Map<string, { shape: number[]; data: Float32Array }>) => void, config = tiny) => {
+      const m = new Map([...good.tensors].map(([n, t]) => [n, { shape: t.shape, data: Float32Array.from(t.data) }]));
+      edit(m);
+      const into = new GPT(config, { init: false });
+      readGptWeightsSync(into, safetensorsBytesSource(serializeSafetensors(m), 'x.safetensors'), 'the tiny GPT', { pieceElements: 5 });
+      return into.eval();
+    };
+    // 5-float pieces: wte (11 x 8) arrives in 18 pieces, the last one 3 floats; the result is the model.
+    const back = read(() => {});
+    expect(Array.from(back.forward([1, 2, 3]).logits.dataSync())).toEqual(Array.from(model.forward([1, 2, 3]).logits.dataSync()));
+    // Non-finite values in different pieces: all counted, the first located.
+    expect(() =>
+      read((m) => {
+        const wte = m.get('transformer.wte.weight')!.data;
+        wte[2 * 8 + 3] = Number.NaN; // piece 3
+        wte[9 * 8 + 6] = Number.NEGATIVE_INFINITY; // piece 15
+      }),
+    ).toThrow('x.safetensors: tensor "transformer.wte.weight" holds 2 non-finite values (the first, NaN, at [2, 3]); the weights are unusable');
+    // A tied head that differs only in its last piece.
+    expect(() =>
+      read((m) => {
+        const head = Float32Array.from(m.get('transformer.wte.weight')!.data);
+        head[87] += 1;
+        m.set('lm_head.weight', { shape: [11, 8], data: head });
+      }),
+    ).toThrow('x.safetensors: lm_head.weight differs from transformer.wte.weight; only tied embeddings are supported');
+    // A bias-free model's stored zero bias that is non-zero in its second piece.
+    const noBias = parseSafetensors(gptToSafetensors(new GPT({ ...tiny, bias: false }, { seed: 3 })));
+    expect(() => {
+      const m = new Map([...noBias.tensors].map(([n, t]) => [n, { shape: t.shape, data: Float32Array.from(t.data) }]));
+      m.get('transformer.h.1.attn.c_attn.bias')!.data[7] = 0.5;
+      readGptWeightsSync(new GPT({ ...tiny, bias: false }, { init: false }), safetensorsBytesSource(serializeSafetensors(m), 'y.safetensors'), 'x', { pieceElements: 5 });
+    }).toThrow('y.safetensors: the model has no biases (attn.bias false) but tensor "transformer.h.1.attn.c_attn.bias" is non-zero');
   });
 
   it('refuses checkpoints of another architecture or config with clear errors', () => {

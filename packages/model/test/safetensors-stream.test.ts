@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   bfloat16BitsToFloat32,
+  BLOB_SCRATCH_BYTES,
   blobByteSource,
   type ByteSource,
   bytesByteSource,
@@ -218,6 +219,24 @@ describe('PyTorch conversions (fixtures/hub/dtypes.safetensors, written by make_
       await source.close();
     }
   });
+
+  it('readRange reads any element range, F16 and BF16 widened alike, through small chunks', async () => {
+    const source = await openSafetensors(path.join(FIXTURES, 'dtypes.safetensors'), { chunkBytes: 64 });
+    try {
+      for (const name of ['f16_all', 'bf16_all', 'bf16_all_as_f32']) {
+        const whole = await source.readFloat32(name);
+        for (const [start, length] of [[0, 1], [1, 33], [1000, 4097], [65535, 1], [30000, 0]]) {
+          const part = new Float32Array(length);
+          await source.readRange(name, start, part);
+          expect(new Uint32Array(part.buffer), `${name} [${start}, +${length})`).toEqual(new Uint32Array(whole.buffer.slice(4 * start, 4 * (start + length))));
+        }
+      }
+      await expect(source.readRange('f16_all', 65530, new Float32Array(7))).rejects.toThrow(/tensor "f16_all" has 65536 elements; \[65530, 65537\) is outside it/);
+      await expect(source.readRange('f16_all', -1, new Float32Array(1))).rejects.toThrow(/is outside it/);
+    } finally {
+      await source.close();
+    }
+  });
 });
 
 describe('reading tensors', () => {
@@ -327,6 +346,78 @@ describe('reading tensors', () => {
     fs.truncateSync(file, fileBytes.length - 30);
     await expect(source.readFloat32('weights')).rejects.toThrow(/unexpected end of file.*truncated after it was opened/);
     await source.close();
+  });
+
+  it('reads a Blob through a BYOB reader and one reused scratch buffer: no ArrayBuffer per read', async () => {
+    // A Blob whose arrayBuffer() is off limits: every read must go through the slice's byte stream.
+    class StreamOnly extends Blob {
+      override slice(start?: number, end?: number): Blob {
+        return new StreamOnly([super.slice(start, end)]);
+      }
+      override arrayBuffer(): Promise<ArrayBuffer> {
+        throw new Error('arrayBuffer() would allocate a fresh buffer per read');
+      }
+    }
+    const scratches = new Set<ArrayBufferLike>();
+    const byob = ReadableStreamBYOBReader.prototype.read;
+    ReadableStreamBYOBReader.prototype.read = function (this: ReadableStreamBYOBReader, view: ArrayBufferView) {
+      scratches.add(view.buffer);
+      return byob.call(this, view as Uint8Array) as ReturnType<typeof byob>;
+    } as typeof byob;
+    try {
+      for (const chunkBytes of [undefined, 8]) {
+        const source = await openSafetensorsBlob(new StreamOnly([fileBytes]), { name: 'stream-only.safetensors', chunkBytes });
+        expect(Array.from(await source.readFloat32('weights'))).toEqual(expected.weights);
+        expect(Array.from(await source.readFloat32('brain'))).toEqual(expected.brain);
+        expect(Array.from(await source.readFloat32('half'))).toEqual(expected.half);
+        await source.close();
+      }
+    } finally {
+      ReadableStreamBYOBReader.prototype.read = byob;
+    }
+    // A BYOB read detaches the buffer it fills and returns the same memory as a new ArrayBuffer
+    // object, so the buffers seen are one per handing back, but none is larger than the scratch.
+    expect(scratches.size).toBeGreaterThan(0);
+    for (const buffer of scratches) expect(buffer.byteLength).toBeLessThanOrEqual(BLOB_SCRATCH_BYTES);
+  });
+
+  it('reads a Blob whose stream is not a byte stream with arrayBuffer(), and names a Blob that changed', async () => {
+    // An engine whose Blob.stream() has no BYOB reader: the slice is read whole.
+    const plainStream = {
+      size: fileBytes.length,
+      slice: (start: number, end: number) => {
+        const part = new Blob([fileBytes.subarray(start, end)]);
+        return { size: part.size, arrayBuffer: () => part.arrayBuffer(), stream: () => new ReadableStream({ start: (c) => c.close() }) };
+      },
+    } as unknown as Blob;
+    const fallback = await openSafetensorsBlob(plainStream, { name: 'plain-stream.safetensors', chunkBytes: 8 });
+    expect(Array.from(await fallback.readFloat32('weights'))).toEqual(expected.weights);
+
+    // A picked file that was shortened on disk: its slices come back short.
+    let cut = false;
+    const shrinking = {
+      size: fileBytes.length,
+      slice: (start: number, end: number) => new Blob([fileBytes.subarray(start, cut ? Math.min(end, start + 3) : end)]),
+    } as unknown as Blob;
+    const short = await openSafetensorsBlob(shrinking, { name: 'shrinks.safetensors' });
+    cut = true;
+    await expect(short.readFloat32('weights')).rejects.toThrow(/^safetensors: shrinks\.safetensors: read 3 of 28 bytes at \d+ \(the file changed while reading\?\)$/);
+
+    // A file the browser can no longer read (removed after it was picked): the stream errors.
+    let gone = false;
+    const removed = {
+      size: fileBytes.length,
+      slice: (start: number, end: number) => {
+        const part = new Blob([fileBytes.subarray(start, end)]);
+        if (!gone) return part;
+        return { size: part.size, stream: () => new ReadableStream({ type: 'bytes', pull: (c) => c.error(new Error('NotReadableError: the file is gone')) }) };
+      },
+    } as unknown as Blob;
+    const source = await openSafetensorsBlob(removed, { name: 'removed.safetensors' });
+    gone = true;
+    await expect(source.readFloat32('weights')).rejects.toThrow(
+      /^safetensors: removed\.safetensors: cannot read bytes \[\d+, \d+\) \(NotReadableError: the file is gone\); was the file changed after it was picked\?$/,
+    );
   });
 
   it('loadSafetensorsFile (the whole-file API) reads through the streaming reader, BF16 included', async () => {

@@ -52,12 +52,15 @@ export interface GenerateResult {
   slides: number;
 }
 
-/** Synchronous generation: a generator of token ids; its return value says why it stopped. */
-export function* generateSync(
-  model: IncrementalLM,
-  promptIds: readonly number[],
-  options: GenerateOptions,
-): Generator<number, GenerateResult, void> {
+/**
+ * What the generation loop asks its driver for: run the model on `ids` (with `state`) and send
+ * back the logits, or pass token `id` on to the caller. One loop serves both drivers below:
+ * generateSync feeds synchronously, generate awaits `feedAsync` where the state has it.
+ */
+type LoopRequest = { kind: 'feed'; state: DecodingState; ids: readonly number[] } | { kind: 'token'; id: number };
+
+/** The generation loop, as a coroutine that yields its model calls and its tokens. */
+function* generationLoop(model: IncrementalLM, promptIds: readonly number[], options: GenerateOptions): Generator<LoopRequest, GenerateResult, Float32Array | undefined> {
   const { blockSize, vocabSize } = checkModel(model);
   checkPrompt(promptIds, vocabSize);
   const { maxNewTokens, sampler, keep, stopTokens, stopStrings, decode } = checkOptions(options, blockSize);
@@ -69,54 +72,93 @@ export function* generateSync(
   let emitted = 0; // generated[0, emitted) has been yielded
   let slides = 0;
 
-  let state: DecodingState = model.startDecoding();
-  let logits = feed(state, context.slice(-blockSize), vocabSize);
-
-  const finish = (reason: StopReason): GenerateResult => ({ tokens: generated.slice(0, emitted), reason, slides });
-
-  for (let step = 0; step < maxNewTokens; step++) {
-    if (options.signal?.aborted) return finish('aborted');
-    const id = sampler.sample(logits, context);
-    if (stopTokens.has(id)) {
-      yield* flush(generated.length);
-      return finish('stopToken');
-    }
-    generated.push(id);
-    context.push(id);
-
-    if (stopStrings.length > 0) {
-      const text = decode!(generated);
-      const hit = firstStop(text, stopStrings);
-      if (hit >= 0) {
-        yield* flush(tokensWithin(generated, emitted, hit, decode!));
-        return finish('stopString');
-      }
-      // Hold back tokens whose text could still grow into a stop string.
-      yield* flush(tokensWithin(generated, emitted, text.length - partialStopLength(text, stopStrings), decode!));
-    } else {
-      yield* flush(generated.length);
-    }
-
-    if (step === maxNewTokens - 1) break; // no need to run the model for a token we will not sample
-    if (state.length + 1 > blockSize) {
-      state = model.startDecoding();
-      slides++;
-      logits = feed(state, context.slice(-keep), vocabSize);
-    } else {
-      logits = feed(state, [id], vocabSize);
-    }
+  function* feed(state: DecodingState, ids: readonly number[]): Generator<LoopRequest, Float32Array, Float32Array | undefined> {
+    return checkLogits('generate (model output)', yield { kind: 'feed', state, ids }, vocabSize);
   }
-  yield* flush(generated.length);
-  return finish('maxNewTokens');
 
-  function* flush(upTo: number): Generator<number, void, void> {
-    while (emitted < upTo) yield generated[emitted++];
+  let state: DecodingState = model.startDecoding();
+  const finish = (reason: StopReason): GenerateResult => ({ tokens: generated.slice(0, emitted), reason, slides });
+  // A state's cache may hold memory the garbage collector does not see (wasm, GPU): free it
+  // when the state is replaced and when generation ends, however it ends.
+  try {
+    let logits = yield* feed(state, context.slice(-blockSize));
+
+    for (let step = 0; step < maxNewTokens; step++) {
+      if (options.signal?.aborted) return finish('aborted');
+      const id = sampler.sample(logits, context);
+      if (stopTokens.has(id)) {
+        yield* flush(generated.length);
+        return finish('stopToken');
+      }
+      generated.push(id);
+      context.push(id);
+
+      if (stopStrings.length > 0) {
+        const text = decode!(generated);
+        const hit = firstStop(text, stopStrings);
+        if (hit >= 0) {
+          yield* flush(tokensWithin(generated, emitted, hit, decode!));
+          return finish('stopString');
+        }
+        // Hold back tokens whose text could still grow into a stop string.
+        yield* flush(tokensWithin(generated, emitted, text.length - partialStopLength(text, stopStrings), decode!));
+      } else {
+        yield* flush(generated.length);
+      }
+
+      if (step === maxNewTokens - 1) break; // no need to run the model for a token we will not sample
+      if (state.length + 1 > blockSize) {
+        state.dispose?.();
+        state = model.startDecoding();
+        slides++;
+        logits = yield* feed(state, context.slice(-keep));
+      } else {
+        logits = yield* feed(state, [id]);
+      }
+    }
+    yield* flush(generated.length);
+    return finish('maxNewTokens');
+  } finally {
+    state.dispose?.();
+  }
+
+  function* flush(upTo: number): Generator<LoopRequest, void, Float32Array | undefined> {
+    while (emitted < upTo) yield { kind: 'token', id: generated[emitted++] };
+  }
+}
+
+/** Synchronous generation: a generator of token ids; its return value says why it stopped. Reads logits with `state.feed`. */
+export function* generateSync(
+  model: IncrementalLM,
+  promptIds: readonly number[],
+  options: GenerateOptions,
+): Generator<number, GenerateResult, void> {
+  const loop = generationLoop(model, promptIds, options);
+  let logits: Float32Array | undefined;
+  try {
+    while (true) {
+      const next = loop.next(logits);
+      if (next.done) return next.value;
+      const request = next.value;
+      if (request.kind === 'token') {
+        logits = undefined;
+        yield request.id;
+      } else {
+        logits = request.state.feed(request.ids);
+      }
+    }
+  } finally {
+    // a caller that stops early (break, return()) ends the loop too, which frees its decoding state
+    loop.return(undefined as unknown as GenerateResult);
   }
 }
 
 /**
  * Streaming generation: an async iterator of token ids. Between tokens it
- * yields to the event loop, so a UI can repaint and `signal` can abort.
+ * yields to the event loop, so a UI can repaint and `signal` can abort. The model
+ * is read with `state.feedAsync` where the decoding state has it (attn's GPT does),
+ * so generation runs on backends that read only asynchronously (WebGPU); otherwise
+ * with `state.feed`.
  *
  *   for await (const id of generate(model, prompt, { maxNewTokens: 50, sampler: s })) write(decode([id]));
  */
@@ -125,14 +167,26 @@ export async function* generate(
   promptIds: readonly number[],
   options: GenerateOptions,
 ): AsyncGenerator<number, GenerateResult, void> {
-  // The sync generator checks `signal` before each step, so an abort ends it
-  // with reason 'aborted' on the next call.
-  const inner = generateSync(model, promptIds, options);
-  while (true) {
-    const next = inner.next();
-    if (next.done) return next.value;
-    yield next.value;
-    await yieldToEventLoop();
+  // The loop checks `signal` before each step, so an abort ends it with reason 'aborted' on the next call.
+  const loop = generationLoop(model, promptIds, options);
+  let logits: Float32Array | undefined;
+  try {
+    while (true) {
+      const next = loop.next(logits);
+      if (next.done) return next.value;
+      const request = next.value;
+      if (request.kind === 'token') {
+        logits = undefined;
+        yield request.id;
+        await yieldToEventLoop();
+      } else {
+        const { state, ids } = request;
+        logits = typeof state.feedAsync === 'function' ? await state.feedAsync(ids) : state.feed(ids);
+      }
+    }
+  } finally {
+    // a caller that stops early (break, return()) ends the loop too, which frees its decoding state
+    loop.return(undefined as unknown as GenerateResult);
   }
 }
 
@@ -158,10 +212,6 @@ function yieldToEventLoop(): Promise<void> {
     });
   }
   return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-function feed(state: DecodingState, ids: readonly number[], vocabSize: number): Float32Array {
-  return checkLogits('generate (model output)', state.feed(ids), vocabSize);
 }
 
 /** Index where the earliest stop string starts in `text`, or -1. */

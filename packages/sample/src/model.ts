@@ -16,6 +16,13 @@ export interface IncrementalLM {
 export interface DecodingState {
   /** Feed tokens (appended to the cache) and return the logits for the next token after the last one fed. */
   feed(ids: readonly number[]): Float32Array;
+  /**
+   * Optional: feed with the logits read asynchronously. `generate` (the async one) uses it when
+   * present, so models on backends that cannot read synchronously (WebGPU) can generate.
+   */
+  feedAsync?(ids: readonly number[]): Promise<Float32Array>;
   /** Number of tokens in the cache. */
   readonly length: number;
+  /** Optional: frees the cache's memory now; generate calls it when it is done with a state. */
+  dispose?(): void;
 }

@@ -48,6 +48,18 @@ describe('generateSync', () => {
     expect(result.slides).toBe(3);
   });
 
+  it('disposes every state it is done with: at a slide, at the end, and when the caller stops early', () => {
+    const model = new BigramModel(cycleTable(7), 4);
+    runSync(generateSync(model, [0, 1], { maxNewTokens: 10, sampler: sampler() }));
+    expect(model.disposed).toEqual([0, 1, 2, 3]);
+    const early = new BigramModel(cycleTable(7), 64);
+    const gen = generateSync(early, [0], { maxNewTokens: 10, sampler: sampler() });
+    gen.next();
+    expect(early.disposed).toEqual([]);
+    gen.return({ tokens: [], reason: 'aborted', slides: 0 }); // what a for...of loop's break does
+    expect(early.disposed).toEqual([0]);
+  });
+
   it('keep = blockSize - 1 slides every other token, keeping blockSize - 1 tokens', () => {
     const model = new BigramModel(cycleTable(7), 3);
     runSync(generateSync(model, [0, 1, 2, 3, 4], { maxNewTokens: 5, sampler: sampler(), keep: 2 }));
@@ -178,5 +190,46 @@ describe('generate (async)', () => {
     expect(got).toEqual([1, 2, 3]);
     expect(next.value.reason).toBe('aborted');
     expect(next.value.tokens).toEqual([1, 2, 3]);
+  });
+});
+
+describe('generate on a model that can only be read asynchronously (as on WebGPU)', () => {
+  /** The bigram model whose states refuse feed() and answer feedAsync() after a turn of the event loop. */
+  function asyncOnly(model: BigramModel): BigramModel {
+    const start = model.startDecoding.bind(model);
+    model.startDecoding = () => {
+      const state = start();
+      return {
+        get length() {
+          return state.length;
+        },
+        feed() {
+          throw new Error('SyncReadError: use feedAsync');
+        },
+        async feedAsync(ids: readonly number[]) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          return state.feed(ids);
+        },
+      };
+    };
+    return model;
+  }
+
+  it('feeds through feedAsync, sliding the window and sampling exactly as the synchronous loop does', async () => {
+    const options = () => ({ maxNewTokens: 12, sampler: sampler([temperature(1.5)], multinomial({ seed: 9 })) });
+    const reference = new BigramModel(cycleTable(7), 4);
+    const expected = runSync(generateSync(reference, [0, 1], options()));
+    const model = asyncOnly(new BigramModel(cycleTable(7), 4));
+    const tokens: number[] = [];
+    const gen = generate(model, [0, 1], options());
+    let next = await gen.next();
+    while (!next.done) {
+      tokens.push(next.value);
+      next = await gen.next();
+    }
+    expect(tokens).toEqual(expected.tokens);
+    expect(next.value).toEqual(expected.result);
+    expect(model.feeds).toEqual(reference.feeds); // the same calls, slides included
+    expect(() => runSync(generateSync(asyncOnly(new BigramModel(cycleTable(3), 4)), [0], options()))).toThrow('SyncReadError: use feedAsync');
   });
 });

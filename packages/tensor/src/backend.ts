@@ -141,6 +141,62 @@ export interface KernelAttrs {
    * decoupled weight decay (keep = 1 - lr * weightDecay).
    */
   AdamW: { beta1: number; beta2: number; eps: number; stepSize: number; invSqrtBias2: number; keep: number };
+  /**
+   * Scaled dot-product attention without the T x T weights: inputs [q, k, v]
+   * -> TWO outputs [out (..., Tq, Dv), lse (..., Tq)]. See "The FusedAttention
+   * kernel contract" below.
+   */
+  FusedAttention: FusedAttentionAttrs;
+  /**
+   * Its gradient: inputs [q, k, v, out, lse, dOut] (out and lse from
+   * FusedAttention, dOut shaped like out) -> THREE outputs [dq, dk, dv],
+   * shaped like q, k, v.
+   */
+  FusedAttentionGrad: FusedAttentionAttrs;
+}
+
+/**
+ * ## The `FusedAttention` kernel contract
+ *
+ * Layouts: q (..., Tq, D), k (..., Tk, D), v (..., Tk, Dv), all contiguous
+ * row-major with the SAME leading dims (no broadcasting; the op checks). The
+ * leading dims are independent problems ("heads"): for (B, nh, T, hs) tensors
+ * there are B * nh of them, each a contiguous (T, D) block. Only the first
+ * `kvLength` rows of each head's k and v take part (1 <= kvLength <= Tk; the op
+ * passes Tk unless told otherwise): k and v may be a key/value cache
+ * preallocated for more positions than it holds yet. Below, L = kvLength.
+ *
+ * For each head and query row i, with scores s_ij = scale * (q_i . k_j) over
+ * the keys j < L that i sees (all of them, or with `causal` those with
+ * j <= i + (L - Tq): the queries are the last Tq of L positions, as with a
+ * KV cache; causal needs Tq <= L, so every query sees key 0):
+ *
+ *     out_i = sum_j softmax_j(s_i) v_j                 (..., Tq, Dv)
+ *     lse_i = log sum_j exp(s_ij)   (natural log)      (..., Tq)
+ *
+ * Gradient (FusedAttentionGrad), with P_ij = exp(s_ij - lse_i) (0 for keys i
+ * does not see) and D_i = dOut_i . out_i:
+ *
+ *     dv_j = sum_i P_ij dOut_i
+ *     dS_ij = P_ij (dOut_i . v_j - D_i)
+ *     dq_i = scale sum_j dS_ij k_j,      dk_j = scale sum_i dS_ij q_i
+ *
+ * dk and dv are shaped like k and v; their rows j >= L are 0.
+ *
+ * The point of the kernel is memory: an implementation keeps O(Tq + Tk)
+ * values per head beyond its inputs and outputs, never a (Tq, Tk) matrix
+ * (the CPU reference goes one query row at a time; a fast one works on tiles
+ * of queries and keys with an online softmax, and recomputes the scores in
+ * the backward pass from lse). Results are compared with a tolerance, so
+ * summation order is free.
+ */
+export interface FusedAttentionAttrs {
+  /** Multiplies every score; the op passes 1 / sqrt(D) unless told otherwise. */
+  scale: number;
+  /** Rows of each head's k and v that take part: the first kvLength (the op passes Tk unless told otherwise). */
+  kvLength: number;
+  /** Query i sees only keys j <= i + (Tk - Tq). */
+  causal: boolean;
 }
 
 /**
@@ -260,6 +316,17 @@ export interface Backend {
    * copy and no allocation; without it assign stores the values as new storage.
    */
   overwrite?(handle: DataHandle, values: ArrayLike<number>): void;
+  /**
+   * Optional: copies values from one handle of this backend into another in
+   * place, `rows` runs of `width` elements:
+   *
+   *     dst[dstOffset + r * dstStride + i] = src[srcOffset + r * srcStride + i]   (r < rows, i < width)
+   *
+   * `Tensor.assignSlice` uses it to write new positions into a preallocated
+   * key/value cache without copying what the cache already holds. Without it,
+   * assignSlice builds the whole new tensor from slices and assigns it.
+   */
+  copyRows?(src: DataHandle, srcOffset: number, srcStride: number, dst: DataHandle, dstOffset: number, dstStride: number, rows: number, width: number): void;
 }
 
 /** Options for registerBackend. */

@@ -172,6 +172,33 @@ export function moveTo(storage: Storage, backend: Backend): void {
   storage.handle = handle;
 }
 
+/**
+ * moveTo without a synchronous read: reads the values with the source backend's
+ * asynchronous `read` (which every backend has, WebGPU included), then writes them
+ * to `backend`. For moving long-lived tensors (weights, optimizer state) off a
+ * backend that cannot read synchronously; nothing may compute on the storage meanwhile.
+ */
+export async function moveToAsync(storage: Storage, backend: Backend): Promise<void> {
+  if (storage.disposed) throw new Error('tensor was used after dispose()');
+  if (storage.backend === backend) return;
+  const source = storage.backend;
+  const handle = storage.handle;
+  const values = await source.read(handle, storage.size, storage.dtype);
+  // A kernel that ran meanwhile may already have moved it (or it was disposed): nothing left to do.
+  if (storage.disposed || storage.backend !== source || storage.handle !== handle) return;
+  const target = backend.supportsDType(storage.dtype) ? backend : cpuBackend;
+  storage.handle = target.write(values, storage.dtype);
+  storage.backend = target;
+  source.disposeData(handle);
+}
+
+/** A registered backend by name, or an error listing the names there are. */
+export function backendNamed(name: string): Backend {
+  const entry = registry.get(name);
+  if (!entry) throw new Error(`no backend named '${name}' (registered: ${listBackends().join(', ')})`);
+  return entry.backend;
+}
+
 /** Reads values as a typed array (the CPU backend's own array: treat as read-only). */
 export function readSync(storage: Storage): FloatArray {
   if (storage.disposed) throw new Error('tensor was used after dispose()');
@@ -193,6 +220,19 @@ export function release(storage: Storage): void {
   }
 }
 
+/**
+ * Whether kernel `name` runs where tensors of `dtype` live: on the selected
+ * backend, or on the CPU for a dtype the selected backend leaves to the CPU.
+ * False means running it would move its inputs to the CPU backend and back;
+ * a layer that has a fused kernel and a composition of common ones for the
+ * same result (attention) asks this to pick the composition there.
+ */
+export function backendHasKernel(name: KernelName, dtype: DType = 'float32'): boolean {
+  const active = getBackend();
+  if (!active.supportsDType(dtype)) return true;
+  return active.kernels[name] !== undefined;
+}
+
 /** The backend a kernel will run on: the selected one if it can, else the CPU. */
 function backendFor(name: KernelName, dtype: DType): Backend {
   const active = getBackend();
@@ -202,7 +242,8 @@ function backendFor(name: KernelName, dtype: DType): Backend {
 
 /**
  * Runs kernel `name` and returns the output storages (one for most kernels,
- * three for LayerNorm / LayerNormGrad). `outShape` is the first output's shape.
+ * several for LayerNorm, LayerNormGrad, AdamW, FusedAttention and
+ * FusedAttentionGrad). `outShape` is the first output's shape.
  */
 export function runKernel<K extends KernelName>(
   name: K,
@@ -246,6 +287,8 @@ function fallbackError(name: KernelName, dtype: DType, source: Backend, target: 
 function outputSizeOf(name: KernelName, index: number, inputs: readonly KernelOperand[]): number {
   const x = inputs[0].shape;
   if (name === 'AdamW') return sizeOfShape(x); // m', v': the size of param
+  if (name === 'FusedAttention') return sizeOfShape(x) / x[x.length - 1]; // lse: (..., Tq)
+  if (name === 'FusedAttentionGrad') return sizeOfShape(inputs[index].shape); // dk, dv: shaped like k, v
   const cols = x[x.length - 1];
   const rows = sizeOfShape(x) / cols;
   if (name === 'LayerNorm') return rows; // mean, rstd: (R)

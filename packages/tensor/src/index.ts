@@ -5,6 +5,7 @@ export type {
   DataHandle,
   DType,
   FloatArray,
+  FusedAttentionAttrs,
   Kernel,
   KernelAttrs,
   KernelInput,
@@ -20,7 +21,8 @@ export { Rng, type RngState } from './rng.js';
 export { noGrad, isGradEnabled } from './autograd.js';
 export { checkFinite, setNanCheck, isNanCheckEnabled } from './checks.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
-export { getBackend, listBackends, registerBackend, removeBackend, setBackend, tidy } from './engine.js';
+export { backendHasKernel, getBackend, listBackends, registerBackend, removeBackend, setBackend, tidy } from './engine.js';
+export { moveTensors } from './move.js';
 export { cpuBackend } from './backends/cpu/index.js';
 export { aroundAxis, broadcastStrides, isLeadingPrefix, isTrailingSuffix, stridesOf } from './shape.js';
 export * from './ops/index.js';

@@ -1,11 +1,11 @@
 // The Tensor: shape + dtype + a Storage on some backend, plus the autograd
 // bookkeeping (requiresGrad, grad, the node that produced it). All math lives
 // in ./ops; the methods here just call those functions so chains read well.
-import { type GradNode, runBackward } from './autograd.js';
+import { type GradNode, noGrad, runBackward } from './autograd.js';
 import type { DType, FloatArray } from './backend.js';
-import { keepStorage, read, readSync, release, releaseAll, type Storage, storeValues } from './engine.js';
+import { keepStorage, read, readSync, release, releaseAll, type Storage, storeValues, tidy } from './engine.js';
 import * as ops from './ops/index.js';
-import { shapeStr, sizeOf } from './shape.js';
+import { normalizeAxis, shapeStr, sizeOf } from './shape.js';
 
 /** Nested JS arrays of numbers, e.g. [[1, 2], [3, 4]]. */
 export type NestedArray = number | NestedArray[];
@@ -173,6 +173,75 @@ export class Tensor {
     release(this.storage);
     this.storage = fresh;
     return this;
+  }
+
+  /**
+   * Whether assignAt() can write into this tensor's values in place: they live in host memory
+   * that the backend lets assign() overwrite (cpu, wasm), not on a device.
+   */
+  get writableInPlace(): boolean {
+    const { backend, handle, disposed } = this.storage;
+    return !disposed && backend.overwrite !== undefined && ArrayBuffer.isView(handle);
+  }
+
+  /**
+   * Overwrites elements [offset, offset + values.length) of the flat values in place, leaving the
+   * rest: how a checkpoint loader fills a large parameter piece by piece, with no buffer the size
+   * of the tensor. Like assign(), not recorded by autograd, and views see the new values. Only where
+   * writableInPlace is true (cpu, wasm); elsewhere assign() the whole tensor.
+   */
+  assignAt(offset: number, values: ArrayLike<number>): this {
+    if (!Number.isInteger(offset) || offset < 0 || offset + values.length > this.size) {
+      throw new Error(`assignAt: ${values.length} values at offset ${offset} do not fit a tensor of ${this.size} (shape ${shapeStr(this.shape)})`);
+    }
+    if (this.storage.disposed) throw new Error('assignAt: tensor was used after dispose()');
+    if (!this.writableInPlace) throw new Error(`assignAt: the ${this.storage.backend.name} backend keeps values off the host; assign() the whole tensor instead`);
+    // The same write Backend.overwrite does on host arrays (cpu, wasm), from `offset` on.
+    (this.storage.handle as FloatArray).set(values, offset);
+    return this;
+  }
+
+  /**
+   * Overwrites positions [start, start + n) along `axis` with `values` (n =
+   * values.shape[axis]; its other dims and dtype as this tensor's), in place
+   * like assign(): not recorded by autograd. This is how a key/value cache
+   * preallocated for many positions takes in new ones without copying those
+   * it holds. Backends with `copyRows` (cpu, wasm) write just those positions
+   * and views see them; elsewhere the whole new tensor is built from slices
+   * and assigned.
+   */
+  assignSlice(axis: number, start: number, values: Tensor): this {
+    if (!(values instanceof Tensor)) throw new Error('assignSlice: values must be a Tensor');
+    const ax = normalizeAxis(axis, this.ndim, 'assignSlice');
+    const length = this.shape[ax];
+    const n = values.shape[ax];
+    if (values.ndim !== this.ndim || values.dtype !== this.dtype || values.shape.some((d, i) => i !== ax && d !== this.shape[i])) {
+      throw new Error(
+        `assignSlice: values ${shapeStr(values.shape)} ${values.dtype} must match ${shapeStr(this.shape)} ${this.dtype} in every dim but axis ${ax}`,
+      );
+    }
+    if (!Number.isInteger(start) || start < 0 || start + n > length) {
+      throw new Error(`assignSlice: ${n} positions from ${start} do not fit axis ${ax} of length ${length} (shape ${shapeStr(this.shape)})`);
+    }
+    if (this.storage.disposed || values.storage.disposed) throw new Error('assignSlice: tensor was used after dispose()');
+    if (n === 0) return this;
+    const { backend, handle } = this.storage;
+    if (backend.copyRows && values.storage.backend === backend) {
+      // (outer, n, inner) into rows [start, start + n) of (outer, length, inner)
+      const inner = sizeOf(this.shape.slice(ax + 1));
+      const outer = sizeOf(this.shape.slice(0, ax));
+      backend.copyRows(values.storage.handle, 0, n * inner, handle, start * inner, length * inner, outer, n * inner);
+      return this;
+    }
+    return noGrad(() =>
+      tidy(() => {
+        const parts: Tensor[] = [];
+        if (start > 0) parts.push(ops.slice(this, ax, 0, start));
+        parts.push(values);
+        if (start + n < length) parts.push(ops.slice(this, ax, start + n, length));
+        return this.assign(ops.concat(parts, ax));
+      }),
+    );
   }
 
   /** Whether assign(other) can take over other's storage: same device backend (not host arrays), same size and dtype. */

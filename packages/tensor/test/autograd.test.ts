@@ -12,6 +12,7 @@ import {
   matmul,
   noGrad,
   registerBackend,
+  backendHasKernel,
   removeBackend,
   setBackend,
   setNanCheck,
@@ -97,6 +98,68 @@ describe('autograd', () => {
     } finally {
       removeBackend('no-overwrite'); // also clears the selection
     }
+  });
+  it('assignAt writes a range in place on host backends (views follow) and refuses elsewhere', () => {
+    const w = tensor([1, 2, 3, 4, 5, 6], { requiresGrad: true });
+    const view = w.reshape([2, 3]);
+    expect(w.writableInPlace).toBe(true);
+    w.assignAt(2, [30, 40]);
+    w.assignAt(5, Float32Array.of(60));
+    expect(w.toArray()).toEqual([1, 2, 30, 40, 5, 60]);
+    expect(view.toArray()).toEqual([[1, 2, 30], [40, 5, 60]]);
+    expect(w.requiresGrad).toBe(true);
+    expect(() => w.assignAt(5, [1, 2])).toThrow('assignAt: 2 values at offset 5 do not fit a tensor of 6 (shape [6])');
+    expect(() => w.assignAt(-1, [1])).toThrow(/assignAt: 1 values at offset -1 do not fit/);
+    const { overwrite: _dropped, ...rest } = cpuBackend;
+    registerBackend({ ...rest, name: 'no-overwrite' });
+    setBackend('no-overwrite');
+    try {
+      const d = tensor([1, 2]);
+      expect(d.writableInPlace).toBe(false);
+      expect(() => d.assignAt(0, [3])).toThrow("assignAt: the no-overwrite backend keeps values off the host; assign() the whole tensor instead");
+    } finally {
+      removeBackend('no-overwrite');
+    }
+    view.dispose(); // the reshape shares the storage: both must go before it is freed
+    w.dispose();
+    expect(w.writableInPlace).toBe(false);
+    expect(() => w.assignAt(0, [1])).toThrow('assignAt: tensor was used after dispose()');
+  });
+});
+
+describe('assignSlice', () => {
+  const grid = () => tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]);
+  it('writes positions along an axis in place; views see them; the values are left alone', () => {
+    const t = grid();
+    const view = t.reshape([12]);
+    const rows = tensor([[-1, -2, -3]]);
+    expect(t.assignSlice(0, 2, rows)).toBe(t);
+    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6], [-1, -2, -3], [10, 11, 12]]);
+    expect(Array.from(view.dataSync())).toEqual([1, 2, 3, 4, 5, 6, -1, -2, -3, 10, 11, 12]);
+    t.assignSlice(1, 1, tensor([[0, 0], [0, 0], [0, 0], [0, 0]]));
+    expect(t.toArray()).toEqual([[1, 0, 0], [4, 0, 0], [-1, 0, 0], [10, 0, 0]]);
+    expect(rows.toArray()).toEqual([[-1, -2, -3]]);
+  });
+  it('builds the new values from slices on a backend without copyRows', () => {
+    const { copyRows: _dropped, ...rest } = cpuBackend;
+    registerBackend({ ...rest, name: 'no-copy-rows' });
+    setBackend('no-copy-rows');
+    try {
+      const t = grid();
+      t.assignSlice(-1, 2, tensor([[30], [60], [90], [120]]));
+      expect(t.toArray()).toEqual([[1, 2, 30], [4, 5, 60], [7, 8, 90], [10, 11, 120]]);
+      t.assignSlice(0, 0, tensor([[0, 0, 0]]));
+      expect(t.toArray()).toEqual([[0, 0, 0], [4, 5, 60], [7, 8, 90], [10, 11, 120]]);
+    } finally {
+      removeBackend('no-copy-rows');
+    }
+  });
+  it('rejects values that do not fit, naming the shapes', () => {
+    const t = grid();
+    expect(() => t.assignSlice(0, 3, tensor([[1, 2, 3], [4, 5, 6]]))).toThrow('assignSlice: 2 positions from 3 do not fit axis 0 of length 4 (shape [4,3])');
+    expect(() => t.assignSlice(0, 0, tensor([[1, 2]]))).toThrow('assignSlice: values [1,2] float32 must match [4,3] float32 in every dim but axis 0');
+    expect(() => t.assignSlice(0, 0, tensor([[1, 2, 3]], { dtype: 'float64' }))).toThrow(/must match \[4,3\] float32/);
+    expect(() => t.assignSlice(2, 0, t)).toThrow(/assignSlice/);
   });
 });
 
@@ -192,7 +255,10 @@ describe('backend registry', () => {
     const e = tensor([[1]], { dtype: 'float64' }).matmul(tensor([[2]], { dtype: 'float64' }));
     expect(e.itemSync()).toBe(2);
     expect(matmuls).toBe(2);
+    // what runs where the data is: the toy backend's MatMul, not FusedAttention; float64 lives on the CPU, which has every kernel
+    expect([backendHasKernel('MatMul'), backendHasKernel('FusedAttention'), backendHasKernel('FusedAttention', 'float64')]).toEqual([true, false, true]);
     setBackend('cpu');
     expect(getBackend().name).toBe('cpu');
+    expect(backendHasKernel('FusedAttention')).toBe(true);
   });
 });

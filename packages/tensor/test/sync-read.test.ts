@@ -3,7 +3,7 @@
 // (the CPU fallback for a missing kernel or an unsupported dtype) fails with a
 // SyncReadError naming the kernel instead of failing inside readSync.
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Backend, cpuBackend, exp, fromArray, max, registerBackend, removeBackend, setBackend, SyncReadError } from '../src/index.js';
+import { type Backend, cpuBackend, exp, fromArray, max, moveTensors, registerBackend, removeBackend, setBackend, SyncReadError } from '../src/index.js';
 
 /** The CPU backend under another name with only Unary, float32 only, reading only asynchronously. */
 function asyncOnlyBackend(): Backend {
@@ -60,5 +60,33 @@ describe('a backend without synchronous reads', () => {
     const onCpu = fromArray([0], [1]);
     asyncOnlyBackend();
     expect(Array.from(await exp(onCpu).data())).toEqual([1]);
+  });
+});
+
+describe('moveTensors', () => {
+  it('moves tensors off a backend without synchronous reads, views included, and frees the old memory', async () => {
+    const backend = asyncOnlyBackend();
+    const freed: unknown[] = [];
+    backend.disposeData = (handle) => freed.push(handle);
+    const x = exp(fromArray([0, 1, 2, 3], [2, 2])); // on 'async-only'
+    const view = x.reshape([4]);
+    const handle = x.storage.handle;
+    expect(() => x.dataSync()).toThrow(SyncReadError);
+    await moveTensors([x, view], 'cpu');
+    expect(x.storage.backend).toBe(cpuBackend);
+    expect(view.storage).toBe(x.storage);
+    expect(freed).toEqual([handle]); // the storage was moved once, though two tensors named it
+    const e = Math.fround(Math.E);
+    expect(Array.from(view.dataSync())).toEqual([1, e, Math.fround(Math.exp(2)), Math.fround(Math.exp(3))]);
+    // on the CPU, kernels the async-only backend lacks now run
+    setBackend('cpu');
+    expect(max(x, 1).toArray()).toEqual([e, Math.fround(Math.exp(3))]);
+  });
+
+  it('names an unknown backend and refuses disposed tensors', async () => {
+    const x = fromArray([1], [1]);
+    await expect(moveTensors([x], 'nowhere')).rejects.toThrow(/no backend named 'nowhere'/);
+    x.dispose();
+    await expect(moveTensors([x], 'cpu')).rejects.toThrow(/after dispose/);
   });
 });

@@ -81,6 +81,11 @@ export class AdamW extends Optimizer {
     return state;
   }
 
+  /** The moments made so far (made lazily at a parameter's first update, or by loadStateDict). */
+  override stateTensors(): Tensor[] {
+    return [...this.moments.values()].flatMap(({ m, v }) => [m, v]);
+  }
+
   /** m and v of every parameter as `exp_avg.<name>` / `exp_avg_sq.<name>` (PyTorch's AdamW state names; copies), for checkpoints. */
   override stateDict(): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();

@@ -39,6 +39,14 @@ export abstract class Optimizer {
     return s;
   }
 
+  /**
+   * The optimiser state that lives on a tensor backend (AdamW's moments), for moving a run
+   * between backends (@attn/tensor's moveTensors). State kept in host arrays is not listed.
+   */
+  stateTensors(): Tensor[] {
+    return [];
+  }
+
   /** Every state array as `<key>.<param name>` (copies), for checkpoints. */
   stateDict(): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();

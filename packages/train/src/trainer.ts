@@ -263,6 +263,16 @@ export class Trainer<M extends TrainableModel, B = unknown> {
     this.cfg = { ...this.cfg, steps: total };
   }
 
+  /**
+   * Every tensor the run keeps between steps: the parameters and the optimiser's moments.
+   * A run moves to another backend with `await moveTensors(trainer.tensors(), name)`, which is
+   * also how its state becomes readable by synchronous code (snapshot(), checkpoint files)
+   * when it trained on a backend that reads only asynchronously (WebGPU).
+   */
+  tensors(): Tensor[] {
+    return [...this.params.map(([, p]) => p), ...this.optimizer.stateTensors()];
+  }
+
   /** A snapshot of where the run stands. */
   state(): TrainerState {
     return {

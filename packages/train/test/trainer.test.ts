@@ -248,3 +248,40 @@ describe('exact resume through the training-state file, with dropout', () => {
     expect(wide.stepsDone).toBe(0);
   });
 });
+
+describe('a run on a backend that reads only asynchronously (as WebGPU)', () => {
+  it('moves to the CPU with moveTensors(trainer.tensors()) and continues exactly as a run whose tensors moved by synchronous reads', async () => {
+    const { SyncReadError, moveTensors, removeBackend } = await import('@attn/tensor');
+    registerCountingBackend('async-device', { asyncOnly: true });
+    registerCountingBackend('sync-device');
+    try {
+      setBackend('async-device');
+      const trainer = new Trainer({ model: new GPT(tiny, { seed: 3 }), source: windows(), steps: 6, ...schedule });
+      const losses: number[] = [];
+      for (let i = 0; i < 3; i++) losses.push((await trainer.step()).loss);
+      // every long-lived tensor is on the device: weights and both AdamW moments of each parameter
+      const params = trainer.model.namedParameters().length;
+      expect(trainer.tensors().length).toBe(params * 3);
+      expect(() => trainer.snapshot()).toThrow(SyncReadError);
+      await moveTensors(trainer.tensors(), 'cpu');
+      setBackend('cpu');
+      for (const t of trainer.tensors()) expect(t.storage.backend.name).toBe('cpu');
+      expect(trainer.snapshot().step).toBe(3); // synchronous readers work again
+      for (let i = 0; i < 3; i++) losses.push((await trainer.step()).loss);
+
+      // The same run on a device that can read synchronously: the engine moves each tensor lazily.
+      setBackend('sync-device');
+      const reference = new Trainer({ model: new GPT(tiny, { seed: 3 }), source: windows(), steps: 6, ...schedule });
+      const expected: number[] = [];
+      for (let i = 0; i < 3; i++) expected.push((await reference.step()).loss);
+      setBackend('cpu');
+      for (let i = 0; i < 3; i++) expected.push((await reference.step()).loss);
+      expect(losses).toEqual(expected); // the devices' kernels are the CPU's: bit for bit
+      expect(weightsOf(trainer.model)).toEqual(weightsOf(reference.model));
+    } finally {
+      setBackend('cpu');
+      removeBackend('async-device');
+      removeBackend('sync-device');
+    }
+  });
+});

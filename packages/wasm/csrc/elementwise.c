@@ -45,15 +45,17 @@ static void binary_row(int op, const float* ap, float as, const float* bp, float
   }
 }
 
-// out (rows x cols) = a (op) b, each operand read through its layout.
+// out (rows x cols) = a (op) b, each operand read through its layout. Rows of
+// the output and of full operands are `stride` floats apart, so a caller can
+// hand each thread a block of rows or of columns (pointers already offset).
 EXPORT("binary_f32")
-void binary_f32(int op, const float* a, int aLayout, const float* b, int bLayout, float* out, int rows, int cols) {
+void binary_f32(int op, const float* a, int aLayout, const float* b, int bLayout, float* out, int rows, int cols, int stride) {
   for (int r = 0; r < rows; r++) {
-    const float* ap = aLayout == LAYOUT_FULL ? a + (long)r * cols : aLayout == LAYOUT_COL ? a : 0;
-    const float* bp = bLayout == LAYOUT_FULL ? b + (long)r * cols : bLayout == LAYOUT_COL ? b : 0;
+    const float* ap = aLayout == LAYOUT_FULL ? a + (long)r * stride : aLayout == LAYOUT_COL ? a : 0;
+    const float* bp = bLayout == LAYOUT_FULL ? b + (long)r * stride : bLayout == LAYOUT_COL ? b : 0;
     float as = aLayout == LAYOUT_SCALAR ? a[0] : aLayout == LAYOUT_ROW ? a[r] : 0.0f;
     float bs = bLayout == LAYOUT_SCALAR ? b[0] : bLayout == LAYOUT_ROW ? b[r] : 0.0f;
-    binary_row(op, ap, as, bp, bs, out + (long)r * cols, cols);
+    binary_row(op, ap, as, bp, bs, out + (long)r * stride, cols);
   }
 }
 
@@ -73,38 +75,46 @@ EXPORT("sum_rows_f32") void sum_rows_f32(const float* x, float* out, int rows, i
   }
 }
 
-// Sum over the middle axis of (outer, len, inner) with inner > 1:
-// out[o * inner + i] = sum_r x[(o * len + r) * inner + i], accumulated in place in `out`.
-EXPORT("sum_axis_f32") void sum_axis_f32(const float* x, float* out, int outer, int len, int inner) {
+// Sum over the middle axis of (outer, len, inner) with inner > 1, for the
+// `width` columns starting at x (a thread's share; rows are `inner` floats apart):
+// out[o * inner + i] = sum_r x[(o * len + r) * inner + i] for i < width, accumulated in place in `out`.
+EXPORT("sum_axis_f32") void sum_axis_f32(const float* x, float* out, int outer, int len, int inner, int width) {
   for (int o = 0; o < outer; o++) {
     float* acc = out + (long)o * inner;
     const float* block = x + (long)o * len * inner;
     int i = 0;
-    for (; i + 4 <= inner; i += 4) wasm_v128_store(acc + i, wasm_v128_load(block + i));
-    for (; i < inner; i++) acc[i] = block[i];
+    for (; i + 4 <= width; i += 4) wasm_v128_store(acc + i, wasm_v128_load(block + i));
+    for (; i < width; i++) acc[i] = block[i];
     for (int r = 1; r < len; r++) {
       const float* row = block + (long)r * inner;
       i = 0;
-      for (; i + 4 <= inner; i += 4) wasm_v128_store(acc + i, wasm_f32x4_add(wasm_v128_load(acc + i), wasm_v128_load(row + i)));
-      for (; i < inner; i++) acc[i] += row[i];
+      for (; i + 4 <= width; i += 4) wasm_v128_store(acc + i, wasm_f32x4_add(wasm_v128_load(acc + i), wasm_v128_load(row + i)));
+      for (; i < width; i++) acc[i] += row[i];
     }
   }
 }
 
-// out = x with `value` wherever mask != 0; the mask (length period) repeats
-// every `period` elements, e.g. a (T, T) causal mask over (B, nh, T, T) scores.
-EXPORT("masked_fill_f32") void masked_fill_f32(const float* x, const float* mask, float* out, int n, int period, float value) {
+// out = x with `value` wherever mask != 0, for elements [start, end) of x; the
+// mask (length period) repeats every `period` elements, e.g. a (T, T) causal
+// mask over (B, nh, T, T) scores.
+EXPORT("masked_fill_f32")
+void masked_fill_f32(const float* x, const float* mask, float* out, int start, int end, int period, float value) {
   v128_t fill = wasm_f32x4_splat(value);
   v128_t zero = wasm_f32x4_splat(0.0f);
-  for (int o = 0; o < n; o += period) {
-    const float* xs = x + o;
-    float* os = out + o;
+  int e = start;
+  while (e < end) {
+    int m = e % period;  // position in the mask
+    int n = period - m < end - e ? period - m : end - e;
+    const float* xs = x + e;
+    const float* ms = mask + m;
+    float* os = out + e;
     int i = 0;
-    for (; i + 4 <= period; i += 4) {
-      v128_t blocked = wasm_f32x4_ne(wasm_v128_load(mask + i), zero);
+    for (; i + 4 <= n; i += 4) {
+      v128_t blocked = wasm_f32x4_ne(wasm_v128_load(ms + i), zero);
       wasm_v128_store(os + i, wasm_v128_bitselect(fill, wasm_v128_load(xs + i), blocked));
     }
-    for (; i < period; i++) os[i] = mask[i] != 0.0f ? value : xs[i];
+    for (; i < n; i++) os[i] = ms[i] != 0.0f ? value : xs[i];
+    e += n;
   }
 }
 
@@ -112,17 +122,43 @@ EXPORT("masked_fill_f32") void masked_fill_f32(const float* x, const float* mask
 // The output's leading dims are (n0, n1, n2) (pad with 1s for fewer), and
 // output row (i0, i1, i2) is input row i0*s0 + i1*s1 + i2*s2 (strides in rows).
 // (B, T, nh, hs) -> (B, nh, T, hs) is n = (B, nh, T), s = (T*nh, 1, nh).
+// Writes output rows [start, end) (a thread's share).
 EXPORT("permute_rows_f32")
-void permute_rows_f32(const float* x, float* out, int n0, int n1, int n2, int s0, int s1, int s2, int row) {
-  float* o = out;
-  for (int i0 = 0; i0 < n0; i0++) {
-    for (int i1 = 0; i1 < n1; i1++) {
-      for (int i2 = 0; i2 < n2; i2++, o += row) {
-        const float* src = x + ((long)i0 * s0 + (long)i1 * s1 + (long)i2 * s2) * row;
-        int j = 0;
-        for (; j + 4 <= row; j += 4) wasm_v128_store(o + j, wasm_v128_load(src + j));
-        for (; j < row; j++) o[j] = src[j];
-      }
-    }
+void permute_rows_f32(const float* x, float* out, int n0, int n1, int n2, int s0, int s1, int s2, int row, int start, int end) {
+  (void)n0;
+  for (int o = start; o < end; o++) {
+    int i2 = o % n2;
+    int i1 = (o / n2) % n1;
+    int i0 = o / (n2 * n1);
+    const float* src = x + ((long)i0 * s0 + (long)i1 * s1 + (long)i2 * s2) * row;
+    float* dst = out + (long)o * row;
+    int j = 0;
+    for (; j + 4 <= row; j += 4) wasm_v128_store(dst + j, wasm_v128_load(src + j));
+    for (; j < row; j++) dst[j] = src[j];
+  }
+}
+
+// Copies `rows` blocks of `width` floats, block r from src + r * src_stride to
+// dst + r * dst_stride + before, and zeroes the `before` floats ahead of each
+// and the `after` floats behind it. A slice along an axis is rows = outer,
+// src_stride = length * inner, before = after = 0; its gradient (PadAxis) is
+// the reverse with zeros around.
+EXPORT("copy_rows_f32")
+void copy_rows_f32(const float* src, int src_stride, float* dst, int dst_stride, int rows, int width, int before, int after) {
+  v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int r = 0; r < rows; r++) {
+    const float* s = src + (long)r * src_stride;
+    float* d = dst + (long)r * dst_stride;
+    int i = 0;
+    for (; i + 4 <= before; i += 4) wasm_v128_store(d + i, zero);
+    for (; i < before; i++) d[i] = 0.0f;
+    d += before;
+    i = 0;
+    for (; i + 4 <= width; i += 4) wasm_v128_store(d + i, wasm_v128_load(s + i));
+    for (; i < width; i++) d[i] = s[i];
+    d += width;
+    i = 0;
+    for (; i + 4 <= after; i += 4) wasm_v128_store(d + i, zero);
+    for (; i < after; i++) d[i] = 0.0f;
   }
 }

@@ -154,3 +154,70 @@ void layer_norm_grad_f32(const float* x, const float* w, const float* means, con
     }
   }
 }
+
+// Largest value of a row, four lanes at a time.
+static inline float row_max(const float* x, int n) {
+  v128_t mv = wasm_f32x4_splat(-__builtin_inff());
+  int i = 0;
+  for (; i + 4 <= n; i += 4) mv = wasm_f32x4_pmax(mv, wasm_v128_load(x + i));
+  float mx = hmax_f32x4(mv);
+  for (; i < n; i++) mx = x[i] > mx ? x[i] : mx;
+  return mx;
+}
+
+// sum exp(x - mx) over a row; when `out` is not 0 the exponentials are stored there too.
+static inline float row_sum_exp(const float* x, float* out, int n, float mx) {
+  v128_t m = wasm_f32x4_splat(mx);
+  v128_t acc = wasm_f32x4_splat(0.0f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t e = exp_f32x4(wasm_f32x4_sub(wasm_v128_load(x + i), m));
+    if (out) wasm_v128_store(out + i, e);
+    acc = wasm_f32x4_add(acc, e);
+  }
+  float s = hsum_f32x4(acc);
+  for (; i < n; i++) {
+    float e = wasm_f32x4_extract_lane(exp_f32x4(wasm_f32x4_splat(x[i] - mx)), 0);
+    if (out) out[i] = e;
+    s += e;
+  }
+  return s;
+}
+
+// Cross-entropy of each row of logits (rows, cols) against its target:
+// loss[r] = log sum_j exp(x_rj) - x_r,t (the max subtracted first), 0 where t == ignore.
+EXPORT("cross_entropy_f32")
+void cross_entropy_f32(const float* x, const int* targets, float* loss, int rows, int cols, int ignore) {
+  for (int r = 0; r < rows; r++) {
+    int t = targets[r];
+    if (t == ignore) {
+      loss[r] = 0.0f;
+      continue;
+    }
+    const float* xr = x + (long)r * cols;
+    float mx = row_max(xr, cols);
+    float s = row_sum_exp(xr, 0, cols, mx);
+    loss[r] = mx + wasm_f32x4_extract_lane(log_f32x4(wasm_f32x4_splat(s)), 0) - xr[t];
+  }
+}
+
+// Its gradient: dx_r = (softmax(x_r) - onehot(t_r)) * dloss[r], zero rows where t == ignore.
+EXPORT("cross_entropy_grad_f32")
+void cross_entropy_grad_f32(const float* x, const int* targets, const float* dloss, float* dx, int rows, int cols, int ignore) {
+  for (int r = 0; r < rows; r++) {
+    int t = targets[r];
+    float* dr = dx + (long)r * cols;
+    if (t == ignore) {
+      for (int i = 0; i < cols; i++) dr[i] = 0.0f;
+      continue;
+    }
+    const float* xr = x + (long)r * cols;
+    float mx = row_max(xr, cols);
+    float s = row_sum_exp(xr, dr, cols, mx);
+    v128_t scale = wasm_f32x4_splat(dloss[r] / s);
+    int i = 0;
+    for (; i + 4 <= cols; i += 4) wasm_v128_store(dr + i, wasm_f32x4_mul(wasm_v128_load(dr + i), scale));
+    for (; i < cols; i++) dr[i] *= dloss[r] / s;
+    dr[t] -= dloss[r];
+  }
+}

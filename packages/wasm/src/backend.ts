@@ -1,9 +1,9 @@
 // @attn/tensor backend 'wasm': the kernels a GPT training step spends its time
-// in run in WebAssembly with SIMD: MatMul (1 or 2 threads), and on the calling
-// thread the broadcasting Binary ops, Sum, MaskedFill, head-splitting
-// Transposes, Slice and PadAxis (row copies), Softmax and its gradient,
-// LayerNorm and its gradient, the tanh GELU and its gradient, and the fused
-// AdamW update. A tensor is a Float32Array: a resident view over wasm memory
+// in run in WebAssembly with SIMD, shared among the threads when large enough:
+// MatMul, FusedAttention and its gradient, the broadcasting Binary ops, Sum,
+// MaskedFill, head-splitting Transposes, Slice and PadAxis (row copies),
+// Softmax and its gradient, LayerNorm and its gradient, the tanh GELU and its
+// gradient, CrossEntropy and its gradient, and the fused AdamW update. A tensor is a Float32Array: a resident view over wasm memory
 // (see heap.ts; kernels read it in place and write outputs into new resident
 // views, so chains of kernels copy nothing) or a plain array. Every other
 // kernel, and any shape or broadcast these do not cover (see layouts.ts), runs
@@ -22,6 +22,7 @@ import {
   type Backend,
   type DataHandle,
   type FloatArray,
+  type FusedAttentionAttrs,
   type Kernel,
   type KernelInput,
   type KernelName,
@@ -33,7 +34,7 @@ import {
   registerBackend,
   removeBackend,
 } from '@attn/tensor';
-import { createWasmKernels, type WasmKernels, type WasmKernelsOptions } from './engine.js';
+import { type AttentionShape, createWasmKernels, type WasmKernels, type WasmKernelsOptions } from './engine.js';
 import { detectFeatures } from './features.js';
 import { aroundAxis, binaryLayout, rowPermutation } from './layouts.js';
 import type { MatrixCall } from './plan.js';
@@ -83,6 +84,15 @@ function cpuKernelsHere(kernels: WasmKernels): KernelTable {
   return table as KernelTable;
 }
 
+/** The FusedAttention contract's tensors as the kernel's heads of (T, D) blocks (the first kvLength of kvRows keys taking part). */
+function attentionShape(q: KernelInput, v: KernelInput, attrs: FusedAttentionAttrs): AttentionShape {
+  const n = q.shape.length;
+  let heads = 1;
+  for (let i = 0; i < n - 2; i++) heads *= q.shape[i];
+  const kvRows = v.shape[n - 2];
+  return { heads, tq: q.shape[n - 2], tk: attrs.kvLength, kvRows, d: q.shape[n - 1], dv: v.shape[n - 1], scale: attrs.scale, causal: attrs.causal };
+}
+
 /** A Backend object whose kernels run on `kernels` (WebAssembly) or, for the rest, the CPU backend's code. */
 export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend {
   const values = (t: KernelInput) => t.handle as Float32Array;
@@ -100,6 +110,8 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
     read: async (handle) => (kernels.isResident(handle as Float32Array) ? (handle as Float32Array).slice() : (handle as Float32Array)),
     disposeData: (handle) => kernels.free(handle as Float32Array),
     overwrite: (handle, values) => (handle as Float32Array).set(values),
+    // Handles are Float32Arrays here too (resident views or plain arrays): the CPU backend's row copies serve.
+    copyRows: cpuBackend.copyRows,
     kernels: {
       ...onCpu,
       MatMul: ([a, b], attrs) => {
@@ -140,22 +152,11 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
       // keep the tensor in wasm memory instead of moving it to the CPU and back.
       Slice: ([x], { axis, start, end }) => {
         const { outer, length, inner } = aroundAxis(x.shape, axis);
-        const width = (end - start) * inner;
-        const out = kernels.newOutput(outer * width, false);
-        const src = values(x);
-        for (let o = 0; o < outer; o++) {
-          const from = (o * length + start) * inner;
-          out.set(src.subarray(from, from + width), o * width);
-        }
-        return out;
+        return kernels.copyRows(values(x), start * inner, length * inner, outer, (end - start) * inner, 0, 0);
       },
       PadAxis: ([dy], { axis, start, length }) => {
         const { outer, length: part, inner } = aroundAxis(dy.shape, axis);
-        const width = part * inner;
-        const out = kernels.newOutput(outer * length * inner, true);
-        const src = values(dy);
-        for (let o = 0; o < outer; o++) out.set(src.subarray(o * width, (o + 1) * width), (o * length + start) * inner);
-        return out;
+        return kernels.copyRows(values(dy), 0, part * inner, outer, part * inner, start * inner, (length - start - part) * inner);
       },
       Softmax: (inputs, attrs, outShape) => {
         const { outer, length, inner } = aroundAxis(inputs[0].shape, attrs.axis);
@@ -175,7 +176,18 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
         const bias = attrs.hasBias ? values(inputs[attrs.hasWeight ? 2 : 1]) : null;
         return kernels.layerNorm(values(x), weight, bias, values(x).length / cols, cols, attrs.eps);
       },
+      CrossEntropy: ([logits], { targets, ignoreIndex }) => {
+        const [rows, cols] = logits.shape;
+        return kernels.crossEntropy(values(logits), targets, ignoreIndex, rows, cols);
+      },
+      CrossEntropyGrad: ([logits, dLoss], { targets, ignoreIndex }) => {
+        const [rows, cols] = logits.shape;
+        return kernels.crossEntropyGrad(values(logits), values(dLoss), targets, ignoreIndex, rows, cols);
+      },
       AdamW: ([param, grad, m, v], attrs) => kernels.adamw(values(param), values(grad), values(m), values(v), attrs),
+      FusedAttention: ([q, k, v], attrs) => kernels.attention(values(q), values(k), values(v), attentionShape(q, v, attrs)),
+      FusedAttentionGrad: ([q, k, v, out, lse, dOut], attrs) =>
+        kernels.attentionGrad(values(q), values(k), values(v), values(out), values(lse), values(dOut), attentionShape(q, v, attrs)),
       LayerNormGrad: (inputs, attrs, outShape) => {
         // inputs: [x, weight?, mean, rstd, dy]
         const x = inputs[0];

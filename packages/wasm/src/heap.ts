@@ -39,6 +39,8 @@ export class WasmHeap {
   private readonly finalizers = new FinalizationRegistry<number>((offset) => this.release(offset));
   /** Bytes held by resident blocks. */
   residentBytes = 0;
+  /** Highest residentBytes since the heap was made or resetPeak() was called (memory benchmarks read it). */
+  peakResidentBytes = 0;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -71,10 +73,16 @@ export class WasmHeap {
     if (this.residentBytes + bytes > this.residentBudget) return null;
     const offset = this.allocate(bytes, true);
     this.residentBytes += bytes;
+    if (this.residentBytes > this.peakResidentBytes) this.peakResidentBytes = this.residentBytes;
     const view = new Float32Array(this.memory.buffer, offset, floats);
     this.residents.set(view, offset);
     this.finalizers.register(view, offset, view);
     return view;
+  }
+
+  /** Starts a new high-water mark at the bytes resident now. */
+  resetPeak(): void {
+    this.peakResidentBytes = this.residentBytes;
   }
 
   /** Whether `values` is a live resident view of this heap (kernels read it in place). */

@@ -1,6 +1,7 @@
 // Turns a batched matmul with broadcast batch dims and transposed operands
 // into a list of single-matrix calls over strided row-major storage, and
 // splits that list across threads. Pure shape arithmetic: no memory here.
+import { splitRange } from './tasks.js';
 
 /** One C = op(A) @ op(B) call; offsets and strides are in elements (floats). */
 export interface MatrixCall {
@@ -114,34 +115,57 @@ function broadcastStrides(operandBatch: number[], outBatch: number[], matrixSize
 }
 
 /**
- * Splits calls into `threads` groups of about equal work. Whole matrices go
- * to threads when the batch divides evenly; otherwise every matrix is cut into
- * row bands (multiples of 4 rows, the micro-kernel height) so no thread idles.
+ * Splits calls into at most `threads` groups of about equal work. Whole
+ * matrices go to threads when the batch divides evenly. Otherwise every matrix
+ * is cut in bands: of rows (multiples of 4, the micro-kernel height), where
+ * each thread packs all of op(B) again, or of columns (multiples of 8, its
+ * width), where each packs all of op(A) again; the cut that repeats the
+ * smaller packing wins (columns when M < N), as long as the dimension is
+ * long enough to give every thread a band.
  */
 export function splitCalls(calls: MatrixCall[], threads: number): MatrixCall[][] {
-  const parts: MatrixCall[][] = Array.from({ length: threads }, () => []);
-  if (threads === 1) {
-    parts[0] = calls;
-    return parts;
-  }
+  if (threads <= 1 || calls.length === 0) return [calls];
   if (calls.length % threads === 0) {
     const per = calls.length / threads;
-    for (let t = 0; t < threads; t++) parts[t] = calls.slice(t * per, (t + 1) * per);
-    return parts;
+    return Array.from({ length: threads }, (_, t) => calls.slice(t * per, (t + 1) * per));
   }
+  const parts: MatrixCall[][] = Array.from({ length: threads }, () => []);
   for (const call of calls) {
-    const band = Math.ceil(call.M / threads / 4) * 4;
+    const byColumns = (call.M < call.N || call.M < 4 * threads) && call.N >= 8 * threads;
+    const unit = byColumns ? 8 : 4;
+    const length = byColumns ? call.N : call.M;
+    const band = Math.ceil(length / threads / unit) * unit;
     for (let t = 0; t < threads; t++) {
-      const r0 = t * band;
-      const r1 = Math.min(call.M, r0 + band);
-      if (r1 <= r0) continue;
-      parts[t].push({
-        ...call,
-        aOffset: call.aOffset + r0 * call.rsa,
-        cOffset: call.cOffset + r0 * call.ldc,
-        M: r1 - r0,
-      });
+      const start = t * band;
+      const end = Math.min(length, start + band);
+      if (end <= start) continue;
+      parts[t].push(
+        byColumns
+          ? { ...call, bOffset: call.bOffset + start * call.csb, cOffset: call.cOffset + start, N: end - start }
+          : { ...call, aOffset: call.aOffset + start * call.rsa, cOffset: call.cOffset + start * call.ldc, M: end - start },
+      );
     }
   }
   return parts;
+}
+
+/**
+ * Splits a product with few rows whose B is row-major (the rows form of
+ * csrc/gemv.c: one token's activations times a Linear weight (in, out)) by
+ * depth: piece t multiplies columns [k0, k1) of op(A) with rows [k0, k1) of B,
+ * a contiguous slice of B's storage, and the caller adds the pieces' partial
+ * products. Split by columns instead, each thread would read a piece of every
+ * row of B, and such interleaved reads stream from memory at about half the
+ * rate of one sequential pass (see the README's decoding section). Returns
+ * null where this split does not apply: more than `rowsMaxM` rows (the packed
+ * path runs), B not row-major, one thread, or too little depth to share.
+ */
+export function splitDepth(call: MatrixCall, threads: number, rowsMaxM: number): MatrixCall[] | null {
+  if (threads <= 1 || call.M > rowsMaxM || call.csb !== 1 || call.K < 16 * threads) return null;
+  return splitRange(call.K, threads, 16).map(([k0, k1]) => ({
+    ...call,
+    aOffset: call.aOffset + k0 * call.csa,
+    bOffset: call.bOffset + k0 * call.rsb,
+    K: k1 - k0,
+  }));
 }

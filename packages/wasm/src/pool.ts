@@ -12,6 +12,8 @@ export interface WorkerInit {
   ctrlPtr: number;
   /** Byte address of this worker's private matmul scratch area. */
   wsPtr: number;
+  /** The module uses relaxed SIMD (Node workers switch V8's flag on before instantiating). */
+  relaxedSimd: boolean;
   /** This worker's slot in the control block (1, 2, ...; 0 is the calling thread). */
   index: number;
 }

@@ -1,6 +1,6 @@
 // The control block that the main thread and the workers share, as Int32
 // indices into shared wasm memory. One job at a time: the main thread writes a
-// table of matmul calls and each worker's [start, end) range, clears the
+// table of tasks (tasks.ts) and each worker's [start, end) range, clears the
 // parts' CLAIM flags, bumps GEN and wakes the workers. A part is run by whoever
 // claims it first (compareExchange 0 -> 1 on its flag): its worker, or the
 // main thread when that worker is late (descheduled on a busy machine), so no
@@ -11,14 +11,12 @@ export const GEN = 0; // job generation; workers sleep on it with Atomics.wait
 export const PENDING = 1; // workers still running the current job
 export const ERROR = 2; // set to 1 by a worker whose job threw
 export const STOP = 3; // set to 1 to make workers exit
-export const TABLE = 4; // byte address of the call table of the current job
+export const TABLE = 4; // byte address of the task table of the current job
+export const SPIN_US = 5; // how long (us) a worker polls for the next job before it sleeps; set by the main thread
 export const CLAIMS = 8; // part w's claim flag is at CLAIMS + w (0 free, 1 taken)
 export const MAX_WORKERS = 20; // parts are 0 (main thread) .. MAX_WORKERS
 export const SLOTS = CLAIMS + MAX_WORKERS + 4; // part w's range is at SLOTS + 2w (start), SLOTS + 2w + 1 (end)
 export const CTRL_INTS = SLOTS + 2 * (MAX_WORKERS + 1) + 2; // size of the control block
-
-/** Int32s per call in the table: a, b, c (byte addresses), M, N, K, rsa, csa, rsb, csb, ldc. */
-export const CALL_INTS = 11;
 
 /** Longest single Atomics.wait (ms) anywhere; waits loop and re-check the shared state. */
 export const WAIT_SLICE_MS = 20;

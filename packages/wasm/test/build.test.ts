@@ -35,7 +35,26 @@ describe('committed wasm', () => {
     const hash = (t: string) => /Source sha256: (\w+)/.exec(t)?.[1];
     expect(hash(committed), 'csrc/ changed without `pnpm build:wasm`').toBe(hash(fresh));
     expect(modulesOf(committed)).toEqual(modulesOf(fresh));
-    expect(modulesOf(committed)).toHaveLength(2);
+    expect(modulesOf(committed)).toHaveLength(4);
+  }, 300_000); // four clang builds: about 20 s on a quiet machine, much longer when other jobs share the cores
+});
+
+describe('the four committed modules', () => {
+  // In a fresh Node without V8's relaxed-SIMD flag (Node 20's default), the plain
+  // modules validate and the relaxed ones do not; with the flag, all four do. So the
+  // relaxed ones really use relaxed SIMD, in its standard encoding.
+  const [single, threaded, singleRelaxed, threadedRelaxed] = modulesOf(fs.readFileSync(path.join(pkg, 'src/kernels.generated.ts'), 'utf8'));
+  const validate = (flags: string[]) => {
+    const code = `let s='';process.stdin.on('data',(d)=>s+=d).on('end',()=>{console.log(JSON.stringify(JSON.parse(s).map((b)=>WebAssembly.validate(Buffer.from(b,'base64')))))})`;
+    const input = JSON.stringify([single, threaded, singleRelaxed, threadedRelaxed]);
+    const run = spawnSync(process.execPath, [...flags, '-e', code], { input, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    return JSON.parse(run.stdout);
+  };
+  const major = Number(process.versions.node.split('.')[0]);
+  it.runIf(major === 20)('validate as plain and relaxed SIMD (Node 20: relaxed only behind the flag)', () => {
+    expect(validate([])).toEqual([true, true, false, false]);
+    expect(validate(['--experimental-wasm-relaxed-simd'])).toEqual([true, true, true, true]);
   });
 });
 
@@ -108,7 +127,7 @@ describe('README example', () => {
       const run = spawnSync(process.execPath, [example], { encoding: 'utf8', timeout: 30_000 });
       expect(run.stderr).toBe('');
       expect(run.stdout.trim().split('\n')).toEqual([
-        '{ simd: true, threads: true }',
+        '{ simd: true, threads: true, relaxedSimd: true }',
         'wasm 2',
         '[ 19, 22, 43, 50 ]',
         '[ 2, 2 ] [ 19, 22, 43, 50 ]',

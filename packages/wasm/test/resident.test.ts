@@ -61,6 +61,19 @@ describe('WasmHeap', () => {
     expect(heap.extent).toBe(4096);
   });
 
+  it('keeps a high-water mark of resident bytes until resetPeak()', () => {
+    const heap = new WasmHeap(memory, 1024, 1 << 20, grow);
+    const a = heap.allocResident(1000)!; // 4000 bytes -> 4032 aligned
+    const b = heap.allocResident(16)!; // 64
+    heap.freeResident(a);
+    expect([heap.residentBytes, heap.peakResidentBytes]).toEqual([64, 4096]);
+    heap.resetPeak();
+    expect(heap.peakResidentBytes).toBe(64);
+    heap.freeResident(heap.allocResident(100)!); // 448 bytes at most at once
+    expect(heap.peakResidentBytes).toBe(64 + 448);
+    heap.freeResident(b);
+  });
+
   it('hands out resident views up to the budget, then null; frees them explicitly', () => {
     const heap = new WasmHeap(memory, 1024, 4096, grow);
     const v1 = heap.allocResident(512)!; // 2 KiB

@@ -20,10 +20,17 @@ function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
   return worst;
 }
 
-describe('row kernels, called directly', () => {
+// On 2 threads every kernel is split (minParallelElements 0), so shares with
+// odd boundaries (rows, element ranges, column bands) are exercised too.
+describe.each([1, 2])('row kernels, called directly, on %i thread(s)', (threads) => {
   let k: WasmKernels;
   beforeAll(async () => {
-    k = await createWasmKernels({ threads: 1 });
+    k = await createWasmKernels({ threads, minParallelElements: 0 });
+  });
+  afterAll(() => k.dispose());
+
+  it('uses the requested thread count', () => {
+    expect(k.threads).toBe(threads);
   });
 
   it('binary: every operand layout and op, rows not a multiple of 4 wide', () => {
@@ -56,7 +63,31 @@ describe('row kernels, called directly', () => {
     expect(relErr(k.sumAxis(x, 33, 6, 1), want(33, 6, 1))).toBeLessThan(1e-6);
     expect(relErr(k.sumAxis(x, 3, 11, 6), want(3, 11, 6))).toBeLessThan(1e-6);
     expect(relErr(k.sumAxis(x, 1, 198, 1), want(1, 198, 1))).toBeLessThan(1e-5);
+    expect(relErr(k.sumAxis(x, 1, 4, 49), want(1, 4, 49))).toBeLessThan(1e-6); // a bias gradient: shared by columns
     expect(Array.from(k.sumAxis(new Float32Array(0), 2, 0, 3))).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('binary: a few long rows are shared by columns', () => {
+    const [rows, cols] = [3, 70];
+    const a = randomArray(rows * cols, 12);
+    const bias = randomArray(cols, 13);
+    const perRow = randomArray(rows, 14);
+    const sum = k.binary('add', a, 'full', bias, 'col', rows, cols);
+    const prod = k.binary('mul', perRow, 'row', a, 'full', rows, cols);
+    for (let i = 0; i < rows * cols; i++) {
+      expect(sum[i]).toBe(Math.fround(a[i] + bias[i % cols]));
+      expect(prod[i]).toBe(Math.fround(perRow[Math.floor(i / cols)] * a[i]));
+    }
+  });
+
+  it('copyRows: slices rows out and pads them with zeros around', () => {
+    const x = randomArray(5 * 11, 15);
+    // the columns [3, 9) of a (5, 11) matrix
+    const slice = k.copyRows(x, 3, 11, 5, 6, 0, 0);
+    expect(Array.from(slice)).toEqual(Array.from({ length: 30 }, (_, i) => x[Math.floor(i / 6) * 11 + 3 + (i % 6)]));
+    // and back into (5, 13) rows with 2 zeros ahead and 5 behind
+    const padded = k.copyRows(slice, 0, 6, 5, 6, 2, 5);
+    expect(Array.from(padded)).toEqual(Array.from({ length: 65 }, (_, i) => (i % 13 >= 2 && i % 13 < 8 ? slice[Math.floor(i / 13) * 6 + (i % 13) - 2] : 0)));
   });
 
   it('masked fill repeats the mask and leaves unmasked values bit-exact', () => {
@@ -143,6 +174,31 @@ describe('row kernels, called directly', () => {
     }
   });
 
+  it('cross-entropy and its gradient, with an ignored row and a width not a multiple of 4', () => {
+    const [rows, cols] = [6, 13];
+    const x = randomArray(rows * cols, 16).map((v) => v * 8);
+    const targets = Int32Array.of(3, -100, 12, 0, 7, 5);
+    const dLoss = randomArray(rows, 17);
+    const loss = k.crossEntropy(x, targets, -100, rows, cols);
+    const dx = k.crossEntropyGrad(x, dLoss, targets, -100, rows, cols);
+    const wantLoss = new Float64Array(rows);
+    const wantDx = new Float64Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      if (targets[r] === -100) continue;
+      const row = Array.from(x.subarray(r * cols, (r + 1) * cols));
+      const mx = Math.max(...row);
+      const z = row.reduce((a, v) => a + Math.exp(v - mx), 0);
+      wantLoss[r] = mx + Math.log(z) - row[targets[r]];
+      row.forEach((v, j) => {
+        wantDx[r * cols + j] = (Math.exp(v - mx) / z - (j === targets[r] ? 1 : 0)) * dLoss[r];
+      });
+    }
+    expect(relErr(loss, wantLoss)).toBeLessThan(2e-6);
+    expect(relErr(dx, wantDx)).toBeLessThan(2e-6);
+    expect(loss[1]).toBe(0);
+    expect(Array.from(dx.subarray(cols, 2 * cols)).every((v) => v === 0)).toBe(true);
+  });
+
   it('layout planning', () => {
     expect(binaryLayout([2, 3, 4], [4], [2, 3, 4])).toEqual({ a: 'full', b: 'col', rows: 6, cols: 4 });
     expect(binaryLayout([1, 4], [2, 3, 4], [2, 3, 4])).toEqual({ a: 'col', b: 'full', rows: 6, cols: 4 });
@@ -157,7 +213,8 @@ describe('row kernels, called directly', () => {
 describe("the same ops through @attn/tensor on 'wasm', against the CPU backend", () => {
   let handle: WasmBackendHandle | null;
   beforeAll(async () => {
-    handle = await registerWasmBackend({ threads: 2 });
+    // every kernel split across both threads, however small
+    handle = await registerWasmBackend({ threads: 2, minParallelElements: 0, minParallelFlops: 0 });
     if (!handle) throw new Error('this Node has no WebAssembly SIMD');
   });
   afterAll(() => {

@@ -20,6 +20,7 @@ import { type GpuTensorData, KernelContext } from './context.js';
 import { Dispatcher } from './dispatcher.js';
 import { WebGPUBackendError } from './errors.js';
 import { adamwKernels } from './kernels/adamw.js';
+import { type AttentionStrategy, attentionKernels } from './kernels/attention.js';
 import { crossEntropyKernels } from './kernels/cross-entropy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { layerNormKernels } from './kernels/layer-norm.js';
@@ -50,6 +51,13 @@ export interface WebGPUBackendOptions {
    * (SwiftShader), where it measured faster.
    */
   matmul?: 'auto' | MatmulStrategy;
+  /**
+   * The fused attention kernels (kernels/attention.ts): 'tiled' walks blocks of
+   * keys through workgroup memory, 'direct' reads them straight from the
+   * buffers. 'auto' (the default) picks as for matmul: 'tiled' on a GPU,
+   * 'direct' on a software adapter, where it measured faster.
+   */
+  attention?: 'auto' | AttentionStrategy;
 }
 
 /** Counters for tests, the bench and bug reports. */
@@ -57,6 +65,8 @@ export interface WebGPUStats {
   /** Tensor buffers alive (held by tensors or in-flight temporaries), and their bytes. A training loop in tidy() keeps this flat. */
   liveBuffers: number;
   liveBytes: number;
+  /** Most bytes of tensor buffers alive at once since registration or the last resetPeak(): what a computation needed at its height. */
+  peakLiveBytes: number;
   /** Free buffers waiting in the pool, and their bytes. */
   pooledBuffers: number;
   pooledBytes: number;
@@ -82,7 +92,11 @@ export interface WebGPUBackendHandle {
   adapter: WebGPUAdapterInfo;
   /** The MatMul kernel in use ('auto' resolved). */
   matmul: MatmulStrategy;
+  /** The fused attention kernels in use ('auto' resolved). */
+  attention: AttentionStrategy;
   stats(): WebGPUStats;
+  /** Starts stats().peakLiveBytes again from the bytes alive now. */
+  resetPeak(): void;
   /** Names of the compiled pipelines, sorted. */
   pipelineKeys(): string[];
   /** Submits the recorded kernels now (reads do it themselves). */
@@ -114,9 +128,14 @@ export async function registerWebGPUBackend(options: WebGPUBackendOptions = {}):
   if (!['auto', 'tiled', 'direct'].includes(requestedMatmul)) {
     throw new WebGPUBackendError(`registerWebGPUBackend: matmul must be 'auto', 'tiled' or 'direct', got ${JSON.stringify(options.matmul)}`);
   }
+  const requestedAttention = options.attention ?? 'auto';
+  if (!['auto', 'tiled', 'direct'].includes(requestedAttention)) {
+    throw new WebGPUBackendError(`registerWebGPUBackend: attention must be 'auto', 'tiled' or 'direct', got ${JSON.stringify(options.attention)}`);
+  }
   const adapter = await requestAdapter(options.gpu ?? defaultGpu(), options.powerPreference);
   const adapterInfo = describeAdapter(adapter);
   const matmulStrategy: MatmulStrategy = requestedMatmul === 'auto' ? (adapterInfo.software ? 'direct' : 'tiled') : requestedMatmul;
+  const attentionStrategy: AttentionStrategy = requestedAttention === 'auto' ? (adapterInfo.software ? 'direct' : 'tiled') : requestedAttention;
   // Ask for the adapter's full buffer sizes: the defaults (128 MiB bindings) would cap the model size.
   const device = await adapter.requestDevice({
     requiredLimits: {
@@ -137,6 +156,7 @@ export async function registerWebGPUBackend(options: WebGPUBackendOptions = {}):
     ...crossEntropyKernels(ctx),
     ...layerNormKernels(ctx),
     ...adamwKernels(ctx),
+    ...attentionKernels(ctx, attentionStrategy),
     ...matmul.kernels,
   };
 
@@ -174,12 +194,14 @@ export async function registerWebGPUBackend(options: WebGPUBackendOptions = {}):
     backend,
     adapter: adapterInfo,
     matmul: matmulStrategy,
+    attention: attentionStrategy,
     stats: () => {
       const p = pool.snapshot();
       const c = dispatcher.counters;
       return {
         liveBuffers: p.live,
         liveBytes: p.liveBytes,
+        peakLiveBytes: p.peakLiveBytes,
         pooledBuffers: p.pooled,
         pooledBytes: p.pooledBytes,
         buffersCreated: p.created,
@@ -194,6 +216,7 @@ export async function registerWebGPUBackend(options: WebGPUBackendOptions = {}):
         readbacks: c.readbacks,
       };
     },
+    resetPeak: () => pool.resetPeak(),
     pipelineKeys: () => pipelines.keys(),
     flush: () => dispatcher.flush(),
     idle: () => dispatcher.idle(),

@@ -28,6 +28,8 @@ export interface PoolStats {
   /** Buffers handed out and not yet released. */
   live: number;
   liveBytes: number;
+  /** Most liveBytes at once since the pool was made or resetPeak(). */
+  peakLiveBytes: number;
   /** Buffers on the free lists. */
   pooled: number;
   pooledBytes: number;
@@ -38,7 +40,7 @@ export interface PoolStats {
 
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
-  private readonly stats: PoolStats = { live: 0, liveBytes: 0, pooled: 0, pooledBytes: 0, created: 0, destroyed: 0 };
+  private readonly stats: PoolStats = { live: 0, liveBytes: 0, peakLiveBytes: 0, pooled: 0, pooledBytes: 0, created: 0, destroyed: 0 };
 
   constructor(
     private readonly device: GPUDevice,
@@ -66,6 +68,7 @@ export class BufferPool {
     }
     this.stats.live++;
     this.stats.liveBytes += size;
+    this.stats.peakLiveBytes = Math.max(this.stats.peakLiveBytes, this.stats.liveBytes);
     return buffer;
   }
 
@@ -97,6 +100,11 @@ export class BufferPool {
     this.free.clear();
     this.stats.pooled = 0;
     this.stats.pooledBytes = 0;
+  }
+
+  /** Starts peakLiveBytes again from the bytes alive now. */
+  resetPeak(): void {
+    this.stats.peakLiveBytes = this.stats.liveBytes;
   }
 
   snapshot(): PoolStats {

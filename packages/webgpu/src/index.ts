@@ -9,4 +9,5 @@ export {
 export { type GpuEntry, type PowerPreference, probeWebGPU, type WebGPUAdapterInfo } from './adapter.js';
 export { WebGPUBackendError } from './errors.js';
 export { sizeClass } from './buffer-pool.js';
+export type { AttentionStrategy } from './kernels/attention.js';
 export type { MatmulStrategy } from './kernels/matmul.js';

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleForBrowser, type HeadlessChromium, launchChromium, type LocalServer, serveLocally } from '@attn/chromium-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AttentionMemory } from './browser/attention.js';
 import type { GptComparison } from './browser/gpt.js';
 import type { TrainRun } from './browser/train.js';
 
@@ -69,50 +70,72 @@ async function inPage(body: string): Promise<unknown> {
 }
 
 describe('@attn/webgpu in headless Chromium (SwiftShader)', () => {
+  // Each strategy for matmul and fused attention together: 'direct' is the default on SwiftShader, 'tiled' on a GPU.
+  // One page per strategy: a page gets a new device, and SwiftShader takes 1-3 s to compile each pipeline.
   for (const matmul of ['direct', 'tiled'] as const) {
-    it(`passes the shared conformance suite with every kernel on the device (${matmul} matmul)`, async () => {
+    it(`passes the shared conformance suite and the edge cases below with every kernel on the device (${matmul} matmul and attention)`, async () => {
       const result = (await inPage(`
-        const handle = await m.registerWebGPUBackend({ matmul: '${matmul}' });
+        const handle = await m.registerWebGPUBackend({ matmul: '${matmul}', attention: '${matmul}' });
         const conformance = await m.runConformance('webgpu');
+        const kernels = await m.kernelEdgeCases('webgpu');
+        const attention = await m.attentionEdgeCases('webgpu');
         const pipelines = handle.pipelineKeys();
         handle.dispose();
-        return { ...conformance, pipelines };`)) as { passed: string[]; failed: string[]; pipelines: string[] };
-      expect(result.failed).toEqual([]);
-      expect(result.passed.length).toBeGreaterThanOrEqual(13);
-      expect(result.pipelines).toEqual(expect.arrayContaining([`MatMul:${matmul}:large`, `MatMul:${matmul}:small`]));
-    }, 120_000);
+        return { conformance, kernels, attention, pipelines };`)) as {
+        conformance: { passed: string[]; failed: string[] };
+        kernels: { errors: Record<string, number>; edges: Record<string, number[]> };
+        attention: Record<string, number>;
+        pipelines: string[];
+      };
+      expect(result.conformance.failed).toEqual([]);
+      expect(result.conformance.passed.length).toBeGreaterThanOrEqual(13);
 
-    it(`handles long rows, huge grids, large matmul tiles and edge values like the references (${matmul} matmul)`, async () => {
-      const result = (await inPage(`
-        const handle = await m.registerWebGPUBackend({ matmul: '${matmul}' });
-        const r = await m.kernelEdgeCases('webgpu');
-        const pipelines = handle.pipelineKeys();
-        handle.dispose();
-        return { ...r, pipelines };`)) as { errors: Record<string, number>; edges: Record<string, number[]>; pipelines: string[] };
-      // With the suite (small products) every matmul size class has run.
-      const classes = matmul === 'tiled' ? ['large'] : ['large', 'medium'];
-      expect(result.pipelines).toEqual(expect.arrayContaining(classes.map((c) => `MatMul:${matmul}:${c}`)));
-      for (const [name, err] of Object.entries(result.errors)) expect(err, name).toBeLessThan(name.startsWith('matmul') || name.startsWith('sum') ? 1e-4 : 2e-5);
-      expect(Object.keys(result.errors)).toHaveLength(16);
-      expect(result.edges).toEqual({
+      // Cases the suite does not reach: long rows, huge grids, large matmul tiles, edge values.
+      const { errors, edges } = result.kernels;
+      for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThan(name.startsWith('matmul') || name.startsWith('sum') ? 1e-4 : 2e-5);
+      expect(Object.keys(errors)).toHaveLength(16);
+      expect(edges).toEqual({
         'pow(x, -2) of [-2, 0.5]': [0.25, 4],
         'pow(x, 1.5) of [-1, 0, 4]': [Number.NaN, 0, 8],
         'max of an all -inf row': [Number.NEGATIVE_INFINITY],
         'argmax with ties (first wins)': [1],
       });
-    }, 120_000);
+
+      // Fused attention with wide heads: out and lse against float64 loops, gradients against CPU float64 autograd of the materialised path.
+      expect(Object.keys(result.attention)).toHaveLength(15);
+      for (const [name, err] of Object.entries(result.attention)) expect(err, name).toBeLessThan(2e-5);
+      console.log(`fused attention (${matmul}), worst relative error: ${Math.max(...Object.values(result.attention)).toExponential(1)}`);
+
+      // Every matmul size class, and the attention column classes 16 (the suite), 32 (Dv = 24) and 64 (D = 40, 80, 70; two chunks from 80 and 70).
+      const classes = matmul === 'tiled' ? ['large', 'small'] : ['large', 'medium', 'small'];
+      expect(result.pipelines).toEqual(
+        expect.arrayContaining([
+          ...classes.map((c) => `MatMul:${matmul}:${c}`),
+          ...[16, 32, 64].map((c) => `FusedAttention:${matmul}:c${c}`),
+          ...[16, 64].flatMap((c) => [`FusedAttentionGrad:dq:${matmul}:c${c}`, `FusedAttentionGrad:dkdv:${matmul}:c${c}`]),
+        ]),
+      );
+    }, 240_000);
   }
 
-  it('runs a small GPT forward and backward within 1e-3 of the CPU backend, with and without biases', async () => {
+  it('runs a small GPT forward and backward within 1e-3 of the CPU backend: fused attention with and without biases, and materialised', async () => {
     const result = (await inPage(`
       const handle = await m.registerWebGPUBackend();
       const withBias = await m.gptForwardBackward('webgpu', true);
       const noBias = await m.gptForwardBackward('webgpu', false);
+      const fusedPipelines = handle.pipelineKeys();
+      const materialised = await m.gptForwardBackward('webgpu', true, 'materialised');
       const pipelines = handle.pipelineKeys();
       handle.dispose();
-      return { withBias, noBias, pipelines };`)) as { withBias: GptComparison; noBias: GptComparison; pipelines: string[] };
-    for (const r of [result.withBias, result.noBias]) {
-      console.log(`GPT fwd+bwd on WebGPU: loss ${r.loss}, logits ${r.logitErr}, loss ${r.lossErr}, worst gradient ${r.gradErr} (${r.worstGrad})`);
+      return { withBias, noBias, materialised, fusedPipelines, pipelines };`)) as {
+      withBias: GptComparison;
+      noBias: GptComparison;
+      materialised: GptComparison;
+      fusedPipelines: string[];
+      pipelines: string[];
+    };
+    for (const [what, r] of Object.entries({ 'fused, biases': result.withBias, 'fused, no biases': result.noBias, materialised: result.materialised })) {
+      console.log(`GPT fwd+bwd on WebGPU (${what}): loss ${r.loss}, logits ${r.logitErr}, loss ${r.lossErr}, worst gradient ${r.gradErr} (${r.worstGrad})`);
       expect(r.logitCount).toBe(2 * 8 * 19);
       expect(r.logitErr).toBeLessThan(1e-3);
       expect(r.lossErr).toBeLessThan(1e-3);
@@ -120,9 +143,35 @@ describe('@attn/webgpu in headless Chromium (SwiftShader)', () => {
       expect(r.loss).toBeGreaterThan(2); // about ln 19 at initialisation: a real loss, not zeros
     }
     expect(result.withBias.gradCount).toBeGreaterThan(result.noBias.gradCount);
-    // Both LayerNorm variants ran on the device.
-    expect(result.pipelines).toEqual(expect.arrayContaining(['LayerNorm:wb:1', 'LayerNorm:w:1', 'CrossEntropyGrad:1', 'ScatterAdd', 'Gather']));
+    // Both LayerNorm variants ran on the device, and attention ran fused (no softmax over the scores) ...
+    expect(result.fusedPipelines).toEqual(
+      expect.arrayContaining(['LayerNorm:wb:1', 'LayerNorm:w:1', 'CrossEntropyGrad:1', 'ScatterAdd', 'Gather', 'FusedAttention:direct:c16']),
+    );
+    expect(result.fusedPipelines).toEqual(expect.arrayContaining(['FusedAttentionGrad:dq:direct:c16', 'FusedAttentionGrad:dkdv:direct:c16']));
+    expect(result.fusedPipelines.filter((key) => key.startsWith('Softmax'))).toEqual([]);
+    // ... until the weights were asked for.
+    expect(result.pipelines.filter((key) => key.startsWith('Softmax'))).not.toEqual([]);
   }, 120_000);
+
+  it('keeps no (T, T) matrix at T = 512: the pool holds O(T) bytes above the inputs during a fused forward and backward', async () => {
+    const result = (await inPage(`
+      const handle = await m.registerWebGPUBackend();
+      const r = await m.attentionMemory('webgpu', handle, 2, 512, 16);
+      handle.dispose();
+      return r;`)) as AttentionMemory;
+    const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+    console.log(
+      `causal attention (1, 2, 512, 16), forward + backward: most bytes alive above the inputs ${kib(result.fusedPeakBytes)} fused, ` +
+        `${kib(result.materialisedPeakBytes)} materialised; one head's (T, T) scores ${kib(result.oneHeadScoresBytes)}`,
+    );
+    // Fused: out, lse, dq, dk, dv and D (each O(T) per head), well under one (T, T) matrix of one head.
+    expect(result.fusedPeakBytes).toBeLessThan(result.oneHeadScoresBytes / 2);
+    // The measure sees (T, T) matrices where there are some: the materialised path keeps several of all heads'.
+    expect(result.materialisedPeakBytes).toBeGreaterThan(2 * result.allHeadsScoresBytes);
+    // And both compute the same attention.
+    expect(result.outErr).toBeLessThan(1e-5);
+    expect(result.gradErr).toBeLessThan(1e-4);
+  }, 60_000);
 
   it('compiles pipelines per kernel and size class, not per shape: new batch sizes and lengths compile nothing', async () => {
     const result = (await inPage(`

@@ -30,7 +30,23 @@ describe('BufferPool', () => {
     const c = pool.acquire(2000); // class 2048: a new one
     expect(c.size).toBe(2048);
     expect(created()).toBe(2);
-    expect(pool.snapshot()).toEqual({ live: 2, liveBytes: 3072, pooled: 0, pooledBytes: 0, created: 2, destroyed: 0 });
+    expect(pool.snapshot()).toEqual({ live: 2, liveBytes: 3072, peakLiveBytes: 3072, pooled: 0, pooledBytes: 0, created: 2, destroyed: 0 });
+  });
+
+  it('keeps the most live bytes at once until resetPeak()', () => {
+    const { device } = fakeDevice();
+    const pool = new BufferPool(device, 2 ** 20, () => {});
+    const a = pool.acquire(4096);
+    const b = pool.acquire(1024);
+    pool.release(a);
+    pool.release(b);
+    const c = pool.acquire(256);
+    expect(pool.snapshot()).toMatchObject({ liveBytes: 256, peakLiveBytes: 4096 + 1024 });
+    pool.resetPeak(); // from what is alive now
+    expect(pool.snapshot().peakLiveBytes).toBe(256);
+    pool.release(pool.acquire(2048));
+    pool.release(c);
+    expect(pool.snapshot()).toMatchObject({ liveBytes: 0, peakLiveBytes: 256 + 2048 });
   });
 
   it('retires what would overflow the free lists, and trim() retires the rest', () => {

@@ -1,9 +1,10 @@
 // The host-side pieces, in Node (no GPU needed): size classes, the scatter-add
-// row index, parameter packing, the matmul size classes, adapter descriptions,
+// row index, parameter packing, the matmul and attention size classes, adapter descriptions,
 // and the errors registration gives where there is no WebGPU.
 import { describe, expect, it } from 'vitest';
 import { describeAdapter } from '../src/adapter.js';
 import { probeWebGPU, registerWebGPUBackend, sizeClass, WebGPUBackendError } from '../src/index.js';
+import { columnChunk } from '../src/kernels/attention.js';
 import { rowsByTarget } from '../src/kernels/layout.js';
 import { tileClass } from '../src/kernels/matmul.js';
 import { MAX_DIMS, Params } from '../src/params.js';
@@ -56,6 +57,12 @@ describe('matmul size classes', () => {
   });
 });
 
+describe('attention column classes', () => {
+  it('give the smallest of 16, 32, 64 columns that holds the head, and 64 (in chunks) past it', () => {
+    expect([1, 16, 17, 32, 33, 64, 65, 128].map(columnChunk)).toEqual([16, 16, 32, 32, 64, 64, 64, 64]);
+  });
+});
+
 describe('adapter descriptions', () => {
   const adapter = (info: Partial<GPUAdapterInfo>) => ({ info }) as unknown as GPUAdapter;
 
@@ -94,5 +101,6 @@ describe('without WebGPU (Node)', () => {
     const gpu = { requestAdapter: async () => null };
     await expect(registerWebGPUBackend({ maxPooledBytes: -1, gpu })).rejects.toThrow(/maxPooledBytes/);
     await expect(registerWebGPUBackend({ matmul: 'fast' as 'tiled', gpu })).rejects.toThrow(/matmul must be 'auto', 'tiled' or 'direct', got "fast"/);
+    await expect(registerWebGPUBackend({ attention: 'flash' as 'tiled', gpu })).rejects.toThrow(/attention must be 'auto', 'tiled' or 'direct', got "flash"/);
   });
 });

@@ -102,6 +102,20 @@ export interface Response {
   headers?: Record<string, string>;
 }
 
+/**
+ * Response headers that make a page cross-origin isolated (COOP + COEP), so
+ * it gets SharedArrayBuffer, and with it WebAssembly threads.
+ */
+export const CROSS_ORIGIN_ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export interface ServeOptions {
+  /** Send CROSS_ORIGIN_ISOLATION_HEADERS with every response (a route's own headers still win). */
+  crossOriginIsolated?: boolean;
+}
+
 export interface LocalServer {
   /** e.g. http://127.0.0.1:40123 */
   origin: string;
@@ -109,7 +123,8 @@ export interface LocalServer {
 }
 
 /** Serves `route(pathname)` on 127.0.0.1 at a free port; null answers 404. */
-export async function serveLocally(route: (pathname: string) => Response | null): Promise<LocalServer> {
+export async function serveLocally(route: (pathname: string) => Response | null, options: ServeOptions = {}): Promise<LocalServer> {
+  const common = options.crossOriginIsolated ? CROSS_ORIGIN_ISOLATION_HEADERS : {};
   const server = http.createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     let answer: Response | null;
@@ -123,7 +138,7 @@ export async function serveLocally(route: (pathname: string) => Response | null)
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': answer.type, ...answer.headers }).end(answer.body);
+    res.writeHead(200, { 'content-type': answer.type, ...common, ...answer.headers }).end(answer.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -23,11 +23,12 @@ export function registerAttend(program: Command): void {
     .option('--svg <file>', 'also write the chosen view as one SVG file')
     .addOption(new Option('--view <name>', 'what --svg draws: heatmap (one per head), head (token columns and lines; all heads of a layer overlaid without --head), model (every layer x head)').choices([...VIEWS]).default('heatmap'))
     .option('--no-color', 'plain shades instead of 24-bit colour')
+    .addOption(new Option('--backend <name>', 'compute backend: wasm, cpu or gpu').default('wasm'))
     .option('--json', 'machine-readable output')
     .action(async (sentence: string, o) => {
       const view = choiceFlag('--view', o.view, VIEWS);
       if (view !== 'heatmap' && o.svg === undefined) fail(`--view ${view}: the view is drawn into an SVG file; add --svg FILE`);
-      const { model, encode, label } = await loadModel(o.checkpoint);
+      const { model, encode, label } = await loadModel(o.checkpoint, o.backend);
       const { nLayer, nHead } = model.config;
       const layer = o.layer === undefined ? undefined : intFlag('--layer', o.layer, 0);
       const head = o.head === undefined ? undefined : intFlag('--head', o.head, 0);

@@ -5,7 +5,6 @@
 import { exampleExplanation, explainHead, type HeadExplanation, InspectError } from '@attn/inspect';
 import { visibleLabel } from '@attn/viz';
 import { type Command, Option } from 'commander';
-import { useBackend } from '../backend.js';
 import { fail, intFlag } from '../errors.js';
 import { formatExplanation } from './format-explanation.js';
 import { loadModel } from './load-model.js';
@@ -55,8 +54,7 @@ function withoutCheckpoint(sentence: string, o: ExplainFlags): HeadExplanation {
 }
 
 async function withCheckpoint(sentence: string, dir: string, o: ExplainFlags): Promise<HeadExplanation> {
-  const m = await loadModel(dir);
-  await useBackend(o.backend);
+  const m = await loadModel(dir, o.backend);
   const { nLayer, nHead } = m.model.config;
   const layer = o.layer === undefined ? 0 : intFlag('--layer', o.layer, 0);
   const head = o.head === undefined ? 0 : intFlag('--head', o.head, 0);

@@ -6,7 +6,6 @@ import { InspectError, samplingView } from '@attn/inspect';
 import type { GPT } from '@attn/model';
 import { type DecodingState, generateSync, type IncrementalLM, type Sampler } from '@attn/sample';
 import { type Command, Option } from 'commander';
-import { useBackend } from '../backend.js';
 import { fail, intFlag, numberFlag } from '../errors.js';
 import { buildSampler, streamText } from '../generate-text.js';
 import { type InspectableModel, loadModel } from './load-model.js';
@@ -27,6 +26,9 @@ function recordingLM(model: GPT, onLogits: (logits: Float32Array) => void): Incr
         },
         get length() {
           return state.length;
+        },
+        dispose() {
+          state.dispose?.(); // generate frees each state's cache when it is done with it
         },
       };
     },
@@ -73,7 +75,7 @@ export function registerGenerate(program: Command): void {
   program
     .command('generate')
     .description('generate text from a checkpoint')
-    .requiredOption('--checkpoint <dir>', 'checkpoint directory written by attn train')
+    .requiredOption('--checkpoint <dir>', 'checkpoint directory (attn train --out, or a Hugging Face GPT-2 directory)')
     .requiredOption('--prompt <text>', 'text to continue')
     .option('--max-tokens <n>', 'tokens to generate', '200')
     .option('--temperature <t>', 'divide logits by t (0 < t)', '0.8')
@@ -91,8 +93,7 @@ export function registerGenerate(program: Command): void {
       const topP = o.topP === undefined ? undefined : numberFlag('--top-p', o.topP, 1e-6, 1);
       const seed = intFlag('--seed', o.seed, 0);
       const s = await buildSampler({ temperature, topK, topP, samplers: o.sampler, seed });
-      const m = await loadModel(o.checkpoint);
-      await useBackend(o.backend);
+      const m = await loadModel(o.checkpoint, o.backend);
       if (o.showProbs) {
         try {
           if (o.json) {

@@ -15,7 +15,6 @@ import {
   repeatedRandomTokens,
 } from '@attn/inspect';
 import { type Command, Option } from 'commander';
-import { useBackend } from '../backend.js';
 import { fail, intFlag } from '../errors.js';
 import { type InspectableModel, loadModel } from './load-model.js';
 import { bar, cell, fixed, tokenText } from './text-table.js';
@@ -53,8 +52,7 @@ export function registerInspect(program: Command): void {
       if (o.prompt === undefined && !o.detect) fail('inspect: --prompt TEXT is required (or --detect to look at random repeated tokens)');
       const top = intFlag('--top', o.top);
       const seed = intFlag('--seed', o.seed, 0);
-      const m = await loadModel(dir);
-      await useBackend(o.backend);
+      const m = await loadModel(dir, o.backend);
       try {
         await run(m, dir, o, top, seed);
       } catch (e) {

@@ -1,15 +1,17 @@
-// The Explore attention view: type a sentence, see every layer × head, then one
-// head's heatmap and one token's row. Figures are sized to their boxes; a heatmap
-// too wide for its box scrolls inside it.
-import { attentionGridSvg, attentionHeatmapSvg, attentionRowSvg } from '@attn/viz';
+// The Explore attention view: type a sentence, see every layer × head (the model view),
+// then one head as the head view and a heatmap, and one token's row. Figures are sized
+// to their boxes; a figure too big for its box scrolls inside it.
+import { attentionHeatmapSvg, attentionRowSvg } from '@attn/viz';
 import type { WorkerClient } from '../client';
 import { type Checkpoints, describeCheckpoint } from '../checkpoints';
 import { byId, el } from '../dom';
 import { messageOf, slotFor } from '../form';
 import { type ModelView, showPreview } from '../preview';
+import { vocabularyUnit } from '../vocab';
 import type { FromWorker } from '../protocol';
 import type { SharedState } from '../state';
 import { attentionInterpolator } from '../theme';
+import { drawHeadView, drawModelView } from './head-views';
 
 /** A sentence each shipped model can read whole (the coreference model knows only its own words). */
 const EXAMPLE_TEXT: Record<string, string> = {
@@ -52,6 +54,8 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
   const layerSelect = byId<HTMLSelectElement>('explore-layer');
   const headSelect = byId<HTMLSelectElement>('explore-head');
   const tokensBox = byId('explore-tokens');
+  const headViewBox = byId('explore-headview');
+  const overlayBox = byId<HTMLInputElement>('explore-overlay');
   const modelError = slotFor('explore-model');
   const inputError = slotFor('explore-input');
 
@@ -107,18 +111,16 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
   // ---- figures -------------------------------------------------------------------------
   function drawGrid(): void {
     if (!shown) return;
-    const T = shown.labels.length;
-    const heads = shown.layers[0]?.length ?? 1;
-    // The grid's fixed parts: 70 px of layer labels, 14 px between maps, 88 px of legend.
-    const room = gridBox.clientWidth - 70 - 88 - heads * 14;
-    // Small multiples: each map at most 240 px, so all of them stay in view together.
-    const cellSize = Math.max(3, Math.min(14, Math.floor(240 / T), Math.floor(room / (heads * T))));
-    gridBox.innerHTML = attentionGridSvg({
-      layers: shown.layers,
-      labels: shown.labels,
-      title: `${shown.layers.length} layers × ${heads} heads`,
-      cellSize,
-      interpolator: attentionInterpolator(),
+    const selected = { layer: Number(layerSelect.value), head: Number(headSelect.value) };
+    // The model view: picking a thumbnail opens that head in the head view and the heatmap.
+    drawModelView(gridBox, shown.layers, shown.labels, selected, (layer, head) => {
+      layerSelect.value = String(layer);
+      headSelect.value = String(head);
+      overlayBox.checked = false;
+      drawGrid();
+      drawHead();
+      (gridBox.querySelector(`#model-view-${layer}-${head}`) as SVGGElement | null)?.focus();
+      headViewBox.scrollIntoView({ block: 'nearest' });
     });
   }
 
@@ -139,12 +141,25 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
     heatmapBox.dataset.cellSize = String(cellSize);
     byId('explore-heatmap-hint').hidden = heatmapBox.scrollWidth <= heatmapBox.clientWidth;
 
+    drawHeadView(headViewBox, shown.layers[layer], overlayBox.checked ? null : head, layer, shown.labels, (i) => {
+      selectedToken = i;
+      drawTokens();
+    });
+    drawTokens();
+  }
+
+  /** The token picker and the chosen token's row (the head view keeps its own focus). */
+  function drawTokens(): void {
+    if (!shown) return;
+    const T = shown.labels.length;
+    const weights = shown.layers[Number(layerSelect.value)][Number(headSelect.value)];
+    const interpolator = attentionInterpolator();
     tokensBox.replaceChildren(
       ...shown.labels.map((label, i) => {
         const button = el('button', { type: 'button', 'aria-pressed': String(i === selectedToken), 'aria-label': `token ${i}: ${JSON.stringify(label)}` }, tokenText(label));
         button.onclick = () => {
           selectedToken = i;
-          drawHead();
+          drawTokens();
           (tokensBox.children[i] as HTMLElement | undefined)?.focus();
         };
         return button;
@@ -166,7 +181,11 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
       rowBox.replaceChildren();
     }
   }
-  layerSelect.onchange = headSelect.onchange = drawHead;
+  layerSelect.onchange = headSelect.onchange = () => {
+    drawGrid();
+    drawHead();
+  };
+  overlayBox.onchange = drawHead;
   let resizePending = false;
   new ResizeObserver(() => {
     if (resizePending || !shown) return;
@@ -209,7 +228,7 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
       result.hidden = false;
       drawGrid();
       drawHead();
-      const unit = current.vocabulary.kind === 'char' ? 'character' : 'word';
+      const unit = vocabularyUnit(current.vocabulary);
       status.textContent = `Attention of ${reply.labels.length} ${unit}s in ${nLayer} layers × ${nHead} heads.`;
     } catch (err) {
       status.textContent = '';

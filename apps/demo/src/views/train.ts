@@ -5,10 +5,10 @@ import type { WorkerClient } from '../client';
 import { CORPUS_LABELS, loadCorpusText } from '../corpora';
 import { byId, el } from '../dom';
 import { ErrorSlot, messageOf, readNumberField, slotFor } from '../form';
-import { CONFIGS, DEFAULT_CONFIG, type EngineChoice, type EngineStatus, VALIDATION_FRACTION } from '../protocol';
-import type { SharedState } from '../state';
+import { CONFIGS, type DemoConfig, DEFAULT_CONFIG, type EngineChoice, type EngineStatus, VALIDATION_FRACTION } from '../protocol';
+import type { PageModelInfo, SharedState } from '../state';
 import { checkFileSize, checkTrainingLength, formatBytes, MAX_TEXT_BYTES, RULES, textFromPaste, textFromUserBytes } from '../validate';
-import { sampleSentence } from '../vocab';
+import { sampleSentence, vocabularySize } from '../vocab';
 
 /** What the controls currently ask for. */
 interface Selection {
@@ -24,18 +24,38 @@ function selectionKey(s: Selection): string {
   return `${s.corpus}|${s.configName}${s.corpus === 'own' ? `|${s.ownText}` : ''}`;
 }
 
-const ENGINE_NAMES: Record<EngineChoice, string> = { wasm: 'WebAssembly SIMD', cpu: 'TypeScript', gpu: 'GPU.js' };
+const ENGINE_NAMES: Record<EngineChoice, string> = { wasm: 'WebAssembly SIMD', cpu: 'TypeScript', gpu: 'GPU.js', webgpu: 'WebGPU' };
 
-/** "WebAssembly SIMD · 2 threads" */
+/** "WebAssembly SIMD · 2 threads", "WebGPU · google swiftshader (CPU emulation, not a GPU)" */
 export function describeEngine(status: EngineStatus): string {
   const threads = `${status.threads} thread${status.threads === 1 ? '' : 's'}`;
   if (status.engine === 'gpu') return `GPU.js (${status.mode}) · other ops on ${threads}`;
+  if (status.engine === 'webgpu') return `WebGPU · ${status.mode}`;
   return `${ENGINE_NAMES[status.engine]} · ${threads}`;
 }
 
 export interface TrainView {
   /** Trains with the current settings (the hero's button). */
   start(): Promise<void>;
+  /**
+   * Makes a model continued from a checkpoint the page's model (see views/models.ts): the text
+   * and size controls show what it was trained on (its shape as an extra size), and the loss
+   * curve its history, so Train continues it.
+   */
+  adopt(model: AdoptedModel): void;
+}
+
+/** A model continued from a checkpoint: what the train view shows of it. */
+export interface AdoptedModel {
+  info: PageModelInfo;
+  /** 'shakespeare', 'emma' or 'own' (then `text` is its text and `ownName` the name it came with). */
+  corpus: string;
+  text: string;
+  ownName: string;
+  config: DemoConfig;
+  losses: LossPoint[];
+  valLosses: LossPoint[];
+  status: string;
 }
 
 export function setupTrainView(client: WorkerClient, shared: SharedState): TrainView {
@@ -136,7 +156,7 @@ export function setupTrainView(client: WorkerClient, shared: SharedState): Train
     const sel = selection();
     ownBlock.hidden = sel.corpus !== 'own';
     for (const control of [...corpusRadios, paste, file, configSelect, stepsInput, resetButton]) control.disabled = training;
-    for (const radio of engineRadios) radio.disabled = training || switchingEngine;
+    for (const radio of engineRadios) radio.disabled = training || switchingEngine || (radio.value === 'webgpu' && !engine?.webgpu);
     startButton.disabled = training;
     stopButton.disabled = !training;
     const changed = model !== null && model.selection !== selectionKey(sel);
@@ -223,13 +243,20 @@ export function setupTrainView(client: WorkerClient, shared: SharedState): Train
     const calls = s.engine === 'gpu' ? `${s.gpuCalls.toLocaleString('en')} matmuls on gpu.js and ${s.cpuCalls.toLocaleString('en')} on the CPU so far; the other ops run in TypeScript.` : '';
     const note = s.note ? `${s.note[0].toUpperCase()}${s.note.slice(1)}.` : '';
     engineNote.textContent = [note, calls].filter(Boolean).join(' ');
+    // WebGPU is offered when the browser has an adapter; its name is shown beside the choice.
+    const adapter = byId('engine-webgpu-adapter');
+    adapter.textContent =
+      s.webgpu === undefined ? 'WebGPU: looking for an adapter…' : s.webgpu ? `WebGPU adapter: ${s.webgpu.label}.` : 'WebGPU: this browser offers no adapter.';
+    adapter.dataset.software = String(s.webgpu?.software ?? false);
+    refreshControls();
   });
   for (const radio of engineRadios) {
     radio.addEventListener('change', async () => {
       if (!radio.checked) return;
       switchingEngine = true;
       refreshControls();
-      engineNote.textContent = radio.value === 'gpu' ? 'Starting GPU.js (compiling its kernels)…' : '';
+      engineNote.textContent =
+        radio.value === 'gpu' ? 'Starting GPU.js (compiling its kernels)…' : radio.value === 'webgpu' ? 'Starting WebGPU (asking the adapter for a device)…' : '';
       try {
         await client.request({ type: 'engine', engine: radio.value as EngineChoice });
         engineError.clear();
@@ -266,7 +293,9 @@ export function setupTrainView(client: WorkerClient, shared: SharedState): Train
       label = CORPUS_LABELS[sel.corpus].replace(/ \(.*$/, '');
     }
     status.textContent = 'Building the model…';
-    const ready = await client.request({ type: 'init', corpusLabel: label, text, config, seed: 1337 });
+    // The name the checkpoint records for its data: a corpus key as the CLI writes it, or the file's name.
+    const dataName = sel.corpus !== 'own' ? sel.corpus : sel.ownName === 'The pasted text' ? 'pasted text' : sel.ownName;
+    const ready = await client.request({ type: 'init', corpusLabel: label, text, config, seed: 1337, dataName });
     shared.update({
       pageModel: {
         selection: selectionKey(sel),
@@ -282,7 +311,7 @@ export function setupTrainView(client: WorkerClient, shared: SharedState): Train
       },
     });
     resetStats();
-    const vocab = ready.vocabulary.kind === 'char' ? ready.vocabulary.chars.length : ready.vocabulary.words.length;
+    const vocab = vocabularySize(ready.vocabulary);
     status.textContent =
       `New model on ${label}: ${ready.params.toLocaleString('en')} parameters, ${vocab} distinct characters, ` +
       `${ready.trainChars.toLocaleString('en')} characters to train on and ${ready.valChars.toLocaleString('en')} held out.`;
@@ -368,6 +397,39 @@ export function setupTrainView(client: WorkerClient, shared: SharedState): Train
       startError.show(messageOf(err));
     }
   };
+  function adopt(adopted: AdoptedModel): void {
+    // The checkpoint's shape joins the sizes (New model then makes a fresh model of that shape).
+    const configName = `checkpoint:${adopted.info.corpusLabel}`;
+    CONFIGS[configName] = adopted.config;
+    configSelect.querySelector('option[data-checkpoint]')?.remove();
+    configSelect.append(el('option', { value: configName, 'data-checkpoint': 'true' }, adopted.config.label));
+    configSelect.value = configName;
+    describeConfig();
+    for (const radio of corpusRadios) radio.checked = radio.value === adopted.corpus;
+    if (adopted.corpus === 'own') {
+      paste.value = adopted.text;
+      ownName = adopted.ownName;
+      file.value = '';
+      summarise(adopted.text);
+    }
+    pasteError.clear();
+    startError.clear();
+    shared.update({ pageModel: { ...adopted.info, selection: selectionKey(selection()) } });
+    losses = adopted.losses;
+    valLosses = adopted.valLosses;
+    stat('train-step', adopted.info.steps.toLocaleString('en'));
+    const lastLoss = losses.at(-1);
+    const lastVal = valLosses.at(-1);
+    stat('train-loss', lastLoss ? lastLoss.loss.toFixed(3) : '–');
+    stat('train-val', lastVal ? lastVal.loss.toFixed(3) : '–');
+    stat('train-tps', '–');
+    stat('train-lr', '–');
+    status.textContent = adopted.status;
+    status.dataset.steps = String(adopted.info.steps);
+    refreshControls();
+    scheduleDraw();
+  }
+
   refreshControls();
-  return { start };
+  return { start, adopt };
 }

@@ -29,6 +29,8 @@ export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
 export const SPECIAL_TOKENS_FILE = 'special_tokens_map.json';
 /** Metadata key of model.safetensors that names the save (see @attn/train's training state). */
 export const CHECKPOINT_ID_KEY = 'attn_checkpoint_id';
+/** GPT-2's end-of-text token: bos, eos and unk of Hugging Face's GPT-2 tokenizers. */
+const END_OF_TEXT = '<|endoftext|>';
 
 export interface CheckpointContents {
   model: GPT;
@@ -63,19 +65,32 @@ export function checkpointToFiles(contents: CheckpointContents): Map<string, Uin
     throw new CheckpointError(`checkpoint: the tokenizer has ${tokenizer.vocabSize} ids but the model's vocabulary is ${model.vocabSize}; they must match`);
   }
   refuseNonFinite(model);
-  const endOfText = tokenizer.kind === 'byte-bpe' ? specialId(tokenizer, '<|endoftext|>') : undefined;
+  const endOfText = tokenizer.kind === 'byte-bpe' ? specialId(tokenizer, END_OF_TEXT) : undefined;
   const files = new Map<string, Uint8Array>();
   files.set(CONFIG_FILE, text(`${JSON.stringify(gptConfigToHf(model.config, tokenizer.kind, endOfText), null, 2)}\n`));
   const metadata: Record<string, string> = { format: 'pt' };
   if (contents.checkpointId !== undefined) metadata[CHECKPOINT_ID_KEY] = contents.checkpointId;
   files.set(MODEL_FILE, serializeSafetensors(gptCheckpointTensors(model), metadata));
   for (const [name, body] of tokenizerToFiles(tokenizer)) files.set(name, text(body));
-  if (tokenizer.kind === 'byte-bpe') {
-    const eot = endOfText === undefined ? null : '<|endoftext|>';
-    files.set(TOKENIZER_CONFIG_FILE, text(`${JSON.stringify({ tokenizer_class: 'GPT2Tokenizer', model_max_length: model.blockSize }, null, 2)}\n`));
-    files.set(SPECIAL_TOKENS_FILE, text(`${JSON.stringify(eot ? { bos_token: eot, eos_token: eot, unk_token: eot } : {}, null, 2)}\n`));
-  }
+  if (tokenizer.kind === 'byte-bpe') for (const [name, bytes] of hfTokenizerFiles(tokenizer, model.blockSize)) files.set(name, bytes);
   return files;
+}
+
+/**
+ * tokenizer_config.json and special_tokens_map.json for a byte-level BPE, so that
+ * `GPT2TokenizerFast.from_pretrained(dir)` (and AutoTokenizer) load vocab.json + merges.txt
+ * unchanged. GPT2Tokenizer's defaults make "<|endoftext|>" the bos, eos and unk token: a
+ * vocabulary that has it names it; one that has not sets them to null explicitly, or
+ * transformers would append "<|endoftext|>" as a new id past the model's embedding.
+ */
+export function hfTokenizerFiles(tokenizer: Tokenizer, modelMaxLength: number): Map<string, Uint8Array> {
+  const eot = specialId(tokenizer, END_OF_TEXT) === undefined ? null : END_OF_TEXT;
+  const specials = { bos_token: eot, eos_token: eot, unk_token: eot };
+  const config = { tokenizer_class: 'GPT2Tokenizer', model_max_length: modelMaxLength, add_prefix_space: false, add_bos_token: false, ...specials };
+  return new Map([
+    [TOKENIZER_CONFIG_FILE, text(`${JSON.stringify(config, null, 2)}\n`)],
+    [SPECIAL_TOKENS_FILE, text(`${JSON.stringify(eot ? specials : {}, null, 2)}\n`)],
+  ]);
 }
 
 function specialId(tokenizer: Tokenizer, token: string): number | undefined {
@@ -148,5 +163,5 @@ export function checkVocabulary(config: CheckpointConfig, tokenizer: Tokenizer, 
 
 export function describeShape(config: CheckpointConfig): string {
   const g = config.gpt;
-  return `${g.nLayer}-layer, ${g.nHead}-head, ${g.nEmbd}-wide GPT (vocab ${g.vocabSize}, context ${g.blockSize}${g.bias ? '' : ', no biases'}${g.mlp === false ? ', attention only' : ''})`;
+  return `${g.nLayer}-layer, ${g.nHead}-head, ${g.nEmbd}-wide GPT (vocab ${g.vocabSize}, context ${g.blockSize}${g.bias ? '' : ', no biases'})`;
 }

@@ -1,10 +1,7 @@
 // config.json: a GPT config in the keys of Hugging Face's GPT2Config (so
 // GPT2LMHeadModel.from_pretrained reads an attn checkpoint), plus an "attn"
 // section for what GPT2Config has no key for: bias off (nanoGPT's bias=false,
-// written to the weights as zero biases), attention only (mlp false, written as a
-// zero MLP in every block, which GPT-2 computes as no MLP at all) and the tokenizer
-// kind. Both are exact in Hugging Face's terms, so such checkpoints load there
-// unchanged; only continuing training in PyTorch would let the zeros move.
+// written to the weights as zero biases) and the tokenizer kind.
 //
 // Reading accepts Hub GPT-2 configs (no "attn" section: biases on, the tokenizer
 // taken from the files present) and refuses, naming config.json and the key,
@@ -15,14 +12,15 @@ import { type GPTConfig, validateGPTConfig } from '../gpt/config.js';
 
 export const CONFIG_FILE = 'config.json';
 
+/** config.json "architectures" attn can load: the language model, and the bare body whose head is the tied wte. */
+const LANGUAGE_MODEL_ARCHITECTURES = new Set(['GPT2LMHeadModel', 'GPT2Model']);
+
 /** The "attn" section of config.json. */
 export interface AttnConfigSection {
   /** Version of attn's checkpoint format. */
   format: 1;
   /** false: the model has no biases (the file holds zeros for them). */
   bias: boolean;
-  /** false: an attention-only model (each block's MLP is zeros in the file). Written only when false; absent means true. */
-  mlp?: boolean;
   /** Which tokenizer files the directory holds. */
   tokenizer: TokenizerKind;
 }
@@ -64,9 +62,7 @@ export function gptConfigToHf(config: GPTConfig, tokenizer: TokenizerKind, endOf
     json.bos_token_id = endOfText;
     json.eos_token_id = endOfText;
   }
-  const attn: AttnConfigSection = { format: 1, bias: config.bias, tokenizer };
-  if (config.mlp === false) attn.mlp = false;
-  json.attn = attn;
+  json.attn = { format: 1, bias: config.bias, tokenizer } satisfies AttnConfigSection;
   return json;
 }
 
@@ -84,6 +80,13 @@ export function gptConfigFromHf(text: string, file = CONFIG_FILE): CheckpointCon
   };
   if (raw.model_type === 'attn-seq2seq') fail('model_type', 'is "attn-seq2seq": an encoder-decoder checkpoint, not a GPT (load it with loadSeq2SeqCheckpoint; in the CLI, attn translate)');
   if (raw.model_type !== 'gpt2') fail('model_type', `is ${JSON.stringify(raw.model_type)}; only "gpt2" models are supported`);
+  // A GPT-2 body under another head (GPT2ForSequenceClassification, GPT2DoubleHeadsModel, ...) is not a language model.
+  const architectures = raw.architectures;
+  if (architectures !== undefined && architectures !== null) {
+    if (!Array.isArray(architectures) || !architectures.some((a) => LANGUAGE_MODEL_ARCHITECTURES.has(a))) {
+      fail('architectures', `is ${JSON.stringify(architectures)}; attn loads GPT-2 language models (${[...LANGUAGE_MODEL_ARCHITECTURES].join(' or ')})`);
+    }
+  }
   const int = (key: string, fallback?: string): number => {
     const value = raw[key] ?? (fallback === undefined ? undefined : raw[fallback]);
     if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) fail(key, `must be a positive integer, got ${JSON.stringify(value)}`);
@@ -106,7 +109,6 @@ export function gptConfigFromHf(text: string, file = CONFIG_FILE): CheckpointCon
   const dropout = [raw.resid_pdrop, raw.embd_pdrop, raw.attn_pdrop].find((p) => typeof p === 'number') ?? 0;
   const attn = raw.attn as Partial<AttnConfigSection> | undefined;
   let bias = true;
-  let mlp = true;
   let tokenizer: TokenizerKind | undefined;
   if (attn !== undefined) {
     if (attn === null || typeof attn !== 'object') fail('attn', 'must be an object {format, bias, tokenizer}');
@@ -115,9 +117,7 @@ export function gptConfigFromHf(text: string, file = CONFIG_FILE): CheckpointCon
     if (attn.tokenizer !== 'char' && attn.tokenizer !== 'word' && attn.tokenizer !== 'byte-bpe') {
       fail('attn.tokenizer', `must be "char", "word" or "byte-bpe", got ${JSON.stringify(attn.tokenizer)}`);
     }
-    if (attn.mlp !== undefined && typeof attn.mlp !== 'boolean') fail('attn.mlp', `must be true or false when present, got ${JSON.stringify(attn.mlp)}`);
     bias = attn.bias as boolean;
-    mlp = attn.mlp ?? true;
     tokenizer = attn.tokenizer;
   }
   let gpt: GPTConfig;
@@ -130,7 +130,6 @@ export function gptConfigFromHf(text: string, file = CONFIG_FILE): CheckpointCon
       nEmbd,
       dropout: dropout as number,
       bias,
-      mlp,
     });
   } catch (err) {
     throw new ConfigError(`${file}: ${(err as Error).message}`);

@@ -18,7 +18,7 @@ import {
   describeShape,
   type Pretrained,
 } from './files.js';
-import { CONFIG_FILE, gptConfigFromHf } from './hf-config.js';
+import { type CheckpointConfig, CONFIG_FILE, gptConfigFromHf } from './hf-config.js';
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 
@@ -108,16 +108,27 @@ export async function checkCheckpointDir(dir: string): Promise<void> {
 }
 
 /**
+ * Reads and checks only config.json of a checkpoint directory: what the model is (and so how much
+ * memory its weights take, 4 * gptParameterCount(config.gpt) bytes in float32) before loading it,
+ * e.g. to size a backend's memory first. Errors as loadPretrained's.
+ */
+export async function readCheckpointConfig(dir: string): Promise<CheckpointConfig> {
+  const path = await import('node:path');
+  await checkCheckpointDir(dir);
+  const file = path.join(dir, CONFIG_FILE);
+  const bytes = await readIfPresent(file);
+  if (bytes === undefined) throw new CheckpointError(`${file}: missing (a checkpoint directory holds config.json, model.safetensors and the tokenizer files)`);
+  return gptConfigFromHf(new TextDecoder().decode(bytes), file);
+}
+
+/**
  * Loads a checkpoint directory written by attn or downloaded from the Hugging Face Hub (GPT-2):
  * config.json, the weights (model.safetensors or shards) and the tokenizer.
  */
 export async function loadPretrained(dir: string): Promise<Pretrained> {
   const path = await import('node:path');
-  await checkCheckpointDir(dir);
   const file = (name: string) => path.join(dir, name);
-  const configBytes = await readIfPresent(file(CONFIG_FILE));
-  if (configBytes === undefined) throw new CheckpointError(`${file(CONFIG_FILE)}: missing (a checkpoint directory holds config.json, model.safetensors and the tokenizer files)`);
-  const config = gptConfigFromHf(new TextDecoder().decode(configBytes), file(CONFIG_FILE));
+  const config = await readCheckpointConfig(dir);
   const texts = new Map<string, string | undefined>();
   for (const name of ['attn-tokenizer.json', 'vocab.json', 'merges.txt', 'tokenizer.json']) {
     const bytes = await readIfPresent(file(name));

@@ -16,13 +16,6 @@ export interface GPTConfig {
   dropout: number;
   /** Whether Linear and LayerNorm layers carry bias vectors (GPT-2 does; nanoGPT can turn them off). */
   bias: boolean;
-  /**
-   * Whether each block has its MLP (ln_2 + mlp), as GPT-2 does. false: an attention-only model
-   * (Elhage et al. 2021), whose every computation is done by heads; the setting interpretability
-   * work uses to study induction heads. Default true. Checkpoints write the absent MLP as zeros, so
-   * Hugging Face's GPT-2 computes the same function (see ../checkpoint/hf-config.ts).
-   */
-  mlp?: boolean;
 }
 
 /** GPT-2 small's shape (124M parameters), for reference. */
@@ -37,7 +30,7 @@ function positiveInt(name: string, value: unknown): void {
   }
 }
 
-/** Fills defaults (dropout 0, bias true; mlp true is left implicit) and throws a clear error for an impossible config. */
+/** Fills defaults (dropout 0, bias true) and throws a clear error for an impossible config. */
 export function validateGPTConfig(config: Partial<GPTConfig>): GPTConfig {
   if (config === null || typeof config !== 'object') throw new ConfigError('GPT config: expected an object');
   for (const key of ['vocabSize', 'blockSize', 'nLayer', 'nHead', 'nEmbd'] as const) positiveInt(key, config[key]);
@@ -49,17 +42,13 @@ export function validateGPTConfig(config: Partial<GPTConfig>): GPTConfig {
     throw new ConfigError(`GPT config: dropout must be a number in [0, 1), got ${JSON.stringify(full.dropout)}`);
   }
   if (typeof full.bias !== 'boolean') throw new ConfigError(`GPT config: bias must be true or false, got ${JSON.stringify(full.bias)}`);
-  if (full.mlp !== undefined && typeof full.mlp !== 'boolean') throw new ConfigError(`GPT config: mlp must be true or false, got ${JSON.stringify(full.mlp)}`);
-  // mlp true is the default and stays implicit, so configs (and their JSON) of ordinary GPTs do not change.
-  if (full.mlp === true) delete full.mlp;
   return full;
 }
 
 /**
  * The number of parameters, in closed form (tied embeddings counted once):
  *   wte V*C + wpe T*C + nLayer * (12 C^2 [+ 13 C with bias] + 2 LayerNorms) + final LayerNorm,
- * where a LayerNorm has C weights (+ C biases); an attention-only block (mlp false) has only
- * its attention (4 C^2 [+ 4 C]) and one LayerNorm.
+ * where a LayerNorm has C weights (+ C biases).
  * `nonEmbedding` leaves out the position embeddings, as nanoGPT's get_num_params() does by default.
  */
 export function gptParameterCount(config: GPTConfig, options: { nonEmbedding?: boolean } = {}): number {
@@ -68,7 +57,7 @@ export function gptParameterCount(config: GPTConfig, options: { nonEmbedding?: b
   const layerNorm = C + b * C;
   const attention = C * 3 * C + b * 3 * C + C * C + b * C; // c_attn + c_proj
   const mlp = C * 4 * C + b * 4 * C + 4 * C * C + b * C; // c_fc + c_proj
-  const block = config.mlp === false ? layerNorm + attention : 2 * layerNorm + attention + mlp;
+  const block = 2 * layerNorm + attention + mlp;
   const positions = options.nonEmbedding ? 0 : T * C;
   return V * C + positions + L * block + layerNorm;
 }

@@ -8,7 +8,7 @@
 // ...) and Linear weights are in GPT-2's Conv1D layout [in, out]: checkpoints map
 // one to one onto the files PyTorch's GPT-2 reads and writes, and the list of
 // tensors a checkpoint holds is namedParameters().
-import { crossEntropy, Rng, type Tensor } from '@attn/tensor';
+import { crossEntropy, noGrad, Rng, type Tensor, tidy } from '@attn/tensor';
 import {
   Dropout,
   Embedding,
@@ -70,7 +70,6 @@ class BlockList extends Module {
         attnDropout: config.dropout,
         activation: 'tanh',
         projInitStd,
-        mlp: config.mlp ?? true,
       });
       this.blocks.push(this.registerModule(String(i), block));
     }
@@ -202,9 +201,41 @@ export class GPT extends Module implements IncrementalLM {
   /**
    * One incremental step, used by the KV cache: the new tokens (at positions past..past+T-1)
    * attend to the cached keys/values and causally to each other. Returns the logits after the
-   * last new token. On any error the cache is left as it was.
+   * last new token. On any error the cache is left as it was. Reads the logits synchronously
+   * (cpu, wasm, gpu.js); decodeStepAsync reads them on every backend, WebGPU included.
    */
   decodeStep(ids: readonly number[], cache: KVCache): Float32Array {
+    const { logits, undo } = this.decodeLogits(ids, cache);
+    try {
+      return Float32Array.from(logits.dataSync()); // (V)
+    } catch (err) {
+      undo();
+      throw err;
+    } finally {
+      logits.dispose();
+    }
+  }
+
+  /** decodeStep with the logits read by `await tensor.data()`: works on backends that read only asynchronously (WebGPU). */
+  async decodeStepAsync(ids: readonly number[], cache: KVCache): Promise<Float32Array> {
+    const { logits, undo } = this.decodeLogits(ids, cache);
+    try {
+      return Float32Array.from(await logits.data()); // (V)
+    } catch (err) {
+      undo();
+      throw err;
+    } finally {
+      logits.dispose();
+    }
+  }
+
+  /**
+   * The computing half of a decode step, with no read: runs the new tokens through the blocks
+   * (appending to the cache) and returns the last position's logits (1, V) as a tensor, and
+   * `undo`, which puts the cache back as it was. The step's intermediates are freed here
+   * (tidy); the logits and the grown cache are kept.
+   */
+  private decodeLogits(ids: readonly number[], cache: KVCache): { logits: Tensor; undo: () => void } {
     const past = cache.length;
     const T = ids.length;
     this.checkInput(ids, 1);
@@ -212,26 +243,36 @@ export class GPT extends Module implements IncrementalLM {
       throw new Error(`GPT decoding: ${past + T} tokens exceed blockSize ${this.config.blockSize}; start a new decoding state with a shorter context`);
     }
     const layers = this.transformer.h.blocks.map((_, i) => cache.layer(i));
-    const saved = layers.map((l) => ({ key: l.key, value: l.value }));
+    const saved = layers.map((l) => l.snapshot());
+    const undo = () => layers.forEach((l, i) => l.restore(saved[i]));
     const wasTraining = this.training;
     this.eval(); // no dropout while decoding
     try {
-      const x = this.hidden(ids, 1, T, past, layers, null); // (1, T, C)
-      const last = x.slice(1, T - 1, T).reshape([1, this.config.nEmbd]); // (1, C)
-      return Float32Array.from(this.head(last).dataSync()); // (V)
+      // No graph (decoding never runs backward), and every intermediate freed when the step ends:
+      // only the logits leave it, and the cache keeps what it appended.
+      const { logits } = noGrad(() =>
+        tidy(() => {
+          const x = this.hidden(ids, 1, T, past, layers, null); // (1, T, C)
+          const last = T === 1 ? x.reshape([1, this.config.nEmbd]) : x.slice(1, T - 1, T).reshape([1, this.config.nEmbd]); // (1, C)
+          // A concatenating cache (no capacity) holds tensors made in this step: returned, so tidy() keeps them.
+          return { logits: this.head(last), cache: layers.map((l) => [l.key, l.value]) }; // logits (1, V)
+        }),
+      );
+      return { logits, undo };
     } catch (err) {
-      layers.forEach((l, i) => {
-        l.key = saved[i].key;
-        l.value = saved[i].value;
-      });
+      undo();
       throw err;
     } finally {
       this.train(wasTraining);
     }
   }
 
-  /** Starts incremental decoding with a key/value cache: feed tokens, get next-token logits. */
+  /**
+   * Starts incremental decoding with a key/value cache: feed tokens, get next-token logits.
+   * Each layer's keys and values go into buffers that grow up to blockSize positions and are
+   * written in place (see LayerKVCache's capacity); dispose() the state to free them at once.
+   */
   startDecoding(): DecodingState {
-    return new DecodingSession(this);
+    return new DecodingSession(this, { capacity: this.config.blockSize });
   }
 }

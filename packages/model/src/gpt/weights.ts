@@ -4,78 +4,46 @@
 //
 // Written: every parameter under its path (transformer.wte.weight,
 // transformer.h.0.attn.c_attn.weight [in, out], ...), plus zero biases where the
-// model has none (nanoGPT's bias=false), so GPT-2 loaders accept the file. An
-// attention-only model (config.mlp false) gets each block's MLP as zeros (c_fc and
-// c_proj, weights and biases) and ln_2 as the identity LayerNorm: GPT-2 then adds
-// c_proj(gelu(0)) = 0 to the residual stream, which is exactly the block without an
-// MLP. No lm_head.weight: the head is tied to wte (Hugging Face's own safetensors
-// files drop it too).
+// model has none (nanoGPT's bias=false), so GPT-2 loaders accept the file. No
+// lm_head.weight: the head is tied to wte (Hugging Face's own safetensors files
+// drop it too).
 //
 // Read (from any TensorSource): names with or without the "transformer." prefix;
 // the causal-mask buffers h.N.attn.bias / h.N.attn.masked_bias ignored;
 // lm_head.weight absent, or present and equal to wte; F32, F16 or BF16. The
 // header is checked against the model before any tensor is read, then tensors are
-// read one at a time straight into the parameters; a non-finite value is refused,
-// naming the tensor and where it is. Filler tensors (zero biases, an attention-only
-// model's MLP) may be absent; when present, the ones that change the function (biases,
-// the MLP) must be zero, and ln_2, which cannot matter in front of a zero MLP, is read
-// and dropped.
-import { Tensor } from '@attn/tensor';
-import { GPTBlock, LayerNorm, Linear, type Module } from '@attn/layers';
+// read one at a time into the parameters, a large one piece by piece through one
+// small buffer (no allocation the size of a tensor); a non-finite value is
+// refused, naming the tensor and where it is.
+import type { Tensor } from '@attn/tensor';
+import { LayerNorm, Linear, type Module } from '@attn/layers';
 import { CheckpointError } from '../errors.js';
 import type { SafetensorsDType, SafetensorsInput } from '../safetensors/format.js';
 import type { TensorInfo, TensorSource } from '../safetensors/tensor-source.js';
 import type { GPT } from './gpt.js';
 
-/**
- * A tensor a checkpoint holds although the model has no such parameter: a zero bias of a
- * bias-free model, or a piece of an attention-only model's absent MLP.
- */
-interface Filler {
-  shape: number[];
-  /** The value every element has when written. */
-  value: 0 | 1;
-  /** On read: 'zero' = must be all zeros (it changes the function otherwise); 'any' = read and dropped. */
-  check: 'zero' | 'any';
-  /** What the model lacks, for error messages. */
-  reason: string;
-}
-
-/** The checkpoint's tensors of `model`, in module order: parameters, then filler tensors (see Filler). */
+/** The checkpoint's tensors of `model`, in module order: parameters, and zero biases where a Linear or LayerNorm has none. */
 export function gptCheckpointTensors(model: GPT, dtype: SafetensorsDType = 'F32'): Map<string, SafetensorsInput> {
   const out = new Map<string, SafetensorsInput>();
   for (const [name, p] of checkpointEntries(model)) {
-    if (p instanceof Tensor) out.set(name, { shape: p.shape, data: p.dataSync(), dtype });
-    else out.set(name, { shape: p.shape, data: new Float32Array(sizeOf(p.shape)).fill(p.value), dtype });
+    out.set(name, { shape: p === null ? biasShape(model, name) : p.shape, data: p === null ? new Float32Array(sizeOf(biasShape(model, name))) : p.dataSync(), dtype });
   }
   return out;
 }
 
-/** [name, parameter or filler] for every tensor a checkpoint of `model` holds, in module order. */
-function checkpointEntries(model: GPT): Array<[string, Tensor | Filler]> {
-  const out: Array<[string, Tensor | Filler]> = [];
+/**
+ * [name, parameter] for every tensor a checkpoint of `model` holds, in module order; the parameter is
+ * null for the zero bias written in place of a bias the model does not have.
+ */
+function checkpointEntries(model: GPT): Array<[string, Tensor | null]> {
+  const out: Array<[string, Tensor | null]> = [];
   const params = new Map(model.namedParameters());
-  const C = model.config.nEmbd;
   const visit = (module: Module, prefix: string) => {
     for (const [name, p] of params) {
       if (name.startsWith(prefix) && !name.slice(prefix.length).includes('.')) out.push([name, p]);
     }
-    if ((module instanceof Linear || module instanceof LayerNorm) && !module.hasBias) {
-      out.push([`${prefix}bias`, { shape: biasShape(model, `${prefix}bias`), value: 0, check: 'zero', reason: 'has no biases (attn.bias false)' }]);
-    }
+    if ((module instanceof Linear || module instanceof LayerNorm) && !module.hasBias) out.push([`${prefix}bias`, null]);
     for (const [name, child] of module.namedChildren()) visit(child, `${prefix}${name}.`);
-    if (module instanceof GPTBlock && module.mlp === null) {
-      // GPT-2's ln_2 and MLP, after ln_1 and attn as in its state dict: ln_2 the identity LayerNorm,
-      // c_fc [C, 4C] + [4C] and c_proj [4C, C] + [C] all zeros.
-      const reason = 'is attention-only (attn.mlp false)';
-      const zero = (shape: number[]): Filler => ({ shape, value: 0, check: 'zero', reason });
-      out.push([`${prefix}ln_2.weight`, { shape: [C], value: 1, check: 'any', reason }]);
-      out.push([`${prefix}ln_2.bias`, { shape: [C], value: 0, check: 'any', reason }]);
-      out.push([`${prefix}mlp.c_fc.weight`, zero([C, 4 * C])]);
-      out.push([`${prefix}mlp.c_fc.bias`, zero([4 * C])]);
-      out.push([`${prefix}mlp.c_proj.weight`, zero([4 * C, C])]);
-      out.push([`${prefix}mlp.c_proj.bias`, zero([C])]);
-    }
   };
   visit(model, '');
   return out;
@@ -107,11 +75,11 @@ export function canonicalNames(source: TensorSource): { names: Map<string, strin
 
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16']);
 
-/** One tensor to read: into a parameter, a filler to check (or drop), or the tied head to compare. */
+/** One tensor to read: into a parameter, or a zero bias / tied head to check. */
 interface ReadStep {
   stored: string;
   info: TensorInfo;
-  target: Tensor | Filler | 'tied-head';
+  target: Tensor | 'zero-bias' | 'tied-head';
 }
 
 const shapeStr = (shape: readonly number[]) => `[${shape.join(', ')}]`;
@@ -142,12 +110,12 @@ function planReads(model: GPT, source: TensorSource, describe: string): ReadStep
   for (const [name, param] of entries) {
     const stored = names.get(name);
     if (stored === undefined) {
-      if (!(param instanceof Tensor)) continue; // fillers may be left out (a bias-free model without its zero biases, say)
-      const file = source.tensors.values().next().value?.file ?? 'the checkpoint';
+      if (param === null) continue; // a bias-free model may come without the zero biases
+      const file = source.source ?? source.tensors.values().next().value?.file ?? 'the checkpoint';
       throw new CheckpointError(`${file}: missing tensor "${name}" for ${describe}`);
     }
-    const info = check(stored, param.shape);
-    steps.push({ stored, info, target: param });
+    const info = check(stored, param === null ? biasShape(model, name) : param.shape);
+    steps.push({ stored, info, target: param ?? 'zero-bias' });
   }
   if (lmHead !== null) {
     const wte = model.getParameter('transformer.wte.weight');
@@ -156,58 +124,152 @@ function planReads(model: GPT, source: TensorSource, describe: string): ReadStep
   return steps;
 }
 
-/** Throws naming the tensor and the position of its first non-finite value, if it has any. */
-function checkFinite(values: Float32Array, stored: string, info: TensorInfo): void {
-  let bad = 0;
-  let first = -1;
+/** Float32 values copied per piece: a tensor larger than this goes into its parameter through a buffer this size (4 MiB). */
+export const READ_PIECE_ELEMENTS = 2 ** 20;
+
+/** Non-finite values seen so far in one tensor: how many, and the first (flat index and value). */
+interface NonFinite {
+  count: number;
+  index: number;
+  value: number;
+}
+
+/** Counts the non-finite values of `values`, elements [offset, ...) of a tensor, into `seen`. */
+function countNonFinite(values: Float32Array, offset: number, seen: NonFinite): void {
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) {
-      bad++;
-      if (first < 0) first = i;
+      if (seen.count === 0) {
+        seen.index = offset + i;
+        seen.value = values[i];
+      }
+      seen.count++;
     }
   }
-  if (bad === 0) return;
+}
+
+/** Throws naming the tensor and the position of its first non-finite value, if it had any. */
+function refuseNonFinite(seen: NonFinite, stored: string, info: TensorInfo): void {
+  if (seen.count === 0) return;
   const index: number[] = [];
-  let rest = first;
+  let rest = seen.index;
   for (let d = info.shape.length - 1; d >= 0; d--) {
     index.unshift(rest % info.shape[d]);
     rest = Math.floor(rest / info.shape[d]);
   }
+  const n = seen.count;
   throw new CheckpointError(
-    `${info.file}: tensor "${stored}" holds ${bad} non-finite value${bad > 1 ? 's' : ''} (the first, ${values[first]}, at [${index.join(', ')}]); the weights are unusable`,
+    `${info.file}: tensor "${stored}" holds ${n} non-finite value${n > 1 ? 's' : ''} (the first, ${seen.value}, at [${index.join(', ')}]); the weights are unusable`,
   );
 }
 
-/** Applies one read: a parameter takes the values, a filler is checked, a tied head must equal wte. */
-function apply(model: GPT, step: ReadStep, values: Float32Array): void {
-  checkFinite(values, step.stored, step.info);
-  if (step.target === 'tied-head') {
-    const wte = model.getParameter('transformer.wte.weight').dataSync();
-    if (values.some((x, i) => x !== wte[i])) {
-      throw new CheckpointError(`${step.info.file}: lm_head.weight differs from transformer.wte.weight; only tied embeddings are supported`);
+/** One read the loader asks its source for: elements [start, start + into.length) of a tensor, or all of it. */
+interface PieceRead {
+  stored: string;
+  start: number;
+  into: Float32Array;
+  /** The whole tensor (readInto) rather than a range (readRange). */
+  whole: boolean;
+}
+
+/**
+ * The reads that fill `model` from `source`, one at a time: the caller performs each (sync or async)
+ * and resumes the generator, which then puts the values in place. The header is checked against the
+ * model first (planReads). Every read lands in one buffer of at most READ_PIECE_ELEMENTS floats;
+ * a larger tensor is copied into its parameter piece by piece (Tensor.assignAt) where the parameter
+ * lives in host memory and the source reads ranges, so no buffer the size of a tensor is allocated.
+ * Elsewhere (a device backend) the tensor is read whole and assigned.
+ */
+function* weightReads(model: GPT, source: TensorSource, describe: string, options: ReadWeightsOptions): Generator<PieceRead, void, void> {
+  const steps = planReads(model, source, describe);
+  const largest = steps.reduce((m, step) => Math.max(m, sizeOf(step.info.shape)), 0);
+  const pieceElements = options.pieceElements ?? READ_PIECE_ELEMENTS;
+  if (!Number.isInteger(pieceElements) || pieceElements < 1) throw new RangeError(`readGptWeights: pieceElements must be a positive integer, got ${pieceElements}`);
+  const buffer = new Float32Array(Math.min(largest, pieceElements));
+  let wte: Float32Array | undefined; // the tied head is compared with it
+  const storedBytes = (step: ReadStep) => sizeOf(step.info.shape) * (STORED_BYTES[step.info.dtype] ?? 4);
+  const totalBytes = steps.reduce((sum, step) => sum + storedBytes(step), 0);
+  let bytes = 0;
+  const done = (i: number, step: ReadStep) => {
+    bytes += storedBytes(step);
+    options.onProgress?.({ tensors: i + 1, totalTensors: steps.length, bytes, totalBytes, name: step.stored, dtype: step.info.dtype });
+  };
+  for (const [i, step] of steps.entries()) {
+    const size = sizeOf(step.info.shape);
+    const seen: NonFinite = { count: 0, index: -1, value: 0 };
+    const { target } = step;
+    const piecewise = size > buffer.length && source.readRange !== undefined && (typeof target === 'string' || target.writableInPlace);
+    if (!piecewise) {
+      const into = size <= buffer.length ? buffer.subarray(0, size) : new Float32Array(size);
+      yield { stored: step.stored, start: 0, into, whole: true };
+      countNonFinite(into, 0, seen);
+      refuseNonFinite(seen, step.stored, step.info);
+      if (typeof target !== 'string') target.assign(into);
+      else if (target === 'zero-bias') checkZeroBias(into, step);
+      else checkTiedHead(into, 0, (wte ??= model.getParameter('transformer.wte.weight').dataSync() as Float32Array), step);
+      done(i, step);
+      continue;
     }
-  } else if (step.target instanceof Tensor) {
-    step.target.assign(values);
-  } else if (step.target.check === 'zero' && values.some((x) => x !== 0)) {
-    throw new CheckpointError(`${step.info.file}: the model ${step.target.reason} but tensor "${step.stored}" is non-zero`);
+    for (let start = 0; start < size; start += buffer.length) {
+      const into = buffer.subarray(0, Math.min(buffer.length, size - start));
+      yield { stored: step.stored, start, into, whole: false };
+      countNonFinite(into, start, seen);
+      if (typeof target !== 'string') target.assignAt(start, into);
+      else if (target === 'zero-bias') checkZeroBias(into, step);
+      else checkTiedHead(into, start, (wte ??= model.getParameter('transformer.wte.weight').dataSync() as Float32Array), step);
+    }
+    refuseNonFinite(seen, step.stored, step.info);
+    done(i, step);
   }
 }
 
-/** Reads a checkpoint's weights into `model` (built with init: false), one tensor at a time. */
-export async function readGptWeights(model: GPT, source: TensorSource, describe: string): Promise<void> {
-  for (const step of planReads(model, source, describe)) {
-    const values = new Float32Array(sizeOf(step.info.shape));
-    await source.readInto(step.stored, values);
-    apply(model, step, values);
+/** Bytes per stored value of the float dtypes a checkpoint may hold (for progress in bytes). */
+const STORED_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
+
+/** A bias-free model (attn.bias false) stores zeros where the biases would be; anything else is an error. */
+function checkZeroBias(values: Float32Array, step: ReadStep): void {
+  if (values.some((x) => x !== 0)) throw new CheckpointError(`${step.info.file}: the model has no biases (attn.bias false) but tensor "${step.stored}" is non-zero`);
+}
+
+/** lm_head.weight, elements [start, ...), must equal the (already loaded) token embedding: the head is tied. */
+function checkTiedHead(values: Float32Array, start: number, wte: Float32Array, step: ReadStep): void {
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] !== wte[start + i]) {
+      throw new CheckpointError(`${step.info.file}: lm_head.weight differs from transformer.wte.weight; only tied embeddings are supported`);
+    }
+  }
+}
+
+/** How far a weight load has come (after each tensor). */
+export interface WeightsProgress {
+  /** Tensors read so far, and in all. */
+  tensors: number;
+  totalTensors: number;
+  /** Stored bytes read so far, and in all (F16/BF16 tensors count 2 bytes per value). */
+  bytes: number;
+  totalBytes: number;
+  /** The tensor just read, as the file names it, and its stored dtype (F32, F16, BF16). */
+  name: string;
+  dtype: string;
+}
+
+export interface ReadWeightsOptions {
+  /** Floats per piece (default READ_PIECE_ELEMENTS): the size of the one read buffer. */
+  pieceElements?: number;
+  /** Called after each tensor (a loader's progress bar). */
+  onProgress?: (progress: WeightsProgress) => void;
+}
+
+/** Reads a checkpoint's weights into `model` (built with init: false), one tensor (or piece of one) at a time. */
+export async function readGptWeights(model: GPT, source: TensorSource, describe: string, options: ReadWeightsOptions = {}): Promise<void> {
+  for (const read of weightReads(model, source, describe, options)) {
+    await (read.whole ? source.readInto(read.stored, read.into) : source.readRange!(read.stored, read.start, read.into));
   }
 }
 
 /** readGptWeights for a source whose reads are synchronous (bytes in memory). */
-export function readGptWeightsSync(model: GPT, source: TensorSource, describe: string): void {
-  for (const step of planReads(model, source, describe)) {
-    const values = new Float32Array(sizeOf(step.info.shape));
-    const pending = source.readInto(step.stored, values);
-    if (pending instanceof Promise) throw new CheckpointError(`${step.info.file}: this source reads asynchronously; use the async loader`);
-    apply(model, step, values);
+export function readGptWeightsSync(model: GPT, source: TensorSource, describe: string, options: ReadWeightsOptions = {}): void {
+  for (const read of weightReads(model, source, describe, options)) {
+    const pending = read.whole ? source.readInto(read.stored, read.into) : source.readRange!(read.stored, read.start, read.into);
+    if (pending instanceof Promise) throw new CheckpointError(`${source.source ?? read.stored}: this source reads asynchronously; use the async loader`);
   }
 }

@@ -54,28 +54,81 @@ export function bytesByteSource(bytes: Uint8Array | ArrayBuffer, name = '<bytes>
 }
 
 /**
+ * Bytes copied per step of a Blob read: a stream reader fills one scratch buffer of this size,
+ * which is copied into the destination and handed back to the reader (1 MiB).
+ */
+export const BLOB_SCRATCH_BYTES = 2 ** 20;
+
+/**
  * A Blob (a File from an <input type="file"> or a directory picker, or Node's fs.openAsBlob):
  * each read slices the blob and materialises only that slice, so a 500 MB file is never
  * held whole in memory.
+ *
+ * The slice is read with a BYOB ("bring your own buffer") reader of its byte stream, through
+ * one scratch buffer the source keeps, so loading a model makes no garbage the size of the
+ * weights: `blob.arrayBuffer()` would allocate a fresh ArrayBuffer per read, and a tab that
+ * loads GPT-2 small that way held up to a few hundred MB of them until the garbage collector
+ * ran. (The destination itself cannot be lent to the reader: a BYOB read detaches the buffer it
+ * fills, and a wasm backend's parameters are views of a shared memory.) Where a Blob's stream is
+ * not a byte stream the read falls back to `arrayBuffer()`.
  */
 export function blobByteSource(blob: Blob, name = (blob as { name?: string }).name ?? '<blob>', chunkBytes = DEFAULT_BLOB_CHUNK_BYTES): ByteSource {
+  /** The scratch buffer between reads (null while a read has it, or before the first). */
+  let spare: ArrayBuffer | null = null;
+  const fail = (position: number, length: number, err: unknown) =>
+    new SafetensorsError(name, `cannot read bytes [${position}, ${position + length}) (${(err as Error).message}); was the file changed after it was picked?`);
+  const short = (position: number, length: number, got: number) =>
+    new SafetensorsError(name, `read ${got} of ${length} bytes at ${position} (the file changed while reading?)`);
+
+  /** The whole slice as one fresh ArrayBuffer (engines whose Blob streams have no BYOB reader). */
+  async function readWhole(position: number, into: Uint8Array): Promise<void> {
+    let buffer: ArrayBuffer;
+    try {
+      buffer = await blob.slice(position, position + into.length).arrayBuffer();
+    } catch (err) {
+      throw fail(position, into.length, err);
+    }
+    if (buffer.byteLength !== into.length) throw short(position, into.length, buffer.byteLength);
+    into.set(new Uint8Array(buffer));
+  }
+
   return {
     name,
     size: blob.size,
     chunkBytes: checkChunkBytes(chunkBytes, name),
     async read(position, into) {
       checkRange(name, blob.size, position, into.length);
-      let buffer: ArrayBuffer;
+      if (into.length === 0) return;
+      const slice = blob.slice(position, position + into.length);
+      let reader: ReadableStreamBYOBReader;
       try {
-        buffer = await blob.slice(position, position + into.length).arrayBuffer();
+        reader = slice.stream().getReader({ mode: 'byob' });
+      } catch {
+        return readWhole(position, into); // not a byte stream here
+      }
+      let scratch = spare ?? new ArrayBuffer(Math.min(BLOB_SCRATCH_BYTES, chunkBytes));
+      spare = null; // a concurrent read makes its own
+      let at = 0;
+      try {
+        while (at < into.length) {
+          const { value, done } = await reader.read(new Uint8Array(scratch, 0, Math.min(scratch.byteLength, into.length - at)));
+          if (!value) throw short(position, into.length, at); // the stream was cancelled
+          scratch = value.buffer as ArrayBuffer; // the same memory, handed back by the reader
+          if (done) break;
+          into.set(value, at);
+          at += value.byteLength;
+        }
       } catch (err) {
-        throw new SafetensorsError(name, `cannot read bytes [${position}, ${position + into.length}) (${(err as Error).message}); was the file changed after it was picked?`);
+        if (err instanceof SafetensorsError) throw err;
+        throw fail(position, into.length, err);
+      } finally {
+        reader.cancel().catch(() => {}); // releases the slice's stream when it ended early (no-op once done)
       }
-      if (buffer.byteLength !== into.length) {
-        throw new SafetensorsError(name, `read ${buffer.byteLength} of ${into.length} bytes at ${position} (the file changed while reading?)`);
-      }
-      into.set(new Uint8Array(buffer));
+      spare = scratch;
+      if (at !== into.length) throw short(position, into.length, at);
     },
-    async close() {},
+    async close() {
+      spare = null;
+    },
   };
 }

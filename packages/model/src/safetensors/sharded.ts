@@ -84,6 +84,10 @@ class ShardedSafetensorsSource implements SafetensorsSource {
     return this.shardOf(name).readInto(name, out);
   }
 
+  readRange(name: string, start: number, out: Float32Array): Promise<void> {
+    return this.shardOf(name).readRange(name, start, out);
+  }
+
   readFloat32(name: string): Promise<Float32Array> {
     return readFloat32Via(this, name);
   }

@@ -41,6 +41,11 @@ export interface SafetensorsSource {
    * `out.length` must equal the tensor's element count. Other dtypes are refused.
    */
   readInto(name: string, out: Float32Array): Promise<void>;
+  /**
+   * Reads elements [start, start + out.length) of tensor `name` (flat, row-major) into `out` as
+   * float32: a large tensor read piece by piece through a small buffer.
+   */
+  readRange(name: string, start: number, out: Float32Array): Promise<void>;
   /** Allocates a Float32Array of the tensor's size and reads into it. */
   readFloat32(name: string): Promise<Float32Array>;
   /** Reads the tensor's stored bytes (any dtype, little-endian as in the file) into `out`, which must be exactly byteLength long. */
@@ -81,6 +86,15 @@ export function checkFloat32Destination(info: SafetensorsTensorInfo, out: unknow
   if (!(out instanceof Float32Array)) throw new SafetensorsError(info.file, `tensor "${info.name}": readInto needs a Float32Array`);
   if (out.length !== info.elements) {
     throw new SafetensorsError(info.file, `tensor "${info.name}" [${info.shape.join(', ')}] has ${info.elements} elements but the destination holds ${out.length}`);
+  }
+}
+
+/** Checks readRange's arguments: a Float32Array range inside the tensor. */
+export function checkFloat32Range(info: SafetensorsTensorInfo, start: number, out: unknown): void {
+  checkFloat32Convertible(info);
+  if (!(out instanceof Float32Array)) throw new SafetensorsError(info.file, `tensor "${info.name}": readRange needs a Float32Array`);
+  if (!Number.isSafeInteger(start) || start < 0 || start + out.length > info.elements) {
+    throw new SafetensorsError(info.file, `tensor "${info.name}" has ${info.elements} elements; [${start}, ${start + out.length}) is outside it`);
   }
 }
 
@@ -128,22 +142,34 @@ class SafetensorsFileSource implements SafetensorsSource {
   async readInto(name: string, out: Float32Array): Promise<void> {
     const info = tensorInfo(this.source, this.tensors, name);
     checkFloat32Destination(info, out);
+    await this.readElements(info, 0, out);
+  }
+
+  async readRange(name: string, start: number, out: Float32Array): Promise<void> {
+    const info = tensorInfo(this.source, this.tensors, name);
+    checkFloat32Range(info, start, out);
+    await this.readElements(info, start, out);
+  }
+
+  /** Elements [first, first + out.length) of a checked float tensor into `out`, chunk by chunk. */
+  private async readElements(info: SafetensorsTensorInfo, first: number, out: Float32Array): Promise<void> {
     const dtype = info.dtype as 'F32' | 'F16' | 'BF16';
-    const start = this.starts.get(name)!;
     const size = SAFETENSORS_DTYPE_BYTES[dtype];
+    const start = this.starts.get(info.name)! + first * size;
+    const byteLength = out.length * size;
     // Whole elements per chunk, so a chunk never splits one.
     const chunk = Math.max(size, Math.floor(Math.min(this.bytes.chunkBytes, MAX_READ_BYTES) / size) * size);
     if (dtype === 'F32' && hostIsLittleEndian) {
       // The stored bytes are the float32 bytes: read them straight into the destination.
       const target = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-      for (let at = 0; at < info.byteLength; at += chunk) {
-        await this.bytes.read(start + at, target.subarray(at, Math.min(info.byteLength, at + chunk)));
+      for (let at = 0; at < byteLength; at += chunk) {
+        await this.bytes.read(start + at, target.subarray(at, Math.min(byteLength, at + chunk)));
       }
       return;
     }
-    const scratch = new Uint8Array(Math.min(chunk, info.byteLength));
-    for (let at = 0; at < info.byteLength; at += chunk) {
-      const piece = scratch.subarray(0, Math.min(chunk, info.byteLength - at));
+    const scratch = new Uint8Array(Math.min(chunk, byteLength));
+    for (let at = 0; at < byteLength; at += chunk) {
+      const piece = scratch.subarray(0, Math.min(chunk, byteLength - at));
       await this.bytes.read(start + at, piece);
       storedToFloat32(piece, dtype, out, at / size);
     }

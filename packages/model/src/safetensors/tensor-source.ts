@@ -18,12 +18,20 @@ export interface TensorInfo {
 }
 
 export interface TensorSource {
+  /** What was opened, as errors about the whole set of tensors name it: the file, or a sharded checkpoint's index. */
+  readonly source?: string;
   /** Every tensor, by name. */
   readonly tensors: ReadonlyMap<string, TensorInfo>;
   /** The header metadata (`__metadata__`) of the (first) file. */
   readonly metadata: Readonly<Record<string, string>>;
   /** Fills `out` (exactly the tensor's element count) with the tensor's values as float32. */
   readInto(name: string, out: Float32Array): void | Promise<void>;
+  /**
+   * Optional: fills `out` with elements [start, start + out.length) of the tensor (flat), so a
+   * loader can copy a large tensor into its parameter through a small buffer. Sources without it
+   * are read whole with readInto.
+   */
+  readRange?(name: string, start: number, out: Float32Array): void | Promise<void>;
 }
 
 /** A source over one safetensors file held in memory (`file` names it in errors). */
@@ -31,19 +39,28 @@ export function safetensorsBytesSource(bytes: Uint8Array, file: string): TensorS
   const header = readSafetensorsHeader(bytes, { source: file });
   const tensors = new Map<string, TensorInfo>();
   for (const [name, entry] of header.entries) tensors.set(name, { dtype: entry.dtype, shape: entry.shape, file });
+  const readRange = (name: string, first: number, out: Float32Array) => {
+    const entry = header.entries.get(name);
+    if (!entry) throw new SafetensorsError(file, `no tensor "${name}"`);
+    const count = entry.shape.reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(first) || first < 0 || first + out.length > count) {
+      throw new SafetensorsError(file, `tensor "${name}" has ${count} values; [${first}, ${first + out.length}) is outside it`);
+    }
+    if (entry.dtype === 'I32') throw new SafetensorsError(file, `tensor "${name}" is I32; weights must be F32, F16 or BF16`);
+    const size = BYTES_PER_ELEMENT[entry.dtype as SafetensorsDType];
+    const start = header.dataStart + entry.dataOffsets[0] + first * size;
+    decodeFloatsInto(bytes.subarray(start, start + out.length * size), entry.dtype, out);
+  };
   return {
+    source: file,
     tensors,
     metadata: header.metadata,
     readInto(name, out) {
-      const entry = header.entries.get(name);
-      if (!entry) throw new SafetensorsError(file, `no tensor "${name}"`);
-      const count = entry.shape.reduce((a, b) => a * b, 1);
-      if (out.length !== count) throw new SafetensorsError(file, `tensor "${name}" has ${count} values, the destination holds ${out.length}`);
-      if (entry.dtype === 'I32') throw new SafetensorsError(file, `tensor "${name}" is I32; weights must be F32, F16 or BF16`);
-      const [begin] = entry.dataOffsets;
-      const start = header.dataStart + begin;
-      decodeFloatsInto(bytes.subarray(start, start + count * BYTES_PER_ELEMENT[entry.dtype as SafetensorsDType]), entry.dtype, out);
+      const count = tensors.get(name)?.shape.reduce((a, b) => a * b, 1);
+      if (count !== undefined && out.length !== count) throw new SafetensorsError(file, `tensor "${name}" has ${count} values, the destination holds ${out.length}`);
+      readRange(name, 0, out);
     },
+    readRange,
   };
 }
 
@@ -66,14 +83,21 @@ export function shardedTensorSource(weightMap: ReadonlyMap<string, string>, shar
     }
   }
   const first = shards.values().next().value as TensorSource | undefined;
+  const shardFor = (name: string): TensorSource => {
+    const shard = weightMap.get(name);
+    const source = shard === undefined ? undefined : shards.get(shard);
+    if (!source) throw new SafetensorsError(indexFile, `no tensor "${name}"`);
+    return source;
+  };
   return {
+    source: indexFile,
     tensors,
     metadata: first?.metadata ?? {},
-    readInto: (name, out) => {
-      const shard = weightMap.get(name);
-      const source = shard === undefined ? undefined : shards.get(shard);
-      if (!source) throw new SafetensorsError(indexFile, `no tensor "${name}"`);
-      return source.readInto(name, out);
+    readInto: (name, out) => shardFor(name).readInto(name, out),
+    readRange: (name, start, out) => {
+      const source = shardFor(name);
+      if (!source.readRange) throw new SafetensorsError(indexFile, `the shard holding "${name}" cannot read ranges`);
+      return source.readRange(name, start, out);
     },
   };
 }

@@ -6,3 +6,4 @@ export * from './nn.js';
 export * from './reduce.js';
 export * from './reshape.js';
 export * from './optim.js';
+export * from './attention.js';

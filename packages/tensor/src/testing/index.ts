@@ -25,6 +25,7 @@ import {
   embedding,
   exp,
   fromArray,
+  fusedAttention,
   gelu,
   getBackend,
   layerNorm,
@@ -179,6 +180,28 @@ function refErf(x: number): number {
   return (2 / Math.sqrt(Math.PI)) * total;
 }
 
+/**
+ * softmax(scale q k^T) v per head over the keys each query sees (causal: j <= i + Tk - Tq),
+ * with the whole weight row materialised: the independent reference for FusedAttention.
+ */
+function refAttention(q: number[], k: number[], v: number[], heads: number, tq: number, tk: number, d: number, dv: number, causal: boolean): number[] {
+  const out: number[] = [];
+  const scale = 1 / Math.sqrt(d);
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < tq; i++) {
+      const seen = causal ? i + tk - tq + 1 : tk;
+      const s = Array.from({ length: seen }, (_, j) => {
+        let dot = 0;
+        for (let c = 0; c < d; c++) dot += q[(h * tq + i) * d + c] * k[(h * tk + j) * d + c];
+        return dot * scale;
+      });
+      const w = refSoftmaxRows(s, seen, false);
+      for (let c = 0; c < dv; c++) out.push(w.reduce((acc, wj, j) => acc + wj * v[(h * tk + j) * dv + c], 0));
+    }
+  }
+  return out;
+}
+
 /** Gradients of `build` w.r.t. `inputs` on the CPU in float64 (the reference for backend gradients). */
 async function cpuFloat64Grads(build: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): Promise<number[][]> {
   const values = await Promise.all(inputs.map((t) => t.data()));
@@ -308,6 +331,25 @@ const cases: Record<string, Case> = {
       [3, 5, 2],
       [17, 33, 9],
       [70, 130, 67],
+    ]) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const a = c.randn(transA ? [k, m] : [m, k]);
+          const b = c.randn(transB ? [n, k] : [k, n]);
+          const expected = refMatmul(await c.vals(a), await c.vals(b), m, k, n, transA, transB);
+          await c.close(`matmul ${m}x${k}x${n} transA=${transA} transB=${transB}`, matmul(a, b, { transA, transB }), [m, n], expected, Math.sqrt(k));
+        }
+      }
+    }
+  },
+
+  'matmul with a few rows (decoding one token): every transpose, depths past one thread share, a wide B': async (c) => {
+    for (const [m, k, n] of [
+      [1, 77, 40],
+      [2, 131, 9],
+      [3, 64, 33],
+      [4, 300, 70],
+      [1, 20, 1100],
     ]) {
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
@@ -474,6 +516,87 @@ const cases: Record<string, Case> = {
       },
       [c.randn([3, 4]), c.randn([4, 2])],
     );
+  },
+
+  'fused attention: causal, a KV-cache offset (Tq < Tk), not causal, odd widths, more than 64 keys': async (c) => {
+    const cases: [number[], number, number, number, number, boolean][] = [
+      [[2, 3], 5, 5, 4, 3, true],
+      [[2], 3, 7, 5, 6, true],
+      [[3], 4, 6, 3, 2, false],
+      [[1, 2], 70, 70, 8, 8, true],
+      [[1], 1, 9, 16, 16, true],
+    ];
+    for (const [lead, tq, tk, d, dv, causal] of cases) {
+      const heads = lead.reduce((a, b) => a * b, 1);
+      const q = c.randn([...lead, tq, d]);
+      const k = c.randn([...lead, tk, d]);
+      const v = c.randn([...lead, tk, dv]);
+      const expected = refAttention(await c.vals(q), await c.vals(k), await c.vals(v), heads, tq, tk, d, dv, causal);
+      await c.close(`fusedAttention ${JSON.stringify({ lead, tq, tk, d, dv, causal })}`, fusedAttention(q, k, v, { causal }), [...lead, tq, dv], expected);
+    }
+  },
+
+  'fused attention over the first kvLength rows of k and v (a preallocated KV cache)': async (c) => {
+    const cases: [number[], number, number, number, number, number, boolean][] = [
+      // lead, tq, kvLength, rows of k and v, d, dv, causal
+      [[2, 3], 1, 6, 16, 8, 8, true],
+      [[2], 3, 7, 9, 5, 6, true],
+      [[3], 2, 4, 10, 3, 2, false],
+      [[1, 2], 1, 70, 128, 16, 16, true],
+    ];
+    for (const [lead, tq, kvLength, rows, d, dv, causal] of cases) {
+      const heads = lead.reduce((a, b) => a * b, 1);
+      const q = c.randn([...lead, tq, d]);
+      const k = c.randn([...lead, rows, d]);
+      const v = c.randn([...lead, rows, dv]);
+      const [kv, vv] = [await c.vals(k), await c.vals(v)];
+      // the reference sees only the first kvLength rows of every head
+      const prefix = (x: number[], w: number) => Array.from({ length: heads }, (_, h) => x.slice(h * rows * w, (h * rows + kvLength) * w)).flat();
+      const expected = refAttention(await c.vals(q), prefix(kv, d), prefix(vv, dv), heads, tq, kvLength, d, dv, causal);
+      const what = `fusedAttention ${JSON.stringify({ lead, tq, kvLength, rows, d, dv, causal })}`;
+      await c.close(what, fusedAttention(q, k, v, { causal, kvLength }), [...lead, tq, dv], expected);
+    }
+  },
+
+  'assignSlice writes positions in place': async (c) => {
+    const t = c.randn([2, 5, 3]);
+    const before = await c.vals(t);
+    const v = c.randn([2, 2, 3]);
+    const vv = await c.vals(v);
+    const same = t.assignSlice(1, 2, v);
+    if (same !== t) throw new Error(`${c.backend}: assignSlice did not return the tensor itself`);
+    const expected = before.slice();
+    for (let o = 0; o < 2; o++) for (let i = 0; i < 6; i++) expected[o * 15 + 6 + i] = vv[o * 6 + i];
+    await c.close('assignSlice along the middle axis', t, [2, 5, 3], expected);
+    const w = c.randn([2, 5, 1]);
+    const wv = await c.vals(w);
+    t.assignSlice(-1, 2, w); // the last column
+    for (let r = 0; r < 10; r++) expected[r * 3 + 2] = wv[r];
+    await c.close('assignSlice along the last axis', t, [2, 5, 3], expected);
+    await c.close('assignSlice leaves its values alone', v, [2, 2, 3], vv);
+  },
+
+  'gradients of fused attention': async (c) => {
+    await checkGrads(c, 'fused causal attention', (q, k, v) => sum(pow(fusedAttention(q, k, v, { causal: true }), 2)), [
+      c.randn([2, 2, 6, 5]),
+      c.randn([2, 2, 6, 5]),
+      c.randn([2, 2, 6, 3]),
+    ]);
+    await checkGrads(c, 'fused attention with a KV-cache offset', (q, k, v) => sum(pow(fusedAttention(q, k, v, { causal: true }), 2)), [
+      c.randn([3, 2, 4]),
+      c.randn([3, 5, 4]),
+      c.randn([3, 5, 4]),
+    ]);
+    await checkGrads(c, 'fused attention over the first 4 of 7 rows', (q, k, v) => sum(pow(fusedAttention(q, k, v, { causal: true, kvLength: 4 }), 2)), [
+      c.randn([2, 2, 3]),
+      c.randn([2, 7, 3]),
+      c.randn([2, 7, 4]),
+    ]);
+    await checkGrads(c, 'fused attention over 70 keys', (q, k, v) => sum(pow(fusedAttention(q, k, v, { causal: false }), 2)), [
+      c.randn([1, 67, 8], 0.5),
+      c.randn([1, 70, 8], 0.5),
+      c.randn([1, 70, 9], 0.5),
+    ]);
   },
 
   'fused AdamW update (odd size, decay on)': async (c) => {

@@ -2,7 +2,7 @@
 // host arrays (so nothing takes a host-memory shortcut), it stores float32 only
 // (float64 work falls back to the CPU, which reads the values back), and it counts
 // every read. Its kernels are the CPU backend's, so results equal the CPU's.
-import { type Backend, cpuBackend, type DataHandle, type FloatArray, type KernelInput, type KernelTable, registerBackend } from '@attn/tensor';
+import { type Backend, cpuBackend, type DataHandle, type FloatArray, type KernelInput, type KernelTable, registerBackend, SyncReadError } from '@attn/tensor';
 
 interface Box {
   values: FloatArray;
@@ -14,7 +14,8 @@ export interface CountingBackend {
   readonly reads: number;
 }
 
-export function registerCountingBackend(name = 'counting'): CountingBackend {
+/** asyncOnly: reads only asynchronously, as WebGPU (readSync throws a SyncReadError). */
+export function registerCountingBackend(name = 'counting', options: { asyncOnly?: boolean } = {}): CountingBackend {
   let reads = 0;
   const box = (values: FloatArray): Box => ({ values });
   const unbox = (inputs: readonly KernelInput[]) => inputs.map((x) => ({ ...x, handle: (x.handle as Box).values }));
@@ -30,7 +31,9 @@ export function registerCountingBackend(name = 'counting'): CountingBackend {
     kernels: kernels as KernelTable,
     supportsDType: (dtype) => dtype === 'float32',
     write: (values): DataHandle => box(values),
+    syncReads: !options.asyncOnly,
     readSync: (handle) => {
+      if (options.asyncOnly) throw new SyncReadError(`${name}: reads only asynchronously; use await tensor.data()`, name);
       reads++;
       return (handle as Box).values;
     },

@@ -7,3 +7,4 @@ export { compilesPerShape, gptForwardBackward } from './gpt.js';
 export { trainGpt } from './train.js';
 export { greedyTokens } from './generate.js';
 export { kernelEdgeCases } from './kernels.js';
+export { attentionEdgeCases, attentionMemory } from './attention.js';

@@ -20,7 +20,12 @@ export function smallConfig(bias = true): GPTConfig {
   return { vocabSize: 19, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0, bias };
 }
 
-export async function gptForwardBackward(backendName: string, bias = true): Promise<GptComparison> {
+/**
+ * `attention`: 'fused' lets every layer take the fused kernel (what a model
+ * does when the weights are not wanted), 'materialised' asks for the weights
+ * (returnAttention), so the layers compose matmul, mask, softmax and matmul.
+ */
+export async function gptForwardBackward(backendName: string, bias = true, attention: 'fused' | 'materialised' = 'fused'): Promise<GptComparison> {
   const config = smallConfig(bias);
   const ids = Array.from({ length: 16 }, (_, i) => (i * 7 + 3) % 19);
   const targets = Array.from({ length: 16 }, (_, i) => (i % 5 === 4 ? -100 : (i * 5 + 1) % 19)); // some ignored
@@ -28,7 +33,7 @@ export async function gptForwardBackward(backendName: string, bias = true): Prom
     setBackend(backend);
     try {
       const model = new GPT(config, { seed: 5 });
-      const out = model.forward(ids, { batch: 2, targets });
+      const out = model.forward(ids, { batch: 2, targets, returnAttention: attention === 'materialised' });
       out.loss!.backward();
       const grads: [string, number[]][] = [];
       for (const [name, p] of model.namedParameters()) grads.push([name, Array.from(await p.grad!.data())]);

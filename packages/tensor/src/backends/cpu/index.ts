@@ -6,6 +6,7 @@ import { binary, broadcastTo, cast, maskedFill, powScalar, unary, unaryGrad } fr
 import { concat, gather, padAxis, scatterAdd, slice, transpose } from './layout.js';
 import { matmul } from './matmul.js';
 import { adamw } from './adamw.js';
+import { attentionDims, fusedAttention, fusedAttentionGrad } from './attention.js';
 import { crossEntropy, crossEntropyGrad, layerNorm, layerNormGrad, softmax, softmaxGrad } from './nn.js';
 import { argmax, max, maxGrad, sum } from './reduce.js';
 
@@ -22,6 +23,14 @@ export const cpuBackend: Backend = {
     // Garbage collected.
   },
   overwrite: (handle, values) => (handle as FloatArray).set(values),
+  copyRows: (src, srcOffset, srcStride, dst, dstOffset, dstStride, rows, width) => {
+    const from = src as FloatArray;
+    const to = dst as FloatArray;
+    for (let r = 0; r < rows; r++) {
+      const at = srcOffset + r * srcStride;
+      to.set(from.subarray(at, at + width), dstOffset + r * dstStride);
+    }
+  },
   kernels: {
     Binary: ([a, b], { op, outShape }) => binary(op, values(a), a.shape, values(b), b.shape, outShape, a.dtype),
     Unary: ([x], { op }) => unary(op, values(x), x.dtype),
@@ -73,6 +82,19 @@ export const cpuBackend: Backend = {
     },
     MaskedFill: ([x, mask], { value }) => maskedFill(values(x), x.shape, values(mask), mask.shape, value, x.dtype),
     AdamW: ([param, grad, m, v], attrs) => adamw(values(param), values(grad), values(m), values(v), attrs, param.dtype),
+    FusedAttention: ([q, k, v], attrs) => fusedAttention(values(q), values(k), values(v), attentionDims(q.shape, v.shape, attrs.kvLength), attrs, q.dtype),
+    FusedAttentionGrad: ([q, k, v, out, lse, dOut], attrs) =>
+      fusedAttentionGrad(
+        values(q),
+        values(k),
+        values(v),
+        values(out),
+        values(lse),
+        values(dOut),
+        attentionDims(q.shape, v.shape, attrs.kvLength),
+        attrs,
+        q.dtype,
+      ),
   },
 };
 

@@ -1,0 +1,398 @@
+// The worker's side of the views that look inside a trained model. Every number comes from
+// @attn/inspect (explainHead, attentionMaps, samplingView, embeddingMap, corefScore,
+// inductionScore, translateWithAttention, translationAccuracy); this file only picks the
+// model, turns text into ids with the same analyseText the page's preview marks with, and
+// posts the results.
+import { createCorefLanguage, dateTask } from '@attn/datasets';
+import {
+  attentionMaps,
+  corefScore,
+  embeddingMap,
+  explainHead,
+  inductionScore,
+  positionRow,
+  readActivations,
+  type SamplingView,
+  samplingProcessors,
+  samplingView,
+  type TokenGroup,
+  tokenEmbeddings,
+  translateWithAttention,
+  translationAccuracy,
+} from '@attn/inspect';
+import type { GPT } from '@attn/model';
+import { generate, multinomial, type Sampler, sampler } from '@attn/sample';
+import type { InspectReply, InspectRequest, SliderSettings, TaskName, TranslationView } from '../inspect-protocol';
+import type { FromWorker } from '../protocol';
+import { analyseText, describeLeftOut, type VocabularyInfo, vocabularyLabels } from '../vocab';
+import type { Tensor } from '@attn/tensor';
+import { type DateModel, describeTaskModel, INDUCTION_MODEL, type InductionModel, newDateModel, newInductionModel, TASK_EVAL_EVERY, type TaskModel } from './task-models';
+
+/** A model the views can read: the page's, or a loaded checkpoint (worker.ts's Explorable). */
+export interface ReadableModel {
+  model: GPT;
+  vocabulary: VocabularyInfo;
+}
+
+/** What worker.ts lends these handlers. */
+export interface InspectContext {
+  /** The page's model ('page', trained at least one step) or a loaded checkpoint; throws a readable error otherwise. */
+  explorable(source: string): ReadableModel;
+  /** Whether the page's model is training (the task models wait for it). */
+  pageTraining(): boolean;
+  post(message: FromWorker): void;
+}
+
+// ---- helpers ------------------------------------------------------------------------------
+function entries(vocabulary: VocabularyInfo): readonly string[] {
+  return vocabularyLabels(vocabulary);
+}
+
+/** The ids and labels of typed text, or an error that says what the model could not read. */
+function readText(target: ReadableModel, text: string, what: string): { ids: number[]; labels: string[] } {
+  const analysis = analyseText(text, target.vocabulary, target.model.blockSize);
+  if (analysis.ids.length === 0) {
+    const leftOut = describeLeftOut(analysis, target.vocabulary, target.model.blockSize);
+    throw new Error(`The ${what} needs at least one ${target.vocabulary.kind === 'char' ? 'character' : 'word'} the model knows.${leftOut ? ` ${leftOut}` : ''}`);
+  }
+  return analysis;
+}
+
+function checkSettings(s: SliderSettings): SliderSettings {
+  if (!(s.temperature >= 0 && s.temperature <= 5)) throw new Error(`temperature must be from 0 to 5, got ${s.temperature}`);
+  if (!(Number.isInteger(s.topK) && s.topK >= 1)) throw new Error(`top-k must be a whole number of at least 1, got ${s.topK}`);
+  if (!(s.topP > 0 && s.topP <= 1)) throw new Error(`top-p must be above 0 and at most 1, got ${s.topP}`);
+  return s;
+}
+
+/** The next-token logits after each prompt, per model, until the model's weights change (its training steps move on). */
+const logitsCache = new WeakMap<GPT, { key: string; logits: Float32Array }>();
+
+async function lastLogits(target: ReadableModel, ids: number[], version: string): Promise<Float32Array> {
+  const key = `${version}|${ids.join(',')}`;
+  const cached = logitsCache.get(target.model);
+  if (cached?.key === key) return cached.logits;
+  const { logits } = await readActivations(target.model, ids, []); // (1, T, vocabSize) on the host
+  const last = Float32Array.from(positionRow(logits, ids.length - 1));
+  logitsCache.set(target.model, { key, logits: last });
+  return last;
+}
+
+// ---- the task models and their training ----------------------------------------------------------
+const tasks: { date: DateModel | null; induction: InductionModel | null } = { date: null, induction: null };
+let taskTraining: TaskName | null = null;
+let taskStopRequested = false;
+
+/** Whether a task model is training (worker.ts refuses to train the page's model or switch engines meanwhile). */
+export function isTaskTraining(): boolean {
+  return taskTraining !== null;
+}
+
+/** The task models' weights and optimiser state: what must move with an engine switch. */
+export function taskTensors(): Tensor[] {
+  return [tasks.date, tasks.induction].flatMap((t) => (t ? t.trainer.tensors() : []));
+}
+
+const yieldChannel = new MessageChannel();
+/** Lets queued messages (Stop, other views' requests) in between steps. */
+const yieldToMessages = () =>
+  new Promise<void>((resolve) => {
+    yieldChannel.port1.onmessage = () => resolve();
+    yieldChannel.port2.postMessage(null);
+  });
+
+/** Progress messages at most this often. */
+const POST_EVERY_MS = 100;
+
+async function trainTask(msg: Extract<InspectRequest, { type: 'taskTrain' }>, ctx: InspectContext): Promise<void> {
+  if (taskTraining) throw new Error(`The ${taskTraining === 'date' ? 'date' : 'induction'} model is already training.`);
+  if (ctx.pageTraining()) throw new Error('The page\'s language model is training: stop it in the Train view first (one model trains at a time).');
+  if (!Number.isInteger(msg.steps) || msg.steps < 1 || msg.steps > 5000) throw new Error(`steps must be a whole number from 1 to 5,000, got ${msg.steps}`);
+  const t: TaskModel = (msg.task === 'date' ? (tasks.date ??= newDateModel()) : (tasks.induction ??= newInductionModel())) as TaskModel;
+  taskTraining = msg.task;
+  taskStopRequested = false;
+  const { trainer } = t;
+  const tokensPerStep = trainer.source.tokensPerBatch;
+  let done = 0;
+  let seconds = 0;
+  let reason: 'steps' | 'stopped' = 'steps';
+  let losses: Array<{ step: number; loss: number }> = [];
+  let valLoss: { step: number; loss: number } | null = null;
+  let windowSeconds = 0;
+  let lr = 0;
+  let lastPost = performance.now();
+  const flush = () => {
+    ctx.post({ type: 'progress', id: msg.id, step: trainer.stepsDone, losses, valLoss, tokensPerSecond: windowSeconds > 0 ? (losses.length * tokensPerStep) / windowSeconds : 0, lr });
+    losses = [];
+    valLoss = null;
+    windowSeconds = 0;
+    lastPost = performance.now();
+  };
+  const evaluate = async () => ({ step: trainer.stepsDone, loss: (await trainer.evaluate()).valLoss });
+  try {
+    t.model.train();
+    if (trainer.stepsDone === 0) valLoss = await evaluate();
+    while (done < msg.steps) {
+      if (taskStopRequested) {
+        reason = 'stopped';
+        break;
+      }
+      const t0 = performance.now();
+      const info = await trainer.step();
+      const s = (performance.now() - t0) / 1000;
+      seconds += s;
+      windowSeconds += s;
+      done++;
+      lr = info.lr;
+      losses.push({ step: info.step, loss: info.loss });
+      if (info.step % TASK_EVAL_EVERY === 0) valLoss = await evaluate();
+      if (performance.now() - lastPost >= POST_EVERY_MS || valLoss) flush();
+      await yieldToMessages();
+    }
+    if (!valLoss && losses.length > 0) valLoss = await evaluate();
+    if (losses.length > 0 || valLoss) flush();
+  } finally {
+    taskTraining = null;
+    t.model.eval();
+  }
+  ctx.post({
+    type: 'taskReady',
+    id: msg.id,
+    task: msg.task,
+    step: trainer.stepsDone,
+    steps: done,
+    seconds,
+    reason,
+    params: t.model.numParameters(),
+    description: describeTaskModel(msg.task, t),
+  });
+}
+
+function needTask(name: 'date'): DateModel;
+function needTask(name: 'induction'): InductionModel;
+function needTask(name: TaskName): TaskModel {
+  const t = tasks[name];
+  if (!t || t.trainer.stepsDone === 0) throw new Error(`No ${name === 'date' ? 'date' : 'induction'} model has been trained yet: press Train first.`);
+  return t;
+}
+
+// ---- the encoder-decoder ---------------------------------------------------------------------------
+/** Source ids of a typed date, or an error naming the characters the model cannot read. */
+function dateSource(t: DateModel, text: string): number[] {
+  const chars = Array.from(text.trim());
+  if (chars.length === 0) throw new Error('Type a date to translate, for example "23 November 2026".');
+  const v = t.task.vocabulary;
+  const unknown = [...new Set(chars.filter((c) => !v.tokens.includes(c) || c.startsWith('<')))];
+  if (unknown.length > 0) throw new Error(`The date model reads only digits, spaces and the letters of month names; it cannot read ${unknown.map((c) => JSON.stringify(c)).join(', ')}.`);
+  if (chars.length > t.model.maxLen) throw new Error(`The date model reads at most ${t.model.maxLen} characters; this is ${chars.length}.`);
+  return chars.map((c) => v.id(c));
+}
+
+async function translateDate(t: DateModel, text: string, beamWidth: number): Promise<{ input: string[]; greedy: TranslationView; beam: TranslationView }> {
+  const src = dateSource(t, text);
+  const v = t.task.vocabulary;
+  const view = async (width: number): Promise<TranslationView> => {
+    const r = await translateWithAttention(t.model, src, { beamWidth: width });
+    return { output: r.tokens.map((id) => v.tokens[id]), logProb: r.logProb, cross: r.cross };
+  };
+  return { input: src.map((id) => v.tokens[id]), greedy: await view(1), beam: await view(beamWidth) };
+}
+
+/** Seed of the held-out dates (far from the trainer's batch seeds; anything the trainer drew is left out anyway). */
+const HELDOUT_SEED = 20_260_101;
+
+/** Held-out examples translated between two looks at the message queue (so Stop and other views stay quick). */
+const ACCURACY_CHUNK = 20;
+
+/** Exact match of greedy decoding and of beam search on `count` dates the trainer never drew. */
+async function dateAccuracy(t: DateModel, count: number, beamWidth: number) {
+  const v = t.task.vocabulary;
+  const fresh = dateTask().generate(count * 3, HELDOUT_SEED).filter((e) => !t.seen.has(e.source));
+  const held = fresh.slice(0, count);
+  if (held.length < count) throw new Error(`Only ${held.length} held-out dates are left unseen; ask for fewer.`);
+  const examples = held.map((e) => ({ source: Array.from(e.source, (c) => v.id(c)), target: Array.from(e.target, (c) => v.id(c)) }));
+  // An output longer than the longest target by more than its EOS cannot match: decoding stops there, which
+  // keeps a barely trained model (writing up to maxLen characters of noise) quick to measure.
+  const maxTokens = Math.max(...examples.map((e) => e.target.length)) + 1;
+  // @attn/inspect's translationAccuracy, a chunk at a time; the chunks' counts add up.
+  const run = async (width: number) => {
+    const results: Array<{ tokens: number[]; correct: boolean }> = [];
+    for (let i = 0; i < examples.length; i += ACCURACY_CHUNK) {
+      results.push(...translationAccuracy(t.model, examples.slice(i, i + ACCURACY_CHUNK), { beamWidth: width, maxTokens }).results);
+      await yieldToMessages();
+    }
+    const correct = results.filter((r) => r.correct).length;
+    return { summary: { correct, total: results.length, accuracy: correct / results.length, beamWidth: width }, results };
+  };
+  const greedy = await run(1);
+  const beam = await run(beamWidth);
+  const misses = greedy.results
+    .map((r, i) => ({ r, e: held[i] }))
+    .filter(({ r }) => !r.correct)
+    .slice(0, 3)
+    .map(({ r, e }) => ({ source: e.source, expected: e.target, greedy: r.tokens.map((id) => v.tokens[id]).join('') }));
+  return { greedy: greedy.summary, beam: beam.summary, misses };
+}
+
+// ---- the coreference checkpoint's named head ---------------------------------------------------------
+/** The coreference language the shipped checkpoint was trained on (`attn train --corpus coref`: seed 0). */
+const corefLanguage = createCorefLanguage({ seed: 0 });
+/** Seed of the held-out sentences (the one `pnpm demo` scores with). */
+const COREF_HELDOUT_SEED = 11;
+
+/** The 'fit' family's nouns: things that can be "too big" (role A) and the containers (role B). */
+function fitNouns(): { things: string[]; containers: string[] } {
+  const pairs = [...corefLanguage.trainPairs, ...corefLanguage.heldOutPairs].filter((p) => p.family === 'fit');
+  return { things: [...new Set(pairs.map((p) => p.a))], containers: [...new Set(pairs.map((p) => p.b))] };
+}
+
+type CorefHeadsResult = Omit<Extract<InspectReply, { type: 'corefHeadsResult' }>, 'type' | 'id'>;
+
+async function corefHeads(ctx: InspectContext, sentences: number): Promise<CorefHeadsResult> {
+  if (!Number.isInteger(sentences) || sentences < 1 || sentences > 2000) throw new Error(`sentences must be a whole number from 1 to 2,000, got ${sentences}`);
+  const target = ctx.explorable('coref');
+  if (target.vocabulary.kind !== 'word') throw new Error('The coreference checkpoint should have a word tokenizer.');
+  const idOf = new Map(target.vocabulary.words.map((w, i) => [w, i]));
+  const encode = (words: readonly string[]) =>
+    words.map((w) => {
+      const id = idOf.get(w);
+      if (id === undefined) throw new Error(`The coreference checkpoint does not know the word "${w}".`);
+      return id;
+    });
+  const held = corefLanguage.generate('heldout', sentences, COREF_HELDOUT_SEED);
+  const score = await corefScore(target.model, held, encode);
+  const examples: CorefHeadsResult['examples'] = [];
+  for (const ex of held.slice(0, 8)) {
+    const upToIt = ex.tokens.slice(0, ex.itIndex + 1); // what the model has read when it reaches "it"
+    const maps = await attentionMaps(target.model, encode(upToIt));
+    examples.push({ tokens: upToIt, itIndex: ex.itIndex, referentIndex: ex.referentIndex, distractorIndex: ex.distractorIndex, pattern: maps[score.layer][score.head] });
+  }
+  return { score, examples };
+}
+
+// ---- the dispatcher -------------------------------------------------------------------------------------
+let sampling: AbortController | null = null;
+
+/** Handles one request of inspect-protocol.ts and posts its final reply. */
+export async function handleInspect(msg: InspectRequest, ctx: InspectContext, version: (source: string) => string): Promise<void> {
+  const { post } = ctx;
+  switch (msg.type) {
+    case 'explainHead': {
+      const target = ctx.explorable(msg.source);
+      const { ids, labels } = readText(target, msg.text, 'sentence');
+      const explanation = await explainHead(target.model, ids, { layer: msg.layer, head: msg.head, query: msg.query, labels });
+      const maps = await attentionMaps(target.model, ids);
+      post({ type: 'explanation', id: msg.id, explanation, pattern: maps[msg.layer][msg.head] });
+      break;
+    }
+    case 'nextTokens': {
+      const target = ctx.explorable(msg.source);
+      const { ids, labels } = readText(target, msg.prompt, 'prompt');
+      const logits = await lastLogits(target, ids, version(msg.source));
+      const view = samplingView(logits, checkSettings(msg.settings), { show: msg.show });
+      const names = entries(target.vocabulary);
+      post({ type: 'nextTokensResult', id: msg.id, view, labels: view.tokens.map((t) => names[t.id]), promptLabels: labels, vocabSize: logits.length });
+      break;
+    }
+    case 'sample': {
+      const target = ctx.explorable(msg.source);
+      const { ids } = readText(target, msg.prompt, 'prompt');
+      const settings = checkSettings(msg.settings);
+      if (!Number.isInteger(msg.maxTokens) || msg.maxTokens < 1 || msg.maxTokens > 500) throw new Error(`tokens to write must be a whole number from 1 to 500, got ${msg.maxTokens}`);
+      const names = entries(target.vocabulary);
+      // The processors samplingView shows are the ones that sample, so every bar is what was drawn from.
+      const inner = sampler(samplingProcessors(settings), multinomial({ seed: msg.seed }));
+      let seen = new Float32Array(0); // the logits of the step just sampled
+      const watching: Sampler = {
+        ...inner,
+        sample(logits, tokensSoFar) {
+          seen = Float32Array.from(logits);
+          return inner.sample(logits, tokensSoFar);
+        },
+      };
+      sampling?.abort();
+      const controller = new AbortController();
+      sampling = controller;
+      const tokens = generate(target.model, ids, { maxNewTokens: msg.maxTokens, sampler: watching, signal: controller.signal });
+      let written = 0;
+      let result = await tokens.next();
+      while (!result.done) {
+        const view: SamplingView = samplingView(seen, settings, { show: msg.show });
+        post({ type: 'sampled', id: msg.id, token: result.value, label: names[result.value], view, labels: view.tokens.map((t) => names[t.id]) });
+        written++;
+        result = await tokens.next();
+      }
+      if (sampling === controller) sampling = null;
+      post({ type: 'sampleDone', id: msg.id, reason: result.value.reason, tokens: written });
+      break;
+    }
+    case 'stopSample':
+      sampling?.abort();
+      post({ type: 'ok', id: msg.id });
+      break;
+    case 'embeddings': {
+      const target = ctx.explorable(msg.source);
+      const names = entries(target.vocabulary);
+      const all = await tokenEmbeddings(target.model);
+      if (msg.subset === 'nouns') {
+        if (target.vocabulary.kind !== 'word' || !names.includes('suitcase')) throw new Error('Only the coreference model has the nouns of the "did not fit" sentences.');
+        const { things, containers } = fitNouns();
+        const words = [...things, ...containers];
+        const vectors = words.map((w) => all[names.indexOf(w)]);
+        const groups: TokenGroup[] = [
+          { name: 'things that can be too big', members: things.map((_, i) => i) },
+          { name: 'containers', members: containers.map((_, i) => things.length + i) },
+        ];
+        const map = embeddingMap(vectors, words, { neighbours: 5, groups });
+        post({ type: 'embeddingsResult', id: msg.id, map, groups: words.map((_, i) => (i < things.length ? 0 : 1)), groupNames: groups.map((g) => g.name) });
+      } else {
+        const map = embeddingMap(all, [...names], { neighbours: 5 });
+        post({ type: 'embeddingsResult', id: msg.id, map, groups: null, groupNames: null });
+      }
+      break;
+    }
+    case 'corefHeads': {
+      const { score, examples } = await corefHeads(ctx, msg.sentences);
+      post({ type: 'corefHeadsResult', id: msg.id, score, examples });
+      break;
+    }
+    case 'taskTrain':
+      await trainTask(msg, ctx);
+      break;
+    case 'taskStop':
+      taskStopRequested = true;
+      post({ type: 'ok', id: msg.id });
+      break;
+    case 'dateAccuracy': {
+      if (!Number.isInteger(msg.examples) || msg.examples < 1 || msg.examples > 1000) throw new Error(`examples must be a whole number from 1 to 1,000, got ${msg.examples}`);
+      if (!Number.isInteger(msg.beamWidth) || msg.beamWidth < 1 || msg.beamWidth > 16) throw new Error(`beam width must be a whole number from 1 to 16, got ${msg.beamWidth}`);
+      post({ type: 'dateAccuracyResult', id: msg.id, ...(await dateAccuracy(needTask('date'), msg.examples, msg.beamWidth)) });
+      break;
+    }
+    case 'translate': {
+      if (!Number.isInteger(msg.beamWidth) || msg.beamWidth < 1 || msg.beamWidth > 16) throw new Error(`beam width must be a whole number from 1 to 16, got ${msg.beamWidth}`);
+      post({ type: 'translateResult', id: msg.id, ...(await translateDate(needTask('date'), msg.text, msg.beamWidth)), beamWidth: msg.beamWidth });
+      break;
+    }
+    case 'inductionHeads': {
+      const t = needTask('induction');
+      if (!Number.isInteger(msg.sequences) || msg.sequences < 1 || msg.sequences > 200) throw new Error(`sequences must be a whole number from 1 to 200, got ${msg.sequences}`);
+      const scoreWith = (halfLength: number) =>
+        inductionScore(t.model, {
+          sequences: msg.sequences,
+          halfLength,
+          bosId: t.task.bosId as number,
+          high: t.task.vocabSize,
+          // The model trained on windows one token shorter than a whole sequence: cut to its context.
+          length: Math.min(t.model.blockSize, 1 + 2 * halfLength),
+        });
+      const score = await scoreWith(t.task.halfLength);
+      const shorter = await scoreWith(INDUCTION_MODEL.shorterHalf);
+      const layers = await attentionMaps(t.model, score.sample);
+      const labels = score.sample.map((id) => (id === t.task.bosId ? 'BOS' : String(id)));
+      post({ type: 'inductionResult', id: msg.id, score, shorter, layers, labels });
+      break;
+    }
+  }
+}
+
