@@ -1,32 +1,63 @@
-// `attn train --task NAME`: train one of the built-in tasks with its own model recipe, save a
-// checkpoint directory (resumable with --resume, like any attn train run) and measure what the
-// task is for on held-out data:
-//   induction  a 2-layer attention-only GPT on repeated random tokens; the induction head the
-//              head detector finds, and the loss on the first (random) half against the repeated half
-//   date       the encoder-decoder on "November 11, 2024" -> "2024-11-11"; held-out exact match
+// `attn train --task NAME`: train one of the built-in tasks with its recipe from @attn/train
+// (the same recipes the web demo trains), save a checkpoint directory (resumable with --resume,
+// like any attn train run) and measure what the task is for on held-out data:
+//   induction  a 2-layer GPT on random tokens repeated after a varying number of tokens; the
+//              induction head the head detector finds on repeat lengths it never trained on,
+//              and the loss on the random half against the repeated half
+//   date       the encoder-decoder on "November 11, 2024" -> "2024-11-11"; held-out exact
+//              match, greedy and with beam search (@attn/inspect's translationAccuracy)
 // Kept apart from train-command.ts (text and corpora) so the two grow independently.
 import { resolve } from 'node:path';
-import { loadPretrained, loadSeq2SeqCheckpoint, prepareCheckpointDir, Transformer } from '@attn/model';
-import { loadTrainingState, seq2seqFiles, type TrainingState } from '@attn/train';
+import { translationAccuracy } from '@attn/inspect';
+import { loadPretrained, loadSeq2SeqCheckpoint, prepareCheckpointDir } from '@attn/model';
+import {
+  DATE_RECIPE,
+  dateHeldOut,
+  dateModel,
+  dateTaskData,
+  dateTokenizer,
+  dateTrainer,
+  heldOutMaxTokens,
+  INDUCTION_RECIPE,
+  inductionModel,
+  inductionTrainer,
+  loadTrainingState,
+  seq2seqFiles,
+  type TaskRunSettings,
+  type TrainingState,
+} from '@attn/train';
+import { WordTokenizer } from '@attn/tokenizer';
 import { useBackend } from '../backend.js';
 import { fail } from '../errors.js';
 import { type RunOutcome, runTraining } from '../run-training.js';
+import { describeInduction, type InductionFindings, inductionFindings } from '../tasks/induction-findings.js';
+import { flagsOf } from '../tasks/task-run.js';
 import { checkOut, type Explicit, keep, type TrainFlags } from '../train-command.js';
-import { DATE_DEFAULTS, DATE_TASK_NAME, dateAccuracy, dateHeldOut, dateModelConfig, dateTaskData, dateTokenizer, dateTrainer } from '../tasks/date.js';
-import { describeInduction, type InductionFindings, inductionFindings, INDUCTION_DEFAULTS, INDUCTION_TASK_NAME, inductionData, inductionModel, inductionTrainer } from '../tasks/induction.js';
-import { flagsOf, type TaskRun } from '../tasks/task-run.js';
 
-export const TASKS = [INDUCTION_TASK_NAME, DATE_TASK_NAME] as const;
+export const TASKS = ['induction', 'date'] as const;
 export type TaskName = (typeof TASKS)[number];
+
+/** Held-out dates the exact match is measured on, and the beam width next to greedy. */
+export const DATE_HELD_OUT = 200;
+export const DATE_BEAM = 4;
+
+export interface DateFindings {
+  greedy: number;
+  beam: number;
+  beamWidth: number;
+  total: number;
+  /** A few dates greedy decoding got wrong. */
+  mistakes: { source: string; target: string; output: string }[];
+}
 
 export interface TaskTrainReport extends RunOutcome {
   task: TaskName;
   out: string;
   parameters: number;
   backend: string;
-  run: TaskRun;
+  run: TaskRunSettings;
   /** date: held-out exact match, greedy and beam search. */
-  accuracy?: { greedy: number; beam: number; beamWidth: number; total: number; mistakes: { source: string; target: string; output: string }[] };
+  accuracy?: DateFindings;
   /** induction: the head the detector finds and the losses on the two halves. */
   induction?: InductionFindings;
 }
@@ -37,36 +68,52 @@ function refuseTextFlags(task: string, o: TrainFlags, explicit: Explicit): void 
   if (o.corpus !== undefined) fail(`--corpus: --task ${task} brings its own data; give one, not both`);
   if (explicit('config')) fail(`--config: --task ${task} has its own model (see attn train --help)`);
   if (explicit('dropout')) fail(`--dropout: --task ${task} trains without dropout`);
+  if (explicit('tokenizer')) fail(`--tokenizer: --task ${task} has its own tokens`);
 }
 
 /** The run's settings saved in a checkpoint, with the typed flags checked against them. */
-function resumedRun(saved: TrainingState, typed: TaskRun, explicit: Explicit, steps: number, out: string): TaskRun {
+function resumedRun(saved: TrainingState, typed: TaskRunSettings, explicit: Explicit, out: string): TaskRunSettings {
   const t = saved.snapshot.config;
   const settings = saved.snapshot.data.settings;
-  if (saved.snapshot.step >= steps) fail(`--steps ${steps}: ${out} is already at step ${saved.snapshot.step}; with --resume, --steps is the run's total, so ask for more`);
+  if (saved.snapshot.step >= typed.steps) fail(`--steps ${typed.steps}: ${out} is already at step ${saved.snapshot.step}; with --resume, --steps is the run's total, so ask for more`);
   return {
-    steps,
+    steps: typed.steps,
     lr: keep('--lr', explicit('lr'), typed.lr, t.lr),
     warmup: keep('--warmup', explicit('warmup'), typed.warmup, t.warmup),
     decaySteps: keep('--decay-steps', explicit('decaySteps'), typed.decaySteps, t.decaySteps),
-    batch: keep('--batch', explicit('batch'), typed.batch, Number(settings.batchSize)),
+    batchSize: keep('--batch', explicit('batch'), typed.batchSize, Number(settings.batchSize)),
     seed: keep('--seed', explicit('seed'), typed.seed, Number(settings.seed)),
     evalEvery: explicit('evalEvery') ? typed.evalEvery : t.evalEvery || typed.evalEvery,
   };
+}
+
+/** Exact match of greedy decoding and of beam search on held-out dates (@attn/inspect's translationAccuracy). */
+export function measureDates(model: Parameters<typeof translationAccuracy>[0], run: TaskRunSettings, stepsDone: number, count = DATE_HELD_OUT): DateFindings {
+  const task = dateTaskData();
+  const tokenizer = dateTokenizer(task);
+  const heldOut = dateHeldOut(task, count, run, stepsDone);
+  const maxTokens = heldOutMaxTokens(heldOut);
+  const greedy = translationAccuracy(model, heldOut, { beamWidth: 1, maxTokens });
+  const beam = translationAccuracy(model, heldOut, { beamWidth: DATE_BEAM, maxTokens });
+  const mistakes = greedy.results
+    .map((r, i) => ({ r, e: heldOut[i] }))
+    .filter(({ r }) => !r.correct)
+    .slice(0, 3)
+    .map(({ r, e }) => ({ source: e.sourceText, target: e.targetText, output: tokenizer.decode(r.tokens) }));
+  return { greedy: greedy.accuracy, beam: beam.accuracy, beamWidth: DATE_BEAM, total: greedy.total, mistakes };
 }
 
 export async function trainTaskCommand(task: string, o: TrainFlags, explicit: Explicit, progress: boolean): Promise<TaskTrainReport> {
   if (!(TASKS as readonly string[]).includes(task)) fail(`--task: expected one of ${TASKS.join(', ')}, got '${task}'`);
   refuseTextFlags(task, o, explicit);
   const resume = Boolean(o.resume);
-  const defaults = task === DATE_TASK_NAME ? DATE_DEFAULTS : INDUCTION_DEFAULTS;
-  const typed = flagsOf(o, explicit, defaults);
+  const typed = flagsOf(o, explicit, task === 'date' ? DATE_RECIPE : INDUCTION_RECIPE);
   checkOut(o.out, resume);
   const saved = resume ? await loadTrainingState(o.out) : undefined;
-  const run = saved ? resumedRun(saved, typed, explicit, typed.steps, o.out) : typed;
   if (saved && saved.snapshot.data.settings.task !== task) {
-    fail(`--task ${task}: ${o.out} was trained on ${JSON.stringify(saved.snapshot.data.settings.task ?? saved.snapshot.data.settings.name ?? saved.snapshot.data.kind)}; a resumed run keeps its task`);
+    fail(`--task ${task}: ${o.out} was trained on ${JSON.stringify(saved.snapshot.data.settings.task ?? saved.snapshot.data.kind)}; a resumed run keeps its task`);
   }
+  const run = saved ? resumedRun(saved, typed, explicit, o.out) : typed;
   try {
     await prepareCheckpointDir(o.out);
   } catch (err) {
@@ -75,42 +122,34 @@ export async function trainTaskCommand(task: string, o: TrainFlags, explicit: Ex
   const backend = await useBackend(o.backend);
   const from = saved ? `, continuing from step ${saved.snapshot.step}` : '';
 
-  if (task === DATE_TASK_NAME) {
+  if (task === 'date') {
     const data = dateTaskData();
     const tokenizer = dateTokenizer(data);
-    let model: Transformer;
+    let model = dateModel(data, run.seed);
     if (resume) {
       const loaded = await loadSeq2SeqCheckpoint(o.out);
-      if (loaded.task !== DATE_TASK_NAME) fail(`--task date: ${o.out} holds a model for ${JSON.stringify(loaded.task ?? 'no task')}`);
+      if (loaded.task !== 'date') fail(`--task date: ${o.out} holds a model for ${JSON.stringify(loaded.task ?? 'no task')}`);
       model = loaded.model;
-    } else model = new Transformer(dateModelConfig(data), { seed: run.seed });
+    }
     const trainer = dateTrainer(model, data, run);
     if (saved) trainer.restore(saved.snapshot);
     if (progress) process.stderr.write(`training the date encoder-decoder (${model.numParameters()} parameters, backend ${backend}${from})\n`);
-    const outcome = await runTraining({ trainer, data: { name: 'date' }, files: seq2seqFiles(model, tokenizer, DATE_TASK_NAME), out: o.out, progress });
-    if (progress) process.stderr.write('measuring held-out exact match (200 dates never trained on)...\n');
-    const heldOut = dateHeldOut(data, 200, run);
-    const greedy = dateAccuracy(model, data, heldOut, 1);
-    const beam = dateAccuracy(model, data, heldOut, 4);
-    return {
-      ...outcome,
-      task: DATE_TASK_NAME,
-      out: o.out,
-      parameters: model.numParameters(),
-      backend,
-      run,
-      accuracy: { greedy: greedy.accuracy, beam: beam.accuracy, beamWidth: 4, total: greedy.total, mistakes: greedy.mistakes },
-    };
+    const outcome = await runTraining({ trainer, data: { name: 'date' }, files: seq2seqFiles(model, tokenizer, 'date'), out: o.out, progress });
+    if (progress) process.stderr.write(`measuring held-out exact match (${DATE_HELD_OUT} dates never trained on)...\n`);
+    const accuracy = measureDates(model, run, trainer.stepsDone);
+    return { ...outcome, task: 'date', out: o.out, parameters: model.numParameters(), backend, run, accuracy };
   }
 
-  const data = inductionData(run);
-  const model = resume ? (await loadPretrained(o.out)).model : inductionModel(data.task, run.seed);
-  const trainer = inductionTrainer(model, data, run);
+  const model = resume ? (await loadPretrained(o.out)).model : inductionModel(run.seed);
+  const trainer = inductionTrainer(model, run);
   if (saved) trainer.restore(saved.snapshot);
-  if (progress) process.stderr.write(`training a ${model.config.nLayer}-layer attention-only GPT on repeated random tokens (${model.numParameters()} parameters, backend ${backend}${from})\n`);
-  const outcome = await runTraining({ trainer, data: { name: INDUCTION_TASK_NAME, tokenizer: data.tokenizer }, out: o.out, progress });
-  const induction = await inductionFindings(model, data.task);
-  return { ...outcome, task: INDUCTION_TASK_NAME, out: o.out, parameters: model.numParameters(), backend, run, induction };
+  // A word per id: "t0".."t63", then "<bos>", so attn inspect / attend read the checkpoint ("<bos> t5 t9 t5").
+  const tokenizer = new WordTokenizer([...Array.from({ length: INDUCTION_RECIPE.vocabSize }, (_, i) => `t${i}`), '<bos>']);
+  if (progress) process.stderr.write(`training a ${model.config.nLayer}-layer GPT on repeated random tokens (${model.numParameters()} parameters, backend ${backend}${from})\n`);
+  const outcome = await runTraining({ trainer, data: { name: 'induction', tokenizer }, out: o.out, progress });
+  if (progress) process.stderr.write('scoring the heads on held-out repeats of lengths never trained on...\n');
+  const induction = await inductionFindings(model);
+  return { ...outcome, task: 'induction', out: o.out, parameters: model.numParameters(), backend, run, induction };
 }
 
 /** What `attn train --task` prints: one JSON object with --json, else a few lines on stdout. */
@@ -123,13 +162,14 @@ export function printTaskReport(r: TaskTrainReport, o: Pick<TrainFlags, 'out' | 
   const where = resolve(r.out);
   if (o.json) {
     const { losses: _l, evals: _e, ...rest } = r;
-    return out(JSON.stringify({ ...rest, out: where }, null, 2));
+    out(JSON.stringify({ ...rest, out: where }, null, 2));
+    return;
   }
   out(`saved ${where} after ${r.steps} steps (train loss ${r.loss?.toFixed(3)}, held-out ${r.valLoss?.toFixed(3) ?? '-'})`);
   if (r.accuracy) {
     const a = r.accuracy;
     out(`held-out exact match on ${a.total} dates never trained on: greedy ${(a.greedy * 100).toFixed(1)}%, beam ${a.beamWidth} ${(a.beam * 100).toFixed(1)}%`);
-    for (const m of a.mistakes.slice(0, 3)) out(`  wrong: ${JSON.stringify(m.source)} -> ${JSON.stringify(m.output)} (expected ${m.target})`);
+    for (const m of a.mistakes) out(`  wrong: ${JSON.stringify(m.source)} -> ${JSON.stringify(m.output)} (expected ${m.target})`);
     out(`try: attn translate --checkpoint ${o.out} "November 11, 2024"`);
   }
   if (r.induction) for (const line of describeInduction(r.induction)) out(line);
