@@ -104,11 +104,43 @@ export function copyRunRows(count: number, seed: number, recipe: InductionRecipe
   });
 }
 
+/** EXPERIMENT: halves whose tokens follow a fixed skip-bigram half of the time (x_{t+1} = pi(x_{t-1})), repeated. */
+export function triRows(halves: readonly number[], count: number, seed: number, recipe: InductionRecipe = INDUCTION_RECIPE): Int32Array[] {
+  const V = recipe.vocabSize;
+  const pi = Int32Array.from({ length: V }, (_, i) => (i * 17 + 5) % V);
+  const rng = new Rng(seed);
+  const p = Number(process.env.TRIP ?? 0.5);
+  return Array.from({ length: count }, () => {
+    const n = halves[rng.int(halves.length)];
+    const row = new Int32Array(1 + 2 * n);
+    row[0] = V;
+    for (let i = 1; i <= n; i++) row[i] = i >= 3 && rng.next() < p ? pi[row[i - 2]] : rng.int(V);
+    row.copyWithin(n + 1, 1, n + 1);
+    return row;
+  });
+}
+
+/** EXPERIMENT: BOS + a random half repeated until the context is full. */
+export function fillRows(halves: readonly number[], count: number, seed: number, recipe: InductionRecipe = INDUCTION_RECIPE): Int32Array[] {
+  const V = recipe.vocabSize;
+  const rng = new Rng(seed);
+  const L = inductionBlockSize(recipe) + 1;
+  const tasks = tasksByHalf(recipe);
+  return Array.from({ length: count }, () => {
+    const n = halves[rng.int(halves.length)];
+    const seq = tasks.get(n)!.sequences('train', 1, rng);
+    const row = new Int32Array(L);
+    row[0] = V;
+    for (let i = 1; i < L; i++) row[i] = seq[1 + ((i - 1) % n)];
+    return row;
+  });
+}
+
 export function inductionSource(options: { batchSize: number; seed: number }, recipe: InductionRecipe = INDUCTION_RECIPE): BatchSource<LanguageModel, LMBatch> {
   const { batchSize, seed } = options;
   const halves = trainingHalves(recipe);
   return sentenceRowsSource({
-    batch: (i) => (process.env.COPY ? copyRunRows(batchSize, seed * 100_003 + i, recipe) : inductionRows(halves, 'train', batchSize, seed * 100_003 + i, recipe)),
+    batch: (i) => (process.env.FILL ? fillRows(halves, batchSize, seed * 100_003 + i, recipe) : process.env.TRI ? triRows(halves, batchSize, seed * 100_003 + i, recipe) : process.env.COPY ? copyRunRows(batchSize, seed * 100_003 + i, recipe) : inductionRows(halves, "train", batchSize, seed * 100_003 + i, recipe)),
     // Validation: held-out halves of the training lengths (the unseen lengths are for the findings).
     evalBatches: [inductionRows(halves, 'heldout', batchSize, seed + 7, recipe)],
     blockSize: inductionBlockSize(recipe),
