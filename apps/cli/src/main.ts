@@ -19,6 +19,7 @@ import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerTranslate } from './commands/translate.js';
 import { printTaskReport, TASKS, trainTaskCommand } from './commands/train-task.js';
+import { DATE_RECIPE, INDUCTION_RECIPE } from '@attn/train';
 import { MODEL_CONFIGS } from './data.js';
 import { runDemo } from './demo.js';
 import { choiceFlag, fail, intFlag, UsageError } from './errors.js';
@@ -119,11 +120,13 @@ program
 
 program
   .command('demo')
-  .description('the two-minute tour: Shakespeare GPT, sampling, coreference attention, an HTML report')
+  .description('the tour: Shakespeare GPT, sampling, coreference attention and embeddings, an induction head, dates through an encoder-decoder, an HTML report')
   .option('--out <dir>', 'where checkpoints and attn-report.html go', 'attn-out')
   .option('--steps <n>', 'Shakespeare training steps', '500')
   .option('--coref-steps <n>', 'coreference training steps', '950')
   .option('--chars <n>', 'characters to generate', '300')
+  .option('--induction-steps <n>', 'induction task training steps', String(INDUCTION_RECIPE.defaultSteps))
+  .option('--date-steps <n>', 'date task training steps', String(DATE_RECIPE.defaultSteps))
   .option('--quick', 'a few steps of each part (for tests)')
   .addOption(backendOption())
   .option('--json', 'also print a JSON summary on stdout at the end')
@@ -135,6 +138,9 @@ program
       corefSteps: quick ? 6 : intFlag('--coref-steps', o.corefSteps),
       chars: quick ? 40 : intFlag('--chars', o.chars, 0),
       heldout: quick ? 20 : 200,
+      inductionSteps: quick ? 4 : intFlag('--induction-steps', o.inductionSteps),
+      dateSteps: quick ? 4 : intFlag('--date-steps', o.dateSteps),
+      dates: quick ? 10 : 200,
       backend: choiceFlag('--backend', o.backend, ['wasm', 'cpu', 'gpu']),
       json: Boolean(o.json),
     });

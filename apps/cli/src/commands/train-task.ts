@@ -8,16 +8,13 @@
 //              match, greedy and with beam search (@attn/inspect's translationAccuracy)
 // Kept apart from train-command.ts (text and corpora) so the two grow independently.
 import { resolve } from 'node:path';
-import { translationAccuracy } from '@attn/inspect';
 import { loadPretrained, loadSeq2SeqCheckpoint, prepareCheckpointDir } from '@attn/model';
 import {
   DATE_RECIPE,
-  dateHeldOut,
   dateModel,
   dateTaskData,
   dateTokenizer,
   dateTrainer,
-  heldOutMaxTokens,
   INDUCTION_RECIPE,
   inductionModel,
   inductionTrainer,
@@ -30,25 +27,13 @@ import { WordTokenizer } from '@attn/tokenizer';
 import { useBackend } from '../backend.js';
 import { fail } from '../errors.js';
 import { type RunOutcome, runTraining } from '../run-training.js';
+import { DATE_HELD_OUT, type DateFindings, measureDates } from '../tasks/date-findings.js';
 import { describeInduction, type InductionFindings, inductionFindings } from '../tasks/induction-findings.js';
 import { flagsOf } from '../tasks/task-run.js';
 import { checkOut, type Explicit, keep, type TrainFlags } from '../train-command.js';
 
 export const TASKS = ['induction', 'date'] as const;
 export type TaskName = (typeof TASKS)[number];
-
-/** Held-out dates the exact match is measured on, and the beam width next to greedy. */
-export const DATE_HELD_OUT = 200;
-export const DATE_BEAM = 4;
-
-export interface DateFindings {
-  greedy: number;
-  beam: number;
-  beamWidth: number;
-  total: number;
-  /** A few dates greedy decoding got wrong. */
-  mistakes: { source: string; target: string; output: string }[];
-}
 
 export interface TaskTrainReport extends RunOutcome {
   task: TaskName;
@@ -85,22 +70,6 @@ function resumedRun(saved: TrainingState, typed: TaskRunSettings, explicit: Expl
     seed: keep('--seed', explicit('seed'), typed.seed, Number(settings.seed)),
     evalEvery: explicit('evalEvery') ? typed.evalEvery : t.evalEvery || typed.evalEvery,
   };
-}
-
-/** Exact match of greedy decoding and of beam search on held-out dates (@attn/inspect's translationAccuracy). */
-export function measureDates(model: Parameters<typeof translationAccuracy>[0], run: TaskRunSettings, stepsDone: number, count = DATE_HELD_OUT): DateFindings {
-  const task = dateTaskData();
-  const tokenizer = dateTokenizer(task);
-  const heldOut = dateHeldOut(task, count, run, stepsDone);
-  const maxTokens = heldOutMaxTokens(heldOut);
-  const greedy = translationAccuracy(model, heldOut, { beamWidth: 1, maxTokens });
-  const beam = translationAccuracy(model, heldOut, { beamWidth: DATE_BEAM, maxTokens });
-  const mistakes = greedy.results
-    .map((r, i) => ({ r, e: heldOut[i] }))
-    .filter(({ r }) => !r.correct)
-    .slice(0, 3)
-    .map(({ r, e }) => ({ source: e.sourceText, target: e.targetText, output: tokenizer.decode(r.tokens) }));
-  return { greedy: greedy.accuracy, beam: beam.accuracy, beamWidth: DATE_BEAM, total: greedy.total, mistakes };
 }
 
 export async function trainTaskCommand(task: string, o: TrainFlags, explicit: Explicit, progress: boolean): Promise<TaskTrainReport> {

@@ -29,8 +29,8 @@ export const DATE_RECIPE = {
   lr: 5e-3,
   warmup: 20,
   decaySteps: 600,
-  /** Steps a front end proposes. */
-  defaultSteps: 400,
+  /** Steps `attn train --task date` runs by default: 99.5% held-out exact match there (400 steps: 96%; see the README). */
+  defaultSteps: 800,
   /** Seed of the held-out dates (any date the run trained on is left out anyway). */
   heldOutSeed: 20_260_101,
 } as const;
