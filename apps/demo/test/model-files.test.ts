@@ -108,10 +108,10 @@ describe('generated tokens as text', () => {
     expect(pieces.slice(1, 4)).toEqual(['', '', '']); // the emoji's first three bytes print nothing yet
   });
 
-  it('joins words with spaces and characters as they are', () => {
+  it('puts a space before each word (they follow the prompt) and characters as they are', () => {
     const words = new WordTokenizer(['the', 'ball', 'fit']);
     const next = tokenTextStream(words);
-    expect([0, 1, 2].map(next).join('')).toBe('the ball fit');
+    expect(`the${[1, 2].map(next).join('')}`).toBe('the ball fit');
     const chars = CharTokenizer.fromText('ab');
     expect([1, 0].map(tokenTextStream(chars)).join('')).toBe('ba');
   });

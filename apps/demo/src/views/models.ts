@@ -313,6 +313,8 @@ export function setupModelsView(client: WorkerClient, shared: SharedState, check
           selection: '',
           corpusLabel,
           configName: 'loaded',
+          nLayer: resumed.config.nLayer,
+          nHead: resumed.config.nHead,
           params: resumed.params,
           vocabulary: resumed.vocabulary,
           blockSize: resumed.config.blockSize,
