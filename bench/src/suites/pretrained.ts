@@ -8,16 +8,22 @@
 //    child runs is in pretrained-load-child.mjs, in one marked function.
 // 2. Speed on @attn/wasm with 2 threads (randomly initialised GPT-2 small; the weights'
 //    values do not change the work): a forward pass over 64 tokens, and KV-cache
-//    generation of new tokens after a 64-token prompt.
+//    generation of new tokens after a 64-token prompt (generateSync, greedy), next
+//    to the machine's memory streaming rate on 1 and 2 threads, which bounds
+//    decoding (each token reads all 498 MB of weights). Like the wasm suite, it
+//    waits for a quiet machine, records the load and the share of the cores other
+//    processes used, retries a contaminated run and says so when it stays busy.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GPT, GPT2_SMALL, gptParameterCount } from '@attn/model';
+import { generateSync, sampler } from '@attn/sample';
 import { noGrad, Rng, setBackend, tidy } from '@attn/tensor';
-import { registerWasmBackend } from '@attn/wasm';
-import { fmt, measure, type Suite, table } from '../harness.js';
+import { registerWasmBackend, type WasmKernels } from '@attn/wasm';
+import { fmt, measure, type Suite, type Timing, table } from '../harness.js';
+import { foreignShare, loadPerCore, sampleCpu, waitForQuiet } from '../machine-load.js';
 import { writePretrainedCheckpoint } from './pretrained-checkpoint.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -116,10 +122,77 @@ async function loadSection(notes: string[]): Promise<string> {
   }
 }
 
-function argmax(logits: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-  return best;
+/** A speed run is clean when the load average per core before it was at most this... */
+const MAX_LOAD_PER_CORE = 0.5;
+/** ...and other processes used at most this share of the cores while it ran. */
+const MAX_FOREIGN_SHARE = 0.15;
+/** Most runs of the speed section before it reports a busy one (ATTN_BENCH_ATTEMPTS overrides). */
+const ATTEMPTS = Math.max(1, Number(process.env.ATTN_BENCH_ATTEMPTS ?? 3) || 3);
+const GB = 1e9;
+
+interface SpeedRun {
+  forward: Timing;
+  /** One 64-token feed of the prompt into a fresh KV cache, ms per run. */
+  promptMs: number[];
+  /** NEW_TOKENS tokens of greedy generation after the prompt, ms per run. */
+  generateMs: number[];
+  /** Every generated token's ms, all runs together. */
+  tokenMs: number[];
+  /** Streaming read rate of wasm memory, GB/s, on 1 and 2 threads. */
+  bandwidth: { 1: number; 2: number };
+  loadBefore: number;
+  loadAfter: number;
+  foreign: number | null;
+  problems: string[];
+}
+
+/**
+ * Generation as a user runs it: @attn/sample's generateSync with the greedy
+ * sampler over the model's KV-cache decoding. The first step feeds the prompt
+ * (timed apart); each later one feeds one token and picks the next.
+ */
+function timeGeneration(model: GPT, prompt: number[]): { promptMs: number; generateMs: number; tokenMs: number[] } {
+  const tokens = generateSync(model, prompt, { maxNewTokens: NEW_TOKENS + 1, sampler: sampler() });
+  const p0 = performance.now();
+  tokens.next(); // feeds the prompt, picks the first new token
+  const promptMs = performance.now() - p0;
+  const tokenMs: number[] = [];
+  const g0 = performance.now();
+  for (let i = 0; i < NEW_TOKENS; i++) {
+    const t0 = performance.now();
+    if (tokens.next().done) throw new Error('generation stopped early');
+    tokenMs.push(performance.now() - t0);
+  }
+  const generateMs = performance.now() - g0;
+  tokens.return({ tokens: [], reason: 'aborted', slides: 0 }); // frees the state's cache
+  return { promptMs, generateMs, tokenMs };
+}
+
+async function speedRun(model: GPT, kernels: WasmKernels, prompt: number[]): Promise<SpeedRun> {
+  const loadBefore = await waitForQuiet(MAX_LOAD_PER_CORE, 120_000);
+  const cpu0 = sampleCpu();
+  const bandwidth = { 1: kernels.memoryBandwidth(1), 2: kernels.memoryBandwidth(2) };
+  // Forward over 64 tokens: all logits (1, 64, 50257), read back.
+  const forward = await measure(() => noGrad(() => tidy(() => model.forward(prompt).logits.dataSync().length)), { warmup: 2, repeats: 7, maxTotalMs: 30_000 });
+  timeGeneration(model, prompt); // warm-up
+  const runs = [0, 1, 2].map(() => timeGeneration(model, prompt));
+  const cpu1 = sampleCpu();
+  const loadAfter = loadPerCore();
+  const foreign = foreignShare(cpu0, cpu1);
+  const problems: string[] = [];
+  if (loadBefore > MAX_LOAD_PER_CORE) problems.push(`load average ${fmt(loadBefore, 2)} per core before the run (limit ${MAX_LOAD_PER_CORE})`);
+  if (foreign !== null && foreign > MAX_FOREIGN_SHARE) problems.push(`other processes used ${fmt(100 * foreign, 0)}% of the cores during the run (limit ${100 * MAX_FOREIGN_SHARE}%)`);
+  return {
+    forward,
+    promptMs: runs.map((r) => r.promptMs),
+    generateMs: runs.map((r) => r.generateMs),
+    tokenMs: runs.flatMap((r) => r.tokenMs),
+    bandwidth,
+    loadBefore,
+    loadAfter,
+    foreign,
+    problems,
+  };
 }
 
 async function wasmSection(notes: string[]): Promise<string> {
@@ -133,46 +206,82 @@ async function wasmSection(notes: string[]): Promise<string> {
     notes.push(`Building GPT-2 small with random initialisation on the wasm backend took ${fmt((performance.now() - t0) / 1000, 1)} s (not part of any figure below).`);
     const rng = new Rng(7);
     const prompt = Array.from({ length: PROMPT_TOKENS }, () => rng.int(GPT2_SMALL.vocabSize));
-
-    // Forward over 64 tokens: all logits (1, 64, 50257), read back.
-    const forward = await measure(() => noGrad(() => tidy(() => model.forward(prompt).logits.dataSync().length)), { warmup: 2, repeats: 7, maxTotalMs: 30_000 });
-
-    // KV-cache generation: the prompt in one feed, then NEW_TOKENS greedy tokens one at a time.
-    let promptMs = 0;
-    const generate = async () => {
-      const state = model.startDecoding();
-      const p0 = performance.now();
-      let logits = noGrad(() => state.feed(prompt));
-      promptMs = performance.now() - p0;
-      const g0 = performance.now();
-      for (let i = 0; i < NEW_TOKENS; i++) {
-        const next = argmax(logits);
-        logits = noGrad(() => state.feed([next]));
-      }
-      const ms = performance.now() - g0;
-      await new Promise((r) => setImmediate(r)); // let finalizers free the step's wasm blocks
-      return ms;
-    };
-    const genMs: number[] = [];
-    const promptTimes: number[] = [];
-    await generate(); // warm-up
-    for (let i = 0; i < 3; i++) {
-      genMs.push(await generate());
-      promptTimes.push(promptMs);
-    }
-    const tokensPerSec = (NEW_TOKENS * 1000) / median(genMs);
-    return table(
-      ['GPT-2 small on @attn/wasm, 2 threads', 'median', 'issue target'],
-      [
-        [`forward, ${PROMPT_TOKENS} tokens (all logits read back)`, `${fmt(forward.medianMs / 1000, 3)} s (min ${fmt(forward.minMs / 1000, 3)} s)`, '<= 0.5 s'],
-        [`KV cache: ${PROMPT_TOKENS}-token prompt, one feed`, `${fmt(median(promptTimes) / 1000, 3)} s`, ''],
-        [`KV cache: ${NEW_TOKENS} new tokens after it, greedy`, `${fmt(tokensPerSec, 1)} tokens/s (${fmt(median(genMs) / NEW_TOKENS, 0)} ms/token)`, '>= 20 tokens/s'],
-      ],
-    );
+    const attempts: SpeedRun[] = [];
+    do attempts.push(await speedRun(model, registered.kernels, prompt));
+    while (attempts.at(-1)!.problems.length > 0 && attempts.length < ATTEMPTS);
+    return renderSpeed(attempts, model.numParameters(), registered.kernels.relaxedSimd);
   } finally {
     setBackend('cpu');
     registered.dispose();
   }
+}
+
+function renderSpeed(attempts: SpeedRun[], parameters: number, relaxedSimd: boolean): string {
+  const r = attempts.at(-1)!;
+  const clean = r.problems.length === 0;
+  const cores = os.cpus().length;
+  const tokensPerSec = (NEW_TOKENS * 1000) / median(r.generateMs);
+  const bestTokensPerSec = (NEW_TOKENS * 1000) / Math.min(...r.generateMs);
+  // Each decoded token reads every weight once (the tied unembedding, 154 MB, in the head's matmul;
+  // of the embeddings only one row each): the model's float32 bytes, to within 0.7%.
+  const bytesPerToken = 4 * parameters;
+  const streamed = (bytesPerToken * tokensPerSec) / GB;
+  const out: string[] = [];
+  if (!clean) {
+    out.push(
+      `**Measured on a busy machine** (after ${attempts.length} attempt(s): ${r.problems.join('; ')}): other processes took CPU time ` +
+        'and memory bandwidth from these runs, so the times are pessimistic and not final. Re-run on a quiet machine.',
+      '',
+    );
+  }
+  out.push(
+    `Load average (1 min) per core: ${fmt(r.loadBefore, 2)} before, ${fmt(r.loadAfter, 2)} after (the suite's own threads count in the latter) on ${cores} cores; ` +
+      (r.foreign === null ? 'no /proc, so the share of other processes is unknown.' : `other processes used ${fmt(100 * r.foreign, 1)}% of the cores while it ran.`) +
+      (attempts.length > 1 ? ` Attempt ${attempts.length} of ${ATTEMPTS}; earlier: ${attempts.slice(0, -1).map((a) => a.problems.join('; ')).join(' | ')}.` : ''),
+    '',
+  );
+  const ms = (x: number) => `${fmt(x, 1)} ms`;
+  out.push(
+    table(
+      [`GPT-2 small on @attn/wasm, 2 threads (${relaxedSimd ? 'relaxed-SIMD' : 'plain-SIMD'} build)`, 'median', 'best', 'issue target'],
+      [
+        [`forward, ${PROMPT_TOKENS} tokens (all logits read back)`, `${fmt(r.forward.medianMs / 1000, 3)} s`, `${fmt(r.forward.minMs / 1000, 3)} s`, '<= 0.5 s'],
+        [`KV cache: the ${PROMPT_TOKENS}-token prompt, one feed`, `${fmt(median(r.promptMs) / 1000, 3)} s`, `${fmt(Math.min(...r.promptMs) / 1000, 3)} s`, ''],
+        [
+          `generation after it: ${NEW_TOKENS} tokens, greedy (generateSync), 3 runs`,
+          `**${fmt(tokensPerSec, 1)} tokens/s** (${ms(median(r.generateMs) / NEW_TOKENS)}/token)`,
+          `${fmt(bestTokensPerSec, 1)} tokens/s`,
+          '>= 20 tokens/s',
+        ],
+        ['one generated token (every token of the 3 runs)', ms(median(r.tokenMs)), ms(Math.min(...r.tokenMs)), '<= 50 ms'],
+      ],
+    ),
+    '',
+    '### The memory ceiling',
+    '',
+    `Decoding one token reads every weight once (${fmt(bytesPerToken / 1e6, 0)} MB of float32, the tied 50257 x 768 unembedding alone 154 MB), ` +
+      'so generation is bound by how fast the cores stream memory, not by arithmetic. The yardstick: `kernels.memoryBandwidth()`, ' +
+      'a SIMD loop summing a 256 MiB buffer of wasm memory (best of 5 passes), in the same run.',
+    '',
+    table(
+      ['', '1 thread', '2 threads'],
+      [
+        ['streaming read of wasm memory', `${fmt(r.bandwidth[1], 1)} GB/s`, `${fmt(r.bandwidth[2], 1)} GB/s`],
+        [
+          `tokens/s if a token cost only streaming ${fmt(bytesPerToken / 1e6, 0)} MB at that rate`,
+          fmt((r.bandwidth[1] * GB) / bytesPerToken, 1),
+          fmt((r.bandwidth[2] * GB) / bytesPerToken, 1),
+        ],
+      ],
+    ),
+    '',
+    `Generation streamed the weights at ${fmt(streamed, 1)} GB/s (median run)` +
+      (clean
+        ? `: ${fmt((100 * streamed) / r.bandwidth[2], 0)}% of the 2-thread streaming rate. The rest of a step: the KV cache (read once by attention), ` +
+          '~300 small kernels (layer norms, adds, GELU, head splits), and the calling thread and worker meeting at every matmul.'
+        : '; no fraction of the streaming rate is given, since other processes distorted both.'),
+  );
+  return out.join('\n');
 }
 
 export const pretrainedSuite: Suite = {
@@ -183,7 +292,7 @@ export const pretrainedSuite: Suite = {
     const notes: string[] = [
       `\`uptime\` load averages when the suite started: ${load.map((l) => fmt(l, 2)).join(', ')} on ${os.cpus().length} cores` +
         (load[0] > 1.5 ? ' — the machine was busy (other work running), so times are pessimistic and noisy; RSS is not affected.' : '.'),
-      'Inference runs under noGrad() (no autograd graph); wasm resident memory budget raised to 1.5 GiB so the 498 MB of weights and the activations stay in wasm memory.',
+      'The forward runs under noGrad() and tidy(); each decoding step does both itself. Wasm resident memory budget raised to 1.5 GiB (from 512 MiB) so the 498 MB of weights, the activations and the KV cache stay in wasm memory whatever the context length.',
     ];
     const loadTable = await loadSection(notes);
     const speedTable = await wasmSection(notes);

@@ -30,6 +30,12 @@ export interface AttentionOptions {
    * queries are taken to be the last Tq positions of the Tk-long sequence.
    */
   causal?: boolean;
+  /**
+   * Attend to the first kvLength rows of k and v only (default: all Tk): k and
+   * v may be the buffers of a key/value cache with room for more positions
+   * (LayerKVCache with a capacity). Below, Tk means kvLength.
+   */
+  kvLength?: number;
   /** Extra mask, broadcastable to the scores (..., Tq, Tk): nonzero = blocked (e.g. padding). */
   mask?: Tensor;
   /** Dropout on the attention weights (used in training only). */
@@ -91,14 +97,25 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   }
   const dk = q.shape[q.ndim - 1];
   const Tq = q.shape[q.ndim - 2];
-  const Tk = k.shape[k.ndim - 2];
-  if (k.shape[k.ndim - 1] !== dk || v.shape[v.ndim - 2] !== Tk) {
+  const rows = k.shape[k.ndim - 2];
+  if (k.shape[k.ndim - 1] !== dk || v.shape[v.ndim - 2] !== rows) {
     throw new Error(
       `scaledDotProductAttention: expected q (..., Tq, dk), k (..., Tk, dk), v (..., Tk, dv), got q [${q.shape}], k [${k.shape}], v [${v.shape}]`,
     );
   }
+  const Tk = opts.kvLength ?? rows;
+  if (!Number.isInteger(Tk) || Tk < 1 || Tk > rows) {
+    throw new Error(`scaledDotProductAttention: kvLength must be an integer in [1, ${rows}] (the rows of k and v), got ${opts.kvLength}`);
+  }
   if (opts.causal && Tq > Tk) throw new Error(`scaledDotProductAttention: causal attention needs Tq <= Tk, got Tq ${Tq}, Tk ${Tk}`);
-  if (useFused(q, k, v, opts)) return { output: fusedAttention(q, k, v, { causal: opts.causal }), weights: null, scores: null }; // (..., Tq, dv)
+  if (useFused(q, k, v, opts)) {
+    return { output: fusedAttention(q, k, v, { causal: opts.causal, kvLength: Tk }), weights: null, scores: null }; // (..., Tq, dv)
+  }
+  if (Tk < rows) {
+    // the reference works on exactly the keys that take part
+    k = k.slice(-2, 0, Tk); // (..., Tk, dk)
+    v = v.slice(-2, 0, Tk); // (..., Tk, dv)
+  }
   let scores = q.matmul(k, { transB: true }).mul(1 / Math.sqrt(dk)); // (..., Tq, Tk)
   if (opts.causal) {
     scores = scores.maskedFill(causalMaskWithOffset(Tq, Tk, q.dtype), MASKED_SCORE);

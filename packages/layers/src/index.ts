@@ -28,7 +28,7 @@ export { GPTBlock, type GPTBlockConfig } from './gpt-block.js';
 export { captureActivations, type HookFilter, type HookFn, withHooks } from './hooks.js';
 export { GELU, type GELUConfig } from './gelu.js';
 export type { InitOptions } from './init.js';
-export { KVCache, LayerKVCache } from './kv-cache.js';
+export { type KVCacheContents, type KVCacheSnapshot, KVCache, LayerKVCache, type LayerKVCacheOptions } from './kv-cache.js';
 export { LayerNorm, type LayerNormConfig } from './layer-norm.js';
 export { Linear, type LinearConfig } from './linear.js';
 export {

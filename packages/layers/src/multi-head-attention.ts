@@ -108,12 +108,15 @@ export class MultiHeadAttention extends Module {
     let q: Tensor;
     let k: Tensor;
     let v: Tensor;
+    // Keys that take part: all rows of k and v, or the first kvLength rows of a cache's buffers.
+    let kvLength: number | undefined;
     if (this.crossAttention) {
       q = this.splitHeads(this.q_attn!.forward(x)); // (B, nh, T, hs)
       if (opts.cache && opts.cache.length > 0) {
         // The context does not change while decoding: reuse its projection.
         k = opts.cache.key!;
         v = opts.cache.value!;
+        kvLength = opts.cache.length;
       } else {
         if (!opts.context) throw new Error('MultiHeadAttention: cross-attention needs opts.context (B, S, C)');
         this.checkInput('context', opts.context);
@@ -123,7 +126,7 @@ export class MultiHeadAttention extends Module {
         const kv = this.c_attn.forward(opts.context); // (B, S, 2C)
         k = this.splitHeads(kv.slice(2, 0, C)); // (B, nh, S, hs)
         v = this.splitHeads(kv.slice(2, C, 2 * C)); // (B, nh, S, hs)
-        if (opts.cache) ({ key: k, value: v } = opts.cache.append(k, v));
+        if (opts.cache) ({ key: k, value: v, length: kvLength } = opts.cache.append(k, v));
       }
     } else {
       if (opts.context) throw new Error('MultiHeadAttention: context given to a self-attention layer (set crossAttention)');
@@ -131,7 +134,12 @@ export class MultiHeadAttention extends Module {
       q = this.splitHeads(qkv.slice(2, 0, C)); // (B, nh, T, hs)
       k = this.splitHeads(qkv.slice(2, C, 2 * C)); // (B, nh, T, hs)
       v = this.splitHeads(qkv.slice(2, 2 * C, 3 * C)); // (B, nh, T, hs)
-      if (opts.cache) ({ key: k, value: v } = opts.cache.append(k, v)); // (B, nh, Tpast + T, hs)
+      if (opts.cache) ({ key: k, value: v, length: kvLength } = opts.cache.append(k, v)); // (B, nh, Tpast + T, hs), or a buffer's rows
+    }
+    if (kvLength !== undefined && kvLength < k.shape[2] && (this.hookWanted('hook_k') || this.hookWanted('hook_v'))) {
+      // hooks see the keys and values that take part, not a cache buffer's spare rows
+      k = k.slice(2, 0, kvLength); // (B, nh, Tk, hs)
+      v = v.slice(2, 0, kvLength); // (B, nh, Tk, hs)
     }
     q = this.hookPoint('hook_q', q); // (B, nh, T, hs)
     k = this.hookPoint('hook_k', k); // (B, nh, Tk, hs)
@@ -141,6 +149,7 @@ export class MultiHeadAttention extends Module {
     const wantWeights = (opts.returnWeights ?? false) || this.hookWanted('hook_pattern') || this.hookWanted('hook_attn_scores');
     const attn = scaledDotProductAttention(q, k, v, {
       causal: opts.causal ?? this.causal,
+      kvLength: kvLength !== undefined && kvLength < k.shape[2] ? kvLength : undefined,
       mask: opts.mask,
       dropout: { p: this.attnDropout, rng: this.rng, training: this.training },
       returnWeights: wantWeights,

@@ -1,12 +1,13 @@
 // Incremental decoding with a KV cache must give the same numbers as running
 // the whole sequence at once.
-import { concat, noGrad, randn, Rng, type Tensor } from '@attn/tensor';
+import { concat, noGrad, randn, Rng, type Tensor, tidy } from '@attn/tensor';
 import { describe, expect, it } from 'vitest';
 import {
   KVCache,
   LayerKVCache,
   MultiHeadAttention,
   TransformerDecoderBlock,
+  withHooks,
   TransformerEncoderBlock,
 } from '../src/index.js';
 
@@ -96,6 +97,75 @@ describe('KV cache', () => {
     );
     expectClose(out, full, 1e-12);
     expect(crossCache.length).toBe(4);
+  });
+
+  it('with a capacity: written in place, grown by doubling, the same outputs as the full forward', () => {
+    // 150 positions: the buffers start at 64 rows and grow twice (128, then the capacity of 150)
+    const long = randn([1, 150, 8], { seed: 11, dtype: 'float64' });
+    const mha = new MultiHeadAttention({ dModel: 8, nHead: 2, causal: true, dtype: 'float64', rng: new Rng(6) });
+    noGrad(() => {
+      const full = mha.forward(long).output;
+      const cache = new LayerKVCache({ capacity: 150 });
+      const rows: number[] = [];
+      const out = incremental(
+        (c) =>
+          tidy(() => {
+            const y = mha.forward(c, { cache }).output;
+            rows.push(cache.key!.shape[2]);
+            return y;
+          }),
+        long,
+        [40, 1, 30, 1, 1, 70, 7],
+      );
+      expectClose(out, full, 1e-12);
+      expect(cache.length).toBe(150);
+      expect(rows).toEqual([64, 64, 128, 128, 128, 150, 150]);
+      // tidy() around each step did not free the buffers
+      expect(cache.key!.storage.disposed).toBe(false);
+      expect(() => mha.forward(long.slice(1, 0, 1), { cache })).toThrow('LayerKVCache.append: 151 positions exceed the cache\'s capacity of 150');
+      const buffer = cache.key!;
+      cache.clear();
+      expect([cache.length, cache.key, buffer.storage.disposed]).toEqual([0, null, true]);
+    });
+  });
+
+  it('with a capacity: weights and hooks see exactly the cached positions, not the spare rows', () => {
+    const mha = new MultiHeadAttention({ dModel: 8, nHead: 2, causal: true, dtype: 'float64', rng: new Rng(3) });
+    noGrad(() => {
+      const full = mha.forward(x, { returnWeights: true });
+      const cache = new LayerKVCache({ capacity: 100 });
+      mha.forward(x.slice(1, 0, 5), { cache });
+      const seen: number[][] = [];
+      const last = withHooks(
+        mha,
+        (_name, k) => {
+          seen.push([...k.shape]);
+          return undefined;
+        },
+        () => mha.forward(x.slice(1, 5, 6), { cache, returnWeights: true }),
+        (name) => name === 'hook_k',
+      );
+      expect(seen).toEqual([[2, 2, 6, 4]]);
+      expect(last.weights!.shape).toEqual([2, 2, 1, 6]);
+      expectClose(last.weights!, full.weights!.slice(2, 5, 6), 1e-12);
+      expectClose(last.output, full.output.slice(1, 5, 6), 1e-12);
+    });
+  });
+
+  it('snapshot() and restore() undo appends: a failed step leaves either kind of cache as it was', () => {
+    for (const cache of [new LayerKVCache(), new LayerKVCache({ capacity: 10 })]) {
+      cache.append(randn([1, 2, 3, 4], { seed: 1 }), randn([1, 2, 3, 4], { seed: 2 }));
+      const before = Array.from(cache.key!.slice(2, 0, 3).dataSync());
+      const mark = cache.snapshot();
+      cache.append(randn([1, 2, 2, 4], { seed: 3 }), randn([1, 2, 2, 4], { seed: 4 }));
+      expect(cache.length).toBe(5);
+      cache.restore(mark);
+      expect(cache.length).toBe(3);
+      expect(Array.from(cache.key!.slice(2, 0, 3).dataSync())).toEqual(before);
+    }
+    expect(() => new LayerKVCache({ capacity: 0 })).toThrow('LayerKVCache: capacity must be a positive integer, got 0');
+    expect(() => new KVCache({ capacity: 1.5 })).toThrow(/capacity must be a positive integer/);
+    expect(new KVCache({ capacity: 8 }).layer(3).capacity).toBe(8);
   });
 
   it('rejects keys that do not match the cache', () => {

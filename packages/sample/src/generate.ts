@@ -77,44 +77,50 @@ function* generationLoop(model: IncrementalLM, promptIds: readonly number[], opt
   }
 
   let state: DecodingState = model.startDecoding();
-  let logits = yield* feed(state, context.slice(-blockSize));
-
   const finish = (reason: StopReason): GenerateResult => ({ tokens: generated.slice(0, emitted), reason, slides });
+  // A state's cache may hold memory the garbage collector does not see (wasm, GPU): free it
+  // when the state is replaced and when generation ends, however it ends.
+  try {
+    let logits = yield* feed(state, context.slice(-blockSize));
 
-  for (let step = 0; step < maxNewTokens; step++) {
-    if (options.signal?.aborted) return finish('aborted');
-    const id = sampler.sample(logits, context);
-    if (stopTokens.has(id)) {
-      yield* flush(generated.length);
-      return finish('stopToken');
-    }
-    generated.push(id);
-    context.push(id);
-
-    if (stopStrings.length > 0) {
-      const text = decode!(generated);
-      const hit = firstStop(text, stopStrings);
-      if (hit >= 0) {
-        yield* flush(tokensWithin(generated, emitted, hit, decode!));
-        return finish('stopString');
+    for (let step = 0; step < maxNewTokens; step++) {
+      if (options.signal?.aborted) return finish('aborted');
+      const id = sampler.sample(logits, context);
+      if (stopTokens.has(id)) {
+        yield* flush(generated.length);
+        return finish('stopToken');
       }
-      // Hold back tokens whose text could still grow into a stop string.
-      yield* flush(tokensWithin(generated, emitted, text.length - partialStopLength(text, stopStrings), decode!));
-    } else {
-      yield* flush(generated.length);
-    }
+      generated.push(id);
+      context.push(id);
 
-    if (step === maxNewTokens - 1) break; // no need to run the model for a token we will not sample
-    if (state.length + 1 > blockSize) {
-      state = model.startDecoding();
-      slides++;
-      logits = yield* feed(state, context.slice(-keep));
-    } else {
-      logits = yield* feed(state, [id]);
+      if (stopStrings.length > 0) {
+        const text = decode!(generated);
+        const hit = firstStop(text, stopStrings);
+        if (hit >= 0) {
+          yield* flush(tokensWithin(generated, emitted, hit, decode!));
+          return finish('stopString');
+        }
+        // Hold back tokens whose text could still grow into a stop string.
+        yield* flush(tokensWithin(generated, emitted, text.length - partialStopLength(text, stopStrings), decode!));
+      } else {
+        yield* flush(generated.length);
+      }
+
+      if (step === maxNewTokens - 1) break; // no need to run the model for a token we will not sample
+      if (state.length + 1 > blockSize) {
+        state.dispose?.();
+        state = model.startDecoding();
+        slides++;
+        logits = yield* feed(state, context.slice(-keep));
+      } else {
+        logits = yield* feed(state, [id]);
+      }
     }
+    yield* flush(generated.length);
+    return finish('maxNewTokens');
+  } finally {
+    state.dispose?.();
   }
-  yield* flush(generated.length);
-  return finish('maxNewTokens');
 
   function* flush(upTo: number): Generator<LoopRequest, void, Float32Array | undefined> {
     while (emitted < upTo) yield { kind: 'token', id: generated[emitted++] };
@@ -129,16 +135,21 @@ export function* generateSync(
 ): Generator<number, GenerateResult, void> {
   const loop = generationLoop(model, promptIds, options);
   let logits: Float32Array | undefined;
-  while (true) {
-    const next = loop.next(logits);
-    if (next.done) return next.value;
-    const request = next.value;
-    if (request.kind === 'token') {
-      logits = undefined;
-      yield request.id;
-    } else {
-      logits = request.state.feed(request.ids);
+  try {
+    while (true) {
+      const next = loop.next(logits);
+      if (next.done) return next.value;
+      const request = next.value;
+      if (request.kind === 'token') {
+        logits = undefined;
+        yield request.id;
+      } else {
+        logits = request.state.feed(request.ids);
+      }
     }
+  } finally {
+    // a caller that stops early (break, return()) ends the loop too, which frees its decoding state
+    loop.return(undefined as unknown as GenerateResult);
   }
 }
 
@@ -159,18 +170,23 @@ export async function* generate(
   // The loop checks `signal` before each step, so an abort ends it with reason 'aborted' on the next call.
   const loop = generationLoop(model, promptIds, options);
   let logits: Float32Array | undefined;
-  while (true) {
-    const next = loop.next(logits);
-    if (next.done) return next.value;
-    const request = next.value;
-    if (request.kind === 'token') {
-      logits = undefined;
-      yield request.id;
-      await yieldToEventLoop();
-    } else {
-      const { state, ids } = request;
-      logits = typeof state.feedAsync === 'function' ? await state.feedAsync(ids) : state.feed(ids);
+  try {
+    while (true) {
+      const next = loop.next(logits);
+      if (next.done) return next.value;
+      const request = next.value;
+      if (request.kind === 'token') {
+        logits = undefined;
+        yield request.id;
+        await yieldToEventLoop();
+      } else {
+        const { state, ids } = request;
+        logits = typeof state.feedAsync === 'function' ? await state.feedAsync(ids) : state.feed(ids);
+      }
     }
+  } finally {
+    // a caller that stops early (break, return()) ends the loop too, which frees its decoding state
+    loop.return(undefined as unknown as GenerateResult);
   }
 }
 

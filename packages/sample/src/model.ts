@@ -23,4 +23,6 @@ export interface DecodingState {
   feedAsync?(ids: readonly number[]): Promise<Float32Array>;
   /** Number of tokens in the cache. */
   readonly length: number;
+  /** Optional: frees the cache's memory now; generate calls it when it is done with a state. */
+  dispose?(): void;
 }

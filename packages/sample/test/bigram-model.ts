@@ -8,6 +8,8 @@ export class BigramModel implements IncrementalLM {
   readonly feeds: { state: number; ids: number[] }[] = [];
   /** Largest cache length any state reached. */
   maxLength = 0;
+  /** The states whose dispose() was called, in order. */
+  readonly disposed: number[] = [];
   private states = 0;
 
   /** `table[a]` = logits of the token after `a`. */
@@ -39,6 +41,10 @@ export class BigramModel implements IncrementalLM {
         model.maxLength = Math.max(model.maxLength, length);
         model.feeds.push({ state: id, ids: [...ids] });
         return Float32Array.from(model.table[ids[ids.length - 1]]);
+      },
+      dispose() {
+        model.disposed.push(id);
+        length = 0;
       },
     };
   }

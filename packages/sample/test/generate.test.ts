@@ -48,6 +48,18 @@ describe('generateSync', () => {
     expect(result.slides).toBe(3);
   });
 
+  it('disposes every state it is done with: at a slide, at the end, and when the caller stops early', () => {
+    const model = new BigramModel(cycleTable(7), 4);
+    runSync(generateSync(model, [0, 1], { maxNewTokens: 10, sampler: sampler() }));
+    expect(model.disposed).toEqual([0, 1, 2, 3]);
+    const early = new BigramModel(cycleTable(7), 64);
+    const gen = generateSync(early, [0], { maxNewTokens: 10, sampler: sampler() });
+    gen.next();
+    expect(early.disposed).toEqual([]);
+    gen.return({ tokens: [], reason: 'aborted', slides: 0 }); // what a for...of loop's break does
+    expect(early.disposed).toEqual([0]);
+  });
+
   it('keep = blockSize - 1 slides every other token, keeping blockSize - 1 tokens', () => {
     const model = new BigramModel(cycleTable(7), 3);
     runSync(generateSync(model, [0, 1, 2, 3, 4], { maxNewTokens: 5, sampler: sampler(), keep: 2 }));

@@ -161,12 +161,15 @@ export interface KernelAttrs {
  * Layouts: q (..., Tq, D), k (..., Tk, D), v (..., Tk, Dv), all contiguous
  * row-major with the SAME leading dims (no broadcasting; the op checks). The
  * leading dims are independent problems ("heads"): for (B, nh, T, hs) tensors
- * there are B * nh of them, each a contiguous (T, D) block. Tk >= 1.
+ * there are B * nh of them, each a contiguous (T, D) block. Only the first
+ * `kvLength` rows of each head's k and v take part (1 <= kvLength <= Tk; the op
+ * passes Tk unless told otherwise): k and v may be a key/value cache
+ * preallocated for more positions than it holds yet. Below, L = kvLength.
  *
  * For each head and query row i, with scores s_ij = scale * (q_i . k_j) over
- * the keys j that i sees (all of them, or with `causal` those with
- * j <= i + (Tk - Tq): the queries are the last Tq of Tk positions, as with a
- * KV cache; causal needs Tq <= Tk, so every query sees key 0):
+ * the keys j < L that i sees (all of them, or with `causal` those with
+ * j <= i + (L - Tq): the queries are the last Tq of L positions, as with a
+ * KV cache; causal needs Tq <= L, so every query sees key 0):
  *
  *     out_i = sum_j softmax_j(s_i) v_j                 (..., Tq, Dv)
  *     lse_i = log sum_j exp(s_ij)   (natural log)      (..., Tq)
@@ -178,6 +181,8 @@ export interface KernelAttrs {
  *     dS_ij = P_ij (dOut_i . v_j - D_i)
  *     dq_i = scale sum_j dS_ij k_j,      dk_j = scale sum_i dS_ij q_i
  *
+ * dk and dv are shaped like k and v; their rows j >= L are 0.
+ *
  * The point of the kernel is memory: an implementation keeps O(Tq + Tk)
  * values per head beyond its inputs and outputs, never a (Tq, Tk) matrix
  * (the CPU reference goes one query row at a time; a fast one works on tiles
@@ -188,6 +193,8 @@ export interface KernelAttrs {
 export interface FusedAttentionAttrs {
   /** Multiplies every score; the op passes 1 / sqrt(D) unless told otherwise. */
   scale: number;
+  /** Rows of each head's k and v that take part: the first kvLength (the op passes Tk unless told otherwise). */
+  kvLength: number;
   /** Query i sees only keys j <= i + (Tk - Tq). */
   causal: boolean;
 }
@@ -309,6 +316,17 @@ export interface Backend {
    * copy and no allocation; without it assign stores the values as new storage.
    */
   overwrite?(handle: DataHandle, values: ArrayLike<number>): void;
+  /**
+   * Optional: copies values from one handle of this backend into another in
+   * place, `rows` runs of `width` elements:
+   *
+   *     dst[dstOffset + r * dstStride + i] = src[srcOffset + r * srcStride + i]   (r < rows, i < width)
+   *
+   * `Tensor.assignSlice` uses it to write new positions into a preallocated
+   * key/value cache without copying what the cache already holds. Without it,
+   * assignSlice builds the whole new tensor from slices and assigns it.
+   */
+  copyRows?(src: DataHandle, srcOffset: number, srcStride: number, dst: DataHandle, dstOffset: number, dstStride: number, rows: number, width: number): void;
 }
 
 /** Options for registerBackend. */

@@ -1,11 +1,11 @@
 // The Tensor: shape + dtype + a Storage on some backend, plus the autograd
 // bookkeeping (requiresGrad, grad, the node that produced it). All math lives
 // in ./ops; the methods here just call those functions so chains read well.
-import { type GradNode, runBackward } from './autograd.js';
+import { type GradNode, noGrad, runBackward } from './autograd.js';
 import type { DType, FloatArray } from './backend.js';
-import { keepStorage, read, readSync, release, releaseAll, type Storage, storeValues } from './engine.js';
+import { keepStorage, read, readSync, release, releaseAll, type Storage, storeValues, tidy } from './engine.js';
 import * as ops from './ops/index.js';
-import { shapeStr, sizeOf } from './shape.js';
+import { normalizeAxis, shapeStr, sizeOf } from './shape.js';
 
 /** Nested JS arrays of numbers, e.g. [[1, 2], [3, 4]]. */
 export type NestedArray = number | NestedArray[];
@@ -199,6 +199,49 @@ export class Tensor {
     // The same write Backend.overwrite does on host arrays (cpu, wasm), from `offset` on.
     (this.storage.handle as FloatArray).set(values, offset);
     return this;
+  }
+
+  /**
+   * Overwrites positions [start, start + n) along `axis` with `values` (n =
+   * values.shape[axis]; its other dims and dtype as this tensor's), in place
+   * like assign(): not recorded by autograd. This is how a key/value cache
+   * preallocated for many positions takes in new ones without copying those
+   * it holds. Backends with `copyRows` (cpu, wasm) write just those positions
+   * and views see them; elsewhere the whole new tensor is built from slices
+   * and assigned.
+   */
+  assignSlice(axis: number, start: number, values: Tensor): this {
+    if (!(values instanceof Tensor)) throw new Error('assignSlice: values must be a Tensor');
+    const ax = normalizeAxis(axis, this.ndim, 'assignSlice');
+    const length = this.shape[ax];
+    const n = values.shape[ax];
+    if (values.ndim !== this.ndim || values.dtype !== this.dtype || values.shape.some((d, i) => i !== ax && d !== this.shape[i])) {
+      throw new Error(
+        `assignSlice: values ${shapeStr(values.shape)} ${values.dtype} must match ${shapeStr(this.shape)} ${this.dtype} in every dim but axis ${ax}`,
+      );
+    }
+    if (!Number.isInteger(start) || start < 0 || start + n > length) {
+      throw new Error(`assignSlice: ${n} positions from ${start} do not fit axis ${ax} of length ${length} (shape ${shapeStr(this.shape)})`);
+    }
+    if (this.storage.disposed || values.storage.disposed) throw new Error('assignSlice: tensor was used after dispose()');
+    if (n === 0) return this;
+    const { backend, handle } = this.storage;
+    if (backend.copyRows && values.storage.backend === backend) {
+      // (outer, n, inner) into rows [start, start + n) of (outer, length, inner)
+      const inner = sizeOf(this.shape.slice(ax + 1));
+      const outer = sizeOf(this.shape.slice(0, ax));
+      backend.copyRows(values.storage.handle, 0, n * inner, handle, start * inner, length * inner, outer, n * inner);
+      return this;
+    }
+    return noGrad(() =>
+      tidy(() => {
+        const parts: Tensor[] = [];
+        if (start > 0) parts.push(ops.slice(this, ax, 0, start));
+        parts.push(values);
+        if (start + n < length) parts.push(ops.slice(this, ax, start + n, length));
+        return this.assign(ops.concat(parts, ax));
+      }),
+    );
   }
 
   /** Whether assign(other) can take over other's storage: same device backend (not host arrays), same size and dtype. */

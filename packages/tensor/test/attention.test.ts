@@ -81,11 +81,42 @@ describe('fusedAttention', () => {
     expectClose(fusedAttention(q, k, v, { causal: true }), plain, 5);
   });
 
+  it('with kvLength, is attention over the first kvLength rows of k and v, whose other rows get zero gradients (float64)', () => {
+    const make = (shape: number[], seed: number) => randn(shape, { dtype: 'float64', seed, requiresGrad: true });
+    const [q1, k1, v1] = [make([3, 2, 4], 1), make([3, 8, 4], 2), make([3, 8, 5], 3)];
+    const [q2, k2, v2] = [make([3, 2, 4], 1), make([3, 8, 4], 2), make([3, 8, 5], 3)];
+    for (const causal of [true, false]) {
+      const fused = fusedAttention(q1, k1, v1, { causal, kvLength: 5 });
+      // the same rows, cut out: (3, 5, 4) and (3, 5, 5)
+      const plain = materialised(q2, k2.slice(1, 0, 5), v2.slice(1, 0, 5), causal);
+      expectClose(fused, plain, 12);
+      const weights = randn(plain.shape, { dtype: 'float64', seed: 9 });
+      sum(mul(fused, weights)).backward();
+      sum(mul(plain, weights)).backward();
+      for (const [a, b] of [
+        [q1, q2],
+        [k1, k2],
+        [v1, v2],
+      ]) {
+        expectClose(a.grad!, b.grad!, 12);
+        a.zeroGrad();
+        b.zeroGrad();
+      }
+    }
+    // rows 5..7 of k and v took no part: slice's gradient is zero there, and so is the fused one
+    sum(fusedAttention(q1, k1, v1, { causal: true, kvLength: 5 })).backward();
+    const dk = k1.grad!.toArray() as number[][][];
+    for (const head of dk) for (const row of head.slice(5)) expect(row).toEqual([0, 0, 0, 0]);
+  });
+
   it('rejects inputs it does not cover with errors that name them', () => {
     const q = randn([2, 3, 4]);
     expect(() => fusedAttention(q, randn([1, 3, 4]), randn([1, 3, 4]))).toThrow(/same leading dims \(no broadcasting\)/);
     expect(() => fusedAttention(q, randn([2, 3, 5]), randn([2, 3, 4]))).toThrow(/expected q \(\.\.\., Tq, D\)/);
-    expect(() => fusedAttention(q, randn([2, 2, 4]), randn([2, 2, 4]), { causal: true })).toThrow('fusedAttention: causal attention needs Tq <= Tk, got Tq 3, Tk 2');
+    expect(() => fusedAttention(q, randn([2, 2, 4]), randn([2, 2, 4]), { causal: true })).toThrow('fusedAttention: causal attention needs Tq <= kvLength, got Tq 3, kvLength 2');
+    expect(() => fusedAttention(q, q, q, { kvLength: 4 })).toThrow('fusedAttention: kvLength must be an integer in [1, 3] (the rows of k and v), got 4');
+    expect(() => fusedAttention(q, q, q, { kvLength: 0 })).toThrow(/kvLength must be an integer in \[1, 3\]/);
+    expect(() => fusedAttention(q, q, q, { causal: true, kvLength: 2 })).toThrow('fusedAttention: causal attention needs Tq <= kvLength, got Tq 3, kvLength 2');
     expect(() => fusedAttention(randn([4]), randn([4]), randn([4]))).toThrow(/same rank >= 2/);
     expect(() => fusedAttention(q, randn([2, 3, 4], { dtype: 'float64' }), randn([2, 3, 4]))).toThrow(/dtypes differ/);
     expect(() => fusedAttention(q, q, q, { scale: Number.NaN })).toThrow(/scale must be a finite number/);

@@ -127,6 +127,42 @@ describe('autograd', () => {
   });
 });
 
+describe('assignSlice', () => {
+  const grid = () => tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]);
+  it('writes positions along an axis in place; views see them; the values are left alone', () => {
+    const t = grid();
+    const view = t.reshape([12]);
+    const rows = tensor([[-1, -2, -3]]);
+    expect(t.assignSlice(0, 2, rows)).toBe(t);
+    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6], [-1, -2, -3], [10, 11, 12]]);
+    expect(Array.from(view.dataSync())).toEqual([1, 2, 3, 4, 5, 6, -1, -2, -3, 10, 11, 12]);
+    t.assignSlice(1, 1, tensor([[0, 0], [0, 0], [0, 0], [0, 0]]));
+    expect(t.toArray()).toEqual([[1, 0, 0], [4, 0, 0], [-1, 0, 0], [10, 0, 0]]);
+    expect(rows.toArray()).toEqual([[-1, -2, -3]]);
+  });
+  it('builds the new values from slices on a backend without copyRows', () => {
+    const { copyRows: _dropped, ...rest } = cpuBackend;
+    registerBackend({ ...rest, name: 'no-copy-rows' });
+    setBackend('no-copy-rows');
+    try {
+      const t = grid();
+      t.assignSlice(-1, 2, tensor([[30], [60], [90], [120]]));
+      expect(t.toArray()).toEqual([[1, 2, 30], [4, 5, 60], [7, 8, 90], [10, 11, 120]]);
+      t.assignSlice(0, 0, tensor([[0, 0, 0]]));
+      expect(t.toArray()).toEqual([[0, 0, 0], [4, 5, 60], [7, 8, 90], [10, 11, 120]]);
+    } finally {
+      removeBackend('no-copy-rows');
+    }
+  });
+  it('rejects values that do not fit, naming the shapes', () => {
+    const t = grid();
+    expect(() => t.assignSlice(0, 3, tensor([[1, 2, 3], [4, 5, 6]]))).toThrow('assignSlice: 2 positions from 3 do not fit axis 0 of length 4 (shape [4,3])');
+    expect(() => t.assignSlice(0, 0, tensor([[1, 2]]))).toThrow('assignSlice: values [1,2] float32 must match [4,3] float32 in every dim but axis 0');
+    expect(() => t.assignSlice(0, 0, tensor([[1, 2, 3]], { dtype: 'float64' }))).toThrow(/must match \[4,3\] float32/);
+    expect(() => t.assignSlice(2, 0, t)).toThrow(/assignSlice/);
+  });
+});
+
 describe('errors name the op and shapes', () => {
   it('matmul', () => {
     expect(() => matmul(tensor([[1, 2, 3], [4, 5, 6]]), tensor([[1], [2], [3], [4]]))).toThrow(

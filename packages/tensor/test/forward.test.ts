@@ -214,6 +214,22 @@ describe('shape ops', () => {
     // heads split: (2, 3, 4) -> (3, 2, 4), rows of 4 move whole
     expect(values(arange(24).reshape([2, 3, 4]).permute([1, 0, 2])).slice(0, 12)).toEqual([0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7]);
   });
+  it('permute that moves only axes of length 1 is a reshape: same values, same storage, no kernel', () => {
+    // one token split into heads: (1, 1, 3, 2) -> (1, 3, 1, 2)
+    const t = arange(6).reshape([1, 1, 3, 2]);
+    const heads = t.transpose(1, 2);
+    expect(heads.shape).toEqual([1, 3, 1, 2]);
+    expect(heads.storage).toBe(t.storage);
+    expect(heads.toArray()).toEqual([[[[0, 1]], [[2, 3]], [[4, 5]]]]);
+    // and its gradient comes back through the reshape
+    const leaf = arange(6).reshape([3, 1, 2]);
+    leaf.requiresGrad = true;
+    leaf.permute([1, 0, 2]).mul(arange(6).reshape([1, 3, 2])).sum().backward();
+    expect(values(leaf.grad!)).toEqual([0, 1, 2, 3, 4, 5]);
+    // a permutation that does move values still copies them
+    const u = arange(6).reshape([2, 1, 3]);
+    expect(u.permute([2, 1, 0]).storage).not.toBe(u.storage);
+  });
   it('slice, concat, stack, split', () => {
     expect(x.slice(1, 1, 3).toArray()).toEqual([
       [1, 2],

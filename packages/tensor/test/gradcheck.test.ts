@@ -110,6 +110,7 @@ const cases: [string, (...xs: Tensor[]) => Tensor, () => Tensor[]][] = [
   ['dropout (fixed mask)', (a) => dropout(a, 0.3, { rng: new Rng(4), training: true }), () => [r([4, 4])]],
   ['fusedAttention (causal, heads)', (q, k, v) => fusedAttention(q, k, v, { causal: true }), () => [r([2, 2, 4, 3]), r([2, 2, 4, 3]), r([2, 2, 4, 2])]],
   ['fusedAttention (KV-cache offset: Tq < Tk)', (q, k, v) => fusedAttention(q, k, v, { causal: true }), () => [r([2, 3]), r([5, 3]), r([5, 4])]],
+  ['fusedAttention (first 3 of 5 rows of k and v: kvLength)', (q, k, v) => fusedAttention(q, k, v, { causal: true, kvLength: 3 }), () => [r([2, 2, 3]), r([2, 5, 3]), r([2, 5, 2])]],
   ['fusedAttention (not causal, custom scale)', (q, k, v) => fusedAttention(q, k, v, { scale: 0.3 }), () => [r([3, 3, 2]), r([3, 4, 2]), r([3, 4, 3])]],
   [
     'attention block (composition)',

@@ -10,15 +10,19 @@
 // for the softmax's row sums. Scratch is O(T) per head: packed keys and
 // values, and tiles of BR x BC scores.
 //
-// Layout: q (heads, Tq, D), k (heads, Tk, D), v (heads, Tk, Dv), out (heads, Tq, Dv),
-// lse (heads, Tq), all contiguous row-major float32. Scores are scale * q_i . k_j;
+// Layout: q (heads, Tq, D), k (heads, kvRows, D), v (heads, kvRows, Dv), out (heads, Tq, Dv),
+// lse (heads, Tq), all contiguous row-major float32, of which the first Tk <= kvRows
+// rows of each head's k and v take part (a KV cache preallocated for kvRows positions;
+// dk and dv get zeros in the other rows). Scores are scale * q_i . k_j;
 // with `causal`, query i sees key j iff j <= i + (Tk - Tq) (the queries are the
 // last Tq of Tk positions, as with a KV cache). Needs Tk >= 1 and, if causal, Tq <= Tk,
 // so every query sees at least one key.
 //
 // Every product is the 4x8 micro-kernel mk4x8 (the same register tile as the
 // matmul's) with the operands read through strides, so the same code serves
-// Q K^T, P V, dO V^T, P^T dO, dS^T Q and dS K.
+// Q K^T, P V, dO V^T, P^T dO, dS^T Q and dS K. Fewer than four queries (one new
+// token while decoding) take forward_head_rows instead, which reads K and V in
+// place, once.
 //
 // No function here uses the C stack (see matmul.c): small per-tile state lives in `ws`.
 #include "simd_math.h"
@@ -233,6 +237,52 @@ static void forward_head(const float* q, const float* k, const float* v, float* 
   }
 }
 
+// The forward pass for fewer than four queries, e.g. the one new token of a
+// decoding step: a 4-query tile would be mostly padding, and packing K would
+// copy all of it on every call. Each query's scores are dot products with the
+// rows of K where they lie, its softmax runs over the whole row at once (s
+// holds up to Tk scores), and its output is the probability-weighted sum of
+// the rows of V: K and V are each read once, in order.
+static void forward_head_rows(const float* q, const float* k, const float* v, float* out, float* lse, int Tq, int Tk, int D,
+                              int Dv, float scale, int causal, float* s) {
+  int offset = Tk - Tq;
+  for (int i = 0; i < Tq; i++) {
+    int n = causal ? i + offset + 1 : Tk;
+    const float* qi = q + i * D;
+    float mx = -__builtin_inff();
+    for (int j = 0; j < n; j++) {
+      float x = scale * dot_f32(qi, k + j * D, D);
+      s[j] = x;
+      mx = x > mx ? x : mx;
+    }
+    v128_t mv = wasm_f32x4_splat(mx);
+    v128_t sum = wasm_f32x4_splat(0.0f);
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+      v128_t p = exp_nonpositive_f32x4(wasm_f32x4_sub(wasm_v128_load(s + j), mv));
+      wasm_v128_store(s + j, p);
+      sum = wasm_f32x4_add(sum, p);
+    }
+    float l = hsum_f32x4(sum);
+    for (; j < n; j++) {
+      s[j] = exp_scalar(s[j] - mx);
+      l += s[j];
+    }
+    float* o = out + i * Dv;
+    zero(o, Dv);
+    for (j = 0; j < n; j++) {
+      const float* vj = v + j * Dv;
+      v128_t p = wasm_f32x4_splat(s[j]);
+      int c = 0;
+      for (; c + 4 <= Dv; c += 4) wasm_v128_store(o + c, MADD(p, wasm_v128_load(vj + c), wasm_v128_load(o + c)));
+      for (; c < Dv; c++) o[c] += s[j] * vj[c];
+    }
+    float inv = 1.0f / l;
+    for (int c = 0; c < Dv; c++) o[c] *= inv;
+    lse[i] = mx + wasm_f32x4_extract_lane(log_f32x4(wasm_f32x4_splat(l)), 0);
+  }
+}
+
 static void backward_head(const float* q, const float* k, const float* v, const float* out, const float* lse, const float* dout,
                           float* dq, float* dk, float* dv, int Tq, int Tk, int D, int Dv, float scale, int causal, float* ws) {
   int offset = Tk - Tq;
@@ -360,23 +410,32 @@ static void backward_head(const float* q, const float* k, const float* v, const 
     for (int c = 0; c < D; c++) dq[i * D + c] = dqs[i * Dp + c];
 }
 
-// Heads [h0, h1) of the forward pass; ws holds attention_ws_floats(..., 0) floats.
+// Heads [h0, h1) of the forward pass (each head's k and v kvRows rows apart);
+// ws holds attention_ws_floats(..., 0) floats.
 EXPORT("attention_f32")
-void attention_f32(const float* q, const float* k, const float* v, float* out, float* lse, int h0, int h1, int Tq, int Tk, int D,
-                   int Dv, float scale, int causal, float* ws) {
+void attention_f32(const float* q, const float* k, const float* v, float* out, float* lse, int h0, int h1, int Tq, int Tk, int kvRows,
+                   int D, int Dv, float scale, int causal, float* ws) {
   for (int h = h0; h < h1; h++) {
-    forward_head(q + h * Tq * D, k + h * Tk * D, v + h * Tk * Dv, out + h * Tq * Dv, lse + h * Tq, Tq, Tk, D, Dv, scale, causal, ws);
+    const float* qh = q + (long)h * Tq * D;
+    const float* kh = k + (long)h * kvRows * D;
+    const float* vh = v + (long)h * kvRows * Dv;
+    float* oh = out + (long)h * Tq * Dv;
+    if (Tq < 4) forward_head_rows(qh, kh, vh, oh, lse + h * Tq, Tq, Tk, D, Dv, scale, causal, ws);
+    else forward_head(qh, kh, vh, oh, lse + h * Tq, Tq, Tk, D, Dv, scale, causal, ws);
   }
 }
 
-// Heads [h0, h1) of the backward pass; ws holds attention_ws_floats(..., 1) floats.
+// Heads [h0, h1) of the backward pass (each head's k, v, dk and dv kvRows rows
+// apart; dk and dv rows from Tk on are zeroed); ws holds attention_ws_floats(..., 1) floats.
 EXPORT("attention_grad_f32")
 void attention_grad_f32(const float* q, const float* k, const float* v, const float* out, const float* lse, const float* dout,
-                        float* dq, float* dk, float* dv, int h0, int h1, int Tq, int Tk, int D, int Dv, float scale, int causal,
-                        float* ws) {
+                        float* dq, float* dk, float* dv, int h0, int h1, int Tq, int Tk, int kvRows, int D, int Dv, float scale,
+                        int causal, float* ws) {
   for (int h = h0; h < h1; h++) {
-    long qo = (long)h * Tq * D, ko = (long)h * Tk * D, vo = (long)h * Tk * Dv, oo = (long)h * Tq * Dv;
+    long qo = (long)h * Tq * D, ko = (long)h * kvRows * D, vo = (long)h * kvRows * Dv, oo = (long)h * Tq * Dv;
     backward_head(q + qo, k + ko, v + vo, out + oo, lse + (long)h * Tq, dout + oo, dq + qo, dk + ko, dv + vo, Tq, Tk, D, Dv, scale,
                   causal, ws);
+    zero(dk + ko + (long)Tk * D, (kvRows - Tk) * D);
+    zero(dv + vo + (long)Tk * Dv, (kvRows - Tk) * Dv);
   }
 }

@@ -3,6 +3,18 @@
 #ifndef ATTN_KERNELS_H
 #define ATTN_KERNELS_H
 
+// Most rows of op(A) the few-row matmul (gemv.c) takes, in its dots form (B
+// transposed) and its rows form (B row-major); matmul_f32 hands it such
+// products. Past these the packed path was faster (README: decoding speed).
+#ifndef DOTS_MAX_M
+#define DOTS_MAX_M 4
+#endif
+#ifndef ROWS_MAX_M
+#define ROWS_MAX_M 2
+#endif
+int small_m_applies(int M, int K, int csa, int rsb, int csb, int ws_floats);
+void matmul_small_m_f32(const float* a, const float* b, float* c, int M, int N, int K, int rsa, int csa, int rsb, int csb, int ldc, float* ws);
+float stream_read_f32(const float* x, int n);
 void matmul_f32(const float* a, const float* b, float* c, int M, int N, int K, int rsa, int csa, int rsb, int csb, int ldc, float* ws);
 void gelu_tanh_f32(const float* x, float* y, int n);
 void gelu_tanh_grad_f32(const float* dy, const float* x, float* dx, int n);
@@ -19,11 +31,11 @@ void layer_norm_grad_f32(const float* x, const float* w, const float* means, con
                          float* db, int rows, int cols);
 void adamw_f32(const float* p, const float* g, const float* m, const float* v, float* po, float* mo, float* vo, int n, float beta1,
                float beta2, float eps, float step_size, float inv_sqrt_bias2, float keep);
-void attention_f32(const float* q, const float* k, const float* v, float* out, float* lse, int h0, int h1, int Tq, int Tk, int D,
-                   int Dv, float scale, int causal, float* ws);
+void attention_f32(const float* q, const float* k, const float* v, float* out, float* lse, int h0, int h1, int Tq, int Tk, int kvRows,
+                   int D, int Dv, float scale, int causal, float* ws);
 void attention_grad_f32(const float* q, const float* k, const float* v, const float* out, const float* lse, const float* dout,
-                        float* dq, float* dk, float* dv, int h0, int h1, int Tq, int Tk, int D, int Dv, float scale, int causal,
-                        float* ws);
+                        float* dq, float* dk, float* dv, int h0, int h1, int Tq, int Tk, int kvRows, int D, int Dv, float scale,
+                        int causal, float* ws);
 void cross_entropy_f32(const float* x, const int* targets, float* loss, int rows, int cols, int ignore);
 void cross_entropy_grad_f32(const float* x, const int* targets, const float* dloss, float* dx, int rows, int cols, int ignore);
 float simd_peak_f32(int iters, float seed);

@@ -29,6 +29,7 @@
 // memory they write. No function here uses the C stack: several instances
 // share one memory but each starts with the same __stack_pointer, so stack use
 // would collide. build-wasm.mjs checks the disassembly for that.
+#include "kernels.h"
 #include "simd_math.h"
 
 #define MR 4  // micro-tile rows
@@ -198,6 +199,11 @@ void matmul_f32(const float* a, const float* b, float* c, int M, int N, int K, i
   if (K == 0) {
     for (int i = 0; i < M; i++)
       for (int j = 0; j < N; j++) c[i * ldc + j] = 0.0f;
+    return;
+  }
+  if (small_m_applies(M, K, csa, rsb, csb, matmul_ws_floats())) {
+    // a few rows (decoding one token): stream B once instead of packing it (gemv.c)
+    matmul_small_m_f32(a, b, c, M, N, K, rsa, csa, rsb, csb, ldc, ws);
     return;
   }
   for (int jc = 0; jc < N; jc += NC) {

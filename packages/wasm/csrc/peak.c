@@ -33,3 +33,21 @@ EXPORT("simd_peak_f32") float simd_peak_f32(int iters, float seed) {
   s = wasm_f32x4_add(s, wasm_f32x4_add(wasm_f32x4_add(a8, a9), wasm_f32x4_add(a10, a11)));
   return hsum_f32x4(s);
 }
+
+// The yardstick for the memory-bound kernels (a matmul with one row of A, as in
+// decoding, reads every weight once): how fast this thread streams `n` floats
+// from memory, summed with four independent vector chains so the adds never
+// limit it. Returns the sum, so the engine cannot drop the reads.
+EXPORT("stream_read_f32") float stream_read_f32(const float* x, int n) {
+  v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    s0 = wasm_f32x4_add(s0, wasm_v128_load(x + i));
+    s1 = wasm_f32x4_add(s1, wasm_v128_load(x + i + 4));
+    s2 = wasm_f32x4_add(s2, wasm_v128_load(x + i + 8));
+    s3 = wasm_f32x4_add(s3, wasm_v128_load(x + i + 12));
+  }
+  float t = hsum_f32x4(wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3)));
+  for (; i < n; i++) t += x[i];
+  return t;
+}

@@ -63,6 +63,23 @@ static inline float hsum_f32x4(v128_t v) {
          (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
 }
 
+// x . y over n floats: four independent chains of four lanes, so the adds'
+// latency never limits a stream of loads.
+static inline float dot_f32(const float* x, const float* y, int n) {
+  v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  int k = 0;
+  for (; k + 16 <= n; k += 16) {
+    s0 = MADD(wasm_v128_load(x + k), wasm_v128_load(y + k), s0);
+    s1 = MADD(wasm_v128_load(x + k + 4), wasm_v128_load(y + k + 4), s1);
+    s2 = MADD(wasm_v128_load(x + k + 8), wasm_v128_load(y + k + 8), s2);
+    s3 = MADD(wasm_v128_load(x + k + 12), wasm_v128_load(y + k + 12), s3);
+  }
+  for (; k + 4 <= n; k += 4) s0 = MADD(wasm_v128_load(x + k), wasm_v128_load(y + k), s0);
+  float t = hsum_f32x4(wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3)));
+  for (; k < n; k++) t += x[k] * y[k];
+  return t;
+}
+
 static inline float hmax_f32x4(v128_t v) {
   float a = wasm_f32x4_extract_lane(v, 0), b = wasm_f32x4_extract_lane(v, 1);
   float c = wasm_f32x4_extract_lane(v, 2), d = wasm_f32x4_extract_lane(v, 3);

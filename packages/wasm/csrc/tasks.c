@@ -27,12 +27,13 @@ enum {
   TASK_LAYER_NORM = 11,    // x w b y means rstds rows cols | eps
   TASK_LAYER_NORM_GRAD = 12,  // x w means rstds dy dx dw db rows cols
   TASK_ADAMW = 13,            // p g m v po mo vo n | beta1 beta2 eps stepSize invSqrtBias2 keep
-  TASK_ATTENTION = 14,        // q k v out lse h0 h1 Tq Tk D Dv causal ws | scale
-  TASK_ATTENTION_GRAD = 15,   // q k v out lse dout dq dk dv h0 h1 Tq Tk D Dv causal ws | scale
+  TASK_ATTENTION = 14,        // q k v out lse h0 h1 Tq Tk D Dv causal ws kvRows | scale
+  TASK_ATTENTION_GRAD = 15,   // q k v out lse dout dq dk dv h0 h1 Tq Tk D Dv causal ws kvRows | scale
   TASK_PEAK = 16,             // iters out | seed
   TASK_COPY_ROWS = 17,        // src srcStride dst dstStride rows width before after
   TASK_CROSS_ENTROPY = 18,    // x targets loss rows cols ignore
   TASK_CROSS_ENTROPY_GRAD = 19,  // x targets dloss dx rows cols ignore
+  TASK_STREAM_READ = 20,         // x n out
 };
 
 EXPORT("task_ints") int task_ints(void) { return TASK_INTS; }
@@ -93,11 +94,11 @@ EXPORT("run_tasks") void run_tasks(const int* table, int start, int end, float* 
                   f32(t[14]));
         break;
       case TASK_ATTENTION:
-        attention_f32(P(1), P(2), P(3), P(4), P(5), t[6], t[7], t[8], t[9], t[10], t[11], f32(t[14]), t[12], P(13));
+        attention_f32(P(1), P(2), P(3), P(4), P(5), t[6], t[7], t[8], t[9], t[14], t[10], t[11], f32(t[15]), t[12], P(13));
         break;
       case TASK_ATTENTION_GRAD:
-        attention_grad_f32(P(1), P(2), P(3), P(4), P(5), P(6), P(7), P(8), P(9), t[10], t[11], t[12], t[13], t[14], t[15],
-                           f32(t[18]), t[16], P(17));
+        attention_grad_f32(P(1), P(2), P(3), P(4), P(5), P(6), P(7), P(8), P(9), t[10], t[11], t[12], t[13], t[18], t[14], t[15],
+                           f32(t[19]), t[16], P(17));
         break;
       case TASK_COPY_ROWS:
         copy_rows_f32(P(1), t[2], P(3), t[4], t[5], t[6], t[7], t[8]);
@@ -107,6 +108,9 @@ EXPORT("run_tasks") void run_tasks(const int* table, int start, int end, float* 
         break;
       case TASK_CROSS_ENTROPY_GRAD:
         cross_entropy_grad_f32(P(1), (const int*)t[2], P(3), P(4), t[5], t[6], t[7]);
+        break;
+      case TASK_STREAM_READ:
+        P(3)[0] = stream_read_f32(P(1), t[2]);
         break;
       case TASK_PEAK:
         P(2)[0] = simd_peak_f32(t[1], f32(t[3]));

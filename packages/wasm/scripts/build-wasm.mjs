@@ -22,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sources = ['csrc/matmul.c', 'csrc/attention.c', 'csrc/gelu.c', 'csrc/elementwise.c', 'csrc/nn.c', 'csrc/optim.c', 'csrc/peak.c', 'csrc/tasks.c'].map(
+const sources = ['csrc/matmul.c', 'csrc/gemv.c', 'csrc/attention.c', 'csrc/gelu.c', 'csrc/elementwise.c', 'csrc/nn.c', 'csrc/optim.c', 'csrc/peak.c', 'csrc/tasks.c'].map(
   (s) => path.join(pkg, s),
 );
 const outFile = path.join(pkg, 'src/kernels.generated.ts');

@@ -22,6 +22,7 @@ import {
   type Backend,
   type DataHandle,
   type FloatArray,
+  type FusedAttentionAttrs,
   type Kernel,
   type KernelInput,
   type KernelName,
@@ -83,12 +84,13 @@ function cpuKernelsHere(kernels: WasmKernels): KernelTable {
   return table as KernelTable;
 }
 
-/** The FusedAttention contract's tensors as the kernel's heads of (T, D) blocks. */
-function attentionShape(q: KernelInput, v: KernelInput, attrs: { scale: number; causal: boolean }): AttentionShape {
+/** The FusedAttention contract's tensors as the kernel's heads of (T, D) blocks (the first kvLength of kvRows keys taking part). */
+function attentionShape(q: KernelInput, v: KernelInput, attrs: FusedAttentionAttrs): AttentionShape {
   const n = q.shape.length;
   let heads = 1;
   for (let i = 0; i < n - 2; i++) heads *= q.shape[i];
-  return { heads, tq: q.shape[n - 2], tk: v.shape[n - 2], d: q.shape[n - 1], dv: v.shape[n - 1], scale: attrs.scale, causal: attrs.causal };
+  const kvRows = v.shape[n - 2];
+  return { heads, tq: q.shape[n - 2], tk: attrs.kvLength, kvRows, d: q.shape[n - 1], dv: v.shape[n - 1], scale: attrs.scale, causal: attrs.causal };
 }
 
 /** A Backend object whose kernels run on `kernels` (WebAssembly) or, for the rest, the CPU backend's code. */
@@ -108,6 +110,8 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
     read: async (handle) => (kernels.isResident(handle as Float32Array) ? (handle as Float32Array).slice() : (handle as Float32Array)),
     disposeData: (handle) => kernels.free(handle as Float32Array),
     overwrite: (handle, values) => (handle as Float32Array).set(values),
+    // Handles are Float32Arrays here too (resident views or plain arrays): the CPU backend's row copies serve.
+    copyRows: cpuBackend.copyRows,
     kernels: {
       ...onCpu,
       MatMul: ([a, b], attrs) => {

@@ -20,7 +20,7 @@ import { decodeBase64 } from './base64.js';
 import { detectFeatures, enableRelaxedSimdFlag, isNode } from './features.js';
 import { WasmHeap } from './heap.js';
 import { MAX_PAGES, singleRelaxedWasm, singleWasm, threadedRelaxedWasm, threadedWasm } from './kernels.generated.js';
-import { type MatmulOptions, type MatrixCall, planMatmul, splitCalls } from './plan.js';
+import { type MatmulOptions, type MatrixCall, planMatmul, splitCalls, splitDepth } from './plan.js';
 import { type StartedWorker, startWorkers } from './pool.js';
 import { CLAIMS, CTRL_INTS, ERROR, GEN, MAX_WORKERS, PENDING, SLOTS, SPIN_US, STOP, TABLE, WAIT_SLICE_MS } from './protocol.js';
 import { floatBits, type Job, splitRange, TASK, TASK_INTS, type Task } from './tasks.js';
@@ -64,6 +64,7 @@ interface KernelExports {
   run_tasks(table: number, start: number, end: number, ws: number): void;
   task_ints(): number;
   matmul_ws_floats(): number;
+  rows_max_m(): number;
   attention_ws_floats(Tq: number, Tk: number, D: number, Dv: number, backward: number): number;
   simd_peak_f32(iters: number, seed: number): number;
   __heap_base: WebAssembly.Global;
@@ -95,8 +96,14 @@ export interface AttentionShape {
   heads: number;
   /** Queries per head. */
   tq: number;
-  /** Keys (and values) per head. */
+  /** Keys (and values) per head that take part. */
   tk: number;
+  /**
+   * Rows of k and v per head in memory (default tk): more when they are a
+   * key/value cache preallocated for more positions than it holds; only the
+   * first tk take part, and the gradient's other rows are 0.
+   */
+  kvRows?: number;
   /** Width of queries and keys. */
   d: number;
   /** Width of values and outputs. */
@@ -223,6 +230,8 @@ export class WasmKernels {
   private readonly maxThreads: number;
   private readonly minParallelFlops: number;
   private readonly minParallelElements: number;
+  /** Most rows of op(A) that csrc/gemv.c's few-row matmul takes with a row-major B (ROWS_MAX_M). */
+  private readonly rowsMaxM: number;
   /** Resident tensor values and per-call temporaries. */
   readonly heap: WasmHeap;
   private ctrl: Int32Array;
@@ -254,6 +263,7 @@ export class WasmKernels {
     if (this.exports.task_ints() !== TASK_INTS) {
       throw new Error(`@attn/wasm: the module's tasks have ${this.exports.task_ints()} words, tasks.ts says ${TASK_INTS}`);
     }
+    this.rowsMaxM = this.exports.rows_max_m();
     const heapBase = align(this.exports.__heap_base.value as number);
     const wsBytes = align(this.exports.matmul_ws_floats() * 4);
     this.ctrlPtr = heapBase;
@@ -387,13 +397,37 @@ export class WasmKernels {
   runCalls(a: Float32Array, b: Float32Array, calls: MatrixCall[], outSize: number, flops: number, resident = true): Float32Array {
     if (outSize === 0) return new Float32Array(0);
     const threads = flops >= this.minParallelFlops ? this.threads : 1;
+    const pieces = calls.length === 1 ? splitDepth(calls[0], threads, this.rowsMaxM) : null;
+    if (pieces) return this.runDepthSplit(a, b, calls[0], pieces, outSize, resident);
     const parts = splitCalls(calls, threads);
     return this.runOnHeap([a, b], [outSize], resident, ([pa, pb], [pc]) => {
-      this.runJob(
-        parts.map((part) =>
-          part.map((c): Task => [TASK.MATMUL, pa + c.aOffset * 4, pb + c.bOffset * 4, pc + c.cOffset * 4, c.M, c.N, c.K, c.rsa, c.csa, c.rsb, c.csb, c.ldc]),
-        ),
-      );
+      this.runJob(parts.map((part) => part.map((c) => matmulTask(pa, pb, pc + c.cOffset * 4, c))));
+    })[0];
+  }
+
+  /**
+   * A few-row product shared by depth (plan.ts splitDepth): each thread
+   * streams its own contiguous slice of B, the first into C and the others
+   * into partial products, which are then added into C on this thread
+   * (M x N floats, a few KiB: microseconds).
+   */
+  private runDepthSplit(a: Float32Array, b: Float32Array, call: MatrixCall, pieces: MatrixCall[], outSize: number, resident: boolean): Float32Array {
+    const { M, N, ldc } = call;
+    return this.runOnHeap([a, b], [outSize], resident, ([pa, pb], [pc]) => {
+      const c = pc + call.cOffset * 4;
+      this.withTemp((pieces.length - 1) * M * N, (partials) => {
+        const partial = (t: number) => partials + (t - 1) * M * N * 4;
+        this.runJob(pieces.map((p, t) => [t === 0 ? matmulTask(pa, pb, c, p) : matmulTask(pa, pb, partial(t), { ...p, ldc: N })]));
+        const add = BINARY_OPS.add;
+        const full = OPERAND_LAYOUTS.full;
+        // C rows are ldc apart, the partials' N apart: one row per task when they differ
+        const sums: Task[] = [];
+        for (let t = 1; t < pieces.length; t++) {
+          if (ldc === N) sums.push([TASK.BINARY, add, c, full, partial(t), full, c, M, N, N]);
+          else for (let i = 0; i < M; i++) sums.push([TASK.BINARY, add, c + i * ldc * 4, full, partial(t) + i * N * 4, full, c + i * ldc * 4, 1, N, N]);
+        }
+        this.runJob([sums]);
+      });
     })[0];
   }
 
@@ -405,14 +439,14 @@ export class WasmKernels {
    * among the threads.
    */
   attention(q: Float32Array, k: Float32Array, v: Float32Array, s: AttentionShape): Float32Array[] {
-    checkAttention(s, [q, k, v]);
+    const kvRows = checkAttention(s, [q, k, v]);
     const parts = this.attentionShares(s);
     const wsFloats = this.exports.attention_ws_floats(s.tq, s.tk, s.d, s.dv, 0);
     return this.runOnHeap([q, k, v], [s.heads * s.tq * s.dv, s.heads * s.tq], true, ([pq, pk, pv], [po, pl]) =>
       this.withTemp(parts.length * wsFloats, (ws) =>
         this.runJob(
           parts.map(([h0, h1], i) => [
-            [TASK.ATTENTION, pq, pk, pv, po, pl, h0, h1, s.tq, s.tk, s.d, s.dv, s.causal ? 1 : 0, ws + i * wsFloats * 4, floatBits(s.scale)],
+            [TASK.ATTENTION, pq, pk, pv, po, pl, h0, h1, s.tq, s.tk, s.d, s.dv, s.causal ? 1 : 0, ws + i * wsFloats * 4, kvRows, floatBits(s.scale)],
           ]),
         ),
       ),
@@ -433,10 +467,10 @@ export class WasmKernels {
     dout: Float32Array,
     s: AttentionShape,
   ): Float32Array[] {
-    checkAttention(s, [q, k, v, out, lse, dout]);
+    const kvRows = checkAttention(s, [q, k, v, out, lse, dout]);
     const parts = this.attentionShares(s);
     const wsFloats = this.exports.attention_ws_floats(s.tq, s.tk, s.d, s.dv, 1);
-    const sizes = [s.heads * s.tq * s.d, s.heads * s.tk * s.d, s.heads * s.tk * s.dv];
+    const sizes = [s.heads * s.tq * s.d, s.heads * kvRows * s.d, s.heads * kvRows * s.dv];
     return this.runOnHeap([q, k, v, out, lse, dout], sizes, true, ([pq, pk, pv, po, pl, pg], [pdq, pdk, pdv]) =>
       this.withTemp(parts.length * wsFloats, (ws) =>
         this.runJob(
@@ -460,6 +494,7 @@ export class WasmKernels {
               s.dv,
               s.causal ? 1 : 0,
               ws + i * wsFloats * 4,
+              kvRows,
               floatBits(s.scale),
             ],
           ]),
@@ -488,6 +523,38 @@ export class WasmKernels {
       this.runJob(job);
       const ms = performance.now() - t0;
       return (n * iterations * 96) / (ms * 1e6);
+    });
+  }
+
+  /**
+   * The yardstick for memory-bound work (a one-row matmul reads each weight
+   * once, so decoding a token streams the whole model): how fast `threads`
+   * threads together read a buffer of `bytes` bytes (default 256 MiB, far
+   * beyond any cache) from wasm memory with SIMD loads, in GB/s (1e9 bytes per
+   * second), the best of `repeats` passes. The buffer is written first, so
+   * its pages are real memory rather than the operating system's shared zero
+   * page, and freed afterwards (the memory stays grown). It holds ones, so the
+   * threads' sums must add up to its length: a pass that skipped memory throws.
+   */
+  memoryBandwidth(threads = this.threads, bytes = 256 * 2 ** 20, repeats = 5): number {
+    const n = Math.max(1, Math.min(threads, this.threads));
+    const floats = Math.floor(bytes / 4 / 64) * 64;
+    if (!(floats >= 64)) throw new Error(`memoryBandwidth: bytes must be at least 256, got ${bytes}`);
+    return this.withTemp(floats + 16 * n, (buffer) => {
+      new Float32Array(this.memory.buffer, buffer, floats).fill(1);
+      const out = buffer + floats * 4;
+      const job: Job = splitRange(floats, n, SHARE_ALIGN).map(([s, e], i) => [[TASK.STREAM_READ, buffer + 4 * s, e - s, out + 64 * i]]);
+      let best = Number.POSITIVE_INFINITY;
+      for (let r = 0; r < Math.max(1, repeats); r++) {
+        const t0 = performance.now();
+        this.runJob(job);
+        best = Math.min(best, performance.now() - t0);
+        const sums = new Float32Array(this.memory.buffer, out, 16 * n);
+        let total = 0;
+        for (let i = 0; i < n; i++) total += sums[16 * i];
+        if (total !== floats) throw new Error(`memoryBandwidth: the threads summed ${total} ones, expected ${floats}`);
+      }
+      return (floats * 4) / (best * 1e6);
     });
   }
 
@@ -889,6 +956,11 @@ export class WasmKernels {
   }
 }
 
+/** The task that computes one planned call into C at byte address `c`. */
+function matmulTask(pa: number, pb: number, c: number, call: MatrixCall): Task {
+  return [TASK.MATMUL, pa + call.aOffset * 4, pb + call.bOffset * 4, c, call.M, call.N, call.K, call.rsa, call.csa, call.rsb, call.csb, call.ldc];
+}
+
 function checkSize(name: string, data: Float32Array, shape: readonly number[]): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new Error(`matmul: ${name} has an invalid shape [${shape.join(',')}]`);
@@ -899,17 +971,21 @@ function checkSize(name: string, data: Float32Array, shape: readonly number[]): 
   }
 }
 
-function checkAttention(s: AttentionShape, arrays: Float32Array[]): void {
+/** Checks the shape and the arrays' sizes; returns the rows of k and v per head. */
+function checkAttention(s: AttentionShape, arrays: Float32Array[]): number {
+  const kvRows = s.kvRows ?? s.tk;
   for (const key of ['heads', 'tq', 'tk', 'd', 'dv'] as const) {
     if (!Number.isInteger(s[key]) || s[key] < 1) throw new Error(`attention: ${key} must be a positive integer, got ${s[key]}`);
   }
+  if (!Number.isInteger(kvRows) || kvRows < s.tk) throw new Error(`attention: kvRows must be an integer >= tk (${s.tk}), got ${kvRows}`);
   if (s.causal && s.tq > s.tk) throw new Error(`attention: causal attention needs tq <= tk, got tq ${s.tq}, tk ${s.tk}`);
-  const { heads, tq, tk, d, dv } = s;
-  const want = [heads * tq * d, heads * tk * d, heads * tk * dv, heads * tq * dv, heads * tq, heads * tq * dv];
+  const { heads, tq, d, dv } = s;
+  const want = [heads * tq * d, heads * kvRows * d, heads * kvRows * dv, heads * tq * dv, heads * tq, heads * tq * dv];
   const names = ['q', 'k', 'v', 'out', 'lse', 'dout'];
   arrays.forEach((a, i) => {
     if (a.length !== want[i]) throw new Error(`attention: ${names[i]} has ${a.length} elements, expected ${want[i]}`);
   });
+  return kvRows;
 }
 
 function canAtomicsWait(ctrl: Int32Array): boolean {

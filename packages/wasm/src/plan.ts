@@ -1,6 +1,7 @@
 // Turns a batched matmul with broadcast batch dims and transposed operands
 // into a list of single-matrix calls over strided row-major storage, and
 // splits that list across threads. Pure shape arithmetic: no memory here.
+import { splitRange } from './tasks.js';
 
 /** One C = op(A) @ op(B) call; offsets and strides are in elements (floats). */
 export interface MatrixCall {
@@ -146,4 +147,25 @@ export function splitCalls(calls: MatrixCall[], threads: number): MatrixCall[][]
     }
   }
   return parts;
+}
+
+/**
+ * Splits a product with few rows whose B is row-major (the rows form of
+ * csrc/gemv.c: one token's activations times a Linear weight (in, out)) by
+ * depth: piece t multiplies columns [k0, k1) of op(A) with rows [k0, k1) of B,
+ * a contiguous slice of B's storage, and the caller adds the pieces' partial
+ * products. Split by columns instead, each thread would read a piece of every
+ * row of B, and such interleaved reads stream from memory at about half the
+ * rate of one sequential pass (see the README's decoding section). Returns
+ * null where this split does not apply: more than `rowsMaxM` rows (the packed
+ * path runs), B not row-major, one thread, or too little depth to share.
+ */
+export function splitDepth(call: MatrixCall, threads: number, rowsMaxM: number): MatrixCall[] | null {
+  if (threads <= 1 || call.M > rowsMaxM || call.csb !== 1 || call.K < 16 * threads) return null;
+  return splitRange(call.K, threads, 16).map(([k0, k1]) => ({
+    ...call,
+    aOffset: call.aOffset + k0 * call.csa,
+    bOffset: call.bOffset + k0 * call.rsb,
+    K: k1 - k0,
+  }));
 }

@@ -28,6 +28,7 @@ export const TASK = {
   COPY_ROWS: 17,
   CROSS_ENTROPY: 18,
   CROSS_ENTROPY_GRAD: 19,
+  STREAM_READ: 20,
 } as const;
 
 /** One task: its kind followed by its arguments, floats already turned into bits with floatBits(). */

@@ -1,8 +1,9 @@
 // The fused attention kernels (csrc/attention.c) called directly, against a
 // float64 reference written here (weights materialised row by row): shapes
 // that cross the 64-key blocks, partial 4-query tiles, widths that are not
-// multiples of 8, the causal offset of a KV cache, on 1 and 2 threads and on
-// both builds. The same kernels through @attn/tensor are in the conformance
+// multiples of 8, the causal offset of a KV cache, fewer than four queries (the
+// row-by-row path of a decoding step), keys and values in a cache preallocated
+// for more rows than take part, on 1 and 2 threads and on both builds. The same kernels through @attn/tensor are in the conformance
 // suite (conformance.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AttentionShape, createWasmKernels, type WasmKernels } from '../src/index.js';
@@ -16,15 +17,16 @@ interface Reference {
   dv: Float64Array;
 }
 
-/** Forward and backward of softmax(scale q k^T) v per head, in float64. */
+/** Forward and backward of softmax(scale q k^T) v per head, in float64 (keys from the first tk of kvRows rows per head). */
 function reference(q: Float32Array, k: Float32Array, v: Float32Array, dout: Float32Array, s: AttentionShape): Reference {
   const { heads, tq, tk, d, dv: w, scale, causal } = s;
+  const rows = s.kvRows ?? tk;
   const r: Reference = {
     out: new Float64Array(heads * tq * w),
     lse: new Float64Array(heads * tq),
     dq: new Float64Array(heads * tq * d),
-    dk: new Float64Array(heads * tk * d),
-    dv: new Float64Array(heads * tk * w),
+    dk: new Float64Array(heads * rows * d),
+    dv: new Float64Array(heads * rows * w),
   };
   for (let h = 0; h < heads; h++) {
     for (let i = 0; i < tq; i++) {
@@ -33,26 +35,26 @@ function reference(q: Float32Array, k: Float32Array, v: Float32Array, dout: Floa
       const scores: number[] = [];
       for (let j = 0; j < seen; j++) {
         let dot = 0;
-        for (let c = 0; c < d; c++) dot += q[row * d + c] * k[(h * tk + j) * d + c];
+        for (let c = 0; c < d; c++) dot += q[row * d + c] * k[(h * rows + j) * d + c];
         scores.push(dot * scale);
       }
       const mx = Math.max(...scores);
       const z = scores.reduce((acc, x) => acc + Math.exp(x - mx), 0);
       const p = scores.map((x) => Math.exp(x - mx) / z);
       r.lse[row] = mx + Math.log(z);
-      for (let j = 0; j < seen; j++) for (let c = 0; c < w; c++) r.out[row * w + c] += p[j] * v[(h * tk + j) * w + c];
+      for (let j = 0; j < seen; j++) for (let c = 0; c < w; c++) r.out[row * w + c] += p[j] * v[(h * rows + j) * w + c];
       const dp = p.map((_, j) => {
         let dot = 0;
-        for (let c = 0; c < w; c++) dot += dout[row * w + c] * v[(h * tk + j) * w + c];
+        for (let c = 0; c < w; c++) dot += dout[row * w + c] * v[(h * rows + j) * w + c];
         return dot;
       });
       const di = p.reduce((acc, pj, j) => acc + pj * dp[j], 0);
       for (let j = 0; j < seen; j++) {
         const ds = p[j] * (dp[j] - di) * scale;
-        for (let c = 0; c < w; c++) r.dv[(h * tk + j) * w + c] += p[j] * dout[row * w + c];
+        for (let c = 0; c < w; c++) r.dv[(h * rows + j) * w + c] += p[j] * dout[row * w + c];
         for (let c = 0; c < d; c++) {
-          r.dq[row * d + c] += ds * k[(h * tk + j) * d + c];
-          r.dk[(h * tk + j) * d + c] += ds * q[row * d + c];
+          r.dq[row * d + c] += ds * k[(h * rows + j) * d + c];
+          r.dk[(h * rows + j) * d + c] += ds * q[row * d + c];
         }
       }
     }
@@ -68,15 +70,20 @@ function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
   return worst;
 }
 
-const shapes: [number, number, number, number, number, boolean][] = [
-  // heads, tq, tk, d, dv, causal
-  [2, 5, 5, 3, 2, true], // everything smaller than a tile
-  [2, 5, 5, 3, 2, false],
-  [3, 70, 70, 8, 8, true], // crosses the 64-key block and the 64-query chunk
-  [1, 13, 150, 16, 12, true], // KV-cache offset over three key blocks, dv not a multiple of 8
-  [2, 130, 130, 33, 17, false], // odd widths, not causal
-  [1, 1, 9, 4, 4, true], // one query (a decoding step)
-  [4, 64, 64, 32, 32, true], // a nanoGPT head
+const shapes: [number, number, number, number, number, boolean, number][] = [
+  // heads, tq, tk, d, dv, causal, rows of k and v per head
+  [2, 5, 5, 3, 2, true, 5], // everything smaller than a tile
+  [2, 5, 5, 3, 2, false, 5],
+  [3, 70, 70, 8, 8, true, 70], // crosses the 64-key block and the 64-query chunk
+  [1, 13, 150, 16, 12, true, 150], // KV-cache offset over three key blocks, dv not a multiple of 8
+  [2, 130, 130, 33, 17, false, 130], // odd widths, not causal
+  [1, 1, 9, 4, 4, true, 9], // one query (a decoding step)
+  [4, 64, 64, 32, 32, true, 64], // a nanoGPT head
+  [12, 1, 70, 64, 64, true, 128], // a GPT-2 decoding step in a preallocated cache
+  [2, 1, 1, 8, 5, true, 4], // the first token: one key
+  [3, 2, 9, 5, 6, true, 16], // two queries, odd widths
+  [2, 3, 7, 3, 2, false, 7], // three queries, not causal
+  [2, 6, 9, 5, 6, true, 12], // the tiled path in a preallocated cache
 ];
 
 describe.each([
@@ -90,11 +97,11 @@ describe.each([
   });
   afterAll(() => k.dispose());
 
-  it.each(shapes)('heads %i, Tq %i, Tk %i, D %i, Dv %i, causal %s: forward and backward match float64', (heads, tq, tk, d, dv, causal) => {
-    const s: AttentionShape = { heads, tq, tk, d, dv, scale: 1 / Math.sqrt(d), causal };
+  it.each(shapes)('heads %i, Tq %i, Tk %i, D %i, Dv %i, causal %s, %i rows of k and v: forward and backward match float64', (heads, tq, tk, d, dv, causal, kvRows) => {
+    const s: AttentionShape = { heads, tq, tk, kvRows, d, dv, scale: 1 / Math.sqrt(d), causal };
     const q = randomArray(heads * tq * d, 1);
-    const kk = randomArray(heads * tk * d, 2);
-    const v = randomArray(heads * tk * dv, 3);
+    const kk = randomArray(heads * kvRows * d, 2);
+    const v = randomArray(heads * kvRows * dv, 3);
     const dout = randomArray(heads * tq * dv, 4);
     const want = reference(q, kk, v, dout, s);
     const [out, lse] = k.attention(q, kk, v, s);
@@ -118,5 +125,6 @@ describe.each([
     const s: AttentionShape = { heads: 1, tq: 2, tk: 2, d: 2, dv: 2, scale: 1, causal: false };
     expect(() => k.attention(new Float32Array(4), new Float32Array(3), new Float32Array(4), s)).toThrow('attention: k has 3 elements, expected 4');
     expect(() => k.attention(new Float32Array(4), new Float32Array(2), new Float32Array(2), { ...s, tk: 1, causal: true })).toThrow(/causal attention needs tq <= tk/);
+    expect(() => k.attention(new Float32Array(4), new Float32Array(4), new Float32Array(4), { ...s, kvRows: 1 })).toThrow('attention: kvRows must be an integer >= tk (2), got 1');
   });
 });

@@ -10,7 +10,7 @@ import {
   setBackend,
 } from '@attn/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planMatmul, referenceMatmul, registerWasmBackend, type WasmBackendHandle } from '../src/index.js';
+import { createWasmKernels, planMatmul, referenceMatmul, registerWasmBackend, type WasmBackendHandle } from '../src/index.js';
 import { float32Bound, randomArray } from './helpers.js';
 
 let handle: WasmBackendHandle;
@@ -163,5 +163,23 @@ describe("backend 'wasm'", () => {
     expect(second?.threads).toBe(1);
     expect(listBackends()[0]).toBe('wasm');
     handle = second!;
+  });
+});
+
+describe('memoryBandwidth', () => {
+  it('streams a buffer on every thread and reports a rate; refuses a buffer too small to time', async () => {
+    const kernels = await createWasmKernels({ threads: 2 });
+    try {
+      const jobs = kernels.parallelStats.jobs;
+      // 3 MiB of ones, summed by each thread's share: the method checks the sums add up
+      const rate = kernels.memoryBandwidth(2, 3 * 2 ** 20, 2);
+      expect(rate).toBeGreaterThan(0);
+      expect(Number.isFinite(rate)).toBe(true);
+      expect(kernels.parallelStats.jobs).toBe(jobs + 2);
+      expect(kernels.memoryBandwidth(1, 1 << 16, 1)).toBeGreaterThan(0);
+      expect(() => kernels.memoryBandwidth(1, 100)).toThrow('memoryBandwidth: bytes must be at least 256, got 100');
+    } finally {
+      kernels.dispose();
+    }
   });
 });

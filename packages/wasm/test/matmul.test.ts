@@ -58,6 +58,20 @@ const shapes: Case[] = [
   { a: [2, 1, 6, 5], b: [1, 3, 5, 4] }, // both broadcast: out (2, 3, 6, 4)
   { a: [4, 2, 16, 8], b: [4, 2, 16, 8], transB: true }, // attention scores q @ k^T
   { a: [5, 8, 6], b: [5, 8, 9], transA: true }, // weight gradient x^T @ dy
+  // Few rows (csrc/gemv.c: up to 2 with B row-major, 4 with B transposed), as when decoding one token:
+  { a: [1, 768], b: [768, 2304] }, // x @ c_attn: rows form, split by depth on two threads
+  { a: [1, 768], b: [300, 768], transB: true }, // x @ wte^T: dots form, split by columns
+  { a: [2, 37], b: [37, 21] }, // depth not a multiple of 16, width not a multiple of 4
+  { a: [2, 700], b: [700, 9] }, // two rows split by depth
+  { a: [3, 301], b: [45, 301], transB: true }, // dots form with scalar tails
+  { a: [301, 2], b: [301, 19], transA: true }, // rows form reading A through strides
+  { a: [3, 40], b: [40, 19] }, // three rows, B row-major: the packed path
+  { a: [301, 4], b: [19, 301], transA: true, transB: true }, // dots form: A's rows copied first
+  { a: [1, 13], b: [13, 9000] }, // rows form over several column blocks
+  { a: [41000, 4], b: [3, 41000], transA: true, transB: true }, // A too deep to copy: the packed path
+  { a: [5, 40], b: [12, 40], transB: true }, // one row more than the dots form takes
+  { a: [3, 2, 20], b: [3, 20, 30] }, // a batch of few-row products
+  { a: [1, 31], b: [31, 64] }, // too shallow to split by depth
 ];
 
 describe.each([

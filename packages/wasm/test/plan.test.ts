@@ -3,6 +3,7 @@
 // reassembling the shares.
 import { describe, expect, it } from 'vitest';
 import { planMatmul, splitCalls } from '../src/index.js';
+import { splitDepth } from '../src/plan.js';
 import { splitRange } from '../src/tasks.js';
 
 describe('splitRange', () => {
@@ -73,5 +74,31 @@ describe('splitCalls', () => {
     const parts = splitCalls(planMatmul([4, 2, 16, 8], [4, 2, 16, 8], { transB: true }).calls, 2);
     expect(parts.map((p) => p.length)).toEqual([4, 4]);
     expect(parts.flat().every((c) => c.M === 16 && c.N === 16)).toBe(true);
+  });
+});
+
+describe('splitDepth', () => {
+  it('gives each thread a contiguous slice of the depth of a few-row product with a row-major B', () => {
+    const [call] = planMatmul([1, 768], [768, 2304]).calls;
+    const pieces = splitDepth(call, 2, 2)!;
+    expect(pieces.map((p) => [p.K, p.aOffset, p.bOffset, p.cOffset])).toEqual([
+      [384, 0, 0, 0],
+      [384, 384, 384 * 2304, 0],
+    ]);
+    // A read transposed: its columns step by csa
+    const [t] = planMatmul([100, 2], [100, 7], { transA: true }).calls;
+    const slices = splitDepth(t, 2, 2)!;
+    expect(slices.map((p) => [p.K, p.aOffset, p.bOffset])).toEqual([
+      [48, 0, 0],
+      [52, 48 * 2, 48 * 7],
+    ]);
+    expect(slices.reduce((k, p) => k + p.K, 0)).toBe(100);
+  });
+
+  it('does not apply to more rows, a transposed B, one thread or too little depth', () => {
+    expect(splitDepth(planMatmul([3, 768], [768, 64]).calls[0], 2, 2)).toBeNull();
+    expect(splitDepth(planMatmul([1, 768], [64, 768], { transB: true }).calls[0], 2, 2)).toBeNull();
+    expect(splitDepth(planMatmul([1, 768], [768, 64]).calls[0], 1, 2)).toBeNull();
+    expect(splitDepth(planMatmul([1, 31], [31, 64]).calls[0], 2, 2)).toBeNull();
   });
 });

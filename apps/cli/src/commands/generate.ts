@@ -27,6 +27,9 @@ function recordingLM(model: GPT, onLogits: (logits: Float32Array) => void): Incr
         get length() {
           return state.length;
         },
+        dispose() {
+          state.dispose?.(); // generate frees each state's cache when it is done with it
+        },
       };
     },
   };

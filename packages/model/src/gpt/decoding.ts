@@ -3,7 +3,7 @@
 // Without a cache, generating token n+1 re-runs the model on all n tokens: O(n^2)
 // work per token. With it, each layer keeps the keys and values of the tokens it
 // has already seen, so feeding one new token costs one row of attention.
-import { KVCache } from '@attn/layers';
+import { KVCache, type LayerKVCacheOptions } from '@attn/layers';
 
 /** A language model that can decode token by token. `generate` in @attn/sample codes against this. */
 export interface IncrementalLM {
@@ -22,6 +22,11 @@ export interface DecodingState {
   feedAsync(ids: readonly number[]): Promise<Float32Array>;
   /** Tokens fed so far. */
   readonly length: number;
+  /**
+   * Optional: frees the cache's memory now (WebAssembly or GPU memory would otherwise wait for the
+   * garbage collector). The state is empty afterwards.
+   */
+  dispose?(): void;
 }
 
 /** What the session needs from its model (GPT implements it). */
@@ -34,9 +39,15 @@ export interface CachedStepModel {
 
 export class DecodingSession implements DecodingState {
   /** One LayerKVCache per block, holding keys and values (1, nh, length, hs). */
-  private readonly cache = new KVCache();
+  private readonly cache: KVCache;
 
-  constructor(private readonly model: CachedStepModel) {}
+  /** options.capacity: keep each layer's keys and values in buffers written in place (see LayerKVCacheOptions). */
+  constructor(
+    private readonly model: CachedStepModel,
+    options: LayerKVCacheOptions = {},
+  ) {
+    this.cache = new KVCache(options);
+  }
 
   get length(): number {
     return this.cache.length;
@@ -50,5 +61,9 @@ export class DecodingSession implements DecodingState {
   feedAsync(ids: readonly number[]): Promise<Float32Array> {
     if (ids.length === 0) return Promise.reject(new Error('DecodingState.feedAsync: needs at least one token'));
     return this.model.decodeStepAsync(ids, this.cache);
+  }
+
+  dispose(): void {
+    this.cache.clear();
   }
 }

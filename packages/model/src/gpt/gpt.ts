@@ -8,7 +8,7 @@
 // ...) and Linear weights are in GPT-2's Conv1D layout [in, out]: checkpoints map
 // one to one onto the files PyTorch's GPT-2 reads and writes, and the list of
 // tensors a checkpoint holds is namedParameters().
-import { crossEntropy, Rng, type Tensor, tidy } from '@attn/tensor';
+import { crossEntropy, noGrad, Rng, type Tensor, tidy } from '@attn/tensor';
 import {
   Dropout,
   Embedding,
@@ -243,21 +243,21 @@ export class GPT extends Module implements IncrementalLM {
       throw new Error(`GPT decoding: ${past + T} tokens exceed blockSize ${this.config.blockSize}; start a new decoding state with a shorter context`);
     }
     const layers = this.transformer.h.blocks.map((_, i) => cache.layer(i));
-    const saved = layers.map((l) => ({ key: l.key, value: l.value }));
-    const undo = () =>
-      layers.forEach((l, i) => {
-        l.key = saved[i].key;
-        l.value = saved[i].value;
-      });
+    const saved = layers.map((l) => l.snapshot());
+    const undo = () => layers.forEach((l, i) => l.restore(saved[i]));
     const wasTraining = this.training;
     this.eval(); // no dropout while decoding
     try {
-      const { logits } = tidy(() => {
-        const x = this.hidden(ids, 1, T, past, layers, null); // (1, T, C)
-        const last = x.slice(1, T - 1, T).reshape([1, this.config.nEmbd]); // (1, C)
-        // The grown cache is returned too, so tidy() keeps it.
-        return { logits: this.head(last), cache: layers.map((l) => [l.key, l.value]) }; // logits (1, V)
-      });
+      // No graph (decoding never runs backward), and every intermediate freed when the step ends:
+      // only the logits leave it, and the cache keeps what it appended.
+      const { logits } = noGrad(() =>
+        tidy(() => {
+          const x = this.hidden(ids, 1, T, past, layers, null); // (1, T, C)
+          const last = T === 1 ? x.reshape([1, this.config.nEmbd]) : x.slice(1, T - 1, T).reshape([1, this.config.nEmbd]); // (1, C)
+          // A concatenating cache (no capacity) holds tensors made in this step: returned, so tidy() keeps them.
+          return { logits: this.head(last), cache: layers.map((l) => [l.key, l.value]) }; // logits (1, V)
+        }),
+      );
       return { logits, undo };
     } catch (err) {
       undo();
@@ -267,8 +267,12 @@ export class GPT extends Module implements IncrementalLM {
     }
   }
 
-  /** Starts incremental decoding with a key/value cache: feed tokens, get next-token logits. */
+  /**
+   * Starts incremental decoding with a key/value cache: feed tokens, get next-token logits.
+   * Each layer's keys and values go into buffers that grow up to blockSize positions and are
+   * written in place (see LayerKVCache's capacity); dispose() the state to free them at once.
+   */
   startDecoding(): DecodingState {
-    return new DecodingSession(this);
+    return new DecodingSession(this, { capacity: this.config.blockSize });
   }
 }

@@ -18,11 +18,19 @@ export interface FusedAttentionOptions {
   causal?: boolean;
   /** Multiplies every score (default 1 / sqrt(D), D the width of q and k). */
   scale?: number;
+  /**
+   * Attend to the first kvLength rows of k and v only (default Tk, all of
+   * them): k and v may be a key/value cache preallocated for more positions
+   * than it holds (see LayerKVCache in @attn/layers). With `causal`, the
+   * queries are the last Tq of those kvLength positions.
+   */
+  kvLength?: number;
 }
 
 /**
  * q (..., Tq, D), k (..., Tk, D), v (..., Tk, Dv) with identical leading dims
- * -> (..., Tq, Dv). Differentiable in q, k and v.
+ * -> (..., Tq, Dv). Differentiable in q, k and v (rows of k and v past
+ * kvLength get zero gradients).
  */
 export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, opts: FusedAttentionOptions = {}): Tensor {
   assertTensor(q, 'fusedAttention', 'q');
@@ -42,10 +50,14 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, opts: FusedAtten
   if (tk < 1 || d < 1 || v.shape[n - 1] < 1) throw new Error(`fusedAttention: needs at least one key and non-empty rows, got ${shapes}`);
   if (k.dtype !== q.dtype || v.dtype !== q.dtype) throw new Error(`fusedAttention: q, k, v dtypes differ (${q.dtype}, ${k.dtype}, ${v.dtype})`);
   const causal = opts.causal ?? false;
-  if (causal && tq > tk) throw new Error(`fusedAttention: causal attention needs Tq <= Tk, got Tq ${tq}, Tk ${tk}`);
+  const kvLength = opts.kvLength ?? tk;
+  if (!Number.isInteger(kvLength) || kvLength < 1 || kvLength > tk) {
+    throw new Error(`fusedAttention: kvLength must be an integer in [1, ${tk}] (the rows of k and v), got ${opts.kvLength}`);
+  }
+  if (causal && tq > kvLength) throw new Error(`fusedAttention: causal attention needs Tq <= kvLength, got Tq ${tq}, kvLength ${kvLength}`);
   const scale = opts.scale ?? 1 / Math.sqrt(d);
   if (!Number.isFinite(scale)) throw new Error(`fusedAttention: scale must be a finite number, got ${scale}`);
-  const attrs: FusedAttentionAttrs = { scale, causal };
+  const attrs: FusedAttentionAttrs = { scale, causal, kvLength };
   const lead = q.shape.slice(0, -2);
   const [out, lse] = runMulti('FusedAttention', [q, k, v], attrs, [[...lead, tq, v.shape[n - 1]], [...lead, tq]]);
   return record(out, 'fusedAttention', [q, k, v], (dOut) =>

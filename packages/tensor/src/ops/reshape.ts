@@ -29,7 +29,11 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 /** Alias of reshape (all tensors are contiguous, so every view is a reshape). */
 export const view = reshape;
 
-/** Reorders dims: out.shape[i] = x.shape[dims[i]]. Materialises the result. */
+/**
+ * Reorders dims: out.shape[i] = x.shape[dims[i]]. Materialises the result,
+ * unless only axes of length 1 move (say, splitting one token into heads):
+ * then no value moves and the result is a reshape sharing x's storage.
+ */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   assertTensor(x, 'permute', 'x');
   if (dims.length !== x.ndim) throw new Error(`permute: expected ${x.ndim} dims for shape ${shapeStr(x.shape)}, got [${dims.join(',')}]`);
@@ -37,6 +41,8 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (new Set(perm).size !== perm.length) throw new Error(`permute: dims must be a permutation, got [${dims.join(',')}]`);
   if (perm.every((p, i) => p === i)) return x;
   const outShape = perm.map((p) => x.shape[p]);
+  const longAxes = perm.filter((p) => x.shape[p] !== 1);
+  if (longAxes.every((p, i) => i === 0 || longAxes[i - 1] < p)) return reshape(x, outShape); // same order in memory
   const y = run('Transpose', [x], { perm }, outShape);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => {

@@ -343,6 +343,25 @@ const cases: Record<string, Case> = {
     }
   },
 
+  'matmul with a few rows (decoding one token): every transpose, depths past one thread share, a wide B': async (c) => {
+    for (const [m, k, n] of [
+      [1, 77, 40],
+      [2, 131, 9],
+      [3, 64, 33],
+      [4, 300, 70],
+      [1, 20, 1100],
+    ]) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const a = c.randn(transA ? [k, m] : [m, k]);
+          const b = c.randn(transB ? [n, k] : [k, n]);
+          const expected = refMatmul(await c.vals(a), await c.vals(b), m, k, n, transA, transB);
+          await c.close(`matmul ${m}x${k}x${n} transA=${transA} transB=${transB}`, matmul(a, b, { transA, transB }), [m, n], expected, Math.sqrt(k));
+        }
+      }
+    }
+  },
+
   'matmul: batched with broadcast batch dims': async (c) => {
     // (2, 1, 4, 3)ᵀ @ (3, 5, 4)ᵀ -> (2, 3, 3, 5)
     const a = c.randn([2, 1, 4, 3]);
@@ -517,6 +536,46 @@ const cases: Record<string, Case> = {
     }
   },
 
+  'fused attention over the first kvLength rows of k and v (a preallocated KV cache)': async (c) => {
+    const cases: [number[], number, number, number, number, number, boolean][] = [
+      // lead, tq, kvLength, rows of k and v, d, dv, causal
+      [[2, 3], 1, 6, 16, 8, 8, true],
+      [[2], 3, 7, 9, 5, 6, true],
+      [[3], 2, 4, 10, 3, 2, false],
+      [[1, 2], 1, 70, 128, 16, 16, true],
+    ];
+    for (const [lead, tq, kvLength, rows, d, dv, causal] of cases) {
+      const heads = lead.reduce((a, b) => a * b, 1);
+      const q = c.randn([...lead, tq, d]);
+      const k = c.randn([...lead, rows, d]);
+      const v = c.randn([...lead, rows, dv]);
+      const [kv, vv] = [await c.vals(k), await c.vals(v)];
+      // the reference sees only the first kvLength rows of every head
+      const prefix = (x: number[], w: number) => Array.from({ length: heads }, (_, h) => x.slice(h * rows * w, (h * rows + kvLength) * w)).flat();
+      const expected = refAttention(await c.vals(q), prefix(kv, d), prefix(vv, dv), heads, tq, kvLength, d, dv, causal);
+      const what = `fusedAttention ${JSON.stringify({ lead, tq, kvLength, rows, d, dv, causal })}`;
+      await c.close(what, fusedAttention(q, k, v, { causal, kvLength }), [...lead, tq, dv], expected);
+    }
+  },
+
+  'assignSlice writes positions in place': async (c) => {
+    const t = c.randn([2, 5, 3]);
+    const before = await c.vals(t);
+    const v = c.randn([2, 2, 3]);
+    const vv = await c.vals(v);
+    const same = t.assignSlice(1, 2, v);
+    if (same !== t) throw new Error(`${c.backend}: assignSlice did not return the tensor itself`);
+    const expected = before.slice();
+    for (let o = 0; o < 2; o++) for (let i = 0; i < 6; i++) expected[o * 15 + 6 + i] = vv[o * 6 + i];
+    await c.close('assignSlice along the middle axis', t, [2, 5, 3], expected);
+    const w = c.randn([2, 5, 1]);
+    const wv = await c.vals(w);
+    t.assignSlice(-1, 2, w); // the last column
+    for (let r = 0; r < 10; r++) expected[r * 3 + 2] = wv[r];
+    await c.close('assignSlice along the last axis', t, [2, 5, 3], expected);
+    await c.close('assignSlice leaves its values alone', v, [2, 2, 3], vv);
+  },
+
   'gradients of fused attention': async (c) => {
     await checkGrads(c, 'fused causal attention', (q, k, v) => sum(pow(fusedAttention(q, k, v, { causal: true }), 2)), [
       c.randn([2, 2, 6, 5]),
@@ -527,6 +586,11 @@ const cases: Record<string, Case> = {
       c.randn([3, 2, 4]),
       c.randn([3, 5, 4]),
       c.randn([3, 5, 4]),
+    ]);
+    await checkGrads(c, 'fused attention over the first 4 of 7 rows', (q, k, v) => sum(pow(fusedAttention(q, k, v, { causal: true, kvLength: 4 }), 2)), [
+      c.randn([2, 2, 3]),
+      c.randn([2, 7, 3]),
+      c.randn([2, 7, 4]),
     ]);
     await checkGrads(c, 'fused attention over 70 keys', (q, k, v) => sum(pow(fusedAttention(q, k, v, { causal: false }), 2)), [
       c.randn([1, 67, 8], 0.5),

@@ -3,7 +3,9 @@
 // the keys it sees, their softmax, the weighted sum of values, and the
 // row's log-sum-exp. The backward pass recomputes the row's probabilities
 // from lse, so only O(Tk) numbers live at once per head, never Tq x Tk.
-// Accumulates in float64 whatever the dtype.
+// Accumulates in float64 whatever the dtype. Keys and values are read at
+// rows (h * tk + j) of k and v: a head holds tk rows, of which the first
+// kvLength take part (a preallocated KV cache holds more rows than it uses).
 import type { DType, FloatArray, FusedAttentionAttrs } from '../../backend.js';
 import { allocate } from '../../shape.js';
 
@@ -12,12 +14,15 @@ export interface AttentionDims {
   /** Independent problems: the product of the leading dims. */
   heads: number;
   tq: number;
+  /** Rows of k and v per head. */
   tk: number;
+  /** The first kvLength of them take part (see the FusedAttention contract). */
+  kvLength: number;
   d: number;
   dv: number;
 }
 
-export function attentionDims(qShape: readonly number[], vShape: readonly number[]): AttentionDims {
+export function attentionDims(qShape: readonly number[], vShape: readonly number[], kvLength: number): AttentionDims {
   const n = qShape.length;
   const tq = qShape[n - 2];
   const d = qShape[n - 1];
@@ -25,12 +30,12 @@ export function attentionDims(qShape: readonly number[], vShape: readonly number
   const dv = vShape[n - 1];
   let heads = 1;
   for (let i = 0; i < n - 2; i++) heads *= qShape[i];
-  return { heads, tq, tk, d, dv };
+  return { heads, tq, tk, kvLength, d, dv };
 }
 
-/** Keys query i sees: [0, visibleKeys) (all, or with causal j <= i + tk - tq). */
-function visibleKeys(i: number, { tq, tk }: AttentionDims, causal: boolean): number {
-  return causal ? Math.min(tk, i + tk - tq + 1) : tk;
+/** Keys query i sees: [0, visibleKeys) (all kvLength, or with causal j <= i + kvLength - tq). */
+function visibleKeys(i: number, { tq, kvLength }: AttentionDims, causal: boolean): number {
+  return causal ? Math.min(kvLength, i + kvLength - tq + 1) : kvLength;
 }
 
 /** Scores s_j = scale * q_i . k_j for the visible keys of query row i of head h, into `s`. */
@@ -51,13 +56,13 @@ export function fusedAttention(
   k: FloatArray,
   v: FloatArray,
   dims: AttentionDims,
-  { scale, causal }: FusedAttentionAttrs,
+  { scale, causal }: Pick<FusedAttentionAttrs, 'scale' | 'causal'>,
   dtype: DType,
 ): FloatArray[] {
-  const { heads, tq, tk, dv } = dims;
+  const { heads, tq, tk, kvLength, dv } = dims;
   const out = allocate(dtype, heads * tq * dv);
   const lse = allocate(dtype, heads * tq);
-  const s = new Float64Array(tk); // one row of scores, then of probabilities
+  const s = new Float64Array(kvLength); // one row of scores, then of probabilities
   const acc = new Float64Array(dv);
   for (let h = 0; h < heads; h++) {
     for (let i = 0; i < tq; i++) {
@@ -92,14 +97,14 @@ export function fusedAttentionGrad(
   lse: FloatArray,
   dOut: FloatArray,
   dims: AttentionDims,
-  { scale, causal }: FusedAttentionAttrs,
+  { scale, causal }: Pick<FusedAttentionAttrs, 'scale' | 'causal'>,
   dtype: DType,
 ): FloatArray[] {
   const { heads, tq, tk, d, dv } = dims;
   const dq = new Float64Array(heads * tq * d);
-  const dk = new Float64Array(heads * tk * d);
+  const dk = new Float64Array(heads * tk * d); // rows past kvLength stay 0
   const dV = new Float64Array(heads * tk * dv);
-  const p = new Float64Array(tk);
+  const p = new Float64Array(dims.kvLength);
   for (let h = 0; h < heads; h++) {
     for (let i = 0; i < tq; i++) {
       const n = visibleKeys(i, dims, causal);

@@ -23,6 +23,14 @@ export const cpuBackend: Backend = {
     // Garbage collected.
   },
   overwrite: (handle, values) => (handle as FloatArray).set(values),
+  copyRows: (src, srcOffset, srcStride, dst, dstOffset, dstStride, rows, width) => {
+    const from = src as FloatArray;
+    const to = dst as FloatArray;
+    for (let r = 0; r < rows; r++) {
+      const at = srcOffset + r * srcStride;
+      to.set(from.subarray(at, at + width), dstOffset + r * dstStride);
+    }
+  },
   kernels: {
     Binary: ([a, b], { op, outShape }) => binary(op, values(a), a.shape, values(b), b.shape, outShape, a.dtype),
     Unary: ([x], { op }) => unary(op, values(x), x.dtype),
@@ -74,7 +82,7 @@ export const cpuBackend: Backend = {
     },
     MaskedFill: ([x, mask], { value }) => maskedFill(values(x), x.shape, values(mask), mask.shape, value, x.dtype),
     AdamW: ([param, grad, m, v], attrs) => adamw(values(param), values(grad), values(m), values(v), attrs, param.dtype),
-    FusedAttention: ([q, k, v], attrs) => fusedAttention(values(q), values(k), values(v), attentionDims(q.shape, v.shape), attrs, q.dtype),
+    FusedAttention: ([q, k, v], attrs) => fusedAttention(values(q), values(k), values(v), attentionDims(q.shape, v.shape, attrs.kvLength), attrs, q.dtype),
     FusedAttentionGrad: ([q, k, v, out, lse, dOut], attrs) =>
       fusedAttentionGrad(
         values(q),
@@ -83,7 +91,7 @@ export const cpuBackend: Backend = {
         values(out),
         values(lse),
         values(dOut),
-        attentionDims(q.shape, v.shape),
+        attentionDims(q.shape, v.shape, attrs.kvLength),
         attrs,
         q.dtype,
       ),
