@@ -6,7 +6,7 @@
 import { type Checkpoints, describeCheckpoint } from './checkpoints';
 import { byId } from './dom';
 import { messageOf, slotFor } from './form';
-import { type BindOptions, type ModelList, PAGE_SOURCE } from './model-list';
+import { type BindOptions, type ModelList, PAGE_SOURCE, USER_SOURCE } from './model-list';
 import type { ModelView } from './preview';
 import type { SharedState } from './state';
 
@@ -98,6 +98,12 @@ export class ModelPicker {
       this.select.focus();
     }
     return model;
+  }
+
+  /** What a status line calls the chosen model: "the page’s model", "your model", "the coref checkpoint". */
+  describe(): string {
+    const source = this.select.value;
+    return source === PAGE_SOURCE ? 'the page’s model' : source === USER_SOURCE ? 'your model' : `the ${source} checkpoint`;
   }
 
   /** Clears the select's error (a run succeeded). */

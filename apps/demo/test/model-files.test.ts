@@ -8,7 +8,7 @@ import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { checkpointDirectory, checkZipSize, filesOfZip, MAX_ZIP_BYTES, type PickedFile, zipCheckpoint } from '../src/model-files';
 import { analyseText, describeLeftOut, type VocabularyInfo, vocabularySize } from '../src/vocab';
-import { onlyDecodableTokens, tokenTextStream } from '../src/worker/token-text';
+import { decodableLogits, tokenTextStream } from '../src/worker/token-text';
 
 const HUB = join(dirname(fileURLToPath(import.meta.url)), '../../../packages/model/test/fixtures/hub/gpt2-hub');
 const picked = (...paths: string[]): PickedFile[] => paths.map((path) => ({ path, blob: new Blob([path]) }));
@@ -116,10 +116,10 @@ describe('generated tokens as text', () => {
     expect([1, 0].map(tokenTextStream(chars)).join('')).toBe('ba');
   });
 
-  it('masks ids past the tokenizer in a padded vocabulary, and nothing otherwise', () => {
+  it('cuts the logits to the ids the tokenizer has in a padded vocabulary, and leaves them whole otherwise', () => {
     const chars = CharTokenizer.fromText('abc');
-    expect(onlyDecodableTokens(chars, 3)).toBe(null);
-    const mask = onlyDecodableTokens(chars, 5)!;
-    expect(Array.from(mask.kind === 'processor' ? mask.process(Float32Array.of(1, 2, 3, 9, 9), []) : [])).toEqual([1, 2, 3, -Infinity, -Infinity]);
+    const whole = Float32Array.of(1, 2, 3);
+    expect(decodableLogits(chars, whole)).toBe(whole);
+    expect(Array.from(decodableLogits(chars, Float32Array.of(1, 2, 3, 9, 9)))).toEqual([1, 2, 3]);
   });
 });

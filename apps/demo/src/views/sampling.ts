@@ -3,7 +3,7 @@
 // @attn/sample's processors), then generation with those settings, one token at a time,
 // each with the distribution it was drawn from.
 import type { SamplingView } from '@attn/inspect';
-import { probabilityBarsSvg } from '@attn/viz';
+import { probabilityBarsSvg, visibleLabel } from '@attn/viz';
 import type { Checkpoints } from '../checkpoints';
 import type { WorkerClient } from '../client';
 import { boxWidth } from '../figures';
@@ -102,7 +102,7 @@ export function setupSamplingView(client: WorkerClient, models: ModelList, share
     let subtitle = `${describeSettings(settings(), vocabSize)}: ${view.kept} of ${vocabSize} tokens can be drawn.`;
     if (step) {
       const drawn = view.tokens[chosen];
-      subtitle = `It drew "${step.label}"${drawn ? ` (p = ${drawn.prob.toFixed(3)})` : `, not among the ${view.tokens.length} shown`}; ${view.kept} of ${vocabSize} tokens could be drawn.`;
+      subtitle = `It drew "${visibleLabel(step.label)}"${drawn ? ` (p = ${drawn.prob.toFixed(3)})` : `, not among the ${view.tokens.length} shown`}; ${view.kept} of ${vocabSize} tokens could be drawn.`;
     }
     barsTitle.textContent = step ? `What token ${selected + 1} was drawn from` : 'Next-token probabilities after the prompt';
     bars.innerHTML = probabilityBarsSvg({
@@ -221,7 +221,6 @@ export function setupSamplingView(client: WorkerClient, models: ModelList, share
     }
     clearOutput();
     byId('sampling-output-figure').hidden = false;
-    const word = model.vocabulary.kind === 'word';
     output.append(el('span', { class: 'prompt', 'data-step': '-1' }, prompt.value));
     output.dataset.done = '';
     setWriting(true);
@@ -233,7 +232,7 @@ export function setupSamplingView(client: WorkerClient, models: ModelList, share
           if (msg.type !== 'sampled') return;
           const i = steps.length;
           steps.push({ token: msg.token, label: msg.label, view: msg.view, labels: msg.labels });
-          const span = el('span', { class: 'out-token', 'data-step': String(i), 'data-greedy': String(msg.view.greedy === msg.token) }, `${word ? ' ' : ''}${msg.label}`);
+          const span = el('span', { class: 'out-token', 'data-step': String(i), 'data-greedy': String(msg.view.greedy === msg.token) }, msg.text);
           span.title = msg.view.greedy === msg.token ? 'the greedy choice' : 'not the greedy choice';
           span.onclick = () => select(i);
           output.append(span);

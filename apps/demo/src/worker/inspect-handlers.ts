@@ -75,7 +75,7 @@ async function lastLogits(target: ReadableModel, ids: number[], version: string)
   const cached = logitsCache.get(target.model);
   if (cached?.key === key) return cached.logits;
   const { logits } = await readActivations(target.model, ids, []); // (1, T, vocabSize) on the host
-  const last = Float32Array.from(decodableLogits(target.tokenizer, positionRow(logits, ids.length - 1)));
+  const last = decodableLogits(target.tokenizer, Float32Array.from(positionRow(logits, ids.length - 1)));
   logitsCache.set(target.model, { key, logits: last });
   return last;
 }
