@@ -8,6 +8,8 @@
 // attention. Every new state is checked for page-level horizontal scroll and screenshotted.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { attentionMaps, embeddingMap, explainHead, gptHooks, headRows, type HostTensor, positionRow, readActivations, samplingView, tokenEmbeddings } from '@attn/inspect';
+import { loadPretrained } from '@attn/model';
 import { loadGpt2 } from '@attn/tokenizer';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +26,19 @@ const SIZES = [
   { name: 'desktop', width: 1280, height: 800 },
   { name: 'phone', width: 390, height: 844 },
 ];
+
+/** The data-value of every match, as numbers. */
+const values = (page: Page, selector: string) => page.locator(selector).evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.value)));
+/** The probability of every bar of the Next token view. */
+const barProbs = (page: Page) => page.locator('#sampling-bars .bar-row').evaluateAll((rows) => rows.map((r) => Number((r as SVGGElement).dataset.prob)));
+
+function expectClose(actual: number[], expected: ArrayLike<number>, tolerance: number): void {
+  expect(actual).toHaveLength(expected.length);
+  for (let i = 0; i < actual.length; i++) expect(Math.abs(actual[i] - expected[i]), `at ${i}`).toBeLessThan(tolerance);
+}
+
+/** WebAssembly in the page, TypeScript here: float32 sums in another order. */
+const TOLERANCE = 2e-4;
 
 /** Training losses the page has plotted so far. */
 const lossesOf = async (page: Page) => JSON.parse((await attr(page, '#train-curve', 'data-losses')) ?? '[]') as number[];
@@ -175,6 +190,95 @@ for (const size of SIZES) {
       expect(await text(page, '#gen-status')).toBe('Wrote 40 tokens.');
       await checkView(page, 'generate');
       await shot('hub-generate');
+      expect(errors).toEqual([]);
+    });
+
+    it('the opened GPT-2 (byte-level BPE) in every view inside a model: its numbers are the ones Node computes, its tokens read as text', async () => {
+      // (the model of the test above, gpt2-sharded-f16, is still open)
+      const { model, tokenizer } = await loadPretrained(join(HUB, 'gpt2-sharded-f16'));
+      model.eval();
+      const sentence = 'the cat sat on the mat';
+      const ids = tokenizer.encode(sentence);
+      const labels = ids.map((id) => tokenizer.decode([id]));
+      expect(labels).toEqual(['the', ' cat', ' sat', ' on', ' the', ' mat']);
+
+      // Explain: layer 1, head 2 for " mat", every step's numbers as explainHead and the forward pass give them
+      await showView(page, 'explain');
+      await page.selectOption('#explain-model', 'user');
+      await expect.poll(() => text(page, '#explain-model-info'), { timeout: 60_000 }).toMatch(/^gpt2-sharded-f16 \(Hugging Face GPT-2\): 2 layers × 4 heads, /);
+      await page.fill('#explain-text', sentence);
+      await page.selectOption('#explain-layer', '1');
+      await page.selectOption('#explain-head', '2');
+      await expect.poll(() => text(page, '#explain-status'), { timeout: 30_000 }).toBe('Layer 1, head 2 of 2 × 4, for " mat" (token 5 of 6).');
+      expect(await page.locator('#explain-query option').allTextContents()).toEqual(labels.map((l, i) => `${i}: ${l.replace(' ', '␣')}`));
+      const e = await explainHead(model, ids, { layer: 1, head: 2, query: 5, labels });
+      await page.click('#explain-step-nav li:nth-child(5) button');
+      expectClose(await values(page, '#explain-step-body td.weight .num'), e.weights, TOLERANCE);
+      await page.click('#explain-step-nav li:nth-child(6) button');
+      const { values: hooked, logits } = await readActivations(model, ids, [gptHooks.z(1)]);
+      expectClose(await values(page, '#explain-step-body [data-kind="vectors"]:nth-child(2) .num'), headRows(hooked.get(gptHooks.z(1)) as HostTensor, 2)[5], TOLERANCE);
+      await checkView(page, 'explain');
+      await shot('hub-explain');
+
+      // Next token: the bars are samplingView of the model's last logits; labels are the tokens' text
+      await showView(page, 'sampling');
+      await page.selectOption('#sampling-model', 'user');
+      await page.fill('#sampling-prompt', sentence);
+      await page.dispatchEvent('#sampling-prompt', 'input');
+      const expected = samplingView(positionRow(logits, 5), { temperature: 1, topK: 312, topP: 1 }, { show: 12 });
+      await expect.poll(() => barProbs(page), { timeout: 60_000 }).toHaveLength(12);
+      await expect.poll(async () => Math.abs((await barProbs(page))[0] - expected.tokens[0].prob) < 1e-4, { timeout: 30_000 }).toBe(true);
+      expectClose(await barProbs(page), expected.tokens.map((t) => t.prob), 1e-4);
+      expect(await page.locator('#sampling-bars .bar-row .token-label').allTextContents()).toEqual(expected.tokens.map((t) => tokenizer.decode([t.id]).replaceAll(' ', '␣')));
+      await page.fill('#sampling-max', '5');
+      await page.click('#sampling-start');
+      await expect.poll(() => attr(page, '#sampling-output', 'data-done'), { timeout: 60_000 }).toBe('maxNewTokens');
+      expect(await page.locator('#sampling-output .out-token').count()).toBe(5);
+      await checkView(page, 'sampling');
+      await shot('hub-sampling');
+
+      // Attention: the heatmap of layer 1, head 3 is attentionMaps'; the token buttons show spaces as ␣, never Ġ
+      await showView(page, 'explore');
+      await page.selectOption('#explore-model', 'user');
+      await page.fill('#explore-input', sentence);
+      await page.click('#explore-run');
+      await expect.poll(() => page.locator('#explore-grid .cell').count(), { timeout: 60_000 }).toBe(8);
+      await page.click('#model-view-1-3');
+      const maps = await attentionMaps(model, ids);
+      expectClose(await values(page, '#explore-heatmap rect.cell'), maps[1][3].flat(), TOLERANCE);
+      expect(await page.locator('#explore-tokens button').allTextContents()).toEqual(['the', '␣cat', '␣sat', '␣on', '␣the', '␣mat']);
+
+      // Embeddings: all 312 tokens (a small vocabulary), each one's nearest as embeddingMap finds them
+      await showView(page, 'embeddings');
+      await page.selectOption('#embeddings-model', 'user');
+      await expect.poll(() => page.locator('#embeddings-map .point').count(), { timeout: 60_000 }).toBe(312);
+      const names = Array.from({ length: 312 }, (_, id) => tokenizer.decode([id]));
+      const map = embeddingMap(await tokenEmbeddings(model), names, { neighbours: 5 });
+      const cat = names.indexOf(' cat');
+      await page.selectOption('#embeddings-token', String(cat));
+      expect(await attr(page, '#embeddings-neighbours', 'data-token')).toBe(' cat');
+      expect(await page.locator('#embeddings-neighbours li').evaluateAll((items) => items.map((li) => Number((li as HTMLElement).dataset.index)))).toEqual(map.neighbours[cat].map((n) => n.index));
+      expect(await page.locator('#embeddings-token option').nth(cat).textContent()).toBe('␣cat');
+      await checkView(page, 'embeddings');
+      await shot('hub-embeddings');
+      expect(errors).toEqual([]);
+    });
+
+    it('the CLI\'s checkpoint opened as your model: the next-token bars are the ones Node computes', async () => {
+      await openModel(page, '#models-folder', CLI_CHECKPOINT);
+      const { model, tokenizer } = await loadPretrained(CLI_CHECKPOINT);
+      model.eval();
+      const prompt = 'ROMEO: I';
+      const ids = tokenizer.encode(prompt);
+      const { logits } = await readActivations(model, ids, []);
+      const expected = samplingView(positionRow(logits, ids.length - 1), { temperature: 1, topK: tokenizer.vocabSize, topP: 1 }, { show: 12 });
+      await showView(page, 'sampling');
+      await page.selectOption('#sampling-model', 'user');
+      await expect.poll(() => text(page, '#sampling-model-info'), { timeout: 60_000 }).toMatch(/^shakespeare \(attn checkpoint\): 2 layers/);
+      await page.fill('#sampling-prompt', prompt);
+      await page.dispatchEvent('#sampling-prompt', 'input');
+      await expect.poll(async () => Math.abs(((await barProbs(page))[0] ?? 0) - expected.tokens[0].prob) < 1e-4, { timeout: 60_000 }).toBe(true);
+      expectClose(await barProbs(page), expected.tokens.map((t) => t.prob), 1e-4);
       expect(errors).toEqual([]);
     });
 

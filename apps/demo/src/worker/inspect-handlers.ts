@@ -305,7 +305,7 @@ async function embeddings(target: ReadableModel, msg: Extract<InspectRequest, { 
   const { ids } = readText(target, msg.text ?? '', 'text');
   const typed = [...new Set(ids)].slice(0, EMBEDDING_TEXT_TOKENS);
   if (typed.length < 2) throw new Error('Type a text of at least two different tokens to map.');
-  const near = await nearestTokens(target.model, typed, { k: 5, among: Math.min(size, target.model.vocabSize) });
+  const near = await nearestTokens(target.model, typed, { k: 5, among: Math.min(target.tokenizer.vocabSize, target.model.vocabSize) }); // not a padded vocabulary's unused rows
   const shown = [...typed];
   for (const list of near) for (const t of list) if (!shown.includes(t.id)) shown.push(t.id);
   const map = embeddingMap(await tokenEmbeddings(target.model, shown), shown.map((id) => names[id]), { neighbours: 5 });
