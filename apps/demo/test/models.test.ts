@@ -10,7 +10,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { attentionMaps, embeddingMap, explainHead, gptHooks, headRows, type HostTensor, positionRow, readActivations, samplingView, tokenEmbeddings } from '@attn/inspect';
 import { loadPretrained } from '@attn/model';
-import { loadGpt2 } from '@attn/tokenizer';
+import { type BpeTokenizer, loadGpt2 } from '@attn/tokenizer';
+import { visibleLabel } from '@attn/viz';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attr, checkView, closeSite, expectKeyboardReachable, expectNoPageScroll, openPage, output, type Page, root, showView, startSite, text, trainedFor } from './browser';
@@ -229,7 +230,18 @@ for (const size of SIZES) {
       await expect.poll(() => barProbs(page), { timeout: 60_000 }).toHaveLength(12);
       await expect.poll(async () => Math.abs((await barProbs(page))[0] - expected.tokens[0].prob) < 1e-4, { timeout: 30_000 }).toBe(true);
       expectClose(await barProbs(page), expected.tokens.map((t) => t.prob), 1e-4);
-      expect(await page.locator('#sampling-bars .bar-row .token-label').allTextContents()).toEqual(expected.tokens.map((t) => tokenizer.decode([t.id]).replaceAll(' ', '␣')));
+      // a token's text with spaces and control characters made visible; bytes that are not whole UTF-8 (part of a character) as hex
+      const strict = new TextDecoder('utf-8', { fatal: true });
+      const shown = (id: number) => {
+        const bytes = (tokenizer as BpeTokenizer).tokenToBytes(id);
+        try {
+          return visibleLabel(strict.decode(bytes));
+        } catch {
+          return `<${Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')}>`;
+        }
+      };
+      expect(await page.locator('#sampling-bars .bar-row .token-label').allTextContents()).toEqual(expected.tokens.map((t) => shown(t.id)));
+      expect((await page.locator('#sampling-bars .bar-row .token-label').allTextContents()).join('')).not.toContain('\uFFFD');
       await page.fill('#sampling-max', '5');
       await page.click('#sampling-start');
       await expect.poll(() => attr(page, '#sampling-output', 'data-done'), { timeout: 60_000 }).toBe('maxNewTokens');
@@ -242,7 +254,9 @@ for (const size of SIZES) {
       await page.selectOption('#explore-model', 'user');
       await page.fill('#explore-input', sentence);
       await page.click('#explore-run');
-      await expect.poll(() => page.locator('#explore-grid .cell').count(), { timeout: 60_000 }).toBe(8);
+      // (the grid of the Your model test's run is up until this one's result replaces it)
+      await expect.poll(() => text(page, '#explore-status'), { timeout: 60_000 }).toBe('Attention of 6 tokens in 2 layers × 4 heads.');
+      expect(await page.locator('#explore-grid .cell').count()).toBe(8);
       await page.click('#model-view-1-3');
       const maps = await attentionMaps(model, ids);
       expectClose(await values(page, '#explore-heatmap rect.cell'), maps[1][3].flat(), TOLERANCE);
