@@ -17,8 +17,12 @@ export interface SliderSettings {
 
 /** Which tokens the embedding map shows (see the 'embeddings' request). */
 export type EmbeddingSubset = 'all' | 'nouns' | 'text';
-/** Vocabularies larger than this are mapped by a text's tokens and their neighbours, not whole (GPT-2 has 50,257). */
-export const LARGE_VOCABULARY = 2000;
+/**
+ * Vocabularies larger than this are mapped by a text's tokens and their neighbours, not whole: a
+ * map of a few hundred labels is a blot (the shipped models have 65 characters and 130 words;
+ * a byte-level BPE has 256 byte tokens before its first merge, GPT-2 50,257 tokens).
+ */
+export const LARGE_VOCABULARY = 256;
 /** Distinct tokens of a text the 'text' map takes (with 5 neighbours each, at most 6 times as many points). */
 export const EMBEDDING_TEXT_TOKENS = 12;
 

@@ -26,7 +26,8 @@ export function vocabularySize(vocabulary: VocabularyInfo): number {
 
 /**
  * The label of every id: a character, a word, or a BPE piece's text; a BPE token that is not whole
- * UTF-8 (part of an emoji's bytes) is labelled by its bytes ("<F0 9F>"). Built once per vocabulary.
+ * UTF-8 (part of an emoji's bytes) or is a control character is labelled by its bytes ("<F0 9F>",
+ * "<13>"). Built once per vocabulary.
  */
 const labelLists = new WeakMap<VocabularyInfo, readonly string[]>();
 export function vocabularyLabels(vocabulary: VocabularyInfo): readonly string[] {
@@ -40,7 +41,9 @@ export function vocabularyLabels(vocabulary: VocabularyInfo): readonly string[] 
       if (id >= tokenizer.vocabSize) return `<unused:${id}>`;
       const bytes = tokenizer.tokenToBytes(id);
       try {
-        return strict.decode(bytes);
+        const text = strict.decode(bytes);
+        // A control character other than a newline or tab (GPT-2 has a token for each byte) has no glyph in most fonts: its byte reads better.
+        return Array.from(text).some(isControl) ? bytesLabel(bytes) : text;
       } catch {
         return bytesLabel(bytes);
       }
@@ -48,6 +51,12 @@ export function vocabularyLabels(vocabulary: VocabularyInfo): readonly string[] 
     labelLists.set(vocabulary, labels);
   }
   return labels;
+}
+
+/** A control character other than a newline or a tab. */
+function isControl(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return (code < 0x20 && code !== 0x0a && code !== 0x09) || code === 0x7f;
 }
 
 /** "<F0 9F>": bytes that are not whole UTF-8, as a label. */

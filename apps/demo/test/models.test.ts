@@ -38,6 +38,21 @@ function expectClose(actual: number[], expected: ArrayLike<number>, tolerance: n
   for (let i = 0; i < actual.length; i++) expect(Math.abs(actual[i] - expected[i]), `at ${i}`).toBeLessThan(tolerance);
 }
 
+/**
+ * A BPE token as the page labels it: its text with spaces made visible, or its bytes in hex when it
+ * is a control character or not whole UTF-8 (part of a character).
+ */
+function bpeLabel(tokenizer: BpeTokenizer, id: number): string {
+  const bytes = tokenizer.tokenToBytes(id);
+  let decoded: string | null = null;
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {}
+  const control = decoded !== null && Array.from(decoded).some((c) => (c < ' ' && c !== '\n' && c !== '\t') || c === '\x7f');
+  if (decoded !== null && !control) return visibleLabel(decoded);
+  return `<${Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')}>`;
+}
+
 /** WebAssembly in the page, TypeScript here: float32 sums in another order. */
 const TOLERANCE = 2e-4;
 
@@ -230,17 +245,7 @@ for (const size of SIZES) {
       await expect.poll(() => barProbs(page), { timeout: 60_000 }).toHaveLength(12);
       await expect.poll(async () => Math.abs((await barProbs(page))[0] - expected.tokens[0].prob) < 1e-4, { timeout: 30_000 }).toBe(true);
       expectClose(await barProbs(page), expected.tokens.map((t) => t.prob), 1e-4);
-      // a token's text with spaces and control characters made visible; bytes that are not whole UTF-8 (part of a character) as hex
-      const strict = new TextDecoder('utf-8', { fatal: true });
-      const shown = (id: number) => {
-        const bytes = (tokenizer as BpeTokenizer).tokenToBytes(id);
-        try {
-          return visibleLabel(strict.decode(bytes));
-        } catch {
-          return `<${Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')}>`;
-        }
-      };
-      expect(await page.locator('#sampling-bars .bar-row .token-label').allTextContents()).toEqual(expected.tokens.map((t) => shown(t.id)));
+      expect(await page.locator('#sampling-bars .bar-row .token-label').allTextContents()).toEqual(expected.tokens.map((t) => bpeLabel(tokenizer as BpeTokenizer, t.id)));
       expect((await page.locator('#sampling-bars .bar-row .token-label').allTextContents()).join('')).not.toContain('\uFFFD');
       await page.fill('#sampling-max', '5');
       await page.click('#sampling-start');
@@ -262,17 +267,30 @@ for (const size of SIZES) {
       expectClose(await values(page, '#explore-heatmap rect.cell'), maps[1][3].flat(), TOLERANCE);
       expect(await page.locator('#explore-tokens button').allTextContents()).toEqual(['the', '␣cat', '␣sat', '␣on', '␣the', '␣mat']);
 
-      // Embeddings: all 312 tokens (a small vocabulary), each one's nearest as embeddingMap finds them
+      // Embeddings: 312 tokens are too many to map at once; the text's 6 distinct tokens and the 5 nearest of each in the
+      // whole vocabulary are mapped instead (nearestTokens in the page; here every pair, by embeddingMap over all 312)
       await showView(page, 'embeddings');
       await page.selectOption('#embeddings-model', 'user');
-      await expect.poll(() => page.locator('#embeddings-map .point').count(), { timeout: 60_000 }).toBe(312);
-      const names = Array.from({ length: 312 }, (_, id) => tokenizer.decode([id]));
-      const map = embeddingMap(await tokenEmbeddings(model), names, { neighbours: 5 });
-      const cat = names.indexOf(' cat');
-      await page.selectOption('#embeddings-token', String(cat));
-      expect(await attr(page, '#embeddings-neighbours', 'data-token')).toBe(' cat');
-      expect(await page.locator('#embeddings-neighbours li').evaluateAll((items) => items.map((li) => Number((li as HTMLElement).dataset.index)))).toEqual(map.neighbours[cat].map((n) => n.index));
-      expect(await page.locator('#embeddings-token option').nth(cat).textContent()).toBe('␣cat');
+      await expect.poll(() => page.locator('#embeddings-text-field').isVisible(), { timeout: 60_000 }).toBe(true);
+      expect(await page.locator('#embeddings-subset-field').isHidden()).toBe(true);
+      // (it maps its example sentence first)
+      await expect.poll(() => text(page, '#embeddings-status'), { timeout: 60_000 }).toMatch(/^The \d+ distinct tokens of the text/);
+      await page.fill('#embeddings-text', sentence);
+      await page.press('#embeddings-text', 'Enter');
+      await expect.poll(() => text(page, '#embeddings-status'), { timeout: 60_000 }).toMatch(/^The 6 distinct tokens of the text \(the first 12\) and their 5 nearest in all 312: \d+ token embeddings of your model, projected to 2-D\.$/);
+      const everyPair = embeddingMap(await tokenEmbeddings(model), Array.from({ length: 312 }, (_, id) => String(id)), { neighbours: 5 });
+      const bpe = tokenizer as BpeTokenizer;
+      const distinct = [...new Set(ids)];
+      const expectedPoints = [...distinct];
+      for (const id of distinct) for (const n of everyPair.neighbours[id]) if (!expectedPoints.includes(n.index)) expectedPoints.push(n.index);
+      expect(await page.locator('#embeddings-token option').allTextContents()).toEqual(expectedPoints.map((id) => bpeLabel(bpe, id)));
+      expect(await page.locator('#embeddings-map .point').count()).toBe(expectedPoints.length);
+      for (const [i, id] of distinct.entries()) {
+        await page.selectOption('#embeddings-token', String(i));
+        const listed = await page.locator('#embeddings-neighbours li').allTextContents();
+        expect(listed).toEqual(everyPair.neighbours[id].map((n) => `${bpeLabel(bpe, n.index)} (similarity ${n.similarity.toFixed(2)})`));
+      }
+      expect(await text(page, '#embeddings-neighbours')).not.toContain('Ġ');
       await checkView(page, 'embeddings');
       await shot('hub-embeddings');
       expect(errors).toEqual([]);
