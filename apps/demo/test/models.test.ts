@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { attentionMaps, embeddingMap, explainHead, gptHooks, headRows, type HostTensor, positionRow, readActivations, samplingView, tokenEmbeddings } from '@attn/inspect';
-import { loadPretrained } from '@attn/model';
+import { checkpointFromFiles, loadPretrained } from '@attn/model';
 import { type BpeTokenizer, loadGpt2 } from '@attn/tokenizer';
 import { visibleLabel } from '@attn/viz';
 import { unzipSync } from 'fflate';
@@ -381,6 +381,54 @@ for (const size of SIZES) {
       await page.click('#train-start');
       await trainedFor(page, 30);
       expect(await lossesOf(page)).toEqual(uninterrupted);
+      expect(errors).toEqual([]);
+    });
+
+    it("the page's model in every view inside a model: its numbers are the ones Node computes from its saved checkpoint", async () => {
+      // (the Emma model of the test above, 30 steps) saved, and read here the way the CLI reads a checkpoint
+      await showView(page, 'train');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-zip')]);
+      const unzipped = unzipSync(readFileSync(await download.path()));
+      const files = new Map(Object.entries(unzipped).map(([path, bytes]) => [path.replace(/^.*\//, ''), bytes] as const));
+      const { model, tokenizer } = checkpointFromFiles(files, { source: 'page' });
+      model.eval();
+      const sentence = 'Emma was handsome';
+      const ids = tokenizer.encode(sentence);
+      const { values: hooked, logits } = await readActivations(model, ids, [gptHooks.z(1)]);
+
+      await showView(page, 'explain');
+      await page.selectOption('#explain-model', 'page');
+      await expect.poll(() => text(page, '#explain-model-info'), { timeout: 60_000 }).toMatch(/^Trained in this page on Austen's Emma for 30 steps/);
+      await page.fill('#explain-text', sentence);
+      await page.selectOption('#explain-layer', '1');
+      await page.selectOption('#explain-head', '1');
+      await expect.poll(() => text(page, '#explain-status'), { timeout: 30_000 }).toBe(`Layer 1, head 1 of 2 × 2, for "e" (token ${ids.length - 1} of ${ids.length}).`);
+      const e = await explainHead(model, ids, { layer: 1, head: 1, query: ids.length - 1 });
+      await page.click('#explain-step-nav li:nth-child(5) button');
+      expectClose(await values(page, '#explain-step-body td.weight .num'), e.weights, TOLERANCE);
+      await page.click('#explain-step-nav li:nth-child(6) button');
+      expectClose(await values(page, '#explain-step-body [data-kind="vectors"]:nth-child(2) .num'), headRows(hooked.get(gptHooks.z(1)) as HostTensor, 1)[ids.length - 1], TOLERANCE);
+      // a space token is named ␣, not left blank
+      expect(await page.locator('#explain-step-body th').allTextContents()).toContain('␣ (4)');
+
+      await showView(page, 'sampling');
+      await page.selectOption('#sampling-model', 'page');
+      await page.fill('#sampling-prompt', sentence);
+      await page.dispatchEvent('#sampling-prompt', 'input');
+      const expected = samplingView(positionRow(logits, ids.length - 1), { temperature: 1, topK: tokenizer.vocabSize, topP: 1 }, { show: 12 });
+      await expect.poll(async () => Math.abs(((await barProbs(page))[0] ?? 0) - expected.tokens[0].prob) < 1e-4, { timeout: 60_000 }).toBe(true);
+      expectClose(await barProbs(page), expected.tokens.map((t) => t.prob), 1e-4);
+
+      await showView(page, 'embeddings');
+      await page.selectOption('#embeddings-model', 'page');
+      await expect.poll(() => page.locator('#embeddings-map .point').count(), { timeout: 60_000 }).toBe(tokenizer.vocabSize);
+      const chars = Array.from({ length: tokenizer.vocabSize }, (_, id) => tokenizer.decode([id]));
+      const map = embeddingMap(await tokenEmbeddings(model), chars, { neighbours: 5 });
+      const a = chars.indexOf('a');
+      await page.selectOption('#embeddings-token', String(a));
+      expect(await page.locator('#embeddings-neighbours li').evaluateAll((items) => items.map((li) => Number((li as HTMLElement).dataset.index)))).toEqual(map.neighbours[a].map((n) => n.index));
+      await checkView(page, 'embeddings');
+      await shot('page-embeddings');
       expect(errors).toEqual([]);
     });
 
