@@ -3,6 +3,7 @@
 import type { Checkpoints } from '../checkpoints';
 import type { WorkerClient } from '../client';
 import { byId } from '../dom';
+import { exampleText } from '../examples';
 import { ErrorSlot, messageOf, readNumberField, slotFor } from '../form';
 import type { ModelList } from '../model-list';
 import { ModelPicker } from '../model-picker';
@@ -48,6 +49,9 @@ export function setupGenerateView(client: WorkerClient, models: ModelList, share
     showPreview(preview, report, prompt.value, picker.current);
   }
   picker.select.addEventListener('change', () => {
+    // A prompt the new model reads (the coreference model knows only its own words).
+    prompt.value = exampleText(picker.select.value, 'generate', shared.pageModel, models.userModel) ?? prompt.value;
+    promptError.clear();
     updatePreview(); // cleared until the new model is loaded
     void refresh();
   });
