@@ -15,6 +15,7 @@ import { analyseText, describeLeftOut, type VocabularyInfo, vocabularyUnit } fro
 import { type OpenedModel, openModel, resumeTraining, savePageModel, vocabularyInfo } from './worker/checkpoint-io';
 import { handleInspect, type InspectContext, isTaskTraining, taskTensors } from './worker/inspect-handlers';
 import { writeTokens } from './worker/writing';
+import { messageYielder } from './worker/yield-to-messages';
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   (self as unknown as Worker).postMessage(message, transfer);
@@ -161,13 +162,8 @@ async function evaluate(s: PageModel): Promise<number> {
   return valLoss;
 }
 
-/** Lets queued messages (Stop) in: a posted message is not clamped like a nested setTimeout (4 ms). */
-const yieldChannel = new MessageChannel();
-const yieldToMessages = () =>
-  new Promise<void>((resolve) => {
-    yieldChannel.port1.onmessage = () => resolve();
-    yieldChannel.port2.postMessage(null);
-  });
+/** Lets queued messages (Stop, other views' requests) in between steps. */
+const yieldToMessages = messageYielder();
 
 /** Trains `steps` more steps or until Stop, posting progress (batched) with validation loss. */
 async function train(id: number, steps: number): Promise<void> {

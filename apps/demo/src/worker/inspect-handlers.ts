@@ -30,6 +30,7 @@ import type { FromWorker } from '../protocol';
 import { analyseText, describeLeftOut, type VocabularyInfo, vocabularyLabels, vocabularySize, vocabularyUnit } from '../vocab';
 import { decodableLogits } from './token-text';
 import { writeTokens } from './writing';
+import { messageYielder } from './yield-to-messages';
 import { type DateModel, describeTaskModel, INDUCTION_MODEL, type InductionModel, newDateModel, newInductionModel, TASK_EVAL_EVERY, type TaskModel } from './task-models';
 
 /** A model the views can read: the page's, a shipped checkpoint or the opened one (worker.ts's Explorable). */
@@ -95,13 +96,8 @@ export function taskTensors(): Tensor[] {
   return [tasks.date, tasks.induction].flatMap((t) => (t ? t.trainer.tensors() : []));
 }
 
-const yieldChannel = new MessageChannel();
 /** Lets queued messages (Stop, other views' requests) in between steps. */
-const yieldToMessages = () =>
-  new Promise<void>((resolve) => {
-    yieldChannel.port1.onmessage = () => resolve();
-    yieldChannel.port2.postMessage(null);
-  });
+const yieldToMessages = messageYielder();
 
 /** Progress messages at most this often. */
 const POST_EVERY_MS = 100;
