@@ -8,7 +8,7 @@ import { createCorefLanguage } from '@attn/datasets';
 import { type HostTensor, attentionMaps, corefScore, embeddingMap, explainHead, gptHooks, headRows, positionRow, readActivations, samplingView, tokenEmbeddings, workedExample } from '@attn/inspect';
 import { type GPT, loadPretrained } from '@attn/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attr, closeSite, expectNoPageScroll, openPage, output, type Page, root, showView, startSite, text } from './browser';
+import { attr, closeSite, expectNoPageScroll, openPage, output, type Page, root, showView, SIZES, startSite, text } from './browser';
 
 const INSPECT_VIEWS = ['sampling', 'explore', 'heads', 'embeddings', 'seq2seq', 'explain'] as const;
 const COREF_SENTENCE = 'the trophy did not fit in the suitcase because too big was it';
@@ -41,11 +41,6 @@ async function slide(page: Page, id: string, ...keys: string[]): Promise<void> {
   await page.focus(`#${id}`);
   for (const key of keys) await page.keyboard.press(key);
 }
-
-const SIZES = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-];
 
 for (const size of SIZES) {
   const desktop = size.name === 'desktop';

@@ -14,7 +14,7 @@ import { type BpeTokenizer, loadGpt2 } from '@attn/tokenizer';
 import { visibleLabel } from '@attn/viz';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attr, checkView, closeSite, expectKeyboardReachable, expectNoPageScroll, openPage, output, type Page, root, showView, startSite, text, trainedFor } from './browser';
+import { attr, checkView, closeSite, expectKeyboardReachable, expectNoPageScroll, openPage, output, type Page, root, showView, SIZES, startSite, text, trainedFor } from './browser';
 
 const HUB = join(root, '../../packages/model/test/fixtures/hub');
 const CLI_CHECKPOINT = join(root, 'public/models/shakespeare');
@@ -22,11 +22,6 @@ const golden = JSON.parse(readFileSync(join(HUB, 'golden.json'), 'utf8'));
 
 beforeAll(() => startSite());
 afterAll(closeSite);
-
-const SIZES = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-];
 
 /** The data-value of every match, as numbers. */
 const values = (page: Page, selector: string) => page.locator(selector).evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.value)));
