@@ -365,6 +365,8 @@ for (const size of SIZES) {
       await page.fill('#train-steps', '10');
       await page.click('#train-start');
       await trainedFor(page, 30);
+      // (the step count can show before the curve has drawn the last batch of losses)
+      await expect.poll(async () => (await lossesOf(page)).length).toBe(30);
       const uninterrupted = await lossesOf(page);
 
       // load the zip back and continue from step 20: the same 10 steps, to the bit
@@ -375,6 +377,7 @@ for (const size of SIZES) {
       expect(await lossesOf(page)).toEqual(uninterrupted.slice(0, 20));
       await page.click('#train-start');
       await trainedFor(page, 30);
+      await expect.poll(async () => (await lossesOf(page)).length).toBe(30);
       expect(await lossesOf(page)).toEqual(uninterrupted);
       expect(errors).toEqual([]);
     });
