@@ -226,12 +226,24 @@ export const BPE_SENTENCE = 'When Mary and John went to the store, John gave a d
  * A sentence a model with this vocabulary reads whole, when nothing better is known (a model the
  * user opened): for a byte-level BPE, an English sentence; for characters, the default sentence
  * when it can spell it, else the vocabulary's first letters and spaces; for words, its first words.
+ * Words are dropped from its end until it fits the model's context.
  */
 export function vocabularySentence(vocabulary: VocabularyInfo, blockSize: number): string {
+  return fitToContext(anySentence(vocabulary, blockSize), vocabulary, blockSize);
+}
+
+function anySentence(vocabulary: VocabularyInfo, blockSize: number): string {
   if (vocabulary.kind === 'byte-bpe') return BPE_SENTENCE;
   if (vocabulary.kind === 'word') return vocabulary.words.filter((w) => !/^<.*>$/.test(w)).slice(0, Math.min(8, blockSize)).join(' ');
   const chars = vocabulary.chars;
   const sentence = sampleSentence(DEFAULT_SENTENCE, chars, blockSize);
   if (analyseText(sentence, vocabulary, blockSize).unknownCount === 0) return sentence;
   return chars.filter((c) => /\p{L}| /u.test(c)).slice(0, Math.min(24, blockSize)).join('');
+}
+
+/** `sentence` without as many of its last words as it takes to fit `blockSize` tokens (at least one word stays). */
+function fitToContext(sentence: string, vocabulary: VocabularyInfo, blockSize: number): string {
+  let words = sentence.split(' ');
+  while (words.length > 1 && analyseText(words.join(' '), vocabulary, blockSize).beyondCount > 0) words = words.slice(0, -1);
+  return words.join(' ');
 }

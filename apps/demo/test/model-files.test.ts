@@ -7,7 +7,7 @@ import { CharTokenizer, loadGpt2, WordTokenizer } from '@attn/tokenizer';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { checkpointDirectory, checkZipSize, filesOfZip, MAX_ZIP_BYTES, type PickedFile, zipCheckpoint } from '../src/model-files';
-import { analyseText, describeLeftOut, type VocabularyInfo, vocabularySize } from '../src/vocab';
+import { analyseText, BPE_SENTENCE, describeLeftOut, type VocabularyInfo, vocabularyLabels, vocabularySentence, vocabularySize } from '../src/vocab';
 import { decodableLogits, tokenTextStream } from '../src/worker/token-text';
 
 const HUB = join(dirname(fileURLToPath(import.meta.url)), '../../../packages/model/test/fixtures/hub/gpt2-hub');
@@ -94,6 +94,29 @@ describe('byte-level BPE text', () => {
     expect(a.ids).toEqual(gpt2.encode('the cat sat on the mat').slice(-4));
     expect(a.pieces.filter((p) => p.status === 'beyond').map((p) => p.text)).toEqual(['the', ' cat']);
     expect(describeLeftOut(a, vocabulary, 4)).toBe('The model reads at most 4 tokens, so the first 2 are left out.');
+  });
+
+  it('labels every token of the vocabulary as text, a control character or part of a character by its bytes', () => {
+    const labels = vocabularyLabels(vocabulary);
+    expect(labels).toHaveLength(312);
+    for (const [id, label] of labels.entries()) {
+      const bytes = gpt2.tokenToBytes(id);
+      const hex = `<${Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')}>`;
+      const text = new TextDecoder().decode(bytes);
+      const whole = !text.includes('\uFFFD') && !Array.from(text).some((c) => (c < ' ' && c !== '\n' && c !== '\t') || c === '\x7f');
+      expect(label, `token ${id}`).toBe(whole ? text : hex);
+    }
+    expect(labels[gpt2.encode(' cat')[0]]).toBe(' cat');
+  });
+
+  it('picks an example sentence that fits the context: words dropped from its end', () => {
+    const whole = vocabularySentence(vocabulary, 1024);
+    expect(whole).toBe(BPE_SENTENCE);
+    const fitted = vocabularySentence(vocabulary, 32);
+    expect(gpt2.encode(fitted).length).toBeLessThanOrEqual(32);
+    expect(BPE_SENTENCE.startsWith(fitted)).toBe(true);
+    const oneMore = BPE_SENTENCE.split(' ').slice(0, fitted.split(' ').length + 1).join(' ');
+    expect(gpt2.encode(oneMore).length).toBeGreaterThan(32); // as many words as fit
   });
 });
 
