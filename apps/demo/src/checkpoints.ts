@@ -1,6 +1,7 @@
 // The checkpoints shipped with the page (checkpoint directories under public/models/,
 // written by `attn train`), fetched once and handed to the worker.
 import type { WorkerClient } from './client';
+import { SHIPPED_MODELS } from './model-list';
 import { type VocabularyInfo, vocabularyUnit } from './vocab';
 
 export interface CheckpointInfo {
@@ -13,15 +14,11 @@ export interface CheckpointInfo {
   /** Steps the CLI trained it for, and its last training loss, from its training state. */
   steps: number | null;
   lastLoss: number | null;
-  /** Who trained it, as "trained {origin} for N steps" says (default "by the CLI"). */
+  /** Who trained it, as "trained {origin} for N steps" says (default "by the CLI"; '' says nobody). */
   origin?: string;
+  /** What to call it before its shape ("gpt2 (Hugging Face GPT-2)"), for a model the user opened. */
+  title?: string;
 }
-
-/** What each shipped checkpoint is, in a few words. */
-export const CHECKPOINT_LABELS: Record<string, string> = {
-  shakespeare: 'Shakespeare, one token per character',
-  coref: 'the coreference language ("the ball did not fit in the cupboard because too tall was it"), one token per word',
-};
 
 /** The files of a checkpoint directory the page fetches (see @attn/model's checkpoint format). */
 const CHECKPOINT_FILES = ['config.json', 'model.safetensors', 'attn-tokenizer.json', 'training-state.safetensors'];
@@ -36,6 +33,16 @@ export class Checkpoints {
   /** Makes a model the worker already holds (the one the user opened) loadable by name, replacing any before. */
   provide(name: string, info: CheckpointInfo): void {
     this.loads.set(name, Promise.resolve(info));
+  }
+
+  /** The worker no longer holds the model `name` (a provided one): loading it fails from now on. */
+  forget(name: string): void {
+    this.loads.delete(name);
+  }
+
+  /** Whether `name` can be loaded: a shipped checkpoint, or a model provided and not forgotten. */
+  knows(name: string): boolean {
+    return SHIPPED_MODELS.some((m) => m.source === name) || this.loads.has(name);
   }
 
   load(name: string): Promise<CheckpointInfo> {
@@ -75,6 +82,8 @@ export class Checkpoints {
 /** "2 layers × 4 heads, 108,928 parameters, 64-character context; trained by the CLI for 300 steps (final loss 1.93)" */
 export function describeCheckpoint(info: CheckpointInfo): string {
   const unit = vocabularyUnit(info.vocabulary);
-  const trained = info.steps === null ? '' : `; trained ${info.origin ?? 'by the CLI'} for ${info.steps} steps${info.lastLoss === null ? '' : ` (final training loss ${info.lastLoss.toFixed(2)})`}`;
-  return `${info.nLayer} layers × ${info.nHead} heads, ${info.params.toLocaleString('en')} parameters, reads ${info.blockSize} ${unit}s at a time${trained}.`;
+  const by = info.origin === '' ? '' : ` ${info.origin ?? 'by the CLI'}`;
+  const trained = info.steps === null ? '' : `; trained${by} for ${info.steps} steps${info.lastLoss === null ? '' : ` (final training loss ${info.lastLoss.toFixed(2)})`}`;
+  const title = info.title ? `${info.title}: ` : '';
+  return `${title}${info.nLayer} layers × ${info.nHead} heads, ${info.params.toLocaleString('en')} parameters, reads ${info.blockSize.toLocaleString('en')} ${unit}s at a time${trained}.`;
 }

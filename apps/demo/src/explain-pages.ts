@@ -4,6 +4,7 @@
 // head's attention pattern, from @attn/inspect's attentionMaps), so what the page shows is
 // what the library computed. The one exception is each weight row's sum, shown as a check.
 import type { HeadExplanation, MatrixExcerpt } from '@attn/inspect';
+import { visibleLabel } from '@attn/viz';
 
 /** A labelled vector, one per line. */
 export interface VectorRow {
@@ -40,7 +41,8 @@ export interface ExplainPage {
 /** "cat", or "the (4)" when the sentence holds the token more than once (the library's stepNames). */
 function names(e: HeadExplanation): string[] {
   const repeated = new Set(e.tokens.filter((t, i) => e.tokens.indexOf(t) !== i));
-  return e.tokens.map((t, i) => (repeated.has(t) ? `${t} (${i})` : t));
+  // A space (a character model's token, or a BPE token's leading space) shows as ␣: HTML would fold it away.
+  return e.tokens.map((t, i) => (repeated.has(t) ? `${visibleLabel(t)} (${i})` : visibleLabel(t)));
 }
 
 /** The six pages for an explanation; `pattern` is the head's whole attention map (null for the toy examples). */

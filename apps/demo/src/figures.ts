@@ -58,3 +58,19 @@ export function weightColors(weight: number): { background: string; color: strin
   const scale = colorScale([0, 1], attentionInterpolator());
   return { background: scale.color(weight), color: scale.textColor(weight) };
 }
+
+/**
+ * Calls `draw` once per animation frame after `box` changes size (a rotated phone, a resized
+ * window), so figures sized to their box are drawn again at the new width.
+ */
+export function redrawOnResize(box: HTMLElement, draw: () => void): void {
+  let pending = false;
+  new ResizeObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      draw();
+    });
+  }).observe(box);
+}

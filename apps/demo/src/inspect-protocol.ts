@@ -15,6 +15,17 @@ export interface SliderSettings {
   topP: number;
 }
 
+/** Which tokens the embedding map shows (see the 'embeddings' request). */
+export type EmbeddingSubset = 'all' | 'nouns' | 'text';
+/**
+ * Vocabularies larger than this are mapped by a text's tokens and their neighbours, not whole: a
+ * map of a few hundred labels is a blot (the shipped models have 65 characters and 130 words;
+ * a byte-level BPE has 256 byte tokens before its first merge, GPT-2 50,257 tokens).
+ */
+export const LARGE_VOCABULARY = 256;
+/** Distinct tokens of a text the 'text' map takes (with 5 neighbours each, at most 6 times as many points). */
+export const EMBEDDING_TEXT_TOKENS = 12;
+
 /** The tasks the worker trains models for itself (besides the page's language model). */
 export type TaskName = 'date' | 'induction';
 
@@ -35,8 +46,12 @@ export type InspectRequest =
   /** Generates with the settings, streaming 'sampled' messages (each with its step's distribution). */
   | { type: 'sample'; id: number; source: string; prompt: string; settings: SliderSettings; show: number; maxTokens: number; seed: number }
   | { type: 'stopSample'; id: number }
-  /** The token embeddings projected to 2-D; for the coreference model `subset` 'nouns' keeps the 'fit' nouns, grouped. */
-  | { type: 'embeddings'; id: number; source: string; subset: 'all' | 'nouns' }
+  /**
+   * The token embeddings projected to 2-D: 'all' every token (a vocabulary up to LARGE_VOCABULARY);
+   * 'nouns' the coreference model's 'fit' nouns, grouped; 'text' the distinct tokens of `text` (the
+   * first EMBEDDING_TEXT_TOKENS) and each one's nearest tokens in the whole vocabulary.
+   */
+  | { type: 'embeddings'; id: number; source: string; subset: EmbeddingSubset; text?: string }
   /** Scores the coreference checkpoint's heads on `sentences` held-out sentences. */
   | { type: 'corefHeads'; id: number; sentences: number }
   /** Trains the worker's model for a task (a new one when there is none), streaming 'progress' like 'train'. */
@@ -68,7 +83,17 @@ export type InspectReply =
       vocabSize: number;
     }
   /** One generated token, with the distribution it was drawn from (under the settings). */
-  | { type: 'sampled'; id: number; token: number; label: string; view: SamplingView; labels: string[] }
+  | {
+      type: 'sampled';
+      id: number;
+      token: number;
+      /** The token's label (a BPE piece's own text, or its bytes when they are not whole UTF-8). */
+      label: string;
+      /** The text it adds to the output ('' while a character's bytes are incomplete). */
+      text: string;
+      view: SamplingView;
+      labels: string[];
+    }
   | { type: 'sampleDone'; id: number; reason: string; tokens: number }
   | {
       type: 'embeddingsResult';
@@ -77,6 +102,8 @@ export type InspectReply =
       /** Group index per point, and the groups' names (null without groups). */
       groups: number[] | null;
       groupNames: string[] | null;
+      /** For subset 'text': the first `typed` points are the text's tokens, the rest their neighbours (else 0). */
+      typed: number;
     }
   | {
       type: 'corefHeadsResult';

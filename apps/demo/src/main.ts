@@ -4,6 +4,7 @@ import { Checkpoints } from './checkpoints';
 import { WorkerClient } from './client';
 import { byId } from './dom';
 import { ErrorSlot, messageOf } from './form';
+import { ModelList } from './model-list';
 import { SharedState } from './state';
 import { Tabs } from './tabs';
 import { onThemeChange } from './theme';
@@ -22,14 +23,16 @@ const client = new WorkerClient(new Worker(new URL('./worker.ts', import.meta.ur
 const shared = new SharedState();
 const checkpoints = new Checkpoints(client);
 const tabs = new Tabs(byId('views'));
+/** The models every view can choose: shipped, trained in the page, opened in Your model. */
+const models = new ModelList();
 
 const train = setupTrainView(client, shared);
-const generate = setupGenerateView(client, shared, checkpoints);
-const explore = setupExploreView(client, shared, checkpoints);
+const generate = setupGenerateView(client, models, shared, checkpoints);
+const explore = setupExploreView(client, models, shared, checkpoints);
 setupSavePanel(client, shared);
-setupModelsView(client, shared, checkpoints, { tabs, train, generate, explore });
+setupModelsView(client, models, shared, checkpoints, { tabs, train, generate, explore });
 // The views that look inside a trained model (their numbers come from @attn/inspect in the worker).
-const sampling = setupSamplingView(client, shared, checkpoints);
+const sampling = setupSamplingView(client, models, shared, checkpoints);
 const namedHeads = setupNamedHeadsView(client, shared, checkpoints, {
   explain: (request) => {
     tabs.show('explain');
@@ -37,7 +40,7 @@ const namedHeads = setupNamedHeadsView(client, shared, checkpoints, {
     void explain?.open(request);
   },
 });
-const embeddings = setupEmbeddingsView(client, shared, checkpoints);
+const embeddings = setupEmbeddingsView(client, models, shared, checkpoints);
 const seq2seq = setupSeq2SeqView(client, shared);
 
 // A worker that fails to load has no request to answer: say so where the engine is shown.
@@ -51,7 +54,7 @@ client.onFailure((message) => {
 const explainerError = new ErrorSlot(byId('explainer-error'));
 let explain: ReturnType<typeof setupExplainView> | null = null;
 try {
-  explain = setupExplainView(client, shared, checkpoints);
+  explain = setupExplainView(client, models, shared, checkpoints);
 } catch (err) {
   explainerError.show(messageOf(err));
 }

@@ -8,6 +8,9 @@ export interface PageModelInfo {
   /** "Shakespeare", "Austen's Emma", or the uploaded file's name. */
   corpusLabel: string;
   configName: string;
+  /** Its shape (the views that look inside it list its layers and heads). */
+  nLayer: number;
+  nHead: number;
   params: number;
   vocabulary: VocabularyInfo;
   blockSize: number;

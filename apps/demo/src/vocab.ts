@@ -24,7 +24,11 @@ export function vocabularySize(vocabulary: VocabularyInfo): number {
   return vocabulary.kind === 'char' ? vocabulary.chars.length : vocabulary.kind === 'word' ? vocabulary.words.length : vocabulary.size;
 }
 
-/** The display label of every id (a character, a word, or a BPE piece; ids past a padded tokenizer show as <unused:N>), built once per vocabulary. */
+/**
+ * The label of every id: a character, a word, or a BPE piece's text; a BPE token that is not whole
+ * UTF-8 (part of an emoji's bytes) or is a control character is labelled by its bytes ("<F0 9F>",
+ * "<13>"). Built once per vocabulary.
+ */
 const labelLists = new WeakMap<VocabularyInfo, readonly string[]>();
 export function vocabularyLabels(vocabulary: VocabularyInfo): readonly string[] {
   if (vocabulary.kind === 'char') return vocabulary.chars;
@@ -32,10 +36,32 @@ export function vocabularyLabels(vocabulary: VocabularyInfo): readonly string[] 
   let labels = labelLists.get(vocabulary);
   if (!labels) {
     const tokenizer = bpeOf(vocabulary);
-    labels = Array.from({ length: vocabulary.size }, (_, id) => (id < tokenizer.vocabSize ? tokenizer.label(id) : `<unused:${id}>`));
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    labels = Array.from({ length: vocabulary.size }, (_, id) => {
+      if (id >= tokenizer.vocabSize) return `<unused:${id}>`;
+      const bytes = tokenizer.tokenToBytes(id);
+      try {
+        const text = strict.decode(bytes);
+        // A control character other than a newline or tab (GPT-2 has a token for each byte) has no glyph in most fonts: its byte reads better.
+        return Array.from(text).some(isControl) ? bytesLabel(bytes) : text;
+      } catch {
+        return bytesLabel(bytes);
+      }
+    });
     labelLists.set(vocabulary, labels);
   }
   return labels;
+}
+
+/** A control character other than a newline or a tab. */
+function isControl(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return (code < 0x20 && code !== 0x0a && code !== 0x09) || code === 0x7f;
+}
+
+/** "<F0 9F>": bytes that are not whole UTF-8, as a label. */
+function bytesLabel(bytes: Uint8Array): string {
+  return `<${Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')}>`;
 }
 
 /** The BPE tokenizer of a byte-bpe vocabulary, built once per vocabulary object. */
@@ -135,11 +161,10 @@ function analyseBpe(text: string, vocabulary: { bpe: BpeJson }, blockSize: numbe
   });
   close();
   const kept = tokens.slice(skip);
-  const bytesLabel = (id: number) => `<${Array.from(bpeOf(vocabulary).tokenToBytes(id), (b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')}>`;
   return {
     pieces,
     ids: kept.map((t) => t.id),
-    labels: kept.map((t) => (t.text.includes('\uFFFD') && !text.slice(t.charStart, t.charEnd).includes('\uFFFD') ? bytesLabel(t.id) : t.text)),
+    labels: kept.map((t) => (t.text.includes('\uFFFD') && !text.slice(t.charStart, t.charEnd).includes('\uFFFD') ? bytesLabel(bpeOf(vocabulary).tokenToBytes(t.id)) : t.text)),
     unknown: [],
     unknownCount: 0,
     beyondCount: skip,
@@ -192,4 +217,33 @@ export function sampleSentence(text: string, chars: readonly string[], blockSize
   const cut = points.slice(0, blockSize).join('');
   const space = cut.lastIndexOf(' ');
   return space > blockSize / 2 ? cut.slice(0, space) : cut;
+}
+
+/** What a byte-level BPE model (GPT-2) is asked about by default: the indirect-object sentence heads were first named on. */
+export const BPE_SENTENCE = 'When Mary and John went to the store, John gave a drink to';
+
+/**
+ * A sentence a model with this vocabulary reads whole, when nothing better is known (a model the
+ * user opened): for a byte-level BPE, an English sentence; for characters, the default sentence
+ * when it can spell it, else the vocabulary's first letters and spaces; for words, its first words.
+ * Words are dropped from its end until it fits the model's context.
+ */
+export function vocabularySentence(vocabulary: VocabularyInfo, blockSize: number): string {
+  return fitToContext(anySentence(vocabulary, blockSize), vocabulary, blockSize);
+}
+
+function anySentence(vocabulary: VocabularyInfo, blockSize: number): string {
+  if (vocabulary.kind === 'byte-bpe') return BPE_SENTENCE;
+  if (vocabulary.kind === 'word') return vocabulary.words.filter((w) => !/^<.*>$/.test(w)).slice(0, Math.min(8, blockSize)).join(' ');
+  const chars = vocabulary.chars;
+  const sentence = sampleSentence(DEFAULT_SENTENCE, chars, blockSize);
+  if (analyseText(sentence, vocabulary, blockSize).unknownCount === 0) return sentence;
+  return chars.filter((c) => /\p{L}| /u.test(c)).slice(0, Math.min(24, blockSize)).join('');
+}
+
+/** `sentence` without as many of its last words as it takes to fit `blockSize` tokens (at least one word stays). */
+function fitToContext(sentence: string, vocabulary: VocabularyInfo, blockSize: number): string {
+  let words = sentence.split(' ');
+  while (words.length > 1 && analyseText(words.join(' '), vocabulary, blockSize).beyondCount > 0) words = words.slice(0, -1);
+  return words.join(' ');
 }

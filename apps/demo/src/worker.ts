@@ -4,17 +4,18 @@
 // by default, see engines.ts) computes.
 import { attentionMaps } from '@attn/inspect';
 import { checkpointFromFiles, GPT } from '@attn/model';
-import { generate, multinomial, sampler, temperature, topK, topP } from '@attn/sample';
+import { multinomial, sampler, temperature, topK, topP } from '@attn/sample';
 import type { Tensor } from '@attn/tensor';
 import { CharTokenizer, type Tokenizer } from '@attn/tokenizer';
 import { type LMBatch, tokenWindows, Trainer, TRAINING_STATE_FILE, trainingStateFromBytes } from '@attn/train';
 import { EngineSwitch } from './engines';
 import { isInspectRequest } from './inspect-protocol';
 import { type DemoConfig, type FromWorker, type LossSample, type ToWorker, VALIDATION_FRACTION } from './protocol';
-import { analyseText, describeLeftOut, type VocabularyInfo } from './vocab';
+import { analyseText, describeLeftOut, type VocabularyInfo, vocabularyUnit } from './vocab';
 import { type OpenedModel, openModel, resumeTraining, savePageModel, vocabularyInfo } from './worker/checkpoint-io';
-import { onlyDecodableTokens, tokenTextStream } from './worker/token-text';
 import { handleInspect, type InspectContext, isTaskTraining, taskTensors } from './worker/inspect-handlers';
+import { writeTokens } from './worker/writing';
+import { messageYielder } from './worker/yield-to-messages';
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   (self as unknown as Worker).postMessage(message, transfer);
@@ -31,8 +32,7 @@ void engineReady.then(() => engines.probeWebGPU()).then(() => post({ type: 'engi
 interface Explorable {
   model: GPT;
   vocabulary: VocabularyInfo;
-  /** Models whose text the page can stream keep their tokenizer, so they can also generate text. */
-  tokenizer?: Tokenizer;
+  tokenizer: Tokenizer;
 }
 const checkpoints = new Map<string, Explorable>();
 
@@ -92,7 +92,7 @@ function loadCheckpoint(msg: Extract<ToWorker, { type: 'loadCheckpoint' }>): voi
   const files = new Map(Object.entries(msg.files).map(([name, buffer]) => [name, new Uint8Array(buffer)] as const));
   const { model, tokenizer } = checkpointFromFiles(files, { source: msg.name });
   model.eval();
-  const target: Explorable = { model, vocabulary: vocabularyOf(tokenizer, msg.name), tokenizer: tokenizer instanceof CharTokenizer ? tokenizer : undefined };
+  const target: Explorable = { model, vocabulary: vocabularyOf(tokenizer, msg.name), tokenizer };
   checkpoints.set(msg.name, target);
   // How far it was trained, when the checkpoint can continue training.
   const stateBytes = files.get(TRAINING_STATE_FILE);
@@ -162,13 +162,8 @@ async function evaluate(s: PageModel): Promise<number> {
   return valLoss;
 }
 
-/** Lets queued messages (Stop) in: a posted message is not clamped like a nested setTimeout (4 ms). */
-const yieldChannel = new MessageChannel();
-const yieldToMessages = () =>
-  new Promise<void>((resolve) => {
-    yieldChannel.port1.onmessage = () => resolve();
-    yieldChannel.port2.postMessage(null);
-  });
+/** Lets queued messages (Stop, other views' requests) in between steps. */
+const yieldToMessages = messageYielder();
 
 /** Trains `steps` more steps or until Stop, posting progress (batched) with validation loss. */
 async function train(id: number, steps: number): Promise<void> {
@@ -244,34 +239,21 @@ let generation: AbortController | null = null;
 
 async function runGenerate(msg: Extract<ToWorker, { type: 'generate' }>): Promise<void> {
   const target = explorable(msg.source);
-  const tokenizer = target.tokenizer;
-  if (!tokenizer) throw new Error(`"${msg.source}" is not a character-level model, so it cannot generate text here.`);
-  const textOf = tokenTextStream(tokenizer);
   const model = target.model;
   const analysis = analyseText(msg.prompt, target.vocabulary, model.blockSize);
   if (analysis.ids.length === 0) {
     const leftOut = describeLeftOut(analysis, target.vocabulary, model.blockSize);
-    throw new Error(`The prompt needs at least one character the model knows.${leftOut ? ` ${leftOut}` : ''}`);
+    throw new Error(`The prompt needs at least one ${vocabularyUnit(target.vocabulary)} the model knows.${leftOut ? ` ${leftOut}` : ''}`);
   }
   const processors = [temperature(msg.temperature), topK(msg.topK)];
-  const decodable = onlyDecodableTokens(tokenizer, model.vocabSize);
-  if (decodable) processors.unshift(decodable);
   if (msg.topP < 1) processors.push(topP(msg.topP));
   generation?.abort();
   const controller = new AbortController();
   generation = controller;
-  const tokens = generate(model, analysis.ids, {
-    maxNewTokens: msg.maxTokens,
-    sampler: sampler(processors, multinomial({ seed: msg.seed })),
-    signal: controller.signal,
-  });
-  let result = await tokens.next();
-  while (!result.done) {
-    post({ type: 'token', id: msg.id, text: textOf(result.value) });
-    result = await tokens.next();
-  }
+  const options = { maxTokens: msg.maxTokens, sampler: sampler(processors, multinomial({ seed: msg.seed })), signal: controller.signal };
+  const reason = await writeTokens(model, target.tokenizer, analysis.ids, options, (token) => post({ type: 'token', id: msg.id, text: token.text }));
   if (generation === controller) generation = null;
-  post({ type: 'generateDone', id: msg.id, reason: result.value.reason });
+  post({ type: 'generateDone', id: msg.id, reason });
 }
 
 // ---- your own model (see worker/checkpoint-io.ts) ----------------------------------------------

@@ -57,6 +57,12 @@ export async function openPage(width: number, height: number, path = '/'): Promi
   return { page, errors };
 }
 
+/** The two window sizes every view is checked at: a laptop and a phone. */
+export const SIZES = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+
 export const text = (page: Page, selector: string) => page.locator(selector).textContent().then((t) => t ?? '');
 export const attr = (page: Page, selector: string, name: string) => page.locator(selector).getAttribute(name);
 

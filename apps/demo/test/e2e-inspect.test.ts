@@ -1,51 +1,33 @@
 // End to end, the views that look inside a trained model: the site built by the global setup
-// (test/build-site.ts) is served on 127.0.0.1 and driven in headless Debian Chromium at
+// (test/global-setup.ts) is served on 127.0.0.1 and driven in headless Debian Chromium at
 // 1280x800 and 390x844. The numbers the page shows are compared with the same computations
 // run here in Node on the shipped checkpoint (@attn/inspect on the TypeScript backend, the
 // page runs WebAssembly), and the explained head's output with the model's own forward pass.
-import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createCorefLanguage } from '@attn/datasets';
 import { type HostTensor, attentionMaps, corefScore, embeddingMap, explainHead, gptHooks, headRows, positionRow, readActivations, samplingView, tokenEmbeddings, workedExample } from '@attn/inspect';
 import { type GPT, loadPretrained } from '@attn/model';
-import { type HeadlessChromium, launchChromium, type LocalServer, type Page, serveDirectory, serveLocally } from '@attn/chromium-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CROSS_ORIGIN_ISOLATION_HEADERS } from '../vite.config';
+import { attr, closeSite, expectNoPageScroll, openPage, output, type Page, root, showView, SIZES, startSite, text } from './browser';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const output = join(root, 'test', 'output');
 const INSPECT_VIEWS = ['sampling', 'explore', 'heads', 'embeddings', 'seq2seq', 'explain'] as const;
 const COREF_SENTENCE = 'the trophy did not fit in the suitcase because too big was it';
 
-let server: LocalServer;
-let browser: HeadlessChromium;
 /** The shipped coreference checkpoint, read here the way the CLI reads it. */
 let coref: { model: GPT; words: string[] };
 /** Characters of the shipped Shakespeare checkpoint. */
 let shakespeareVocabulary: number;
 
 beforeAll(async () => {
-  const files = serveDirectory(join(root, 'dist'));
-  server = await serveLocally((pathname) => {
-    const file = files(pathname);
-    return file && { ...file, headers: CROSS_ORIGIN_ISOLATION_HEADERS };
-  });
-  browser = await launchChromium({ name: 'demo-e2e-inspect' });
-  mkdirSync(output, { recursive: true });
+  await startSite();
   const loaded = await loadPretrained(join(root, 'public', 'models', 'coref'));
   coref = { model: loaded.model.eval(), words: [...(loaded.tokenizer as unknown as { words: string[] }).words] };
   shakespeareVocabulary = (await loadPretrained(join(root, 'public', 'models', 'shakespeare'))).tokenizer.vocabSize;
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(closeSite);
 
 const encode = (words: readonly string[]) => words.map((w) => coref.words.indexOf(w));
-const text = (page: Page, selector: string) => page.locator(selector).textContent().then((t) => t ?? '');
-const attr = (page: Page, selector: string, name: string) => page.locator(selector).getAttribute(name);
 /** The data-value of every match, as numbers. */
 const values = (page: Page, selector: string) => page.locator(selector).evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.value)));
 
@@ -54,41 +36,19 @@ function expectClose(actual: number[], expected: ArrayLike<number>, tolerance: n
   for (let i = 0; i < actual.length; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThan(tolerance);
 }
 
-async function showView(page: Page, view: string): Promise<void> {
-  await page.click(`#tab-${view}`);
-  await expect.poll(() => page.locator(`#view-${view}`).isVisible()).toBe(true);
-}
-
-async function expectNoPageScroll(page: Page): Promise<void> {
-  const [scrollWidth, innerWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
-}
-
 /** Focuses a slider and presses keys on it (how a keyboard user moves it). */
 async function slide(page: Page, id: string, ...keys: string[]): Promise<void> {
   await page.focus(`#${id}`);
   for (const key of keys) await page.keyboard.press(key);
 }
 
-const SIZES = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-];
-
 for (const size of SIZES) {
   const desktop = size.name === 'desktop';
   describe(`the views inside a model, at ${size.width}x${size.height}`, () => {
     let page: Page;
-    const errors: string[] = [];
+    let errors: string[];
     beforeAll(async () => {
-      page = await browser.context.newPage();
-      await page.setViewportSize({ width: size.width, height: size.height });
-      page.on('console', (msg) => {
-        if (msg.type() === 'error') errors.push(msg.text());
-      });
-      page.on('pageerror', (err) => errors.push(err.message));
-      await page.goto(`${server.origin}/`);
-      await page.waitForFunction(() => document.getElementById('engine-badge')?.dataset.engine);
+      ({ page, errors } = await openPage(size.width, size.height));
     });
     afterAll(async () => {
       await page?.close();

@@ -4,17 +4,12 @@
 // screenshot of every view, light and dark, to test/output/ for review.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attr, checkView, closeSite, expectKeyboardReachable, openPage, output, type Page, showView, startSite, text, trainedFor } from './browser';
+import { attr, checkView, closeSite, expectKeyboardReachable, openPage, output, type Page, showView, SIZES, startSite, text, trainedFor } from './browser';
 
 const VIEWS = ['train', 'generate', 'sampling', 'explore', 'heads', 'embeddings', 'seq2seq', 'explain', 'models'] as const;
 
 beforeAll(() => startSite());
 afterAll(closeSite);
-
-const SIZES = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-];
 
 for (const size of SIZES) {
   describe(`at ${size.width}x${size.height}`, () => {

@@ -7,8 +7,8 @@ import { CharTokenizer, loadGpt2, WordTokenizer } from '@attn/tokenizer';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { checkpointDirectory, checkZipSize, filesOfZip, MAX_ZIP_BYTES, type PickedFile, zipCheckpoint } from '../src/model-files';
-import { analyseText, describeLeftOut, type VocabularyInfo, vocabularySize } from '../src/vocab';
-import { onlyDecodableTokens, tokenTextStream } from '../src/worker/token-text';
+import { analyseText, BPE_SENTENCE, describeLeftOut, type VocabularyInfo, vocabularyLabels, vocabularySentence, vocabularySize } from '../src/vocab';
+import { decodableLogits, tokenTextStream } from '../src/worker/token-text';
 
 const HUB = join(dirname(fileURLToPath(import.meta.url)), '../../../packages/model/test/fixtures/hub/gpt2-hub');
 const picked = (...paths: string[]): PickedFile[] => paths.map((path) => ({ path, blob: new Blob([path]) }));
@@ -95,6 +95,29 @@ describe('byte-level BPE text', () => {
     expect(a.pieces.filter((p) => p.status === 'beyond').map((p) => p.text)).toEqual(['the', ' cat']);
     expect(describeLeftOut(a, vocabulary, 4)).toBe('The model reads at most 4 tokens, so the first 2 are left out.');
   });
+
+  it('labels every token of the vocabulary as text, a control character or part of a character by its bytes', () => {
+    const labels = vocabularyLabels(vocabulary);
+    expect(labels).toHaveLength(312);
+    for (const [id, label] of labels.entries()) {
+      const bytes = gpt2.tokenToBytes(id);
+      const hex = `<${Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')}>`;
+      const text = new TextDecoder().decode(bytes);
+      const whole = !text.includes('\uFFFD') && !Array.from(text).some((c) => (c < ' ' && c !== '\n' && c !== '\t') || c === '\x7f');
+      expect(label, `token ${id}`).toBe(whole ? text : hex);
+    }
+    expect(labels[gpt2.encode(' cat')[0]]).toBe(' cat');
+  });
+
+  it('picks an example sentence that fits the context: words dropped from its end', () => {
+    const whole = vocabularySentence(vocabulary, 1024);
+    expect(whole).toBe(BPE_SENTENCE);
+    const fitted = vocabularySentence(vocabulary, 32);
+    expect(gpt2.encode(fitted).length).toBeLessThanOrEqual(32);
+    expect(BPE_SENTENCE.startsWith(fitted)).toBe(true);
+    const oneMore = BPE_SENTENCE.split(' ').slice(0, fitted.split(' ').length + 1).join(' ');
+    expect(gpt2.encode(oneMore).length).toBeGreaterThan(32); // as many words as fit
+  });
 });
 
 describe('generated tokens as text', () => {
@@ -108,18 +131,18 @@ describe('generated tokens as text', () => {
     expect(pieces.slice(1, 4)).toEqual(['', '', '']); // the emoji's first three bytes print nothing yet
   });
 
-  it('joins words with spaces and characters as they are', () => {
+  it('puts a space before each word (they follow the prompt) and characters as they are', () => {
     const words = new WordTokenizer(['the', 'ball', 'fit']);
     const next = tokenTextStream(words);
-    expect([0, 1, 2].map(next).join('')).toBe('the ball fit');
+    expect(`the${[1, 2].map(next).join('')}`).toBe('the ball fit');
     const chars = CharTokenizer.fromText('ab');
     expect([1, 0].map(tokenTextStream(chars)).join('')).toBe('ba');
   });
 
-  it('masks ids past the tokenizer in a padded vocabulary, and nothing otherwise', () => {
+  it('cuts the logits to the ids the tokenizer has in a padded vocabulary, and leaves them whole otherwise', () => {
     const chars = CharTokenizer.fromText('abc');
-    expect(onlyDecodableTokens(chars, 3)).toBe(null);
-    const mask = onlyDecodableTokens(chars, 5)!;
-    expect(Array.from(mask.kind === 'processor' ? mask.process(Float32Array.of(1, 2, 3, 9, 9), []) : [])).toEqual([1, 2, 3, -Infinity, -Infinity]);
+    const whole = Float32Array.of(1, 2, 3);
+    expect(decodableLogits(chars, whole)).toBe(whole);
+    expect(Array.from(decodableLogits(chars, Float32Array.of(1, 2, 3, 9, 9)))).toEqual([1, 2, 3]);
   });
 });

@@ -8,10 +8,13 @@
 // attention. Every new state is checked for page-level horizontal scroll and screenshotted.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadGpt2 } from '@attn/tokenizer';
+import { attentionMaps, embeddingMap, explainHead, gptHooks, headRows, type HostTensor, positionRow, readActivations, samplingView, tokenEmbeddings } from '@attn/inspect';
+import { checkpointFromFiles, loadPretrained } from '@attn/model';
+import { type BpeTokenizer, loadGpt2 } from '@attn/tokenizer';
+import { visibleLabel } from '@attn/viz';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attr, checkView, closeSite, expectKeyboardReachable, expectNoPageScroll, openPage, output, type Page, root, showView, startSite, text, trainedFor } from './browser';
+import { attr, checkView, closeSite, expectKeyboardReachable, expectNoPageScroll, openPage, output, type Page, root, showView, SIZES, startSite, text, trainedFor } from './browser';
 
 const HUB = join(root, '../../packages/model/test/fixtures/hub');
 const CLI_CHECKPOINT = join(root, 'public/models/shakespeare');
@@ -20,10 +23,33 @@ const golden = JSON.parse(readFileSync(join(HUB, 'golden.json'), 'utf8'));
 beforeAll(() => startSite());
 afterAll(closeSite);
 
-const SIZES = [
-  { name: 'desktop', width: 1280, height: 800 },
-  { name: 'phone', width: 390, height: 844 },
-];
+/** The data-value of every match, as numbers. */
+const values = (page: Page, selector: string) => page.locator(selector).evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.value)));
+/** The probability of every bar of the Next token view. */
+const barProbs = (page: Page) => page.locator('#sampling-bars .bar-row').evaluateAll((rows) => rows.map((r) => Number((r as SVGGElement).dataset.prob)));
+
+function expectClose(actual: number[], expected: ArrayLike<number>, tolerance: number): void {
+  expect(actual).toHaveLength(expected.length);
+  for (let i = 0; i < actual.length; i++) expect(Math.abs(actual[i] - expected[i]), `at ${i}`).toBeLessThan(tolerance);
+}
+
+/**
+ * A BPE token as the page labels it: its text with spaces made visible, or its bytes in hex when it
+ * is a control character or not whole UTF-8 (part of a character).
+ */
+function bpeLabel(tokenizer: BpeTokenizer, id: number): string {
+  const bytes = tokenizer.tokenToBytes(id);
+  let decoded: string | null = null;
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {}
+  const control = decoded !== null && Array.from(decoded).some((c) => (c < ' ' && c !== '\n' && c !== '\t') || c === '\x7f');
+  if (decoded !== null && !control) return visibleLabel(decoded);
+  return `<${Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')}>`;
+}
+
+/** WebAssembly in the page, TypeScript here: float32 sums in another order. */
+const TOLERANCE = 2e-4;
 
 /** Training losses the page has plotted so far. */
 const lossesOf = async (page: Page) => JSON.parse((await attr(page, '#train-curve', 'data-losses')) ?? '[]') as number[];
@@ -178,6 +204,111 @@ for (const size of SIZES) {
       expect(errors).toEqual([]);
     });
 
+    it('the opened GPT-2 (byte-level BPE) in every view inside a model: its numbers are the ones Node computes, its tokens read as text', async () => {
+      // (the model of the test above, gpt2-sharded-f16, is still open)
+      const { model, tokenizer } = await loadPretrained(join(HUB, 'gpt2-sharded-f16'));
+      model.eval();
+      const sentence = 'the cat sat on the mat';
+      const ids = tokenizer.encode(sentence);
+      const labels = ids.map((id) => tokenizer.decode([id]));
+      expect(labels).toEqual(['the', ' cat', ' sat', ' on', ' the', ' mat']);
+
+      // Explain: layer 1, head 2 for " mat", every step's numbers as explainHead and the forward pass give them
+      await showView(page, 'explain');
+      await page.selectOption('#explain-model', 'user');
+      await expect.poll(() => text(page, '#explain-model-info'), { timeout: 60_000 }).toMatch(/^gpt2-sharded-f16 \(Hugging Face GPT-2\): 2 layers × 4 heads, /);
+      await page.fill('#explain-text', sentence);
+      await page.selectOption('#explain-layer', '1');
+      await page.selectOption('#explain-head', '2');
+      await expect.poll(() => text(page, '#explain-status'), { timeout: 30_000 }).toBe('Layer 1, head 2 of 2 × 4, for " mat" (token 5 of 6).');
+      expect(await page.locator('#explain-query option').allTextContents()).toEqual(labels.map((l, i) => `${i}: ${l.replace(' ', '␣')}`));
+      const e = await explainHead(model, ids, { layer: 1, head: 2, query: 5, labels });
+      await page.click('#explain-step-nav li:nth-child(5) button');
+      expectClose(await values(page, '#explain-step-body td.weight .num'), e.weights, TOLERANCE);
+      await page.click('#explain-step-nav li:nth-child(6) button');
+      const { values: hooked, logits } = await readActivations(model, ids, [gptHooks.z(1)]);
+      expectClose(await values(page, '#explain-step-body [data-kind="vectors"]:nth-child(2) .num'), headRows(hooked.get(gptHooks.z(1)) as HostTensor, 2)[5], TOLERANCE);
+      await checkView(page, 'explain');
+      await shot('hub-explain');
+
+      // Next token: the bars are samplingView of the model's last logits; labels are the tokens' text
+      await showView(page, 'sampling');
+      await page.selectOption('#sampling-model', 'user');
+      await page.fill('#sampling-prompt', sentence);
+      await page.dispatchEvent('#sampling-prompt', 'input');
+      const expected = samplingView(positionRow(logits, 5), { temperature: 1, topK: 312, topP: 1 }, { show: 12 });
+      await expect.poll(() => barProbs(page), { timeout: 60_000 }).toHaveLength(12);
+      await expect.poll(async () => Math.abs((await barProbs(page))[0] - expected.tokens[0].prob) < 1e-4, { timeout: 30_000 }).toBe(true);
+      expectClose(await barProbs(page), expected.tokens.map((t) => t.prob), 1e-4);
+      expect(await page.locator('#sampling-bars .bar-row .token-label').allTextContents()).toEqual(expected.tokens.map((t) => bpeLabel(tokenizer as BpeTokenizer, t.id)));
+      expect((await page.locator('#sampling-bars .bar-row .token-label').allTextContents()).join('')).not.toContain('\uFFFD');
+      await page.fill('#sampling-max', '5');
+      await page.click('#sampling-start');
+      await expect.poll(() => attr(page, '#sampling-output', 'data-done'), { timeout: 60_000 }).toBe('maxNewTokens');
+      expect(await page.locator('#sampling-output .out-token').count()).toBe(5);
+      await checkView(page, 'sampling');
+      await shot('hub-sampling');
+
+      // Attention: the heatmap of layer 1, head 3 is attentionMaps'; the token buttons show spaces as ␣, never Ġ
+      await showView(page, 'explore');
+      await page.selectOption('#explore-model', 'user');
+      await page.fill('#explore-input', sentence);
+      await page.click('#explore-run');
+      // (the grid of the Your model test's run is up until this one's result replaces it)
+      await expect.poll(() => text(page, '#explore-status'), { timeout: 60_000 }).toBe('Attention of 6 tokens in 2 layers × 4 heads.');
+      expect(await page.locator('#explore-grid .cell').count()).toBe(8);
+      await page.click('#model-view-1-3');
+      const maps = await attentionMaps(model, ids);
+      expectClose(await values(page, '#explore-heatmap rect.cell'), maps[1][3].flat(), TOLERANCE);
+      expect(await page.locator('#explore-tokens button').allTextContents()).toEqual(['the', '␣cat', '␣sat', '␣on', '␣the', '␣mat']);
+
+      // Embeddings: 312 tokens are too many to map at once; the text's 6 distinct tokens and the 5 nearest of each in the
+      // whole vocabulary are mapped instead (nearestTokens in the page; here every pair, by embeddingMap over all 312)
+      await showView(page, 'embeddings');
+      await page.selectOption('#embeddings-model', 'user');
+      await expect.poll(() => page.locator('#embeddings-text-field').isVisible(), { timeout: 60_000 }).toBe(true);
+      expect(await page.locator('#embeddings-subset-field').isHidden()).toBe(true);
+      // (it maps its example sentence first)
+      await expect.poll(() => text(page, '#embeddings-status'), { timeout: 60_000 }).toMatch(/^The \d+ distinct tokens of the text/);
+      await page.fill('#embeddings-text', sentence);
+      await page.press('#embeddings-text', 'Enter');
+      await expect.poll(() => text(page, '#embeddings-status'), { timeout: 60_000 }).toMatch(/^The 6 distinct tokens of the text \(the first 12\) and their 5 nearest in all 312: \d+ token embeddings of your model, projected to 2-D\.$/);
+      const everyPair = embeddingMap(await tokenEmbeddings(model), Array.from({ length: 312 }, (_, id) => String(id)), { neighbours: 5 });
+      const bpe = tokenizer as BpeTokenizer;
+      const distinct = [...new Set(ids)];
+      const expectedPoints = [...distinct];
+      for (const id of distinct) for (const n of everyPair.neighbours[id]) if (!expectedPoints.includes(n.index)) expectedPoints.push(n.index);
+      expect(await page.locator('#embeddings-token option').allTextContents()).toEqual(expectedPoints.map((id) => bpeLabel(bpe, id)));
+      expect(await page.locator('#embeddings-map .point').count()).toBe(expectedPoints.length);
+      for (const [i, id] of distinct.entries()) {
+        await page.selectOption('#embeddings-token', String(i));
+        const listed = await page.locator('#embeddings-neighbours li').allTextContents();
+        expect(listed).toEqual(everyPair.neighbours[id].map((n) => `${bpeLabel(bpe, n.index)} (similarity ${n.similarity.toFixed(2)})`));
+      }
+      expect(await text(page, '#embeddings-neighbours')).not.toContain('Ġ');
+      await checkView(page, 'embeddings');
+      await shot('hub-embeddings');
+      expect(errors).toEqual([]);
+    });
+
+    it('the CLI\'s checkpoint opened as your model: the next-token bars are the ones Node computes', async () => {
+      await openModel(page, '#models-folder', CLI_CHECKPOINT);
+      const { model, tokenizer } = await loadPretrained(CLI_CHECKPOINT);
+      model.eval();
+      const prompt = 'ROMEO: I';
+      const ids = tokenizer.encode(prompt);
+      const { logits } = await readActivations(model, ids, []);
+      const expected = samplingView(positionRow(logits, ids.length - 1), { temperature: 1, topK: tokenizer.vocabSize, topP: 1 }, { show: 12 });
+      await showView(page, 'sampling');
+      await page.selectOption('#sampling-model', 'user');
+      await expect.poll(() => text(page, '#sampling-model-info'), { timeout: 60_000 }).toMatch(/^shakespeare \(attn checkpoint\): 2 layers/);
+      await page.fill('#sampling-prompt', prompt);
+      await page.dispatchEvent('#sampling-prompt', 'input');
+      await expect.poll(async () => Math.abs(((await barProbs(page))[0] ?? 0) - expected.tokens[0].prob) < 1e-4, { timeout: 60_000 }).toBe(true);
+      expectClose(await barProbs(page), expected.tokens.map((t) => t.prob), 1e-4);
+      expect(errors).toEqual([]);
+    });
+
     it('loads the checkpoint the CLI wrote (public/models/shakespeare), writes with it, and continues its training on the bundled text', async () => {
       await openModel(page, '#models-folder', CLI_CHECKPOINT);
       expect(await text(page, '#models-name')).toBe('shakespeare (attn checkpoint)');
@@ -234,6 +365,8 @@ for (const size of SIZES) {
       await page.fill('#train-steps', '10');
       await page.click('#train-start');
       await trainedFor(page, 30);
+      // (the step count can show before the curve has drawn the last batch of losses)
+      await expect.poll(async () => (await lossesOf(page)).length).toBe(30);
       const uninterrupted = await lossesOf(page);
 
       // load the zip back and continue from step 20: the same 10 steps, to the bit
@@ -244,7 +377,56 @@ for (const size of SIZES) {
       expect(await lossesOf(page)).toEqual(uninterrupted.slice(0, 20));
       await page.click('#train-start');
       await trainedFor(page, 30);
+      await expect.poll(async () => (await lossesOf(page)).length).toBe(30);
       expect(await lossesOf(page)).toEqual(uninterrupted);
+      expect(errors).toEqual([]);
+    });
+
+    it("the page's model in every view inside a model: its numbers are the ones Node computes from its saved checkpoint", async () => {
+      // (the Emma model of the test above, 30 steps) saved, and read here the way the CLI reads a checkpoint
+      await showView(page, 'train');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-zip')]);
+      const unzipped = unzipSync(readFileSync(await download.path()));
+      const files = new Map(Object.entries(unzipped).map(([path, bytes]) => [path.replace(/^.*\//, ''), bytes] as const));
+      const { model, tokenizer } = checkpointFromFiles(files, { source: 'page' });
+      model.eval();
+      const sentence = 'Emma was handsome';
+      const ids = tokenizer.encode(sentence);
+      const { values: hooked, logits } = await readActivations(model, ids, [gptHooks.z(1)]);
+
+      await showView(page, 'explain');
+      await page.selectOption('#explain-model', 'page');
+      await expect.poll(() => text(page, '#explain-model-info'), { timeout: 60_000 }).toMatch(/^Trained in this page on Austen's Emma for 30 steps/);
+      await page.fill('#explain-text', sentence);
+      await page.selectOption('#explain-layer', '1');
+      await page.selectOption('#explain-head', '1');
+      await expect.poll(() => text(page, '#explain-status'), { timeout: 30_000 }).toBe(`Layer 1, head 1 of 2 × 2, for "e" (token ${ids.length - 1} of ${ids.length}).`);
+      const e = await explainHead(model, ids, { layer: 1, head: 1, query: ids.length - 1 });
+      await page.click('#explain-step-nav li:nth-child(5) button');
+      expectClose(await values(page, '#explain-step-body td.weight .num'), e.weights, TOLERANCE);
+      await page.click('#explain-step-nav li:nth-child(6) button');
+      expectClose(await values(page, '#explain-step-body [data-kind="vectors"]:nth-child(2) .num'), headRows(hooked.get(gptHooks.z(1)) as HostTensor, 1)[ids.length - 1], TOLERANCE);
+      // a space token is named ␣, not left blank
+      expect(await page.locator('#explain-step-body th').allTextContents()).toContain('␣ (4)');
+
+      await showView(page, 'sampling');
+      await page.selectOption('#sampling-model', 'page');
+      await page.fill('#sampling-prompt', sentence);
+      await page.dispatchEvent('#sampling-prompt', 'input');
+      const expected = samplingView(positionRow(logits, ids.length - 1), { temperature: 1, topK: tokenizer.vocabSize, topP: 1 }, { show: 12 });
+      await expect.poll(async () => Math.abs(((await barProbs(page))[0] ?? 0) - expected.tokens[0].prob) < 1e-4, { timeout: 60_000 }).toBe(true);
+      expectClose(await barProbs(page), expected.tokens.map((t) => t.prob), 1e-4);
+
+      await showView(page, 'embeddings');
+      await page.selectOption('#embeddings-model', 'page');
+      await expect.poll(() => page.locator('#embeddings-map .point').count(), { timeout: 60_000 }).toBe(tokenizer.vocabSize);
+      const chars = Array.from({ length: tokenizer.vocabSize }, (_, id) => tokenizer.decode([id]));
+      const map = embeddingMap(await tokenEmbeddings(model), chars, { neighbours: 5 });
+      const a = chars.indexOf('a');
+      await page.selectOption('#embeddings-token', String(a));
+      expect(await page.locator('#embeddings-neighbours li').evaluateAll((items) => items.map((li) => Number((li as HTMLElement).dataset.index)))).toEqual(map.neighbours[a].map((n) => n.index));
+      await checkView(page, 'embeddings');
+      await shot('page-embeddings');
       expect(errors).toEqual([]);
     });
 

@@ -59,6 +59,7 @@ export {
   type TokenGroup,
   tokenEmbeddings,
 } from './embedding-map.js';
+export { type NearestTokensOptions, type NearToken, nearestTokens } from './nearest-tokens.js';
 export { type AttendedTranslation, crossAttentionMaps, translateWithAttention } from './cross-attention.js';
 export {
   type CorefExampleLike,

@@ -4,24 +4,34 @@
 // role, and the page states how far apart the groups lie, measured in the full space. All
 // of it is @attn/inspect's embeddingMap, computed in the worker.
 import type { EmbeddingMap } from '@attn/inspect';
-import { embeddingMapSvg } from '@attn/viz';
+import { embeddingMapSvg, visibleLabel as visible } from '@attn/viz';
 import type { Checkpoints } from '../checkpoints';
 import type { WorkerClient } from '../client';
-import { boxWidth } from '../figures';
 import { byId, el } from '../dom';
+import { exampleText } from '../examples';
+import { boxWidth, redrawOnResize } from '../figures';
 import { ErrorSlot, messageOf, slotFor } from '../form';
-import { ModelPicker } from '../model-picker';
+import { EMBEDDING_TEXT_TOKENS, type EmbeddingSubset, LARGE_VOCABULARY } from '../inspect-protocol';
+import type { ModelList } from '../model-list';
+import { ModelPicker, type PickedModel } from '../model-picker';
+import { showPreview } from '../preview';
 import type { SharedState } from '../state';
+import { vocabularySize, vocabularyUnit } from '../vocab';
 
-type Reply = { map: EmbeddingMap; groups: number[] | null; groupNames: string[] | null };
+type Reply = { map: EmbeddingMap; groups: number[] | null; groupNames: string[] | null; typed: number };
 
 /** "0.42" */
 const two = (x: number) => x.toFixed(2);
-/** "␣" for a space, "↵" for a newline, so a character token can be read in a list. */
-const visible = (label: string) => (label === ' ' ? '␣' : label === '\n' ? '↵' : label === '\t' ? '⇥' : label);
+
+/** Which tokens to map for `model`: the coreference nouns or every token as the select says, or a text's tokens for a large vocabulary. */
+export function embeddingSubset(model: PickedModel, chosen: string): EmbeddingSubset {
+  if (vocabularySize(model.vocabulary) > LARGE_VOCABULARY) return 'text';
+  const coref = model.vocabulary.kind === 'word' && model.vocabulary.words.includes('suitcase');
+  return coref && chosen === 'nouns' ? 'nouns' : 'all';
+}
 
 /** The sentence the page states about group separation. */
-export function describeSeparation(reply: Reply): string {
+export function describeSeparation(reply: Pick<Reply, 'map' | 'groups' | 'groupNames'>): string {
   const s = reply.map.separation;
   if (!s || !reply.groupNames) return '';
   const [a, b] = reply.groupNames;
@@ -38,18 +48,21 @@ export interface EmbeddingsView {
   redraw(): void;
 }
 
-export function setupEmbeddingsView(client: WorkerClient, shared: SharedState, checkpoints: Checkpoints): EmbeddingsView {
+export function setupEmbeddingsView(client: WorkerClient, models: ModelList, shared: SharedState, checkpoints: Checkpoints): EmbeddingsView {
   const form = byId<HTMLFormElement>('embeddings-form');
-  const modelSelect = byId<HTMLSelectElement>('embeddings-model');
   const subset = byId<HTMLSelectElement>('embeddings-subset');
   const subsetField = byId('embeddings-subset-field');
+  const textField = byId('embeddings-text-field');
+  const textInput = byId<HTMLInputElement>('embeddings-text');
+  const textError = slotFor('embeddings-text');
   const runButton = byId<HTMLButtonElement>('embeddings-run');
   const status = byId('embeddings-status');
   const result = byId('embeddings-result');
   const mapBox = byId('embeddings-map');
   const tokenSelect = byId<HTMLSelectElement>('embeddings-token');
   const list = byId('embeddings-neighbours');
-  const picker = new ModelPicker(modelSelect, byId('embeddings-model-info'), slotFor('embeddings-model'), shared, checkpoints);
+  const picker = new ModelPicker('embeddings-model', models, shared, checkpoints, { first: ['coref'], onPageModel: () => void reload() });
+  const modelSelect = picker.select;
   const runError = new ErrorSlot(byId('embeddings-run-error'));
   let shown: Reply | null = null;
 
@@ -75,7 +88,7 @@ export function setupEmbeddingsView(client: WorkerClient, shared: SharedState, c
       groups: groups ?? undefined,
       groupNames: groupNames ?? undefined,
       neighbours: map.neighbours,
-      title: groups ? 'Things and containers' : `${map.labels.length} tokens`,
+      title: shown.typed > 0 ? `${shown.typed} tokens of the text and their nearest` : groups ? 'Things and containers' : `${map.labels.length} tokens`,
       xLabel: `PC 1 (${x}% of the variance)`,
       yLabel: `PC 2 (${y}%)`,
       width: plotWidth,
@@ -102,15 +115,28 @@ export function setupEmbeddingsView(client: WorkerClient, shared: SharedState, c
   }
   tokenSelect.addEventListener('change', () => showNeighbours(Number(tokenSelect.value)));
 
+  /** Shows the controls `model` needs: the nouns/all choice for the coreference model, a text for a large vocabulary. */
+  function showControls(model: PickedModel | null): void {
+    const kind = model ? embeddingSubset(model, 'nouns') : 'all';
+    subsetField.hidden = kind !== 'nouns';
+    textField.hidden = kind !== 'text';
+    if (kind === 'text') showPreview(byId('embeddings-text-preview'), byId('embeddings-text-report'), textInput.value, model);
+  }
+
   async function run(): Promise<void> {
     const model = await picker.require();
+    showControls(model);
     if (!model) return;
-    const coref = model.vocabulary.kind === 'word' && model.vocabulary.words.includes('suitcase');
-    subsetField.hidden = !coref;
+    const kind = embeddingSubset(model, subset.value);
+    if (kind === 'text' && textInput.value.trim() === '') {
+      textError.show('Type a text: its tokens and their nearest neighbours are mapped.');
+      textInput.focus();
+      return;
+    }
     runButton.disabled = true;
     status.textContent = 'Projecting the embeddings…';
     try {
-      const reply = await client.request({ type: 'embeddings', source: model.source, subset: coref ? (subset.value as 'all' | 'nouns') : 'all' });
+      const reply = await client.request({ type: 'embeddings', source: model.source, subset: kind, text: kind === 'text' ? textInput.value : undefined });
       shown = reply;
       result.hidden = false;
       tokenSelect.replaceChildren(...reply.map.labels.map((label, i) => el('option', { value: String(i) }, visible(label))));
@@ -120,42 +146,49 @@ export function setupEmbeddingsView(client: WorkerClient, shared: SharedState, c
       byId('embeddings-separation-panel').hidden = separation === '';
       byId('embeddings-separation').textContent = separation;
       if (reply.map.separation) byId('embeddings-separation').dataset.ratio = String(reply.map.separation.ratio);
-      status.textContent = `${reply.map.labels.length} ${model.vocabulary.kind === 'char' ? 'character' : 'word'} embeddings of ${model.source === 'page' ? 'the page’s model' : `the ${model.source} checkpoint`}, projected to 2-D.`;
+      const of = `${vocabularyUnit(model.vocabulary)} embeddings of ${picker.describe()}`;
+      status.textContent =
+        kind === 'text'
+          ? `The ${reply.typed} distinct tokens of the text (the first ${EMBEDDING_TEXT_TOKENS}) and their 5 nearest in all ${vocabularySize(model.vocabulary).toLocaleString('en')}: ${reply.map.labels.length} ${of}, projected to 2-D.`
+          : `${reply.map.labels.length} ${of}, projected to 2-D.`;
       runError.clear();
+      textError.clear();
     } catch (err) {
       status.textContent = '';
-      runError.show(messageOf(err));
+      (kind === 'text' ? textError : runError).show(messageOf(err));
     } finally {
       runButton.disabled = false;
     }
   }
 
-  modelSelect.addEventListener('change', async () => {
+  /** The chosen model changed (or the page's model did): its example text, then its map. */
+  async function reload(): Promise<void> {
     shown = null;
     result.hidden = true;
-    if (await picker.refresh()) await run();
-  });
+    const model = await picker.refresh();
+    textInput.value = (model && exampleText(model.source, 'attention', shared.pageModel, models.userModel)) ?? textInput.value;
+    textError.clear();
+    showControls(model);
+    if (model) await run();
+  }
+
+  modelSelect.addEventListener('change', () => void reload());
   subset.addEventListener('change', () => void run());
+  textInput.addEventListener('input', () => {
+    textError.clear();
+    showControls(picker.current);
+  });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void run();
   });
-  shared.subscribe(() => {
-    if (modelSelect.value === 'page' && !shared.training) void picker.refresh();
+  redrawOnResize(result, () => {
+    if (shown) draw();
   });
-  let resizePending = false;
-  new ResizeObserver(() => {
-    if (resizePending || !shown) return;
-    resizePending = true;
-    requestAnimationFrame(() => {
-      resizePending = false;
-      draw();
-    });
-  }).observe(result);
 
   return {
     refresh: () => {
-      if (!shown) void picker.refresh().then((m) => m && run());
+      if (!shown) void reload();
     },
     redraw: draw,
   };

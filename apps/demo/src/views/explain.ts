@@ -4,22 +4,22 @@
 // (@attn/inspect's explainHead, run in the worker). Six steps, with Previous / Next
 // buttons, the step list, and ← → while the focus is in the stepper.
 import { type HeadExplanation, workedExample } from '@attn/inspect';
+import { visibleLabel } from '@attn/viz';
 import type { Checkpoints } from '../checkpoints';
 import type { WorkerClient } from '../client';
 import { byId, el } from '../dom';
 import { type Block, type Cell, type ExplainPage, explainPages, formatNumber } from '../explain-pages';
 import { drawFittedHeatmap, weightColors } from '../figures';
+import { exampleText } from '../examples';
 import { ErrorSlot, messageOf, slotFor } from '../form';
+import type { ModelList } from '../model-list';
 import { ModelPicker } from '../model-picker';
 import { showPreview } from '../preview';
 import type { SharedState } from '../state';
 import { analyseText } from '../vocab';
 
-/** A sentence each shipped model can read whole. */
-const EXAMPLE_TEXT: Record<string, string> = {
-  coref: 'the trophy did not fit in the suitcase because too big was it',
-  shakespeare: 'To be, or not to be',
-};
+/** The select's entry for the seed documents' example (no model). */
+const SEED_SOURCE = 'seed';
 /** Numbers shown before a vector's "more" toggle. */
 const VECTOR_PREVIEW = 8;
 
@@ -40,9 +40,8 @@ export interface ExplainView {
   redraw(): void;
 }
 
-export function setupExplainView(client: WorkerClient, shared: SharedState, checkpoints: Checkpoints): ExplainView {
+export function setupExplainView(client: WorkerClient, models: ModelList, shared: SharedState, checkpoints: Checkpoints): ExplainView {
   const form = byId<HTMLFormElement>('explain-form');
-  const modelSelect = byId<HTMLSelectElement>('explain-model');
   const textInput = byId<HTMLInputElement>('explain-text');
   const layerSelect = byId<HTMLSelectElement>('explain-layer');
   const headSelect = byId<HTMLSelectElement>('explain-head');
@@ -58,7 +57,11 @@ export function setupExplainView(client: WorkerClient, shared: SharedState, chec
   const next = byId<HTMLButtonElement>('explain-next');
   const count = byId('explain-step-count');
   const summary = byId('explainer-output');
-  const picker = new ModelPicker(modelSelect, byId('explain-model-info'), slotFor('explain-model'), shared, checkpoints);
+  const picker = new ModelPicker('explain-model', models, shared, checkpoints, {
+    before: [{ source: SEED_SOURCE, label: "The seed documents' example (no trained model)" }],
+    first: ['coref'],
+  });
+  const modelSelect = picker.select;
   const textError = slotFor('explain-text');
   const runError = new ErrorSlot(byId('explain-run-error'));
 
@@ -205,7 +208,7 @@ export function setupExplainView(client: WorkerClient, shared: SharedState, chec
   }
 
   // ---- the form ----------------------------------------------------------------------------
-  const isSeed = () => modelSelect.value === 'seed';
+  const isSeed = () => modelSelect.value === SEED_SOURCE;
 
   function setOptions(select: HTMLSelectElement, labels: string[], keep: boolean): void {
     const before = select.value;
@@ -226,7 +229,7 @@ export function setupExplainView(client: WorkerClient, shared: SharedState, chec
     const wasLast = querySelect.selectedIndex === querySelect.options.length - 1;
     setOptions(
       querySelect,
-      labels.map((l, i) => `${i}: ${l === ' ' ? '␣' : l === '\n' ? '↵' : l}`),
+      labels.map((l, i) => `${i}: ${visibleLabel(l)}`),
       false,
     );
     if (labels.length > 0) querySelect.value = keepChoice && !wasLast && Number(previous) < labels.length ? previous : String(labels.length - 1);
@@ -262,8 +265,7 @@ export function setupExplainView(client: WorkerClient, shared: SharedState, chec
     updateControls();
     const model = await picker.refresh();
     if (!model) return;
-    const page = shared.pageModel;
-    textInput.value = model.source === 'page' ? (page?.sampleSentence ?? textInput.value) : (EXAMPLE_TEXT[model.source] ?? textInput.value);
+    textInput.value = exampleText(model.source, 'explain', shared.pageModel, models.userModel) ?? textInput.value;
     textError.clear();
     setOptions(layerSelect, Array.from({ length: model.nLayer }, (_, i) => String(i)), true);
     setOptions(headSelect, Array.from({ length: model.nHead }, (_, i) => String(i)), true);
@@ -321,9 +323,6 @@ export function setupExplainView(client: WorkerClient, shared: SharedState, chec
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void run();
-  });
-  shared.subscribe(() => {
-    if (modelSelect.value === 'page' && !shared.training) void picker.refresh();
   });
 
   async function open(request: ExplainRequest): Promise<void> {

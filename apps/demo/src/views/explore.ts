@@ -1,33 +1,21 @@
 // The Explore attention view: type a sentence, see every layer × head (the model view),
 // then one head as the head view and a heatmap, and one token's row. Figures are sized
 // to their boxes; a figure too big for its box scrolls inside it.
-import { attentionHeatmapSvg, attentionRowSvg } from '@attn/viz';
+import { attentionRowSvg, visibleLabel } from '@attn/viz';
+import type { Checkpoints } from '../checkpoints';
 import type { WorkerClient } from '../client';
-import { type Checkpoints, describeCheckpoint } from '../checkpoints';
 import { byId, el } from '../dom';
+import { exampleText } from '../examples';
+import { drawFittedHeatmap, redrawOnResize } from '../figures';
 import { messageOf, slotFor } from '../form';
-import { type ModelView, showPreview } from '../preview';
-import { vocabularyUnit } from '../vocab';
+import type { ModelList } from '../model-list';
+import { ModelPicker } from '../model-picker';
+import { showPreview } from '../preview';
 import type { FromWorker } from '../protocol';
 import type { SharedState } from '../state';
 import { attentionInterpolator } from '../theme';
+import { vocabularyUnit } from '../vocab';
 import { drawHeadView, drawModelView } from './head-views';
-
-/** A sentence each shipped model can read whole (the coreference model knows only its own words). */
-const EXAMPLE_TEXT: Record<string, string> = {
-  shakespeare: 'To be, or not to be, that is the question.',
-  coref: 'the ball did not fit in the cupboard because too tall was it',
-};
-
-/** Width in pixels of an SVG string (its width attribute). */
-function svgWidth(svg: string): number {
-  return Number(/width="(\d+)"/.exec(svg)?.[1] ?? 0);
-}
-
-/** "␣" for a space, "↵" for a newline: a token button must show something. */
-function tokenText(label: string): string {
-  return label === ' ' ? '␣' : label === '\n' ? '↵' : label === '\t' ? '⇥' : label;
-}
 
 export interface ExploreView {
   /** Shows attention for the current text (the hero's button). */
@@ -36,12 +24,12 @@ export interface ExploreView {
   refresh(): void;
   /** Draws the figures again (the theme changed). */
   redraw(): void;
+  /** Chooses a model (its example sentence) and shows its attention (Your model's "Explore its attention"). */
+  open(source: string): Promise<void>;
 }
 
-export function setupExploreView(client: WorkerClient, shared: SharedState, checkpoints: Checkpoints): ExploreView {
+export function setupExploreView(client: WorkerClient, models: ModelList, shared: SharedState, checkpoints: Checkpoints): ExploreView {
   const form = byId<HTMLFormElement>('explore-form');
-  const modelSelect = byId<HTMLSelectElement>('explore-model');
-  const modelInfo = byId('explore-model-info');
   const input = byId<HTMLInputElement>('explore-input');
   const preview = byId('explore-input-preview');
   const report = byId('explore-input-report');
@@ -56,56 +44,27 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
   const tokensBox = byId('explore-tokens');
   const headViewBox = byId('explore-headview');
   const overlayBox = byId<HTMLInputElement>('explore-overlay');
-  const modelError = slotFor('explore-model');
+  const picker = new ModelPicker('explore-model', models, shared, checkpoints, { first: ['shakespeare'], onPageModel: () => void refresh() });
   const inputError = slotFor('explore-input');
 
-  let current: ModelView | null = null;
   let shown: Extract<FromWorker, { type: 'attention' }> | null = null;
   let selectedToken = -1;
-  let refreshCount = 0;
 
+  /** Loads the chosen model and marks the text against its vocabulary. */
   async function refresh(): Promise<void> {
-    const source = modelSelect.value;
-    const mine = ++refreshCount;
-    current = null;
-    if (source === 'page') {
-      const model = shared.pageModel;
-      if (model && model.steps > 0) {
-        current = model;
-        modelInfo.textContent = `Trained in this page on ${model.corpusLabel} for ${model.steps} steps; reads ${model.blockSize} characters at a time.`;
-      } else {
-        modelInfo.textContent = 'No model has been trained in this page yet: train one in the Train view first.';
-      }
-      modelError.clear();
-    } else {
-      modelInfo.textContent = 'Loading…';
-      try {
-        const info = await checkpoints.load(source);
-        if (mine !== refreshCount) return;
-        current = info;
-        modelInfo.textContent = describeCheckpoint(info);
-        modelError.clear();
-      } catch (err) {
-        if (mine !== refreshCount) return;
-        modelInfo.textContent = '';
-        modelError.show(messageOf(err));
-      }
-    }
-    showPreview(preview, report, input.value, current);
+    await picker.refresh();
+    showPreview(preview, report, input.value, picker.current);
   }
 
-  modelSelect.addEventListener('change', () => {
-    const model = shared.pageModel;
-    input.value = modelSelect.value === 'page' ? (model?.sampleSentence ?? input.value) : (EXAMPLE_TEXT[modelSelect.value] ?? input.value);
+  picker.select.addEventListener('change', () => {
+    input.value = exampleText(picker.select.value, 'attention', shared.pageModel, models.userModel) ?? input.value;
     inputError.clear();
+    showPreview(preview, report, input.value, null);
     void refresh();
   });
   input.addEventListener('input', () => {
     inputError.clear();
-    showPreview(preview, report, input.value, current);
-  });
-  shared.subscribe(() => {
-    if (modelSelect.value === 'page' && !shared.training) void refresh();
+    showPreview(preview, report, input.value, picker.current);
   });
 
   // ---- figures -------------------------------------------------------------------------
@@ -128,17 +87,8 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
     if (!shown) return;
     const layer = Number(layerSelect.value);
     const head = Number(headSelect.value);
-    const weights = shown.layers[layer][head];
-    const interpolator = attentionInterpolator();
-    const heatmap = (cellSize: number) =>
-      attentionHeatmapSvg({ weights, queryLabels: shown!.labels, title: `Layer ${layer}, head ${head}`, cellSize, interpolator });
     // Cells of 28 px when they fit; smaller down to 16 px (values stay readable); beyond that the box scrolls.
-    const T = shown.labels.length;
-    const wide = heatmap(28);
-    const overhead = svgWidth(wide) - 28 * T;
-    const cellSize = Math.max(16, Math.min(28, Math.floor((heatmapBox.clientWidth - overhead) / T)));
-    heatmapBox.innerHTML = cellSize === 28 ? wide : heatmap(cellSize);
-    heatmapBox.dataset.cellSize = String(cellSize);
+    drawFittedHeatmap(heatmapBox, { weights: shown.layers[layer][head], queryLabels: shown.labels, title: `Layer ${layer}, head ${head}` });
     byId('explore-heatmap-hint').hidden = heatmapBox.scrollWidth <= heatmapBox.clientWidth;
 
     drawHeadView(headViewBox, shown.layers[layer], overlayBox.checked ? null : head, layer, shown.labels, (i) => {
@@ -156,7 +106,7 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
     const interpolator = attentionInterpolator();
     tokensBox.replaceChildren(
       ...shown.labels.map((label, i) => {
-        const button = el('button', { type: 'button', 'aria-pressed': String(i === selectedToken), 'aria-label': `token ${i}: ${JSON.stringify(label)}` }, tokenText(label));
+        const button = el('button', { type: 'button', 'aria-pressed': String(i === selectedToken), 'aria-label': `token ${i}: ${JSON.stringify(label)}` }, visibleLabel(label));
         button.onclick = () => {
           selectedToken = i;
           drawTokens();
@@ -173,7 +123,7 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
         weights: weights[selectedToken].slice(0, selectedToken + 1),
         labels: keys,
         queryLabel: shown.labels[selectedToken],
-        title: `What "${tokenText(shown.labels[selectedToken])}" (token ${selectedToken}) attends to`,
+        title: `What "${visibleLabel(shown.labels[selectedToken])}" (token ${selectedToken}) attends to`,
         barLength: Math.max(80, Math.min(240, rowBox.clientWidth - labelWidth - 60)),
         interpolator,
       });
@@ -186,28 +136,17 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
     drawHead();
   };
   overlayBox.onchange = drawHead;
-  let resizePending = false;
-  new ResizeObserver(() => {
-    if (resizePending || !shown) return;
-    resizePending = true;
-    requestAnimationFrame(() => {
-      resizePending = false;
-      drawGrid();
-      drawHead();
-    });
-  }).observe(result);
+  redrawOnResize(result, () => {
+    if (!shown) return;
+    drawGrid();
+    drawHead();
+  });
 
   // ---- run ---------------------------------------------------------------------------------
   async function start(): Promise<void> {
-    const source = modelSelect.value;
-    if (source === 'page' && !(shared.pageModel && shared.pageModel.steps > 0)) {
-      modelError.show('No model has been trained in this page yet: train one in the Train view first, or pick a shipped model.');
-      modelSelect.focus();
-      return;
-    }
     runButton.disabled = true;
     try {
-      if (!current) await refresh();
+      const current = await picker.require();
       if (!current) return; // the model's error is showing
       const analysis = showPreview(preview, report, input.value, current);
       if (!analysis || analysis.ids.length === 0) {
@@ -216,10 +155,10 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
         return;
       }
       status.textContent = 'Computing attention…';
-      const reply = await client.request({ type: 'attention', source, text: input.value });
+      const reply = await client.request({ type: 'attention', source: current.source, text: input.value });
       shown = reply;
       inputError.clear();
-      modelError.clear();
+      picker.clearError();
       const nLayer = reply.layers.length;
       const nHead = reply.layers[0]?.length ?? 0;
       layerSelect.replaceChildren(...Array.from({ length: nLayer }, (_, i) => el('option', { value: String(i) }, String(i))));
@@ -244,10 +183,19 @@ export function setupExploreView(client: WorkerClient, shared: SharedState, chec
   });
   return {
     start,
-    refresh: () => void refresh(),
+    refresh: () => {
+      if (!picker.current) void refresh();
+    },
     redraw: () => {
       drawGrid();
       drawHead();
+    },
+    open: async (source) => {
+      if (picker.select.value !== source) {
+        picker.select.value = source;
+        picker.select.dispatchEvent(new Event('change'));
+      }
+      await start();
     },
   };
 }

@@ -1,10 +1,13 @@
-// The Generate view: a prompt and sampling settings; the model's characters stream
-// in after the prompt.
+// The Generate view: a prompt and sampling settings; the model's text streams in after
+// the prompt (characters, words, or byte-level BPE tokens decoded as they complete).
+import type { Checkpoints } from '../checkpoints';
 import type { WorkerClient } from '../client';
-import { type Checkpoints, describeCheckpoint } from '../checkpoints';
 import { byId } from '../dom';
+import { exampleText } from '../examples';
 import { ErrorSlot, messageOf, readNumberField, slotFor } from '../form';
-import { type ModelView, showPreview } from '../preview';
+import type { ModelList } from '../model-list';
+import { ModelPicker } from '../model-picker';
+import { showPreview } from '../preview';
 import type { SharedState } from '../state';
 import { RULES } from '../validate';
 
@@ -13,12 +16,12 @@ export interface GenerateView {
   start(): Promise<void>;
   /** Loads the chosen model's vocabulary for the preview (when the view opens). */
   refresh(): void;
+  /** Chooses a model and loads it (Your model's "Generate with it"). */
+  choose(source: string): void;
 }
 
-export function setupGenerateView(client: WorkerClient, shared: SharedState, checkpoints: Checkpoints): GenerateView {
+export function setupGenerateView(client: WorkerClient, models: ModelList, shared: SharedState, checkpoints: Checkpoints): GenerateView {
   const form = byId<HTMLFormElement>('gen-form');
-  const modelSelect = byId<HTMLSelectElement>('gen-model');
-  const modelInfo = byId('gen-model-info');
   const prompt = byId<HTMLInputElement>('gen-prompt');
   const preview = byId('gen-prompt-preview');
   const report = byId('gen-prompt-report');
@@ -32,53 +35,29 @@ export function setupGenerateView(client: WorkerClient, shared: SharedState, che
     topP: { input: byId<HTMLInputElement>('gen-topp'), rule: RULES.topP, slot: slotFor('gen-topp') },
     maxTokens: { input: byId<HTMLInputElement>('gen-max'), rule: RULES.maxTokens, slot: slotFor('gen-max') },
   };
-  const modelError = slotFor('gen-model');
+  const picker = new ModelPicker('gen-model', models, shared, checkpoints, { first: ['shakespeare'], onPageModel: () => void refresh() });
   const promptError = slotFor('gen-prompt');
   const startError = new ErrorSlot(byId('gen-start-error'));
   let running = false;
 
-  /** The chosen model's vocabulary and context, or null (not loaded, or no page model yet). */
-  let current: ModelView | null = null;
-  let refreshCount = 0;
+  /** Loads the chosen model and marks the prompt against its vocabulary. */
   async function refresh(): Promise<void> {
-    const source = modelSelect.value;
-    const mine = ++refreshCount; // a later choice wins over a slower earlier load
-    current = null;
-    if (source === 'page') {
-      const model = shared.pageModel;
-      if (model && model.steps > 0) {
-        current = model;
-        modelInfo.textContent = `Trained in this page on ${model.corpusLabel} for ${model.steps} steps; reads ${model.blockSize} characters at a time.`;
-      } else {
-        modelInfo.textContent = 'No model has been trained in this page yet: train one in the Train view first.';
-      }
-      modelError.clear();
-    } else {
-      modelInfo.textContent = 'Loading…';
-      try {
-        const info = await checkpoints.load(source);
-        if (mine !== refreshCount) return;
-        current = info;
-        modelInfo.textContent = describeCheckpoint(info);
-        modelError.clear();
-      } catch (err) {
-        if (mine !== refreshCount) return;
-        modelInfo.textContent = '';
-        modelError.show(messageOf(err));
-      }
-    }
+    await picker.refresh();
     updatePreview();
   }
   function updatePreview(): void {
-    showPreview(preview, report, prompt.value, current);
+    showPreview(preview, report, prompt.value, picker.current);
   }
-  modelSelect.addEventListener('change', () => void refresh());
+  picker.select.addEventListener('change', () => {
+    // A prompt the new model reads (the coreference model knows only its own words).
+    prompt.value = exampleText(picker.select.value, 'generate', shared.pageModel, models.userModel) ?? prompt.value;
+    promptError.clear();
+    updatePreview(); // cleared until the new model is loaded
+    void refresh();
+  });
   prompt.addEventListener('input', () => {
     promptError.clear();
     updatePreview();
-  });
-  shared.subscribe(() => {
-    if (modelSelect.value === 'page' && !shared.training) void refresh();
   });
 
   async function start(): Promise<void> {
@@ -87,29 +66,21 @@ export function setupGenerateView(client: WorkerClient, shared: SharedState, che
     const values: Record<string, number | null> = {};
     for (const [name, f] of Object.entries(fields)) values[name] = readNumberField(f.input, f.rule, f.slot);
     const firstBad = Object.entries(fields).find(([name]) => values[name] === null);
-    const source = modelSelect.value;
-    if (source === 'page' && !(shared.pageModel && shared.pageModel.steps > 0)) {
-      modelError.show('No model has been trained in this page yet: train one in the Train view first, or pick the Shakespeare model.');
-      modelSelect.focus();
-      return;
-    }
+    const model = await picker.require();
+    if (!model) return; // its error shows under the select
     if (firstBad) {
       firstBad[1].input.focus();
       return;
     }
     try {
-      if (!current) await refresh();
-      if (!current) return; // the model's error is showing
-      const analysis = showPreview(preview, report, prompt.value, current);
+      const analysis = showPreview(preview, report, prompt.value, model);
       if (!analysis || analysis.ids.length === 0) {
-        promptError.show(
-          prompt.value === '' ? 'Type a prompt for the model to continue.' : 'None of the prompt\'s characters are in this model\'s vocabulary (marked in red below the box).',
-        );
+        promptError.show(prompt.value === '' ? 'Type a prompt for the model to continue.' : `None of the prompt is in this model's vocabulary (marked in red below the box).`);
         prompt.focus();
         return;
       }
       promptError.clear();
-      modelError.clear();
+      picker.clearError();
       running = true;
       startButton.disabled = true;
       stopButton.disabled = false;
@@ -123,7 +94,7 @@ export function setupGenerateView(client: WorkerClient, shared: SharedState, che
       const done = await client.request(
         {
           type: 'generate',
-          source,
+          source: model.source,
           prompt: prompt.value,
           temperature: values.temperature as number,
           topK: values.topK as number,
@@ -157,5 +128,13 @@ export function setupGenerateView(client: WorkerClient, shared: SharedState, che
   stopButton.onclick = () => {
     client.request({ type: 'stopGenerate' }).catch((err) => startError.show(messageOf(err)));
   };
-  return { start, refresh: () => void refresh() };
+  return {
+    start,
+    refresh: () => void refresh(),
+    choose: (source) => {
+      if (picker.select.value === source && picker.current) return;
+      picker.select.value = source;
+      picker.select.dispatchEvent(new Event('change'));
+    },
+  };
 }

@@ -18,6 +18,7 @@ import {
   type OpenedModelInfo,
   type PickedFile,
 } from '../model-files';
+import { type ModelList, USER_SOURCE } from '../model-list';
 import type { Checked } from '../validate';
 import { checkFileSize, formatBytes, textFromPaste, textFromUserBytes } from '../validate';
 import type { SharedState } from '../state';
@@ -26,9 +27,6 @@ import { sampleSentence, vocabularySize, vocabularyUnit } from '../vocab';
 import type { ExploreView } from './explore';
 import type { GenerateView } from './generate';
 import type { TrainView } from './train';
-
-/** The worker's name for the opened model, as the Generate and Explore selects use it. */
-export const USER_SOURCE = 'user';
 
 interface Views {
   tabs: Tabs;
@@ -72,7 +70,7 @@ async function directoryOf(picked: PickedFile[], chosenName: string): Promise<Ch
   return checkpointDirectory(picked, chosenName);
 }
 
-export function setupModelsView(client: WorkerClient, shared: SharedState, checkpoints: Checkpoints, views: Views): void {
+export function setupModelsView(client: WorkerClient, models: ModelList, shared: SharedState, checkpoints: Checkpoints, views: Views): void {
   const drop = byId('models-drop');
   const folderInput = byId<HTMLInputElement>('models-folder');
   const filesInput = byId<HTMLInputElement>('models-files');
@@ -177,18 +175,14 @@ export function setupModelsView(client: WorkerClient, shared: SharedState, check
   });
 
   // ---- what was opened --------------------------------------------------------------------------------
-  /** Takes the opened model out of the page (the Generate and Explore lists, the result card). */
+  /** Takes the opened model out of the page (every view's model list, the result card). */
   function forget(): void {
     if (!info) return;
     info = null;
     result.hidden = true;
     byId('models-empty').hidden = false;
-    for (const id of ['gen-model', 'explore-model']) {
-      const select = byId<HTMLSelectElement>(id);
-      const chosen = select.value === USER_SOURCE;
-      select.querySelector(`option[value="${USER_SOURCE}"]`)?.remove();
-      if (chosen) select.dispatchEvent(new Event('change')); // the first model of the list is chosen now
-    }
+    checkpoints.forget(USER_SOURCE);
+    models.setUserModel(null); // a view that had it chosen goes back to its first model
   }
 
   function show(opened: OpenedModelInfo): void {
@@ -219,7 +213,7 @@ export function setupModelsView(client: WorkerClient, shared: SharedState, check
     status.textContent = `Opened ${opened.name}.`;
     result.hidden = false;
     byId('models-empty').hidden = true;
-    // The Generate and Explore views can now choose it.
+    // Every view that reads a model can now choose it.
     const checkpointInfo: CheckpointInfo = {
       name: USER_SOURCE,
       params: opened.params,
@@ -230,29 +224,22 @@ export function setupModelsView(client: WorkerClient, shared: SharedState, check
       steps: training?.steps ?? null,
       lastLoss: training?.lastLoss ?? null,
       origin: '',
+      title: `${opened.name} (${kind})`,
     };
     checkpoints.provide(USER_SOURCE, checkpointInfo);
-    for (const id of ['gen-model', 'explore-model']) {
-      const select = byId<HTMLSelectElement>(id);
-      select.querySelector(`option[value="${USER_SOURCE}"]`)?.remove();
-      select.append(el('option', { value: USER_SOURCE }, `Your model: ${opened.name}`));
-    }
+    models.setUserModel({ name: opened.name, vocabulary: opened.vocabulary, blockSize: opened.blockSize });
     refresh();
   }
 
-  function choose(view: 'generate' | 'explore'): void {
-    const select = byId<HTMLSelectElement>(view === 'generate' ? 'gen-model' : 'explore-model');
-    views.tabs.show(view);
-    if (select.value !== USER_SOURCE) {
-      select.value = USER_SOURCE;
-      select.dispatchEvent(new Event('change'));
-    }
-    select.focus();
-  }
-  byId('models-generate').onclick = () => choose('generate');
+  byId('models-generate').onclick = () => {
+    views.tabs.show('generate');
+    views.generate.choose(USER_SOURCE);
+    byId('gen-model').focus();
+  };
   byId('models-explore').onclick = () => {
-    choose('explore');
-    void views.explore.start();
+    views.tabs.show('explore');
+    void views.explore.open(USER_SOURCE);
+    byId('explore-model').focus();
   };
 
   // ---- continuing training ------------------------------------------------------------------------------
@@ -313,6 +300,8 @@ export function setupModelsView(client: WorkerClient, shared: SharedState, check
           selection: '',
           corpusLabel,
           configName: 'loaded',
+          nLayer: resumed.config.nLayer,
+          nHead: resumed.config.nHead,
           params: resumed.params,
           vocabulary: resumed.vocabulary,
           blockSize: resumed.config.blockSize,

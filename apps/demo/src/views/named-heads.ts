@@ -9,6 +9,7 @@ import { attentionRowSvg, headViewSvg } from '@attn/viz';
 import type { Checkpoints } from '../checkpoints';
 import type { WorkerClient } from '../client';
 import { byId, el } from '../dom';
+import { describeTaskRun, trainTask } from '../task-training';
 import { boxWidth, weightColors } from '../figures';
 import { clearOnEdit, ErrorSlot, messageOf, readNumberField, slotFor } from '../form';
 import type { InspectReply } from '../inspect-protocol';
@@ -214,18 +215,11 @@ export function setupNamedHeadsView(client: WorkerClient, shared: SharedState, c
     }
     training = true;
     refreshControls();
-    delete inductionStatus.dataset.steps;
-    const target = trained + steps;
-    inductionStatus.textContent = `Training: step ${trained} of ${target}…`;
     try {
-      const done = await client.request({ type: 'taskTrain', task: 'induction', steps }, (msg) => {
-        if (msg.type !== 'progress') return;
-        const last = msg.losses.at(-1);
-        inductionStatus.textContent = `Training: step ${msg.step} of ${target}${last ? `, loss ${last.loss.toFixed(3)}` : ''}…`;
-      });
+      const done = await trainTask(client, 'induction', trained, steps, inductionStatus);
       trained = done.step;
       byId('induction-about').dataset.model = done.description;
-      inductionStatus.textContent = `Trained for ${done.step} steps (this run: ${done.steps} in ${done.seconds.toFixed(1)} s). Scoring the heads…`;
+      inductionStatus.textContent = `${describeTaskRun(done)} Scoring the heads…`;
       induction = await client.request({ type: 'inductionHeads', sequences: INDUCTION_SEQUENCES });
       byId('induction-result').hidden = false;
       const verdict = byId('induction-verdict');
@@ -235,7 +229,7 @@ export function setupNamedHeadsView(client: WorkerClient, shared: SharedState, c
       verdict.dataset.shorter = String(induction.shorter.perHead[induction.score.layer][induction.score.head]);
       drawInductionTables();
       drawInduction();
-      inductionStatus.textContent = `Trained for ${done.step} steps (this run: ${done.steps} in ${done.seconds.toFixed(1)} s).`;
+      inductionStatus.textContent = describeTaskRun(done);
       inductionStatus.dataset.steps = String(done.step);
       trainError.clear();
     } catch (err) {

@@ -3,13 +3,15 @@
 // @attn/sample's processors), then generation with those settings, one token at a time,
 // each with the distribution it was drawn from.
 import type { SamplingView } from '@attn/inspect';
-import { probabilityBarsSvg } from '@attn/viz';
+import { probabilityBarsSvg, visibleLabel } from '@attn/viz';
 import type { Checkpoints } from '../checkpoints';
 import type { WorkerClient } from '../client';
 import { boxWidth } from '../figures';
 import { byId, el } from '../dom';
 import { clearOnEdit, ErrorSlot, messageOf, readNumberField, slotFor } from '../form';
 import type { SliderSettings } from '../inspect-protocol';
+import { exampleText } from '../examples';
+import type { ModelList } from '../model-list';
 import { ModelPicker } from '../model-picker';
 import { showPreview } from '../preview';
 import type { SharedState } from '../state';
@@ -17,11 +19,6 @@ import { attentionInterpolator } from '../theme';
 import { INSPECT_RULES } from '../inspect-rules';
 import { vocabularySize } from '../vocab';
 
-/** A prompt each shipped model reads whole, whose next token is worth looking at. */
-const EXAMPLE_PROMPTS: Record<string, string> = {
-  coref: 'the trophy did not fit in the suitcase because too big was it',
-  shakespeare: 'To be, or not to b',
-};
 /** Tokens drawn as bars. */
 const SHOWN = 12;
 /** Tokens to write by default: the coreference language says one word and a full stop, then nothing it learned. */
@@ -48,9 +45,8 @@ export interface SamplingViewHandle {
   redraw(): void;
 }
 
-export function setupSamplingView(client: WorkerClient, shared: SharedState, checkpoints: Checkpoints): SamplingViewHandle {
+export function setupSamplingView(client: WorkerClient, models: ModelList, shared: SharedState, checkpoints: Checkpoints): SamplingViewHandle {
   const form = byId<HTMLFormElement>('sampling-form');
-  const modelSelect = byId<HTMLSelectElement>('sampling-model');
   const prompt = byId<HTMLInputElement>('sampling-prompt');
   const temperature = byId<HTMLInputElement>('sampling-temperature');
   const topK = byId<HTMLInputElement>('sampling-topk');
@@ -64,7 +60,13 @@ export function setupSamplingView(client: WorkerClient, shared: SharedState, che
   const output = byId('sampling-output');
   const earlier = byId<HTMLButtonElement>('sampling-earlier');
   const later = byId<HTMLButtonElement>('sampling-later');
-  const picker = new ModelPicker(modelSelect, byId('sampling-model-info'), slotFor('sampling-model'), shared, checkpoints);
+  const picker = new ModelPicker('sampling-model', models, shared, checkpoints, {
+    first: ['coref'],
+    onPageModel: () => {
+      if (!writing) void onModelChange(false);
+    },
+  });
+  const modelSelect = picker.select;
   const promptError = slotFor('sampling-prompt');
   const maxError = clearOnEdit(maxInput, slotFor('sampling-max'));
   const startError = new ErrorSlot(byId('sampling-start-error'));
@@ -100,7 +102,7 @@ export function setupSamplingView(client: WorkerClient, shared: SharedState, che
     let subtitle = `${describeSettings(settings(), vocabSize)}: ${view.kept} of ${vocabSize} tokens can be drawn.`;
     if (step) {
       const drawn = view.tokens[chosen];
-      subtitle = `It drew "${step.label}"${drawn ? ` (p = ${drawn.prob.toFixed(3)})` : `, not among the ${view.tokens.length} shown`}; ${view.kept} of ${vocabSize} tokens could be drawn.`;
+      subtitle = `It drew "${visibleLabel(step.label)}"${drawn ? ` (p = ${drawn.prob.toFixed(3)})` : `, not among the ${view.tokens.length} shown`}; ${view.kept} of ${vocabSize} tokens could be drawn.`;
     }
     barsTitle.textContent = step ? `What token ${selected + 1} was drawn from` : 'Next-token probabilities after the prompt';
     bars.innerHTML = probabilityBarsSvg({
@@ -154,16 +156,18 @@ export function setupSamplingView(client: WorkerClient, shared: SharedState, che
 
   // ---- the model -------------------------------------------------------------------------------
   async function onModelChange(setPrompt: boolean): Promise<void> {
+    if (setPrompt) {
+      const source = modelSelect.value;
+      prompt.value = exampleText(source, 'sampling', shared.pageModel, models.userModel) ?? prompt.value;
+      maxInput.value = String(DEFAULT_TOKENS[source] ?? 40);
+      maxError.clear();
+      promptError.clear();
+    }
     const model = await picker.refresh();
     if (!model) {
       live = null;
       drawBars();
       return;
-    }
-    if (setPrompt) {
-      prompt.value = model.source === 'page' ? (shared.pageModel?.sampleSentence ?? prompt.value) : (EXAMPLE_PROMPTS[model.source] ?? prompt.value);
-      maxInput.value = String(DEFAULT_TOKENS[model.source] ?? 40);
-      maxError.clear();
     }
     const words = vocabularySize(model.vocabulary);
     const wasAll = Number(topK.value) >= vocabSize;
@@ -217,7 +221,6 @@ export function setupSamplingView(client: WorkerClient, shared: SharedState, che
     }
     clearOutput();
     byId('sampling-output-figure').hidden = false;
-    const word = model.vocabulary.kind === 'word';
     output.append(el('span', { class: 'prompt', 'data-step': '-1' }, prompt.value));
     output.dataset.done = '';
     setWriting(true);
@@ -229,7 +232,7 @@ export function setupSamplingView(client: WorkerClient, shared: SharedState, che
           if (msg.type !== 'sampled') return;
           const i = steps.length;
           steps.push({ token: msg.token, label: msg.label, view: msg.view, labels: msg.labels });
-          const span = el('span', { class: 'out-token', 'data-step': String(i), 'data-greedy': String(msg.view.greedy === msg.token) }, `${word ? ' ' : ''}${msg.label}`);
+          const span = el('span', { class: 'out-token', 'data-step': String(i), 'data-greedy': String(msg.view.greedy === msg.token) }, msg.text);
           span.title = msg.view.greedy === msg.token ? 'the greedy choice' : 'not the greedy choice';
           span.onclick = () => select(i);
           output.append(span);
@@ -275,9 +278,6 @@ export function setupSamplingView(client: WorkerClient, shared: SharedState, che
   stopButton.onclick = () => {
     client.request({ type: 'stopSample' }).catch((err) => startError.show(messageOf(err)));
   };
-  shared.subscribe(() => {
-    if (modelSelect.value === 'page' && !shared.training && !writing) void onModelChange(false);
-  });
   showValues();
 
   let opened = false;

@@ -5,6 +5,7 @@
 // heatmap of output characters × input characters.
 import type { WorkerClient } from '../client';
 import { byId, el } from '../dom';
+import { describeTaskRun, trainTask } from '../task-training';
 import { drawFittedHeatmap } from '../figures';
 import { clearOnEdit, ErrorSlot, messageOf, readNumberField, slotFor } from '../form';
 import type { InspectReply } from '../inspect-protocol';
@@ -73,23 +74,16 @@ export function setupSeq2SeqView(client: WorkerClient, shared: SharedState): Seq
     }
     training = true;
     refreshControls();
-    delete status.dataset.steps;
-    const target = trained + steps;
-    status.textContent = `Training: step ${trained} of ${target}…`;
     try {
-      const done = await client.request({ type: 'taskTrain', task: 'date', steps }, (msg) => {
-        if (msg.type !== 'progress') return;
-        const last = msg.losses.at(-1);
-        status.textContent = `Training: step ${msg.step} of ${target}${last ? `, loss ${last.loss.toFixed(3)}` : ''}${msg.valLoss ? `, held-out loss ${msg.valLoss.loss.toFixed(3)}` : ''}…`;
-      });
+      const done = await trainTask(client, 'date', trained, steps, status);
       trained = done.step;
       byId('seq2seq-model-info').textContent = done.description;
-      status.textContent = `${done.reason === 'stopped' ? 'Stopped. ' : ''}Trained for ${done.step} steps (this run: ${done.steps} in ${done.seconds.toFixed(1)} s). Measuring held-out accuracy…`;
+      status.textContent = `${describeTaskRun(done)} Measuring held-out accuracy…`;
       trainError.clear();
       training = false;
       refreshControls();
       await measure();
-      status.textContent = `${done.reason === 'stopped' ? 'Stopped. ' : ''}Trained for ${done.step} steps (this run: ${done.steps} in ${done.seconds.toFixed(1)} s).`;
+      status.textContent = describeTaskRun(done);
       status.dataset.steps = String(done.step);
       await translate();
     } catch (err) {

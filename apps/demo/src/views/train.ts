@@ -301,6 +301,8 @@ export function setupTrainView(client: WorkerClient, shared: SharedState): Train
         selection: selectionKey(sel),
         corpusLabel: label,
         configName: sel.configName,
+        nLayer: config.nLayer,
+        nHead: config.nHead,
         params: ready.params,
         vocabulary: ready.vocabulary,
         blockSize: ready.blockSize,

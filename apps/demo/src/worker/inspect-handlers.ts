@@ -10,6 +10,7 @@ import {
   embeddingMap,
   explainHead,
   inductionScore,
+  nearestTokens,
   positionRow,
   readActivations,
   type SamplingView,
@@ -21,18 +22,23 @@ import {
   translationAccuracy,
 } from '@attn/inspect';
 import type { GPT } from '@attn/model';
-import { generate, multinomial, type Sampler, sampler } from '@attn/sample';
-import type { InspectReply, InspectRequest, SliderSettings, TaskName, TranslationView } from '../inspect-protocol';
-import type { FromWorker } from '../protocol';
-import { analyseText, describeLeftOut, type VocabularyInfo, vocabularyLabels } from '../vocab';
+import { multinomial, sampler } from '@attn/sample';
 import type { Tensor } from '@attn/tensor';
 import { dateHeldOut, heldOutMaxTokens, INDUCTION_RECIPE, inductionScoreOptions } from '@attn/train';
+import type { Tokenizer } from '@attn/tokenizer';
+import { EMBEDDING_TEXT_TOKENS, type InspectReply, type InspectRequest, LARGE_VOCABULARY, type SliderSettings, type TaskName, type TranslationView } from '../inspect-protocol';
+import type { FromWorker } from '../protocol';
+import { analyseText, describeLeftOut, type VocabularyInfo, vocabularyLabels, vocabularySize, vocabularyUnit } from '../vocab';
+import { decodableLogits } from './token-text';
+import { writeTokens } from './writing';
+import { messageYielder } from './yield-to-messages';
 import { type DateModel, describeTaskModel, type InductionModel, newDateModel, newInductionModel, TASK_EVAL_EVERY, type TaskModel } from './task-models';
 
-/** A model the views can read: the page's, or a loaded checkpoint (worker.ts's Explorable). */
+/** A model the views can read: the page's, a shipped checkpoint or the opened one (worker.ts's Explorable). */
 export interface ReadableModel {
   model: GPT;
   vocabulary: VocabularyInfo;
+  tokenizer: Tokenizer;
 }
 
 /** What worker.ts lends these handlers. */
@@ -45,16 +51,12 @@ export interface InspectContext {
 }
 
 // ---- helpers ------------------------------------------------------------------------------
-function entries(vocabulary: VocabularyInfo): readonly string[] {
-  return vocabularyLabels(vocabulary);
-}
-
 /** The ids and labels of typed text, or an error that says what the model could not read. */
 function readText(target: ReadableModel, text: string, what: string): { ids: number[]; labels: string[] } {
   const analysis = analyseText(text, target.vocabulary, target.model.blockSize);
   if (analysis.ids.length === 0) {
     const leftOut = describeLeftOut(analysis, target.vocabulary, target.model.blockSize);
-    throw new Error(`The ${what} needs at least one ${target.vocabulary.kind === 'char' ? 'character' : 'word'} the model knows.${leftOut ? ` ${leftOut}` : ''}`);
+    throw new Error(`The ${what} needs at least one ${vocabularyUnit(target.vocabulary)} the model knows.${leftOut ? ` ${leftOut}` : ''}`);
   }
   return analysis;
 }
@@ -69,12 +71,13 @@ function checkSettings(s: SliderSettings): SliderSettings {
 /** The next-token logits after each prompt, per model, until the model's weights change (its training steps move on). */
 const logitsCache = new WeakMap<GPT, { key: string; logits: Float32Array }>();
 
+/** The last position's next-token logits over the ids the tokenizer can decode (a padded Hub vocabulary's extra rows left out). */
 async function lastLogits(target: ReadableModel, ids: number[], version: string): Promise<Float32Array> {
   const key = `${version}|${ids.join(',')}`;
   const cached = logitsCache.get(target.model);
   if (cached?.key === key) return cached.logits;
   const { logits } = await readActivations(target.model, ids, []); // (1, T, vocabSize) on the host
-  const last = Float32Array.from(positionRow(logits, ids.length - 1));
+  const last = decodableLogits(target.tokenizer, Float32Array.from(positionRow(logits, ids.length - 1)));
   logitsCache.set(target.model, { key, logits: last });
   return last;
 }
@@ -94,13 +97,8 @@ export function taskTensors(): Tensor[] {
   return [tasks.date, tasks.induction].flatMap((t) => (t ? t.trainer.tensors() : []));
 }
 
-const yieldChannel = new MessageChannel();
 /** Lets queued messages (Stop, other views' requests) in between steps. */
-const yieldToMessages = () =>
-  new Promise<void>((resolve) => {
-    yieldChannel.port1.onmessage = () => resolve();
-    yieldChannel.port2.postMessage(null);
-  });
+const yieldToMessages = messageYielder();
 
 /** Progress messages at most this often. */
 const POST_EVERY_MS = 100;
@@ -264,6 +262,46 @@ async function corefHeads(ctx: InspectContext, sentences: number): Promise<Coref
   return { score, examples };
 }
 
+// ---- the embedding map -----------------------------------------------------------------------------------
+type EmbeddingsResult = Omit<Extract<InspectReply, { type: 'embeddingsResult' }>, 'type' | 'id'>;
+
+/**
+ * The map of a model's token embeddings: every token of a small vocabulary; the coreference
+ * model's "did not fit" nouns by role; or, for a large vocabulary (GPT-2's 50,257 tokens), the
+ * tokens of a typed text and each one's nearest tokens in the whole vocabulary.
+ */
+async function embeddings(target: ReadableModel, msg: Extract<InspectRequest, { type: 'embeddings' }>): Promise<EmbeddingsResult> {
+  const names = vocabularyLabels(target.vocabulary);
+  if (msg.subset === 'nouns') {
+    if (target.vocabulary.kind !== 'word' || !names.includes('suitcase')) throw new Error('Only the coreference model has the nouns of the "did not fit" sentences.');
+    const all = await tokenEmbeddings(target.model);
+    const { things, containers } = fitNouns();
+    const words = [...things, ...containers];
+    const vectors = words.map((w) => all[names.indexOf(w)]);
+    const groups: TokenGroup[] = [
+      { name: 'things that can be too big', members: things.map((_, i) => i) },
+      { name: 'containers', members: containers.map((_, i) => things.length + i) },
+    ];
+    const map = embeddingMap(vectors, words, { neighbours: 5, groups });
+    return { map, groups: words.map((_, i) => (i < things.length ? 0 : 1)), groupNames: groups.map((g) => g.name), typed: 0 };
+  }
+  const size = vocabularySize(target.vocabulary);
+  if (msg.subset === 'all') {
+    if (size > LARGE_VOCABULARY) throw new Error(`This model has ${size.toLocaleString('en')} tokens, too many to map at once: map the tokens of a text and their nearest neighbours.`);
+    const map = embeddingMap(await tokenEmbeddings(target.model), [...names], { neighbours: 5 });
+    return { map, groups: null, groupNames: null, typed: 0 };
+  }
+  // The text's distinct tokens (the first EMBEDDING_TEXT_TOKENS), then each one's nearest in the whole vocabulary.
+  const { ids } = readText(target, msg.text ?? '', 'text');
+  const typed = [...new Set(ids)].slice(0, EMBEDDING_TEXT_TOKENS);
+  if (typed.length < 2) throw new Error('Type a text of at least two different tokens to map.');
+  const near = await nearestTokens(target.model, typed, { k: 5, among: Math.min(target.tokenizer.vocabSize, target.model.vocabSize) }); // not a padded vocabulary's unused rows
+  const shown = [...typed];
+  for (const list of near) for (const t of list) if (!shown.includes(t.id)) shown.push(t.id);
+  const map = embeddingMap(await tokenEmbeddings(target.model, shown), shown.map((id) => names[id]), { neighbours: 5 });
+  return { map, groups: shown.map((_, i) => (i < typed.length ? 0 : 1)), groupNames: ['tokens of the text', 'their nearest neighbours'], typed: typed.length };
+}
+
 // ---- the dispatcher -------------------------------------------------------------------------------------
 let sampling: AbortController | null = null;
 
@@ -284,7 +322,7 @@ export async function handleInspect(msg: InspectRequest, ctx: InspectContext, ve
       const { ids, labels } = readText(target, msg.prompt, 'prompt');
       const logits = await lastLogits(target, ids, version(msg.source));
       const view = samplingView(logits, checkSettings(msg.settings), { show: msg.show });
-      const names = entries(target.vocabulary);
+      const names = vocabularyLabels(target.vocabulary);
       post({ type: 'nextTokensResult', id: msg.id, view, labels: view.tokens.map((t) => names[t.id]), promptLabels: labels, vocabSize: logits.length });
       break;
     }
@@ -293,58 +331,29 @@ export async function handleInspect(msg: InspectRequest, ctx: InspectContext, ve
       const { ids } = readText(target, msg.prompt, 'prompt');
       const settings = checkSettings(msg.settings);
       if (!Number.isInteger(msg.maxTokens) || msg.maxTokens < 1 || msg.maxTokens > 500) throw new Error(`tokens to write must be a whole number from 1 to 500, got ${msg.maxTokens}`);
-      const names = entries(target.vocabulary);
-      // The processors samplingView shows are the ones that sample, so every bar is what was drawn from.
-      const inner = sampler(samplingProcessors(settings), multinomial({ seed: msg.seed }));
-      let seen = new Float32Array(0); // the logits of the step just sampled
-      const watching: Sampler = {
-        ...inner,
-        sample(logits, tokensSoFar) {
-          seen = Float32Array.from(logits);
-          return inner.sample(logits, tokensSoFar);
-        },
-      };
+      const names = vocabularyLabels(target.vocabulary);
       sampling?.abort();
       const controller = new AbortController();
       sampling = controller;
-      const tokens = generate(target.model, ids, { maxNewTokens: msg.maxTokens, sampler: watching, signal: controller.signal });
+      // The processors samplingView shows are the ones that sample, so every bar is what was drawn from.
+      const options = { maxTokens: msg.maxTokens, sampler: sampler(samplingProcessors(settings), multinomial({ seed: msg.seed })), signal: controller.signal };
       let written = 0;
-      let result = await tokens.next();
-      while (!result.done) {
-        const view: SamplingView = samplingView(seen, settings, { show: msg.show });
-        post({ type: 'sampled', id: msg.id, token: result.value, label: names[result.value], view, labels: view.tokens.map((t) => names[t.id]) });
+      const reason = await writeTokens(target.model, target.tokenizer, ids, options, (token) => {
+        const view: SamplingView = samplingView(token.logits, settings, { show: msg.show });
+        post({ type: 'sampled', id: msg.id, token: token.id, label: names[token.id], text: token.text, view, labels: view.tokens.map((t) => names[t.id]) });
         written++;
-        result = await tokens.next();
-      }
+      });
       if (sampling === controller) sampling = null;
-      post({ type: 'sampleDone', id: msg.id, reason: result.value.reason, tokens: written });
+      post({ type: 'sampleDone', id: msg.id, reason, tokens: written });
       break;
     }
     case 'stopSample':
       sampling?.abort();
       post({ type: 'ok', id: msg.id });
       break;
-    case 'embeddings': {
-      const target = ctx.explorable(msg.source);
-      const names = entries(target.vocabulary);
-      const all = await tokenEmbeddings(target.model);
-      if (msg.subset === 'nouns') {
-        if (target.vocabulary.kind !== 'word' || !names.includes('suitcase')) throw new Error('Only the coreference model has the nouns of the "did not fit" sentences.');
-        const { things, containers } = fitNouns();
-        const words = [...things, ...containers];
-        const vectors = words.map((w) => all[names.indexOf(w)]);
-        const groups: TokenGroup[] = [
-          { name: 'things that can be too big', members: things.map((_, i) => i) },
-          { name: 'containers', members: containers.map((_, i) => things.length + i) },
-        ];
-        const map = embeddingMap(vectors, words, { neighbours: 5, groups });
-        post({ type: 'embeddingsResult', id: msg.id, map, groups: words.map((_, i) => (i < things.length ? 0 : 1)), groupNames: groups.map((g) => g.name) });
-      } else {
-        const map = embeddingMap(all, [...names], { neighbours: 5 });
-        post({ type: 'embeddingsResult', id: msg.id, map, groups: null, groupNames: null });
-      }
+    case 'embeddings':
+      post({ type: 'embeddingsResult', id: msg.id, ...(await embeddings(ctx.explorable(msg.source), msg)) });
       break;
-    }
     case 'corefHeads': {
       const { score, examples } = await corefHeads(ctx, msg.sentences);
       post({ type: 'corefHeadsResult', id: msg.id, score, examples });

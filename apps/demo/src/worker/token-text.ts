@@ -1,9 +1,8 @@
 // Generated tokens as text, streamed one token at a time. A character model's token is
-// a character; a word model's tokens are joined by spaces; a byte-level BPE token holds
+// a character; a word model's tokens follow the prompt, each after a space; a byte-level BPE token holds
 // bytes, and one character (an emoji, a CJK character) may span several tokens, so
 // decoding tokens one by one would print U+FFFD halves. A streaming TextDecoder holds
 // back the bytes of an unfinished character until the token that completes it arrives.
-import { defineProcessor, type LogitsProcessor } from '@attn/sample';
 import { BpeTokenizer, type Tokenizer, WordTokenizer } from '@attn/tokenizer';
 
 /** A function from each next generated token id to the text it adds (possibly ''). */
@@ -12,29 +11,16 @@ export function tokenTextStream(tokenizer: Tokenizer): (id: number) => string {
     const decoder = new TextDecoder('utf-8');
     return (id) => decoder.decode(tokenizer.tokenToBytes(id), { stream: true });
   }
-  if (tokenizer instanceof WordTokenizer) {
-    let first = true;
-    return (id) => {
-      const word = tokenizer.decode([id]);
-      const text = first ? word : ` ${word}`;
-      first = false;
-      return text;
-    };
-  }
+  if (tokenizer instanceof WordTokenizer) return (id) => ` ${tokenizer.decode([id])}`;
   return (id) => tokenizer.decode([id]);
 }
 
 /**
  * A Hub model may pad its vocabulary past its tokenizer's (rows for ids no text maps to). A
- * token the tokenizer cannot decode must never be sampled: this processor masks those ids,
- * or is null when every id of the model is a token.
+ * token the tokenizer cannot decode is never shown or drawn: the next-token logits are cut to
+ * the ids the tokenizer has (the same ids, so nothing is renumbered). A view of `logits` when
+ * every id of the model is a token.
  */
-export function onlyDecodableTokens(tokenizer: Tokenizer, modelVocabSize: number): LogitsProcessor | null {
-  const known = tokenizer.vocabSize;
-  if (known >= modelVocabSize) return null;
-  return defineProcessor(`ids below ${known}`, (logits) => {
-    const out = logits.slice();
-    out.fill(Number.NEGATIVE_INFINITY, known);
-    return out;
-  });
+export function decodableLogits(tokenizer: Tokenizer, logits: Float32Array): Float32Array {
+  return tokenizer.vocabSize >= logits.length ? logits : logits.subarray(0, tokenizer.vocabSize);
 }

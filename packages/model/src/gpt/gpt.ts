@@ -244,7 +244,9 @@ export class GPT extends Module implements IncrementalLM {
     }
     const layers = this.transformer.h.blocks.map((_, i) => cache.layer(i));
     const saved = layers.map((l) => l.snapshot());
-    const undo = () => layers.forEach((l, i) => l.restore(saved[i]));
+    const undo = () => {
+      for (const [i, l] of layers.entries()) l.restore(saved[i]);
+    };
     const wasTraining = this.training;
     this.eval(); // no dropout while decoding
     try {

@@ -93,6 +93,40 @@ export function runBackendSuite(api: SuiteApi, backendName: string, options: Bac
   }
 }
 
+/**
+ * Runs the conformance suite where no test runner is loaded (a browser page driven by
+ * Playwright): a small describe/it collector gathers the cases, runs them in order and
+ * returns the names that passed and each failure with its message.
+ */
+export async function runBackendSuiteCollected(backendName: string, options: BackendSuiteOptions = {}): Promise<{ passed: string[]; failed: string[] }> {
+  const cases: Array<[string, () => void | Promise<void>]> = [];
+  let prefix = '';
+  runBackendSuite(
+    {
+      describe: (name, fn) => {
+        prefix = name;
+        fn();
+      },
+      it: (name, fn) => {
+        cases.push([`${prefix} > ${name}`, fn]);
+      },
+    },
+    backendName,
+    options,
+  );
+  const passed: string[] = [];
+  const failed: string[] = [];
+  for (const [name, fn] of cases) {
+    try {
+      await fn();
+      passed.push(name);
+    } catch (err) {
+      failed.push(`${name}: ${(err as Error).message}`);
+    }
+  }
+  return { passed, failed };
+}
+
 /** Helpers a case uses: seeded inputs in the dtype under test, and comparisons. */
 class Context {
   private rng = new Rng(1234);

@@ -61,26 +61,31 @@ export function columnChunk(width: number): number {
   return width <= 16 ? 16 : width <= 32 ? 32 : 64;
 }
 
-/** Sizes of one call, from q (..., Tq, D) and v (..., Tk, Dv). */
+/** Sizes of one call, from q (..., Tq, D), v (..., rows, Dv) and the attrs' kvLength. */
 interface Dims {
   heads: number;
   tq: number;
+  /** Keys that take part: the first kvLength rows of each head's k and v. */
   tk: number;
+  /** Rows each head's k and v hold (>= tk: a preallocated KV cache holds more than it uses). */
+  kr: number;
   d: number;
   dv: number;
 }
 
-function dimsOf(q: KernelInput, v: KernelInput): Dims {
+function dimsOf(q: KernelInput, v: KernelInput, attrs: FusedAttentionAttrs): Dims {
   const n = q.shape.length;
   let heads = 1;
   for (let i = 0; i < n - 2; i++) heads *= q.shape[i];
-  return { heads, tq: q.shape[n - 2], tk: v.shape[n - 2], d: q.shape[n - 1], dv: v.shape[n - 1] };
+  const kr = v.shape[n - 2];
+  return { heads, tq: q.shape[n - 2], tk: attrs.kvLength, kr, d: q.shape[n - 1], dv: v.shape[n - 1] };
 }
 
 /**
  * The parameter block every attention kernel reads:
  * 0 heads, 1 tq, 2 tk, 3 d, 4 dv, 5 chunks, 6 causal, 7 scale (f32),
- * 8 row groups per head, 9 units (direct: invocations; tiled: workgroups).
+ * 8 row groups per head, 9 units (direct: invocations; tiled: workgroups),
+ * 10 kr (rows per head of k and v: strides use kr, bounds and the causal offset use tk = kvLength).
  */
 function attentionParams(dims: Dims, attrs: FusedAttentionAttrs, chunks: number, tiles: number, units: number): Params {
   return new Params()
@@ -93,13 +98,15 @@ function attentionParams(dims: Dims, attrs: FusedAttentionAttrs, chunks: number,
     .u32(attrs.causal ? 1 : 0)
     .f32(attrs.scale)
     .u32(tiles)
-    .u32(units);
+    .u32(units)
+    .u32(dims.kr);
 }
 
 const SIZES = /* wgsl */ `
   let heads = u(0u);
   let tq = u(1u);
   let tk = u(2u);
+  let kr = u(10u);
   let d = u(3u);
   let dv = u(4u);
   let chunks = u(5u);
@@ -191,7 +198,7 @@ ${perRow((r) => `    end_${r} = min(r0 + ${r}u + 1u + tk - tq, tk);`)}
   }
 ${perRow((r) => `  var o_${r}: array<f32, C>;\n  var m_${r} = LOWEST;\n  var l_${r} = 0.0;`)}
   for (var j0 = 0u; j0 < kend; j0 += ${KB}u) {
-${STEPS.map((x) => `    let krow_${x} = (h * tk + min(j0 + ${x}u, tk - 1u)) * d;\n    let vrow_${x} = (h * tk + min(j0 + ${x}u, tk - 1u)) * dv + c0;`).join('\n')}
+${STEPS.map((x) => `    let krow_${x} = (h * kr + min(j0 + ${x}u, tk - 1u)) * d;\n    let vrow_${x} = (h * kr + min(j0 + ${x}u, tk - 1u)) * dv + c0;`).join('\n')}
 ${blockDots('s', 'q', 'qrow', 'k', 'krow', 'd')}
     // Online softmax: mask, fold the step's max into m (rescaling what was summed under the old max), weigh.
 ${perPair((r, x) => `    let t_${r}_${x} = select(LOWEST, s_${r}_${x} * scale, j0 + ${x}u < end_${r});`)}
@@ -246,7 +253,7 @@ ${perRow((r) => `    di_${r} = fma(douts[grow_${r} + c], outs[grow_${r} + c], di
 ${perRow((r) => `    if (r0 + ${r}u < tq) { dsum[row_${r}] = di_${r}; }`)}
   }
   for (var j0 = 0u; j0 < kend; j0 += ${KB}u) {
-${STEPS.map((x) => `    let krow_${x} = (h * tk + min(j0 + ${x}u, tk - 1u)) * d;\n    let vrow_${x} = (h * tk + min(j0 + ${x}u, tk - 1u)) * dv;\n    let kcol_${x} = krow_${x} + c0;`).join('\n')}
+${STEPS.map((x) => `    let krow_${x} = (h * kr + min(j0 + ${x}u, tk - 1u)) * d;\n    let vrow_${x} = (h * kr + min(j0 + ${x}u, tk - 1u)) * dv;\n    let kcol_${x} = krow_${x} + c0;`).join('\n')}
 ${blockDots('s', 'q', 'qrow', 'k', 'krow', 'd')}
 ${blockDots('g', 'douts', 'grow', 'v', 'vrow', 'dv')}
     // dS = P (dP - D_i), zero where masked.
@@ -268,7 +275,7 @@ const C: u32 = ${c}u;
 ${DIRECT_MAIN}
   let cnk = select(0u, min(C, d - c0), c0 < d);
   let cnv = select(0u, min(C, dv - c0), c0 < dv);
-${perRow((r) => `  let j_${r} = r0 + ${r}u;\n  let krow_${r} = (h * tk + min(j_${r}, tk - 1u)) * d;\n  let vrow_${r} = (h * tk + min(j_${r}, tk - 1u)) * dv;`)}
+${perRow((r) => `  let j_${r} = r0 + ${r}u;\n  let krow_${r} = (h * kr + min(j_${r}, tk - 1u)) * d;\n  let vrow_${r} = (h * kr + min(j_${r}, tk - 1u)) * dv;`)}
   // Queries that see key j: all, or with causal those with i >= j - (tk - tq); the block starts at its first key's.
   var istart = 0u;
   if (causal && r0 + tq > tk) { istart = r0 + tq - tk; }
@@ -392,7 +399,7 @@ ${TILED_MAIN}
   var l = 0.0;
   for (var j0 = 0u; j0 < kend; j0 += ${bc}u) {
     for (var x = 0u; x < ${bc}u; x++) { s[x] = 0.0; }
-    ${slabDots('q', `h * tq + i0`, 'h * tq + tq', 'k', 'h * tk + j0', 'h * tk + tk', 'd', bc, 's')}
+    ${slabDots('q', `h * tq + i0`, 'h * tq + tq', 'k', 'h * kr + j0', 'h * kr + tk', 'd', bc, 's')}
     // Online softmax over the block: mask, fold the block's max into m, rescale.
     var bm = LOWEST;
     for (var x = 0u; x < ${bc}u; x++) {
@@ -411,7 +418,7 @@ ${TILED_MAIN}
     l = l * alpha + sum;
     m = mn;
     for (var c = 0u; c < C; c++) { o[c] *= alpha; }
-    ${blockColumns('v', 'h * tk + j0', 'h * tk + tk', 'dv', bc, 's', 'o')}
+    ${blockColumns('v', 'h * kr + j0', 'h * kr + tk', 'dv', bc, 's', 'o')}
   }
   if (live) {
     let inv = 1.0 / l;
@@ -452,14 +459,14 @@ ${TILED_MAIN}
       s[x] = 0.0;
       dp[x] = 0.0;
     }
-    ${slabDots('q', 'h * tq + i0', 'h * tq + tq', 'k', 'h * tk + j0', 'h * tk + tk', 'd', bc, 's')}
-    ${slabDots('douts', 'h * tq + i0', 'h * tq + tq', 'v', 'h * tk + j0', 'h * tk + tk', 'dv', bc, 'dp')}
+    ${slabDots('q', 'h * tq + i0', 'h * tq + tq', 'k', 'h * kr + j0', 'h * kr + tk', 'd', bc, 's')}
+    ${slabDots('douts', 'h * tq + i0', 'h * tq + tq', 'v', 'h * kr + j0', 'h * kr + tk', 'dv', bc, 'dp')}
     // dS = P (dP - D_i), P recomputed from lse; s now holds dS.
     for (var x = 0u; x < ${bc}u; x++) {
       let p = select(0.0, exp(s[x] * scale - li), live && j0 + x < own_end);
       s[x] = p * (dp[x] - di);
     }
-    ${blockColumns('k', 'h * tk + j0', 'h * tk + tk', 'd', bc, 's', 'acc')}
+    ${blockColumns('k', 'h * kr + j0', 'h * kr + tk', 'd', bc, 's', 'acc')}
   }
   if (live) {
     for (var c = 0u; c < C; c++) {
@@ -490,8 +497,8 @@ ${TILED_MAIN}
       ds[x] = 0.0;
     }
     // Scores and dP of the tile's keys (own rows) against the block's queries.
-    ${slabDots('k', 'h * tk + j0', 'h * tk + tk', 'q', 'h * tq + i0', 'h * tq + tq', 'd', br, 'p')}
-    ${slabDots('v', 'h * tk + j0', 'h * tk + tk', 'douts', 'h * tq + i0', 'h * tq + tq', 'dv', br, 'ds')}
+    ${slabDots('k', 'h * kr + j0', 'h * kr + tk', 'q', 'h * tq + i0', 'h * tq + tq', 'd', br, 'p')}
+    ${slabDots('v', 'h * kr + j0', 'h * kr + tk', 'douts', 'h * tq + i0', 'h * tq + tq', 'dv', br, 'ds')}
     for (var x = 0u; x < ${br}u; x++) {
       let i = i0 + x;
       let qrow = h * tq + min(i, tq - 1u);
@@ -504,7 +511,7 @@ ${TILED_MAIN}
     ${blockColumns('q', 'h * tq + i0', 'h * tq + tq', 'd', br, 'ds', 'ak')}
   }
   if (live) {
-    let row = h * tk + j;
+    let row = h * kr + j;
     for (var c = 0u; c < C; c++) {
       if (c0 + c < d) { dk[row * d + c0 + c] = ak[c] * scale; }
       if (c0 + c < dv) { dvs[row * dv + c0 + c] = av[c]; }
@@ -543,7 +550,7 @@ export function attentionKernels(ctx: KernelContext, strategy: AttentionStrategy
 
   return {
     FusedAttention: ([q, k, v], attrs) => {
-      const dims = dimsOf(q, v);
+      const dims = dimsOf(q, v, attrs);
       const out = ctx.alloc(dims.heads * dims.tq * dims.dv);
       const lse = ctx.alloc(dims.heads * dims.tq);
       if (dims.heads * dims.tq === 0) return [out, lse];
@@ -552,11 +559,16 @@ export function attentionKernels(ctx: KernelContext, strategy: AttentionStrategy
     },
 
     FusedAttentionGrad: ([q, k, v, out, lse, dOut], attrs) => {
-      const dims = dimsOf(q, v);
-      const { heads, tq, tk, d, dv } = dims;
+      const dims = dimsOf(q, v, attrs);
+      const { heads, tq, tk, kr, d, dv } = dims;
       const dq = ctx.alloc(heads * tq * d);
-      const dk = ctx.alloc(heads * tk * d);
-      const dV = ctx.alloc(heads * tk * dv);
+      const dk = ctx.alloc(heads * kr * d);
+      const dV = ctx.alloc(heads * kr * dv);
+      if (tk < kr) {
+        // The dk/dv pass writes only the kvLength rows that take part; the others' gradient is 0.
+        ctx.dispatcher.upload(dk.buffer, new Float32Array(heads * kr * d));
+        ctx.dispatcher.upload(dV.buffer, new Float32Array(heads * kr * dv));
+      }
       // (With Tq = 0 the dq pass has nothing to do and the dk/dv pass writes zeros: no query sees a key.)
       if (heads * tk === 0) return [dq, dk, dV];
       // D_i = dOut_i . out_i, written by the dq pass and read by the dk/dv pass: (heads, Tq), the one temporary.

@@ -103,7 +103,7 @@ export async function attentionEdgeCases(backendName: string): Promise<Record<st
       // The kernel itself, for lse (the op keeps it for the backward pass and returns only out).
       const input = (x: Float32Array, shape: number[]) => ({ handle: backend.write(x, 'float32'), shape, dtype: 'float32' as const });
       const inputs = [input(q, [heads, tq, d]), input(k, [heads, tk, d]), input(v, [heads, tk, dv])];
-      const attrs = { scale: 1 / Math.sqrt(d), causal };
+      const attrs = { scale: 1 / Math.sqrt(d), causal, kvLength: tk };
       const [out, lse] = kernel(inputs, attrs, [heads, tq, dv]) as t.DataHandle[];
       errors[`out ${name}`] = relErr(await backend.read(out, heads * tq * dv, 'float32'), want.out);
       errors[`lse ${name}`] = relErr(await backend.read(lse, heads * tq, 'float32'), want.lse);
