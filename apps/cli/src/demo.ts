@@ -205,8 +205,8 @@ export async function runDemo(o: DemoOptions): Promise<void> {
         `but never ${INDUCTION_RECIPE.heldOutHalves.join(', ')}; measured on those left-out lengths, where counting positions cannot help. ` +
         `The detector (TransformerLens's induction score) ranks layer ${induction.layer}, head ${induction.head} first: ${induction.score.toFixed(3)} of a possible ${induction.ceiling.toFixed(3)} ` +
         `(${(induction.fraction * 100).toFixed(0)}% of the ceiling). Loss on the random half ${induction.losses.first.toFixed(3)} (chance ${induction.losses.chance.toFixed(3)}), on the repeated half ${induction.losses.repeated.toFixed(3)}. ` +
-        `${describeInduction(induction).at(-1)}. The heatmap is that head on a held-out repeat of ${longest} tokens.`,
-      text: describeInduction(induction).slice(1, 3).join('\n'),
+        `${describeInduction(induction).at(-1)?.replace(/^verdict: /, 'Verdict: ')}. The heatmap is that head on a held-out repeat of ${longest} tokens.`,
+      text: describeInduction(induction).slice(1, 3).map((l) => l.trim()).join('\n'),
       svg: attentionHeatmapSvg({
         weights: inductionMaps[induction.layer][induction.head],
         queryLabels: sampleLabels,
@@ -217,7 +217,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     {
       heading: 'Encoder-decoder on dates: cross-attention',
       note: `${accuracyLine} Rows: the output characters of "${dateTokens.decode(translated.tokens)}" (beam search); columns: the input characters of "${example}"; decoder layer ${lastLayer}, mean of its ${dateNet.config.nHead} heads. Below: the input word each output character reads most.`,
-      text: cross.summary(inputLabels).map((l) => l.trim()).join('\n'),
+      text: cross.reads(inputLabels).map((r) => `${r.output} <- ${r.word} ${(r.share * 100).toFixed(0)}%`).join('\n'),
       svg: attentionHeatmapSvg({ weights: cross.weights, queryLabels: cross.outputLabels, keyLabels: inputLabels, title: `cross-attention: "${example}"`, cellSize: 22 }),
     },
     { heading: 'Encoder-decoder on dates: loss', svg: lossCurveSvg({ train: dateOutcome.losses, val: dateOutcome.evals, title: 'Date encoder-decoder loss' }) },

@@ -9,7 +9,9 @@ export interface CrossAttentionView {
   weights: number[][];
   /** The translation's characters, one per row. */
   outputLabels: string[];
-  /** For each output character, the input word (a run of characters between spaces and commas) with most of its attention. */
+  /** For each output character, the input word (a run of characters between spaces and commas) with most of its attention, and that share. */
+  reads(inputLabels: string[]): { output: string; word: string; share: number }[];
+  /** reads() as one line per output character. */
   summary(inputLabels: string[]): string[];
 }
 
@@ -24,7 +26,7 @@ export function crossAttentionView(t: AttendedTranslation, layer: number, head: 
   return {
     weights,
     outputLabels,
-    summary(inputLabels) {
+    reads(inputLabels) {
       const words: { text: string; from: number; to: number }[] = [];
       inputLabels.forEach((c, s) => {
         if (c === ' ' || c === ',') return;
@@ -40,8 +42,13 @@ export function crossAttentionView(t: AttendedTranslation, layer: number, head: 
           const share = row.slice(w.from, w.to).reduce((a, b) => a + b, 0);
           if (share > best.share) best = { text: w.text, share };
         }
-        return `  output ${String(i).padStart(2)} ${JSON.stringify(outputLabels[i])} reads ${JSON.stringify(best.text)} (${(best.share * 100).toFixed(0)}% of its attention)`;
+        return { output: outputLabels[i], word: best.text, share: best.share };
       });
+    },
+    summary(inputLabels) {
+      return this.reads(inputLabels).map(
+        (r, i) => `  output ${String(i).padStart(2)} ${JSON.stringify(r.output)} reads ${JSON.stringify(r.word)} (${(r.share * 100).toFixed(0)}% of its attention)`,
+      );
     },
   };
 }
