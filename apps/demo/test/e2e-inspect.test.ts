@@ -271,7 +271,7 @@ for (const size of SIZES) {
       await expect.poll(() => attr(page, '#induction-status', 'data-steps'), { timeout: 120_000 }).toBe(desktop ? '300' : '10');
       const score = Number(await attr(page, '#induction-verdict', 'data-score'));
       const ceiling = Number(await attr(page, '#induction-verdict', 'data-ceiling'));
-      expect(ceiling).toBeCloseTo(14 / 31, 12); // BOS + 15 + 15 tokens: 14 of them repeated with an earlier copy to find
+      expect(ceiling).toBeCloseTo(15 / 31, 12); // BOS + 15 + 15 tokens: the 15 of the second half each have an earlier copy
       expect(score).toBeLessThanOrEqual(ceiling);
       const verdict = await text(page, '#induction-verdict');
       expect(verdict).toContain(`on 20 held-out sequences repeated after 15 tokens, a length it never trained on, where a perfect induction head would score ${ceiling.toFixed(3)}`);
