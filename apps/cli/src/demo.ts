@@ -206,7 +206,10 @@ export async function runDemo(o: DemoOptions): Promise<void> {
         `The detector (TransformerLens's induction score) ranks layer ${induction.layer}, head ${induction.head} first: ${induction.score.toFixed(3)} of a possible ${induction.ceiling.toFixed(3)} ` +
         `(${(induction.fraction * 100).toFixed(0)}% of the ceiling). Loss on the random half ${induction.losses.first.toFixed(3)} (chance ${induction.losses.chance.toFixed(3)}), on the repeated half ${induction.losses.repeated.toFixed(3)}. ` +
         `${describeInduction(induction).at(-1)?.replace(/^verdict: /, 'Verdict: ')}. The heatmap is that head on a held-out repeat of ${longest} tokens.`,
-      text: describeInduction(induction).slice(1, 3).map((l) => l.trim()).join('\n'),
+      text: [
+        ...induction.byLength.map((r) => `repeat ${r.halfLength}: ${r.perHead[induction.layer][induction.head].toFixed(3)} of ${r.ceiling.toFixed(3)}`),
+        ...induction.perHead.map((heads, l) => `layer ${l}: ${heads.map((x, h) => `head ${h} ${x.toFixed(3)}`).join(', ')}`),
+      ].join('\n'),
       svg: attentionHeatmapSvg({
         weights: inductionMaps[induction.layer][induction.head],
         queryLabels: sampleLabels,
