@@ -17,6 +17,9 @@ import { registerExplain } from './commands/explain.js';
 import { registerExport } from './commands/export.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerTranslate } from './commands/translate.js';
+import { printTaskReport, TASKS, trainTaskCommand } from './commands/train-task.js';
+import { DATE_RECIPE, INDUCTION_RECIPE } from '@attn/train';
 import { MODEL_CONFIGS } from './data.js';
 import { runDemo } from './demo.js';
 import { choiceFlag, fail, intFlag, UsageError } from './errors.js';
@@ -70,6 +73,7 @@ program
   .option('--data <file>', 'a UTF-8 text file to train on')
   .option('--tokenizer <kind>', 'char: one token per character; bpe:N: a byte-level BPE of N tokens trained on the text (GPT-2 format, for attn export --hf)', 'char')
   .addOption(new Option('--corpus <name>', 'built-in corpus').choices(['shakespeare', 'emma', 'coref']))
+  .addOption(new Option('--task <name>', 'a built-in task with its own model: induction (2-layer attention-only GPT on repeated random tokens) or date (the encoder-decoder on "November 11, 2024" -> "2024-11-11"); its own defaults for steps, batch and lr').choices([...TASKS]))
   .addOption(new Option('--config <name>', 'model size').choices(Object.keys(MODEL_CONFIGS)).default('tiny'))
   .option('--steps <n>', "optimiser steps: the run's total, also with --resume (nanoGPT's max_iters)", '200')
   .option('--batch <n>', 'sequences per step', '16')
@@ -83,8 +87,9 @@ program
   .option('--out <dir>', 'checkpoint directory', 'attn-out/model')
   .option('--resume', 'continue the run saved in --out (its settings are kept)')
   .option('--json', 'machine-readable output (no progress bar)')
-  .action(async (o: TrainFlags, command: Command) => {
+  .action(async (o: TrainFlags & { task?: string }, command: Command) => {
     const explicit = (flag: keyof TrainFlags) => command.getOptionValueSource(flag) === 'cli';
+    if (o.task !== undefined) return printTaskReport(await trainTaskCommand(o.task, o, explicit, !o.json), o);
     const r = await trainCommand(o, explicit, !o.json);
     // Ctrl-C saved a checkpoint of the steps done; say how to continue, then exit 130 like any interrupted command.
     if (r.interrupted) {
@@ -99,6 +104,7 @@ registerGenerate(program);
 registerAttend(program);
 registerInspect(program);
 registerExport(program);
+registerTranslate(program);
 
 program
   .command('bench')
@@ -114,11 +120,13 @@ program
 
 program
   .command('demo')
-  .description('the two-minute tour: Shakespeare GPT, sampling, coreference attention, an HTML report')
+  .description('the tour: Shakespeare GPT, sampling, coreference attention and embeddings, an induction head, dates through an encoder-decoder, an HTML report')
   .option('--out <dir>', 'where checkpoints and attn-report.html go', 'attn-out')
   .option('--steps <n>', 'Shakespeare training steps', '500')
   .option('--coref-steps <n>', 'coreference training steps', '950')
   .option('--chars <n>', 'characters to generate', '300')
+  .option('--induction-steps <n>', 'induction task training steps', String(INDUCTION_RECIPE.defaultSteps))
+  .option('--date-steps <n>', 'date task training steps', String(DATE_RECIPE.defaultSteps))
   .option('--quick', 'a few steps of each part (for tests)')
   .addOption(backendOption())
   .option('--json', 'also print a JSON summary on stdout at the end')
@@ -130,6 +138,9 @@ program
       corefSteps: quick ? 6 : intFlag('--coref-steps', o.corefSteps),
       chars: quick ? 40 : intFlag('--chars', o.chars, 0),
       heldout: quick ? 20 : 200,
+      inductionSteps: quick ? 4 : intFlag('--induction-steps', o.inductionSteps),
+      dateSteps: quick ? 4 : intFlag('--date-steps', o.dateSteps),
+      dates: quick ? 10 : 200,
       backend: choiceFlag('--backend', o.backend, ['wasm', 'cpu', 'gpu']),
       json: Boolean(o.json),
     });

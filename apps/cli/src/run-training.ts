@@ -2,20 +2,24 @@
 // with a live progress bar on stderr, evaluates on its cadence, and saves the
 // checkpoint directory (weights, tokenizer and training state) at the end or when
 // Ctrl-C stops the run. No optimiser, schedule or clipping here: the trainer owns them.
+// A GPT's directory is the default; other models (the encoder-decoder) pass their files.
 import type { GPT } from '@attn/model';
-import { type EvalInfo, gptFiles, type LMBatch, saveTrainingCheckpoint, Trainer } from '@attn/train';
+import { type EvalInfo, gptFiles, type LMBatch, type ModelFiles, saveTrainingCheckpoint, type TrainableModel, Trainer } from '@attn/train';
 import cliProgress from 'cli-progress';
 import type { TrainingData } from './data.js';
 
-export interface RunOptions {
-  trainer: Trainer<GPT, LMBatch>;
-  data: TrainingData;
+export interface RunOptions<M extends TrainableModel = GPT, B = LMBatch> {
+  trainer: Trainer<M, B>;
+  /** The data: its name labels the progress bar; a GPT's tokenizer goes into its checkpoint. */
+  data: Pick<TrainingData, 'name'> & Partial<Pick<TrainingData, 'tokenizer'>>;
+  /** The checkpoint's inference files; default: a GPT's directory with data.tokenizer. */
+  files?: ModelFiles;
   /** Checkpoint directory (already checked to be writable). */
   out: string;
   /** Show a progress bar (false in --json mode keeps stderr quiet). */
   progress: boolean;
   /** Called after each evaluation (e.g. to print a sample). */
-  onEval?(info: EvalInfo, model: GPT): void;
+  onEval?(info: EvalInfo, model: M): void;
 }
 
 export interface RunOutcome {
@@ -53,8 +57,9 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * Trains to the trainer's last step and saves. The first Ctrl-C (SIGINT) finishes the current step,
  * saves a resumable checkpoint and returns with interrupted = true; a second one kills the process.
  */
-export async function runTraining(o: RunOptions): Promise<RunOutcome> {
+export async function runTraining<M extends TrainableModel = GPT, B = LMBatch>(o: RunOptions<M, B>): Promise<RunOutcome> {
   const { trainer, data } = o;
+  const files = o.files ?? defaultFiles(trainer.model, data);
   const total = trainer.config.steps;
   const bar = o.progress
     ? new cliProgress.SingleBar(
@@ -100,7 +105,7 @@ export async function runTraining(o: RunOptions): Promise<RunOutcome> {
     bar?.stop();
   }
   if (interrupted && o.progress) process.stderr.write(`interrupted: saving the ${trainer.stepsDone} steps done\n`);
-  await saveTrainingCheckpoint(o.out, trainer, gptFiles(trainer.model, data.tokenizer));
+  await saveTrainingCheckpoint(o.out, trainer, files);
   const state = trainer.state();
   return {
     steps: state.step,
@@ -110,4 +115,10 @@ export async function runTraining(o: RunOptions): Promise<RunOutcome> {
     losses: state.losses.map((loss, i) => ({ step: i + 1, loss })),
     evals: state.evals.map((e) => ({ step: e.step, loss: e.valLoss })),
   };
+}
+
+/** A GPT's checkpoint directory: what runTraining saves when the caller names no files. */
+function defaultFiles(model: TrainableModel, data: RunOptions['data']): ModelFiles {
+  if (!data.tokenizer) throw new Error('runTraining: pass files, or data with its tokenizer for a GPT checkpoint');
+  return gptFiles(model as GPT, data.tokenizer);
 }

@@ -48,7 +48,8 @@ export interface TrainReport extends RunOutcome {
 /** Which flags the user typed (the rest are defaults). */
 export type Explicit = (flag: keyof TrainFlags) => boolean;
 
-function checkOut(out: string, resume: boolean): void {
+/** --out must be a new (or empty) directory, or with --resume the run to continue. */
+export function checkOut(out: string, resume: boolean): void {
   if (resume) {
     if (!existsSync(out)) fail(`--resume: --out ${out} does not exist; there is nothing to continue`);
     if (!statSync(out).isDirectory()) fail(`--out ${out}: is a file; a checkpoint is a directory`);
@@ -60,7 +61,7 @@ function checkOut(out: string, resume: boolean): void {
 }
 
 /** A resumed run's setting: the checkpoint's, unless the user typed a different one. */
-function keep<T>(flag: string, typed: boolean, given: T, saved: T): T {
+export function keep<T>(flag: string, typed: boolean, given: T, saved: T): T {
   if (typed && given !== saved) fail(`${flag} ${given}: the checkpoint was trained with ${saved}; a resumed run keeps its settings (leave ${flag} out)`);
   return saved;
 }

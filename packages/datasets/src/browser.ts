@@ -34,6 +34,8 @@ export {
   inductionTask,
 } from './induction';
 export {
+  DATE_FORMATS,
+  type DateFormat,
   type DateTaskConfig,
   daysInMonth,
   dateTask,

@@ -101,12 +101,27 @@ export const MONTHS = [
   'December',
 ] as const;
 
+/** How the date task writes its source dates. */
+export const DATE_FORMATS = {
+  /** "23 November 2026" */
+  'day-month-year': (day: number, month: string, year: number) => `${day} ${month} ${year}`,
+  /** "November 23, 2026" */
+  'month-day-year': (day: number, month: string, year: number) => `${month} ${day}, ${year}`,
+} as const;
+export type DateFormat = keyof typeof DATE_FORMATS;
+
 /** Settings of the date task. */
 export interface DateTaskConfig {
   /** First year, inclusive. */
   minYear?: number;
   /** Last year, inclusive (at most 9999: targets use four-digit years). */
   maxYear?: number;
+  /**
+   * Source formats, each example drawn uniformly from them (default ['day-month-year']). With
+   * more than one the model has to find the month wherever it stands, which is what its
+   * cross-attention shows.
+   */
+  formats?: DateFormat[];
 }
 
 /** Days in a month of the proleptic Gregorian calendar (month 1..12). */
@@ -115,20 +130,26 @@ export function daysInMonth(year: number, month: number): number {
   return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
 }
 
-/** Translate a date from "23 November 2026" to ISO 8601 "2026-11-23". */
+/** Translate a date from "23 November 2026" (or "November 23, 2026") to ISO 8601 "2026-11-23". */
 export function dateTask(config: DateTaskConfig = {}): Seq2SeqTask {
-  const { minYear = 1900, maxYear = 2099 } = config;
+  const { minYear = 1900, maxYear = 2099, formats = ['day-month-year'] } = config;
   if (!Number.isInteger(minYear) || !Number.isInteger(maxYear) || minYear < 1000 || maxYear > 9999 || maxYear < minYear) {
     throw new DataError(`date task: need integer years 1000 <= minYear <= maxYear <= 9999, got ${minYear}, ${maxYear}`);
   }
+  if (!Array.isArray(formats) || formats.length === 0 || formats.some((f) => !Object.hasOwn(DATE_FORMATS, f)) || new Set(formats).size !== formats.length) {
+    throw new DataError(`date task: formats must be a non-empty list of distinct names from ${Object.keys(DATE_FORMATS).join(', ')}, got ${JSON.stringify(formats)}`);
+  }
   const chars = new Set<string>(['-', ' ', ...'0123456789']);
   for (const m of MONTHS) for (const c of m) chars.add(c);
+  if (formats.includes('month-day-year')) chars.add(',');
   const one = (rng: Rng): Seq2SeqExample => {
     const year = minYear + rng.int(maxYear - minYear + 1);
     const month = 1 + rng.int(12);
     const day = 1 + rng.int(daysInMonth(year, month));
+    // One format draws nothing, so the default task's examples stay what they always were.
+    const format = formats.length === 1 ? formats[0] : formats[rng.int(formats.length)];
     const pad = (n: number) => String(n).padStart(2, '0');
-    return { source: `${day} ${MONTHS[month - 1]} ${year}`, target: `${year}-${pad(month)}-${pad(day)}` };
+    return { source: DATE_FORMATS[format](day, MONTHS[month - 1], year), target: `${year}-${pad(month)}-${pad(day)}` };
   };
   return {
     name: 'date',

@@ -85,3 +85,14 @@ export {
   transformerFromSafetensorsFile,
   transformerToSafetensors,
 } from './transformer/checkpoint.js';
+export {
+  readTransformerWeights,
+  SEQ2SEQ_MODEL_TYPE,
+  type Seq2SeqContents,
+  type Seq2SeqPretrained,
+  seq2seqCheckpointFromFiles,
+  seq2seqCheckpointToFiles,
+  seq2seqConfigFromJson,
+  seq2seqConfigToJson,
+} from './transformer/seq2seq-files.js';
+export { loadSeq2SeqCheckpoint, saveSeq2SeqCheckpoint } from './transformer/seq2seq-node.js';

@@ -21,14 +21,16 @@ export const HF_TOKENIZER_FILE = 'tokenizer.json';
 
 /** The contents of attn-tokenizer.json. */
 export type AttnTokenizerJson =
-  | { format: 'attn-tokenizer'; version: 1; kind: 'char'; chars: string[]; unk: boolean }
+  | { format: 'attn-tokenizer'; version: 1; kind: 'char'; chars: string[]; unk: boolean; specials?: string[] }
   | { format: 'attn-tokenizer'; version: 1; kind: 'word'; words: string[] };
 
 /** File name -> text, as tokenizerToFiles writes them. */
 export function tokenizerToFiles(tokenizer: Tokenizer): Map<string, string> {
   if (tokenizer instanceof CharTokenizer) {
-    const { chars, unk } = tokenizer.toJSON();
-    return new Map([[ATTN_TOKENIZER_FILE, `${JSON.stringify({ format: 'attn-tokenizer', version: 1, kind: 'char', chars, unk } satisfies AttnTokenizerJson)}\n`]]);
+    const { chars, unk, specials } = tokenizer.toJSON();
+    const json: AttnTokenizerJson = { format: 'attn-tokenizer', version: 1, kind: 'char', chars, unk };
+    if (specials) json.specials = specials; // only when there are some, so other files stay as they were
+    return new Map([[ATTN_TOKENIZER_FILE, `${JSON.stringify(json)}\n`]]);
   }
   if (tokenizer instanceof WordTokenizer) {
     const json: AttnTokenizerJson = { format: 'attn-tokenizer', version: 1, kind: 'word', words: [...tokenizer.words] };
@@ -84,7 +86,7 @@ export function tokenizerFromFiles(read: (name: string) => string | undefined, o
 }
 
 function fromAttnJson(text: string, source: string): Tokenizer {
-  let json: Partial<{ format: unknown; version: unknown; kind: unknown; chars: unknown; unk: unknown; words: unknown }>;
+  let json: Partial<{ format: unknown; version: unknown; kind: unknown; chars: unknown; unk: unknown; specials: unknown; words: unknown }>;
   try {
     json = JSON.parse(text);
   } catch (err) {
@@ -94,7 +96,7 @@ function fromAttnJson(text: string, source: string): Tokenizer {
     throw new TokenizerError(`${source}: expected {"format": "attn-tokenizer", "version": 1, "kind": "char" | "word", ...}`);
   }
   if (json.version !== 1) throw new TokenizerError(`${source}: unsupported version ${JSON.stringify(json.version)}, expected 1`);
-  if (json.kind === 'char') return CharTokenizer.fromJSON({ format: 'attn-char', version: 1, chars: json.chars, unk: json.unk ?? false }, source);
+  if (json.kind === 'char') return CharTokenizer.fromJSON({ format: 'attn-char', version: 1, chars: json.chars, unk: json.unk ?? false, specials: json.specials }, source);
   if (json.kind === 'word') return WordTokenizer.fromJSON({ format: 'attn-word', version: 1, words: json.words }, source);
   throw new TokenizerError(`${source}: "kind" must be "char" or "word", got ${JSON.stringify(json.kind)}`);
 }

@@ -13,6 +13,8 @@ import {
   readSafetensorsMetadata,
   serializeSafetensors,
   type SafetensorsInput,
+  seq2seqCheckpointToFiles,
+  type Transformer,
   writeCheckpointFiles,
 } from '@attn/model';
 import type { Tokenizer } from '@attn/tokenizer';
@@ -25,6 +27,11 @@ export type ModelFiles = (checkpointId: string) => Map<string, Uint8Array>;
 /** A GPT and its tokenizer as a full checkpoint directory (what loadPretrained reads). */
 export function gptFiles(model: GPT, tokenizer: Tokenizer): ModelFiles {
   return (checkpointId) => checkpointToFiles({ model, tokenizer, checkpointId });
+}
+
+/** An encoder-decoder Transformer and its tokenizer as a seq2seq checkpoint directory (what loadSeq2SeqCheckpoint reads). */
+export function seq2seqFiles(model: Transformer, tokenizer: Tokenizer, task?: string): ModelFiles {
+  return (checkpointId) => seq2seqCheckpointToFiles({ model, tokenizer, task, checkpointId });
 }
 
 /** Any model as model.safetensors alone: its parameters under their names (for models without a directory format). */

@@ -41,6 +41,34 @@ export {
   type ModelFiles,
   parameterFiles,
   saveTrainingCheckpoint,
+  seq2seqFiles,
   trainingCheckpointFiles,
 } from './checkpoint.js';
 export { train, type TrainableLM, type TrainOptions, type TrainResult } from './train.js';
+export { type TaskRunDefaults, type TaskRunSettings, taskRunSettings } from './tasks/run-settings.js';
+export {
+  DATE_RECIPE,
+  type DateRecipe,
+  dateHeldOut,
+  dateModel,
+  dateRunSettings,
+  dateTaskData,
+  dateTokenizer,
+  dateTrainer,
+  type HeldOutDate,
+  heldOutMaxTokens,
+} from './tasks/date.js';
+export {
+  type HalfLosses,
+  INDUCTION_RECIPE,
+  type InductionRecipe,
+  inductionBlockSize,
+  inductionHalfLosses,
+  inductionModel,
+  inductionRows,
+  inductionRunSettings,
+  inductionScoreOptions,
+  inductionSource,
+  inductionTrainer,
+  trainingHalves,
+} from './tasks/induction.js';

@@ -3,8 +3,8 @@
 //   share of held-out sentences whose attention from "it" peaks on the noun it refers to).
 // - Induction: a small GPT trained here on repeated random tokens, its heads scored with
 //   TransformerLens's induction score (inductionScore), shown against the ceiling a perfect
-//   head reaches on the same sequences, and again on a shorter repeat, which tells a head
-//   that finds the earlier copy from one that counts positions.
+//   head reaches on the same sequences, on two repeat lengths training left out (training
+//   repeats vary in length, so only a head that finds the earlier copy scores on them).
 import { attentionRowSvg, headViewSvg } from '@attn/viz';
 import type { Checkpoints } from '../checkpoints';
 import type { WorkerClient } from '../client';
@@ -48,20 +48,23 @@ export function scoreTable(perHead: number[][], best: { layer: number; head: num
   return table;
 }
 
-/** The verdict on an induction head: does it hold up when the repeat is shorter than in training? */
-export function inductionVerdict(r: Pick<Induction, 'score' | 'shorter'>, trainedHalf: number): string {
+/**
+ * The verdict on an induction head. Both scores are on repeat lengths the model never trained on
+ * (its training repeats vary in length, so no head can solve them by counting positions): a head
+ * that scores near the ceiling on both finds the earlier copy of the current token wherever it is.
+ */
+export function inductionVerdict(r: Pick<Induction, 'score' | 'shorter'>): string {
   const { layer, head, score, ceiling } = r.score;
   const other = r.shorter.perHead[layer][head];
   const named = `Layer ${layer}, head ${head}`;
   const first =
-    `${named} has the highest induction score: ${score.toFixed(3)} on ${r.score.sequences} held-out sequences repeated after ${trainedHalf} tokens, ` +
+    `${named} has the highest induction score: ${score.toFixed(3)} on ${r.score.sequences} held-out sequences repeated after ${r.score.halfLength} tokens, a length it never trained on, ` +
     `where a perfect induction head would score ${ceiling.toFixed(3)} (only the repeated half has an earlier copy to look at, so no head can reach 1).`;
-  const second = ` On sequences repeated after ${r.shorter.halfLength} tokens it scores ${other.toFixed(3)} (ceiling ${r.shorter.ceiling.toFixed(3)}).`;
-  const holds = other >= 0.5 * r.shorter.ceiling;
+  const second = ` On sequences repeated after ${r.shorter.halfLength} tokens, also never trained on, it scores ${other.toFixed(3)} (ceiling ${r.shorter.ceiling.toFixed(3)}).`;
+  const holds = layer >= 1 && score >= 0.8 * ceiling && other >= 0.8 * r.shorter.ceiling;
   const third = holds
-    ? ' It finds the earlier copy of the current token wherever it is: an induction head.'
-    : ` So it has not learned to find the earlier copy: it learned that in this task the copy always sits ${trainedHalf - 1} tokens back, a positional shortcut. ` +
-      'A real induction head needs a previous-token head in an earlier layer and training on repeats of many lengths, which takes longer than this page trains.';
+    ? ' It finds the earlier copy of the current token wherever it is: an induction head, reading what a previous-token head in layer 0 wrote.'
+    : ' That is not an induction head yet: one needs a previous-token head in layer 0 and a head in layer 1 that looks for the token after the earlier copy. Train longer (Continue).';
   return first + second + third;
 }
 
@@ -167,8 +170,6 @@ export function setupNamedHeadsView(client: WorkerClient, shared: SharedState, c
   let induction: Induction | null = null;
   let trained = 0;
   let training = false;
-  /** The repeat length the model trains on (worker/task-models.ts INDUCTION_MODEL.halfLength). */
-  const TRAINED_HALF = 16;
 
   function refreshControls(): void {
     stepsInput.disabled = training || shared.training;
@@ -198,9 +199,9 @@ export function setupNamedHeadsView(client: WorkerClient, shared: SharedState, c
     if (!induction) return;
     const format = (x: number) => x.toFixed(3);
     byId('induction-table').replaceChildren(
-      el('p', { class: 'hint' }, `Repeated after ${TRAINED_HALF} tokens, as in training (ceiling ${induction.score.ceiling.toFixed(3)}):`),
-      scoreTable(induction.score.perHead, induction.score, format, `Induction scores, repeat after ${TRAINED_HALF}`),
-      el('p', { class: 'hint' }, `Repeated after ${induction.shorter.halfLength} tokens (ceiling ${induction.shorter.ceiling.toFixed(3)}):`),
+      el('p', { class: 'hint' }, `Repeated after ${induction.score.halfLength} tokens, never trained on (ceiling ${induction.score.ceiling.toFixed(3)}):`),
+      scoreTable(induction.score.perHead, induction.score, format, `Induction scores, repeat after ${induction.score.halfLength}`),
+      el('p', { class: 'hint' }, `Repeated after ${induction.shorter.halfLength} tokens, never trained on (ceiling ${induction.shorter.ceiling.toFixed(3)}):`),
       scoreTable(induction.shorter.perHead, induction.score, format, `Induction scores, repeat after ${induction.shorter.halfLength}`),
     );
   }
@@ -222,7 +223,7 @@ export function setupNamedHeadsView(client: WorkerClient, shared: SharedState, c
       induction = await client.request({ type: 'inductionHeads', sequences: INDUCTION_SEQUENCES });
       byId('induction-result').hidden = false;
       const verdict = byId('induction-verdict');
-      verdict.textContent = inductionVerdict(induction, TRAINED_HALF);
+      verdict.textContent = inductionVerdict(induction);
       verdict.dataset.score = String(induction.score.score);
       verdict.dataset.ceiling = String(induction.score.ceiling);
       verdict.dataset.shorter = String(induction.shorter.perHead[induction.score.layer][induction.score.head]);

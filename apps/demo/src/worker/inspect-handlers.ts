@@ -3,7 +3,7 @@
 // inductionScore, translateWithAttention, translationAccuracy); this file only picks the
 // model, turns text into ids with the same analyseText the page's preview marks with, and
 // posts the results.
-import { createCorefLanguage, dateTask } from '@attn/datasets';
+import { createCorefLanguage } from '@attn/datasets';
 import {
   attentionMaps,
   corefScore,
@@ -24,6 +24,7 @@ import {
 import type { GPT } from '@attn/model';
 import { multinomial, sampler } from '@attn/sample';
 import type { Tensor } from '@attn/tensor';
+import { dateHeldOut, heldOutMaxTokens, INDUCTION_RECIPE, inductionScoreOptions } from '@attn/train';
 import type { Tokenizer } from '@attn/tokenizer';
 import { EMBEDDING_TEXT_TOKENS, type InspectReply, type InspectRequest, LARGE_VOCABULARY, type SliderSettings, type TaskName, type TranslationView } from '../inspect-protocol';
 import type { FromWorker } from '../protocol';
@@ -31,7 +32,7 @@ import { analyseText, describeLeftOut, type VocabularyInfo, vocabularyLabels, vo
 import { decodableLogits } from './token-text';
 import { writeTokens } from './writing';
 import { messageYielder } from './yield-to-messages';
-import { type DateModel, describeTaskModel, INDUCTION_MODEL, type InductionModel, newDateModel, newInductionModel, TASK_EVAL_EVERY, type TaskModel } from './task-models';
+import { type DateModel, describeTaskModel, type InductionModel, newDateModel, newInductionModel, TASK_EVAL_EVERY, type TaskModel } from './task-models';
 
 /** A model the views can read: the page's, a shipped checkpoint or the opened one (worker.ts's Explorable). */
 export interface ReadableModel {
@@ -181,7 +182,7 @@ function dateSource(t: DateModel, text: string): number[] {
   if (chars.length === 0) throw new Error('Type a date to translate, for example "23 November 2026".');
   const v = t.task.vocabulary;
   const unknown = [...new Set(chars.filter((c) => !v.tokens.includes(c) || c.startsWith('<')))];
-  if (unknown.length > 0) throw new Error(`The date model reads only digits, spaces and the letters of month names; it cannot read ${unknown.map((c) => JSON.stringify(c)).join(', ')}.`);
+  if (unknown.length > 0) throw new Error(`The date model reads only digits, spaces, commas and the letters of month names; it cannot read ${unknown.map((c) => JSON.stringify(c)).join(', ')}.`);
   if (chars.length > t.model.maxLen) throw new Error(`The date model reads at most ${t.model.maxLen} characters; this is ${chars.length}.`);
   return chars.map((c) => v.id(c));
 }
@@ -196,27 +197,20 @@ async function translateDate(t: DateModel, text: string, beamWidth: number): Pro
   return { input: src.map((id) => v.tokens[id]), greedy: await view(1), beam: await view(beamWidth) };
 }
 
-/** Seed of the held-out dates (far from the trainer's batch seeds; anything the trainer drew is left out anyway). */
-const HELDOUT_SEED = 20_260_101;
-
 /** Held-out examples translated between two looks at the message queue (so Stop and other views stay quick). */
 const ACCURACY_CHUNK = 20;
 
-/** Exact match of greedy decoding and of beam search on `count` dates the trainer never drew. */
+/** Exact match of greedy decoding and of beam search on `count` dates the trainer never drew (@attn/train's dateHeldOut). */
 async function dateAccuracy(t: DateModel, count: number, beamWidth: number) {
   const v = t.task.vocabulary;
-  const fresh = dateTask().generate(count * 3, HELDOUT_SEED).filter((e) => !t.seen.has(e.source));
-  const held = fresh.slice(0, count);
+  const held = dateHeldOut(t.task, count, t.run, t.trainer.stepsDone);
   if (held.length < count) throw new Error(`Only ${held.length} held-out dates are left unseen; ask for fewer.`);
-  const examples = held.map((e) => ({ source: Array.from(e.source, (c) => v.id(c)), target: Array.from(e.target, (c) => v.id(c)) }));
-  // An output longer than the longest target by more than its EOS cannot match: decoding stops there, which
-  // keeps a barely trained model (writing up to maxLen characters of noise) quick to measure.
-  const maxTokens = Math.max(...examples.map((e) => e.target.length)) + 1;
+  const maxTokens = heldOutMaxTokens(held);
   // @attn/inspect's translationAccuracy, a chunk at a time; the chunks' counts add up.
   const run = async (width: number) => {
     const results: Array<{ tokens: number[]; correct: boolean }> = [];
-    for (let i = 0; i < examples.length; i += ACCURACY_CHUNK) {
-      results.push(...translationAccuracy(t.model, examples.slice(i, i + ACCURACY_CHUNK), { beamWidth: width, maxTokens }).results);
+    for (let i = 0; i < held.length; i += ACCURACY_CHUNK) {
+      results.push(...translationAccuracy(t.model, held.slice(i, i + ACCURACY_CHUNK), { beamWidth: width, maxTokens }).results);
       await yieldToMessages();
     }
     const correct = results.filter((r) => r.correct).length;
@@ -228,7 +222,7 @@ async function dateAccuracy(t: DateModel, count: number, beamWidth: number) {
     .map((r, i) => ({ r, e: held[i] }))
     .filter(({ r }) => !r.correct)
     .slice(0, 3)
-    .map(({ r, e }) => ({ source: e.source, expected: e.target, greedy: r.tokens.map((id) => v.tokens[id]).join('') }));
+    .map(({ r, e }) => ({ source: e.sourceText, expected: e.targetText, greedy: r.tokens.map((id) => v.tokens[id]).join('') }));
   return { greedy: greedy.summary, beam: beam.summary, misses };
 }
 
@@ -386,19 +380,12 @@ export async function handleInspect(msg: InspectRequest, ctx: InspectContext, ve
     case 'inductionHeads': {
       const t = needTask('induction');
       if (!Number.isInteger(msg.sequences) || msg.sequences < 1 || msg.sequences > 200) throw new Error(`sequences must be a whole number from 1 to 200, got ${msg.sequences}`);
-      const scoreWith = (halfLength: number) =>
-        inductionScore(t.model, {
-          sequences: msg.sequences,
-          halfLength,
-          bosId: t.task.bosId as number,
-          high: t.task.vocabSize,
-          // The model trained on windows one token shorter than a whole sequence: cut to its context.
-          length: Math.min(t.model.blockSize, 1 + 2 * halfLength),
-        });
-      const score = await scoreWith(t.task.halfLength);
-      const shorter = await scoreWith(INDUCTION_MODEL.shorterHalf);
+      // Both on repeat lengths the model never trained on (INDUCTION_RECIPE.heldOutHalves): the longest and the shortest.
+      const held = [...INDUCTION_RECIPE.heldOutHalves].sort((x, y) => x - y);
+      const score = await inductionScore(t.model, inductionScoreOptions(held[held.length - 1], msg.sequences));
+      const shorter = await inductionScore(t.model, inductionScoreOptions(held[0], msg.sequences));
       const layers = await attentionMaps(t.model, score.sample);
-      const labels = score.sample.map((id) => (id === t.task.bosId ? 'BOS' : String(id)));
+      const labels = score.sample.map((id) => (id === INDUCTION_RECIPE.vocabSize ? 'BOS' : String(id)));
       post({ type: 'inductionResult', id: msg.id, score, shorter, layers, labels });
       break;
     }

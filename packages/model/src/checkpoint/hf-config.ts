@@ -78,6 +78,7 @@ export function gptConfigFromHf(text: string, file = CONFIG_FILE): CheckpointCon
   const fail = (key: string, why: string): never => {
     throw new ConfigError(`${file}: "${key}" ${why}`);
   };
+  if (raw.model_type === 'attn-seq2seq') fail('model_type', 'is "attn-seq2seq": an encoder-decoder checkpoint, not a GPT (load it with loadSeq2SeqCheckpoint; in the CLI, attn translate)');
   if (raw.model_type !== 'gpt2') fail('model_type', `is ${JSON.stringify(raw.model_type)}; only "gpt2" models are supported`);
   // A GPT-2 body under another head (GPT2ForSequenceClassification, GPT2DoubleHeadsModel, ...) is not a language model.
   const architectures = raw.architectures;
