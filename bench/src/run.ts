@@ -1,6 +1,7 @@
 // Runs the benchmark suites and writes each one's section into BENCHMARKS.md.
 // `pnpm bench` runs them all; `pnpm --filter @attn/bench bench -- matmul` runs
-// the suites whose names contain "matmul". Sections of suites that did not run
+// the suites whose names contain "matmul" (`-- =browser` only the suite named
+// exactly "browser", not "demo-browser"). Sections of suites that did not run
 // are kept as they were, so one suite can be refreshed alone.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,7 @@ const outFile = path.resolve(here, '../../BENCHMARKS.md');
 const filters = process.argv.slice(2).filter((a) => a !== '--');
 
 function selected(suite: Suite): boolean {
-  return filters.length === 0 || filters.some((f) => suite.name.includes(f));
+  return filters.length === 0 || filters.some((f) => (f.startsWith('=') ? suite.name === f.slice(1) : suite.name.includes(f)));
 }
 
 function readSections(text: string): Map<string, string> {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleForBrowser, launchChromium, serveLocally } from '@attn/chromium-testing';
 import { fmt, measure, type Suite, table } from '../harness.js';
-import { foreignShare, loadPerCore, sampleCpu } from '../machine-load.js';
+import { type CpuSample, foreignShareAcross, sampleCpu, waitForQuiet } from '../machine-load.js';
 import type { StepTiming } from '../browser/gpt-step-page.js';
 import { attnGptStep, gptConfig } from './wasm-gpt.js';
 
@@ -26,7 +26,8 @@ interface Row {
   note: string;
 }
 
-async function chromiumSteps(): Promise<{ rows: Row[]; version: string; cores: number }> {
+/** The Chromium rows, and a CPU sample taken before the browser closed (see foreignShareAcross). */
+async function chromiumSteps(): Promise<{ rows: Row[]; version: string; cores: number; cpuEnd: CpuSample | null }> {
   const bundle = bundleForBrowser(pageEntry);
   const server = await serveLocally(
     (pathname) =>
@@ -61,7 +62,7 @@ async function chromiumSteps(): Promise<{ rows: Row[]; version: string; cores: n
         .join(', ');
       rows.push({ where: 'Chromium', backend: backend === 'wasm' ? '@attn/wasm' : "TS 'cpu'", threads: t.threads, ms: t.medianMs, note });
     }
-    return { rows, version, cores };
+    return { rows, version, cores, cpuEnd: sampleCpu() };
   } finally {
     await browser.close();
     await server.close();
@@ -72,9 +73,11 @@ export const browserSuite: Suite = {
   name: 'browser',
   title: 'In the browser: the nanoGPT training step in headless Chromium',
   async run() {
-    const loadBefore = loadPerCore();
+    // A suite that ran just before is still in the 1-minute load average: give it a minute to fall.
+    const loadBefore = await waitForQuiet(0.5, 90_000);
     const cpu0 = sampleCpu();
-    const { rows, version, cores } = await chromiumSteps();
+    const { rows, version, cores, cpuEnd } = await chromiumSteps();
+    const cpuNode = sampleCpu();
     for (const threads of [1, 2]) {
       const step = await attnGptStep('wasm', threads);
       if (typeof step === 'string') continue;
@@ -82,7 +85,10 @@ export const browserSuite: Suite = {
       step.dispose();
       rows.push({ where: `Node ${process.version}`, backend: '@attn/wasm', threads, ms: t.medianMs, note: `median of ${t.repeats}` });
     }
-    const foreign = foreignShare(cpu0, sampleCpu());
+    const foreign = foreignShareAcross([
+      [cpu0, cpuEnd],
+      [cpuNode, sampleCpu()],
+    ]);
     const tokens = gptConfig.batch * gptConfig.block;
     // the same rule as suite `wasm`: with other processes busy, ratios say more about them than about us
     const busy = loadBefore > 0.5 || (foreign !== null && foreign > 0.15);

@@ -24,7 +24,7 @@ export interface TorchInfo {
 /**
  * Environment for the torch subprocess: ours minus the OpenBLAS overrides, and
  * with `threads` pinned for both torch's OpenMP pool and OpenBLAS's own
- * pthread pool (Debian's OpenBLAS ignores torch.set_num_threads).
+ *  pthread pool (Debian's OpenBLAS ignores torch.set_num_threads), OpenMP waiting passively.
  */
 function torchEnv(threads?: number): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -33,6 +33,10 @@ function torchEnv(threads?: number): NodeJS.ProcessEnv {
   if (threads !== undefined) {
     env.OMP_NUM_THREADS = String(threads);
     env.OPENBLAS_NUM_THREADS = String(threads);
+    // torch's OpenMP threads spin after each parallel region by default, while OpenBLAS's own
+    // pthreads need the same two cores: on 2 threads the step then ran at 37-67 ms from run to
+    // run (slower than 1 thread in some); with passive waiting it held at 36-37 ms.
+    env.OMP_WAIT_POLICY = 'PASSIVE';
   }
   return env;
 }

@@ -200,6 +200,9 @@ async function attempt(notes: Set<string>): Promise<Attempt> {
   if (loadBefore > MAX_LOAD_PER_CORE) problems.push(`load average ${fmt(loadBefore, 2)} per core before the run (limit ${MAX_LOAD_PER_CORE})`);
   if (foreign !== null && foreign > MAX_FOREIGN_SHARE) problems.push(`other processes used ${fmt(100 * foreign, 0)}% of the cores during the run (limit ${100 * MAX_FOREIGN_SHARE}%)`);
   if (torchStepSpeedup !== null && torchStepSpeedup <= 1 && !findTorch()?.referenceBlas) problems.push(`PyTorch's step was not faster on 2 threads than on 1 (${fmt(torch(2)!, 0)} vs ${fmt(torch(1)!, 0)} ms)`);
+  // The same rule for the products big enough for OpenBLAS to split (on a quiet machine here it runs 1.9x at 256 and up).
+  const slowTorch2T = matmul.filter((r) => r.n >= 256 && r.torch && r.torch[2] <= r.torch[1]).map((r) => r.n);
+  if (slowTorch2T.length > 0 && !findTorch()?.referenceBlas) problems.push(`PyTorch's matmul was not faster on 2 threads than on 1 at n = ${slowTorch2T.join(', ')}`);
   return { loadBefore, loadAfter, foreign, peak, matmul, steps, long, torchStepSpeedup, problems };
 }
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleForBrowser, launchChromium, serveLocally } from '@attn/chromium-testing';
 import { fmt, type Suite, table } from '../harness.js';
-import { foreignShare, loadPerCore, sampleCpu, waitForQuiet } from '../machine-load.js';
+import { type CpuSample, foreignShare, loadPerCore, sampleCpu, waitForQuiet } from '../machine-load.js';
 import type { WebGPUBenchResult } from './webgpu-page.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,7 +34,8 @@ function launchOptions() {
   };
 }
 
-async function runInChromium(): Promise<WebGPUBenchResult> {
+/** The bench's results, and a CPU sample taken before the browser closed (see foreignShareAcross). */
+async function runInChromium(): Promise<WebGPUBenchResult & { cpuEnd: CpuSample | null }> {
   const bundle = bundleForBrowser(path.join(here, 'webgpu-page.ts'));
   const server = await serveLocally((pathname) =>
     pathname.endsWith('/page.js')
@@ -44,9 +45,10 @@ async function runInChromium(): Promise<WebGPUBenchResult> {
   const browser = await launchChromium(launchOptions());
   try {
     await browser.page.goto(`${server.origin}/index.html`);
-    return (await browser.page.evaluate(
+    const result = (await browser.page.evaluate(
       `import(${JSON.stringify(`${server.origin}/page.js`)}).then((m) => m.runWebGPUBench(${JSON.stringify(sizes)}, ${GPT_STEPS}))`,
     )) as WebGPUBenchResult;
+    return { ...result, cpuEnd: sampleCpu() };
   } finally {
     await browser.close();
     await server.close();
@@ -62,7 +64,7 @@ export const webgpuSuite: Suite = {
     const perCoreAtStart = loadPerCore();
     const cpu0 = sampleCpu();
     const r = await runInChromium();
-    const foreign = foreignShare(cpu0, sampleCpu());
+    const foreign = foreignShare(cpu0, r.cpuEnd);
     // the rule of suites `wasm` and `browser`: with other processes busy, the times say more about them than about us
     const busy = perCoreAtStart > 0.5 || (foreign !== null && foreign > 0.15);
     const adapter = r.adapter.label;
