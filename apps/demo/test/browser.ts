@@ -133,6 +133,9 @@ export async function checkView(page: Page, view: string): Promise<void> {
   await expectNoPageScroll(page);
   await expectControlsLabelledAndTappable(page);
   await expectNoPageScroll(page);
+  // The tap check scrolled every control into view, the tab row included: show the view again,
+  // as a user who chose it sees it (its tab in sight), for the screenshot that follows.
+  await showView(page, view);
 }
 
 /** Waits until the page says the model has trained `steps` steps in total (set when a run ends). */
