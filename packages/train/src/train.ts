@@ -7,7 +7,7 @@ import type { Rng, Tensor } from '@attn/tensor';
 import { loadParameters, loadTrainingState, type ModelFiles, parameterFiles, saveTrainingCheckpoint } from './checkpoint.js';
 import { TrainingError } from './errors.js';
 import { tokenWindows } from './sources/token-windows.js';
-import { type EvalInfo, type StepInfo, Trainer } from './trainer.js';
+import { type EvalInfo, type RunResult, type StepInfo, Trainer } from './trainer.js';
 
 /** What train() needs from a model: @attn/model's GPT fits. */
 export interface TrainableLM {
@@ -66,19 +66,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
 }
 
-export interface TrainResult {
-  /** Steps completed (including those before a resume). */
-  step: number;
-  /** Training loss of every step run by this call. */
-  losses: number[];
-  /** Every evaluation made by this call. */
-  evals: EvalInfo[];
-  bestValLoss: number;
-  /** True when the signal stopped the run early. */
-  aborted: boolean;
-  /** Wall time of this call in seconds. */
-  elapsedSec: number;
-}
+/** What train() returns: the Trainer's run result (steps, losses, evaluations, whether it was stopped, wall time). */
+export type TrainResult = RunResult;
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { model, data } = options;
