@@ -86,7 +86,7 @@ describe('attn train --task induction', () => {
     expect(t.code).toBe(0);
     expect(t.stdout).toMatch(/induction head: layer [01], head [01]; score 0\.\d{3} of a possible 0\.4\d{2} \(\d+% of the ceiling\), mean over held-out repeats of 7, 11, 15 tokens \(never trained on\)/);
     expect(t.stdout).toMatch(/loss on 48 held-out rows: random half \d\.\d{3} \(chance ln 64 = 4\.159\), repeated half \d\.\d{3}/);
-    expect(t.stdout).toContain('verdict: not (yet) an induction head: train longer'); // 3 steps
+    expect(t.stdout).toContain('verdict: no induction head: on repeat lengths it never trained on'); // 3 steps
     const json = JSON.parse(attn('train', '--task', 'induction', '--resume', '--steps', '4', '--out', 'ind', '--json', '--backend', 'cpu').stdout);
     expect(json.induction.byLength.map((r: { halfLength: number }) => r.halfLength)).toEqual([7, 11, 15]);
     expect(json.induction.fraction).toBeCloseTo(json.induction.score / json.induction.ceiling, 12);

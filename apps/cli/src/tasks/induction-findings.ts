@@ -49,7 +49,7 @@ export function describeInduction(f: InductionFindings): string[] {
       ? 'an induction head: it finds the earlier copy of the current token wherever it is, on repeat lengths it never trained on'
       : f.fraction >= 0.8
         ? 'a high score in layer 0, which cannot compose with a previous-token head: look closer'
-        : 'not (yet) an induction head: train longer';
+        : 'no induction head: on repeat lengths it never trained on, no head finds the earlier copy (the recipe teaches the lengths it shows; see the README)';
   return [
     `induction head: layer ${f.layer}, head ${f.head}; score ${f.score.toFixed(3)} of a possible ${f.ceiling.toFixed(3)} (${(f.fraction * 100).toFixed(0)}% of the ceiling), mean over held-out repeats of ${lengths} tokens (never trained on)`,
     `  per length: ${f.byLength.map((r) => `${r.halfLength}: ${r.perHead[f.layer][f.head].toFixed(3)} / ${r.ceiling.toFixed(3)}`).join('; ')}`,
