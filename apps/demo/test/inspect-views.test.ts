@@ -158,10 +158,10 @@ describe('sentences the page states from scores', () => {
     expect(genuine).toContain('an induction head, reading what a previous-token head in layer 0 wrote.');
     // Below 80% of the ceiling on the shorter repeat: not yet.
     const weak = inductionVerdict({ score, shorter: ranking([[0.02, 0.01], [0.04, 0.2]], 1, 1, 7, 0.4) });
-    expect(weak).toContain('That is not an induction head yet');
+    expect(weak).toContain('That is not an induction head:');
     // A layer-0 head cannot be one (nothing below it to compose with).
     const layer0 = ranking([[0.1, 0.45], [0.02, 0.02]], 0, 1, 15, 0.467);
-    expect(inductionVerdict({ score: layer0, shorter: ranking([[0.1, 0.39], [0.02, 0.02]], 0, 1, 7, 0.4) })).toContain('That is not an induction head yet');
+    expect(inductionVerdict({ score: layer0, shorter: ranking([[0.1, 0.39], [0.02, 0.02]], 0, 1, 7, 0.4) })).toContain('That is not an induction head:');
   });
 
   it('describeSeparation says how many times further apart the groups lie, with the numbers', () => {

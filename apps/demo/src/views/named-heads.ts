@@ -64,7 +64,8 @@ export function inductionVerdict(r: Pick<Induction, 'score' | 'shorter'>): strin
   const holds = layer >= 1 && score >= 0.8 * ceiling && other >= 0.8 * r.shorter.ceiling;
   const third = holds
     ? ' It finds the earlier copy of the current token wherever it is: an induction head, reading what a previous-token head in layer 0 wrote.'
-    : ' That is not an induction head yet: one needs a previous-token head in layer 0 and a head in layer 1 that looks for the token after the earlier copy. Train longer (Continue).';
+    : ' That is not an induction head: one needs a previous-token head in layer 0 and a head in layer 1 that looks for the token after the earlier copy. ' +
+      'This small recipe has not grown one here, even in runs far longer than this page trains: the model learns the repeat lengths it is shown instead.';
   return first + second + third;
 }
 
