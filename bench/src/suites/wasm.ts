@@ -101,7 +101,10 @@ async function wasmMatmul(kernels: WasmKernels, n: number): Promise<number> {
   if (!a || !b) throw new Error('wasm bench: no room for resident operands');
   const plan = planMatmul([n, n], [n, n]);
   const t = await measure(() => kernels.free(kernels.runCalls(a, b, plan.calls, n * n, plan.flops)), {
-    warmup: 5,
+    // Small products take tens of microseconds: 5 warm-up calls were over before the pool's
+    // polling settled (the first 2-thread run at n = 128 measured 1.44x, the next ones 1.7-1.8x,
+    // in one process back to back), so they get about 10 ms of warm-up like the large ones.
+    warmup: n <= 256 ? 200 : 5,
     repeats: n >= 1024 ? 15 : 41,
     maxTotalMs: 4000,
   });
