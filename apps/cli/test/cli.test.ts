@@ -1,31 +1,17 @@
 // Runs the real built binary (dist/main.js) on small settings and checks its output and exit codes.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { checkpointToFiles, GPT, parseSafetensors, serializeSafetensors } from '@attn/model';
 import { loadGpt2 } from '@attn/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bin, expectUsageError, root, runAttn } from './run-attn.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(root, 'dist', 'main.js');
 let work: string;
 
-function attn(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** A usage error: exit 2, exactly one line on stderr, no stack trace. */
-function expectUsageError(r: { code: number; stderr: string }, mention: RegExp): void {
-  expect(r.code).toBe(2);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(mention);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+const attn = (...args: string[]) => runAttn(work, ...args);
 
 beforeAll(() => {
   // turbo builds the CLI before its tests; build here too when run on its own.
