@@ -344,6 +344,7 @@ export function setupTrainView(client: WorkerClient, shared: SharedState): Train
         scheduleDraw();
       });
       shared.update({ pageModel: { ...model, steps: done.step } });
+      drawCurve(); // now, not on the next frame: the curve (and its data-losses) agrees with the status below when it says the run ended
       const val = valLosses.at(-1);
       if (done.seconds > 0) stat('train-tps', Math.round(done.tokens / done.seconds).toLocaleString('en')); // the whole run, as the status says
       const speed = done.seconds > 0 ? ` This run: ${done.steps} steps, ${Math.round(done.tokens / done.seconds).toLocaleString('en')} tokens/s.` : '';
@@ -427,9 +428,9 @@ export function setupTrainView(client: WorkerClient, shared: SharedState): Train
     stat('train-tps', '–');
     stat('train-lr', '–');
     status.textContent = adopted.status;
+    drawCurve(); // before data-steps is set, so whoever waits on it sees this model's curve
     status.dataset.steps = String(adopted.info.steps);
     refreshControls();
-    scheduleDraw();
   }
 
   refreshControls();
