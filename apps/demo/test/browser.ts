@@ -143,3 +143,27 @@ export async function trainedFor(page: Page, steps: number): Promise<void> {
   await expect.poll(() => attr(page, '#train-status', 'data-steps'), { timeout: 120_000 }).toBe(String(steps));
 }
 
+
+/**
+ * Starts watching a run's controls: the returned check says whether, at some moment before it is
+ * called, `stop` was enabled while `field` was disabled. A MutationObserver sees every state the
+ * page passed through, so a run that ends before a poll could look (a few steps on a fast machine)
+ * is still checked.
+ */
+export async function watchRunControls(page: Page, stop: string, field: string): Promise<() => Promise<boolean>> {
+  const key = `__watch_${stop.replace(/\W/g, '')}`;
+  await page.evaluate(
+    ([stopSelector, fieldSelector, flag]) => {
+      const stopButton = document.querySelector(stopSelector) as HTMLButtonElement;
+      const input = document.querySelector(fieldSelector) as HTMLInputElement;
+      const store = window as unknown as Record<string, boolean>;
+      store[flag] = false;
+      const look = () => {
+        if (!stopButton.disabled && input.disabled) store[flag] = true;
+      };
+      new MutationObserver(look).observe(document.body, { attributes: true, subtree: true, attributeFilter: ['disabled'] });
+    },
+    [stop, field, key] as const,
+  );
+  return () => page.evaluate((flag) => (window as unknown as Record<string, boolean>)[flag] === true, key);
+}
