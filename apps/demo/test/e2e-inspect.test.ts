@@ -357,7 +357,10 @@ for (const size of SIZES) {
       for (let r = 0; r < cells.length / inputLength; r++) expect(cells.slice(r * inputLength, (r + 1) * inputLength).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
       await page.selectOption('#seq2seq-decoding', 'beam');
       await page.selectOption('#seq2seq-head', '1');
-      expect(await page.locator('#seq2seq-heatmap .title').textContent()).toBe('Decoder layer 1, head 1 (beam search)');
+      // The phone's model stopped after however many steps it reached, so its beam may write nothing: then the hint says so.
+      const beamWroteNothing = (await page.locator('#seq2seq-heatmap p.hint').count()) === 1;
+      if (desktop || !beamWroteNothing) expect(await page.locator('#seq2seq-heatmap .title').textContent()).toBe('Decoder layer 1, head 1 (beam search)');
+      else expect(await text(page, '#seq2seq-heatmap p.hint')).toBe('The model wrote nothing (it ended at once), so there is no row to show.');
       // Input it cannot read, and a bad beam width, are refused next to their fields.
       await page.fill('#seq2seq-input', '23 November 2026 🙂');
       await page.press('#seq2seq-input', 'Enter');
