@@ -48,6 +48,7 @@ export {
   type SequenceTaskConfig,
   sortingTask,
 } from './seq2seq';
+export { type SuccessorWalks, type SuccessorWalksConfig, successorWalks } from './successor-walks';
 export { type SeededSplitOptions, type Sliceable, type Split, splitExamples, splitInOrder, splitSeeded } from './split';
 export { decodeLatin1, decodeUtf8, invalidUtf8Offset, normalizeText, type TextFromBytesOptions, textFromBytes } from './text';
 export { Vocabulary } from './vocabulary';

@@ -65,10 +65,10 @@ export {
   inductionBlockSize,
   inductionHalfLosses,
   inductionModel,
-  inductionRows,
   inductionRunSettings,
   inductionScoreOptions,
   inductionSource,
+  inductionTestRows,
   inductionTrainer,
-  trainingHalves,
+  inductionWalks,
 } from './tasks/induction.js';

@@ -1,21 +1,23 @@
 // The induction task's recipe, shared by `attn train --task induction`, `attn demo` and the
-// web demo: a 2-layer GPT on random tokens repeated once, the data, the trainer, and the
-// held-out measurements that say whether it learned induction.
+// web demo: a 2-layer GPT with one head per layer, the data it trains on, the trainer, and the
+// measurements that say whether it learned induction.
 //
-// Why the repeat length varies: with a fixed half length n every repeated token sits exactly
-// n - 1 positions after the token it should copy, so one head can solve the task by position
-// ("look n - 1 back") without any induction. Here every row draws its own half length, so the
-// offset changes from row to row and only the real circuit predicts the repeat: a
-// previous-token head in layer 0 writes "the token before me" into each position, and a head
-// in layer 1 attends to the position whose previous token is the current token (the earlier
-// copy's successor) and copies it. The held-out half lengths are never trained on, so a head
-// that scores on them finds the earlier copy wherever it is. A model can still lower its
-// training loss without induction, by spreading attention over the offsets it has seen; the
-// held-out lengths catch that too (the repeated half's loss there rises above chance).
+// The data are successor walks (@attn/datasets' successorWalks): every row follows its own
+// random successor map over 8 tokens, so the only way to predict a token is to find the current
+// token earlier in the row and copy what followed it. With one head per layer the circuit has
+// nowhere to hide: layer 0's head becomes a previous-token head, and layer 1's head attends to
+// the position whose previous token is the current token: an induction head.
 //
-// Rows are shorter than the context when their half is: sentenceRowsSource pads them and
-// masks the padding out of the loss.
-import { type InductionTask, inductionTask } from '@attn/datasets';
+// The measurements use the classic sequences instead, BOS + random tokens + the same tokens
+// again (TransformerLens' head detector, and the loss on each half), which training never shows:
+// a head that scores there finds the earlier copy in a kind of sequence it never saw.
+//
+// Why not train on those classic sequences? Earlier recipes here did, with the repeat length
+// fixed and then varied per row: with a fixed length a head learns the offset by position (its
+// "induction" score collapsed on other lengths), and with varied lengths no induction head formed
+// in up to 12k steps, in attn or in PyTorch. A copyable token occurs once per row there, so most
+// of each row teaches nothing; in a walk nearly every position has an earlier copy to use.
+import { successorWalks } from '@attn/datasets';
 import { GPT } from '@attn/model';
 import { Rng } from '@attn/tensor';
 import { TrainingError } from '../errors.js';
@@ -27,83 +29,77 @@ import { type TaskRunSettings, taskRunSettings } from './run-settings.js';
 
 /** The recipe: model shape, data and optimiser settings. */
 export const INDUCTION_RECIPE = {
-  /** Distinct random tokens (ids 0 .. vocabSize - 1); BOS is id vocabSize. */
-  vocabSize: 64,
-  /** Shortest half a training row repeats. */
-  minHalf: 4,
-  /** Longest half: BOS + 2 * 16 tokens fill a context of 32 (a row's last token is only a target). */
-  maxHalf: 16,
-  /** Half lengths never trained on: the held-out measurements use them. */
-  heldOutHalves: [7, 11, 15] as readonly number[],
+  /** Distinct tokens (ids 0 .. vocabSize - 1); BOS is id vocabSize. */
+  vocabSize: 8,
+  /** Tokens per training row after the BOS: the model's context. */
+  blockSize: 64,
+  /** Chance, at each step of a walk, of a random token instead of the successor (no row is periodic). */
+  jump: 0.1,
+  /** Half lengths of the test sequences (BOS + n distinct random tokens + the same n again): the longest the vocabulary allows, and a shorter one. */
+  testHalves: [8, 5] as readonly number[],
   /** Two layers: the previous-token head must sit below the induction head that reads it. */
   nLayer: 2,
-  /** Heads per layer. */
-  nHead: 2,
+  /** One head per layer: each layer's head has one job, and the detector finds it. */
+  nHead: 1,
   /** Width of the residual stream. */
-  nEmbd: 32,
+  nEmbd: 64,
   /** Rows per step. */
   batchSize: 32,
   /** Peak learning rate after `warmup` steps; the cosine reaches lr / 10 at decaySteps. */
-  lr: 3e-3,
-  warmup: 20,
+  lr: 1e-3,
+  warmup: 50,
   decaySteps: 600,
   /** Steps `attn train --task induction` and `attn demo` run by default (what they find: the README). */
-  defaultSteps: 400,
+  defaultSteps: 600,
 } as const;
 
 export type InductionRecipe = typeof INDUCTION_RECIPE;
 
-/** The context the model is built with: BOS + 2 * maxHalf tokens, minus the last (a target only). */
+/** The context the model is built with. */
 export function inductionBlockSize(recipe: InductionRecipe = INDUCTION_RECIPE): number {
-  return 2 * recipe.maxHalf;
+  return recipe.blockSize;
 }
 
-/** The half lengths training rows use: minHalf..maxHalf without the held-out ones. */
-export function trainingHalves(recipe: InductionRecipe = INDUCTION_RECIPE): number[] {
-  const out: number[] = [];
-  for (let n = recipe.minHalf; n <= recipe.maxHalf; n++) if (!recipe.heldOutHalves.includes(n)) out.push(n);
-  return out;
+/** `count` walks of the recipe (BOS first, 1 + blockSize ids each), drawn with a seeded Rng. */
+export function inductionWalks(count: number, seed: number, recipe: InductionRecipe = INDUCTION_RECIPE): Int32Array[] {
+  return successorWalks({ vocabSize: recipe.vocabSize, length: recipe.blockSize, jump: recipe.jump }).rows(count, new Rng(seed));
 }
 
-/** One datasets task per half length (distinct tokens in a half, so each repeated token has one earlier copy). */
-function tasksByHalf(recipe: InductionRecipe): Map<number, InductionTask> {
-  const all = [...trainingHalves(recipe), ...recipe.heldOutHalves];
-  return new Map(all.map((n) => [n, inductionTask({ vocabSize: recipe.vocabSize, halfLength: n, distinct: true })]));
-}
-
-/**
- * `count` rows [BOS, x_1..x_n, x_1..x_n], each with its own n drawn from `halves`, of a split of
- * the random halves (@attn/datasets keeps train and held-out halves disjoint by a hash).
- */
-export function inductionRows(halves: readonly number[], split: 'train' | 'heldout', count: number, seed: number, recipe: InductionRecipe = INDUCTION_RECIPE): Int32Array[] {
-  if (halves.length === 0) throw new TrainingError('inductionRows: needs at least one half length');
-  const tasks = tasksByHalf(recipe);
+/** The test sequences: BOS + `halfLength` distinct random tokens + the same again, `count` of them (half lengths taken in turn). */
+export function inductionTestRows(halves: readonly number[], count: number, seed: number, recipe: InductionRecipe = INDUCTION_RECIPE): Int32Array[] {
+  for (const n of halves) {
+    if (!Number.isInteger(n) || n < 2 || n > recipe.vocabSize) throw new TrainingError(`inductionTestRows: half lengths must be integers in 2..${recipe.vocabSize} (distinct tokens), got ${n}`);
+  }
   const rng = new Rng(seed);
-  return Array.from({ length: count }, () => {
-    const n = halves[rng.int(halves.length)];
-    const task = tasks.get(n) ?? inductionTask({ vocabSize: recipe.vocabSize, halfLength: n, distinct: true });
-    return task.sequences(split, 1, rng); // (1, 1 + 2n)
+  return Array.from({ length: count }, (_, i) => {
+    const n = halves[i % halves.length];
+    const pool = Array.from({ length: recipe.vocabSize }, (_, t) => t);
+    for (let k = 0; k < n; k++) {
+      const j = k + rng.int(pool.length - k); // the first n steps of a Fisher-Yates shuffle
+      [pool[k], pool[j]] = [pool[j], pool[k]];
+    }
+    const half = pool.slice(0, n);
+    return Int32Array.from([recipe.vocabSize, ...half, ...half]); // (1 + 2n)
   });
 }
 
 /** The training stream: batch i is a function of (seed, i), so a resumed run continues it exactly. */
 export function inductionSource(options: { batchSize: number; seed: number }, recipe: InductionRecipe = INDUCTION_RECIPE): BatchSource<LanguageModel, LMBatch> {
   const { batchSize, seed } = options;
-  const halves = trainingHalves(recipe);
   return sentenceRowsSource({
-    batch: (i) => inductionRows(halves, 'train', batchSize, seed * 100_003 + i, recipe),
-    // Validation: held-out halves of the training lengths (the unseen lengths are for the findings).
-    evalBatches: [inductionRows(halves, 'heldout', batchSize, seed + 7, recipe)],
-    blockSize: inductionBlockSize(recipe),
-    padId: recipe.vocabSize, // BOS: any id works, the padding's targets are masked
-    settings: { task: 'induction', vocabSize: recipe.vocabSize, halves: halves.join(','), batchSize, seed },
+    batch: (i) => inductionWalks(batchSize, seed * 100_003 + i, recipe),
+    // Validation: walks of another seed (every walk has its own map, so none was trained on).
+    evalBatches: [inductionWalks(batchSize, seed + 7, recipe)],
+    blockSize: recipe.blockSize,
+    padId: recipe.vocabSize, // BOS; walks fill the row, so there is no padding
+    settings: { task: 'induction-walks', vocabSize: recipe.vocabSize, jump: recipe.jump, batchSize, seed },
   });
 }
 
 /** A new, untrained induction GPT (biases on, no dropout). */
 export function inductionModel(seed: number, recipe: InductionRecipe = INDUCTION_RECIPE): GPT {
   return new GPT(
-    { vocabSize: recipe.vocabSize + 1, blockSize: inductionBlockSize(recipe), nLayer: recipe.nLayer, nHead: recipe.nHead, nEmbd: recipe.nEmbd, dropout: 0, bias: true },
+    { vocabSize: recipe.vocabSize + 1, blockSize: recipe.blockSize, nLayer: recipe.nLayer, nHead: recipe.nHead, nEmbd: recipe.nEmbd, dropout: 0, bias: true },
     { seed },
   );
 }
@@ -121,14 +117,13 @@ export function inductionTrainer(model: GPT, run: TaskRunSettings, recipe: Induc
 
 /**
  * What @attn/inspect's inductionScore needs to score a model of this recipe on repeats of
- * `halfLength` (a held-out one: INDUCTION_RECIPE.heldOutHalves): the BOS in front, random tokens
- * below it, cut to the model's context.
+ * `halfLength` (INDUCTION_RECIPE.testHalves): the BOS in front, random tokens below it.
  */
 export function inductionScoreOptions(halfLength: number, sequences = 20, recipe: InductionRecipe = INDUCTION_RECIPE) {
   return { sequences, halfLength, bosId: recipe.vocabSize, high: recipe.vocabSize, length: Math.min(inductionBlockSize(recipe), 1 + 2 * halfLength) };
 }
 
-/** Mean loss on the two halves of held-out rows. */
+/** Mean loss on the two halves of the test sequences. */
 export interface HalfLosses {
   /** Mean cross-entropy of predicting the first (random) half: chance is ln(vocabSize). */
   first: number;
@@ -142,12 +137,12 @@ export interface HalfLosses {
 }
 
 /**
- * The loss on each half of `count` held-out rows whose half lengths the training never used.
- * Computed from the model's logits: -log softmax(logits)[target], in float64.
+ * The loss on each half of `count` test sequences (BOS + random tokens + the same again, a kind
+ * of row training never shows). Computed from the model's logits: -log softmax(logits)[target], in float64.
  */
 export async function inductionHalfLosses(model: GPT, count = 48, seed = 4242, recipe: InductionRecipe = INDUCTION_RECIPE): Promise<HalfLosses> {
-  const halves = [...recipe.heldOutHalves];
-  const rows = inductionRows(halves, 'heldout', count, seed, recipe);
+  const halves = [...recipe.testHalves];
+  const rows = inductionTestRows(halves, count, seed, recipe);
   let first = 0;
   let firstCount = 0;
   let repeated = 0;
