@@ -135,7 +135,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   say(`   nearest to "trophy": ${nearest('trophy')}; to "suitcase": ${nearest('suitcase')}`);
 
   // 4. Induction.
-  say('\n== 4. Training a 2-layer GPT on random tokens repeated after a varying number of tokens (the induction task)');
+  say('\n== 4. Training a 2-layer GPT, one head per layer, on successor walks (the induction task)');
   const inductionRun = inductionRunSettings({ steps: o.inductionSteps, decaySteps: Math.max(o.inductionSteps, INDUCTION_RECIPE.decaySteps), evalEvery: Math.max(1, Math.ceil(o.inductionSteps / 2)) });
   const inductionNet = inductionModel(inductionRun.seed);
   const inductionTokens = new WordTokenizer([...Array.from({ length: INDUCTION_RECIPE.vocabSize }, (_, i) => `t${i}`), '<bos>']);
@@ -143,8 +143,8 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   if (inductionOutcome.interrupted) return interruptedDemo(o.out);
   const induction = await inductionFindings(inductionNet, o.dates >= 100 ? 20 : 4);
   for (const line of describeInduction(induction)) say(line);
-  const longest = Math.max(...INDUCTION_RECIPE.heldOutHalves);
-  // The first held-out sequence inductionScore draws (its default seed): BOS, then a repeat of the longest unseen length.
+  const longest = Math.max(...INDUCTION_RECIPE.testHalves);
+  // The first test sequence inductionScore draws (its default seed): BOS, then random tokens of the longest test length, repeated.
   const inductionSample = repeatedRandomTokens({ vocabSize: INDUCTION_RECIPE.vocabSize, halfLength: longest, seed: 12345 });
   const sampleIds = [INDUCTION_RECIPE.vocabSize, ...inductionSample].slice(0, inductionNet.blockSize);
   const inductionMaps = await attentionMaps(inductionNet, sampleIds);
@@ -201,11 +201,12 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     {
       heading: 'Named heads: induction',
       note:
-        `A 2-layer GPT trained ${inductionOutcome.steps} steps on BOS + random tokens + the same tokens again, repeated after ${INDUCTION_RECIPE.minHalf} to ${INDUCTION_RECIPE.maxHalf} tokens ` +
-        `but never ${INDUCTION_RECIPE.heldOutHalves.join(', ')}; measured on those left-out lengths, where counting positions cannot help. ` +
+        `A 2-layer GPT with one head per layer, trained ${inductionOutcome.steps} steps on successor walks: each row follows its own random successor map over ${INDUCTION_RECIPE.vocabSize} tokens, ` +
+        `so the only way to predict a token is to find the current token earlier in the row and copy what followed it. ` +
+        `Measured on what training never shows: BOS + random tokens + the same again (after ${INDUCTION_RECIPE.testHalves.join(' and ')} tokens). ` +
         `The detector (TransformerLens's induction score) ranks layer ${induction.layer}, head ${induction.head} first: ${induction.score.toFixed(3)} of a possible ${induction.ceiling.toFixed(3)} ` +
-        `(${(induction.fraction * 100).toFixed(0)}% of the ceiling). Loss on the random half ${induction.losses.first.toFixed(3)} (chance ${induction.losses.chance.toFixed(3)}), on the repeated half ${induction.losses.repeated.toFixed(3)}. ` +
-        `${describeInduction(induction).at(-1)?.replace(/^verdict: /, 'Verdict: ')}. The heatmap is that head on a held-out repeat of ${longest} tokens.`,
+        `(${(induction.fraction * 100).toFixed(0)}% of the ceiling); layer 0's head has a previous-token score of ${induction.previousToken[0].map((x) => x.toFixed(3)).join(', ')}. Loss on the random half ${induction.losses.first.toFixed(3)} (chance ${induction.losses.chance.toFixed(3)}), on the repeated half ${induction.losses.repeated.toFixed(3)}. ` +
+        `${describeInduction(induction).at(-1)?.replace(/^verdict: /, 'Verdict: ')}. The heatmap is that head on ${longest} random tokens repeated: each token of the second half puts its weight on the token after its earlier copy (the stripe below the diagonal).`,
       text: [
         ...induction.byLength.map((r) => `repeat ${r.halfLength}: ${r.perHead[induction.layer][induction.head].toFixed(3)} of ${r.ceiling.toFixed(3)}`),
         ...induction.perHead.map((heads, l) => `layer ${l}: ${heads.map((x, h) => `head ${h} ${x.toFixed(3)}`).join(', ')}`),
@@ -213,7 +214,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       svg: attentionHeatmapSvg({
         weights: inductionMaps[induction.layer][induction.head],
         queryLabels: sampleLabels,
-        title: `layer ${induction.layer} head ${induction.head} on a held-out repeat of ${longest} tokens`,
+        title: `layer ${induction.layer} head ${induction.head} on ${longest} random tokens, repeated`,
         cellSize: 14,
       }),
     },

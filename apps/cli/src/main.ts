@@ -73,7 +73,7 @@ program
   .option('--data <file>', 'a UTF-8 text file to train on')
   .option('--tokenizer <kind>', 'char: one token per character; bpe:N: a byte-level BPE of N tokens trained on the text (GPT-2 format, for attn export --hf)', 'char')
   .addOption(new Option('--corpus <name>', 'built-in corpus').choices(['shakespeare', 'emma', 'coref']))
-  .addOption(new Option('--task <name>', 'a built-in task with its own model: induction (2-layer attention-only GPT on repeated random tokens) or date (the encoder-decoder on "November 11, 2024" -> "2024-11-11"); its own defaults for steps, batch and lr').choices([...TASKS]))
+  .addOption(new Option('--task <name>', 'a built-in task with its own model: induction (a 2-layer GPT, one head per layer, on successor walks: it grows an induction head) or date (the encoder-decoder on "November 11, 2024" -> "2024-11-11"); its own defaults for steps, batch and lr').choices([...TASKS]))
   .addOption(new Option('--config <name>', 'model size').choices(Object.keys(MODEL_CONFIGS)).default('tiny'))
   .option('--steps <n>', "optimiser steps: the run's total, also with --resume (nanoGPT's max_iters)", '200')
   .option('--batch <n>', 'sequences per step', '16')

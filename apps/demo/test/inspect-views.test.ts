@@ -149,19 +149,19 @@ describe('sentences the page states from scores', () => {
     sample: [],
   });
 
-  it('names an induction head only in layer 1 at 80% of the ceiling on both unseen repeat lengths', () => {
+  it('names an induction head only in layer 1 at 80% of the ceiling on both repeat lengths', () => {
     const score = ranking([[0.1, 0.05], [0.02, 0.4]], 1, 1, 15, 0.467);
     const genuine = inductionVerdict({ score, shorter: ranking([[0.02, 0.01], [0.04, 0.39]], 1, 1, 7, 0.4) });
-    expect(genuine).toContain('Layer 1, head 1 has the highest induction score: 0.400 on 20 held-out sequences repeated after 15 tokens, a length it never trained on');
+    expect(genuine).toContain('Layer 1, head 1 has the highest induction score: 0.400 on 20 sequences of random tokens repeated after 15 tokens (a kind of sequence it never trained on)');
     expect(genuine).toContain('a perfect induction head would score 0.467');
-    expect(genuine).toContain('On sequences repeated after 7 tokens, also never trained on, it scores 0.390 (ceiling 0.400)');
-    expect(genuine).toContain('an induction head, reading what a previous-token head in layer 0 wrote.');
+    expect(genuine).toContain('On sequences repeated after 7 tokens it scores 0.390 (ceiling 0.400)');
+    expect(genuine).toContain('an induction head, reading what the previous-token head in layer 0 wrote.');
     // Below 80% of the ceiling on the shorter repeat: not yet.
     const weak = inductionVerdict({ score, shorter: ranking([[0.02, 0.01], [0.04, 0.2]], 1, 1, 7, 0.4) });
-    expect(weak).toContain('That is not an induction head:');
+    expect(weak).toContain('Not an induction head yet:');
     // A layer-0 head cannot be one (nothing below it to compose with).
     const layer0 = ranking([[0.1, 0.45], [0.02, 0.02]], 0, 1, 15, 0.467);
-    expect(inductionVerdict({ score: layer0, shorter: ranking([[0.1, 0.39], [0.02, 0.02]], 0, 1, 7, 0.4) })).toContain('That is not an induction head:');
+    expect(inductionVerdict({ score: layer0, shorter: ranking([[0.1, 0.39], [0.02, 0.02]], 0, 1, 7, 0.4) })).toContain('Not an induction head yet:');
   });
 
   it('describeSeparation says how many times further apart the groups lie, with the numbers', () => {

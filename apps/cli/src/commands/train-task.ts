@@ -1,9 +1,9 @@
 // `attn train --task NAME`: train one of the built-in tasks with its recipe from @attn/train
 // (the same recipes the web demo trains), save a checkpoint directory (resumable with --resume,
 // like any attn train run) and measure what the task is for on held-out data:
-//   induction  a 2-layer GPT on random tokens repeated after a varying number of tokens; the
-//              induction head the head detector finds on repeat lengths it never trained on,
-//              and the loss on the random half against the repeated half
+//   induction  a 2-layer GPT, one head per layer, on successor walks; the induction head the
+//              head detector finds on repeated random tokens (never trained on), the
+//              previous-token head below it, and the loss on the random half against the repeated half
 //   date       the encoder-decoder on "November 11, 2024" -> "2024-11-11"; held-out exact
 //              match, greedy and with beam search (@attn/inspect's translationAccuracy)
 // Kept apart from train-command.ts (text and corpora) so the two grow independently.
@@ -114,9 +114,9 @@ export async function trainTaskCommand(task: string, o: TrainFlags, explicit: Ex
   if (saved) trainer.restore(saved.snapshot);
   // A word per id: "t0".."t63", then "<bos>", so attn inspect / attend read the checkpoint ("<bos> t5 t9 t5").
   const tokenizer = new WordTokenizer([...Array.from({ length: INDUCTION_RECIPE.vocabSize }, (_, i) => `t${i}`), '<bos>']);
-  if (progress) process.stderr.write(`training a ${model.config.nLayer}-layer GPT on repeated random tokens (${model.numParameters()} parameters, backend ${backend}${from})\n`);
+  if (progress) process.stderr.write(`training a ${model.config.nLayer}-layer GPT, one head per layer, on successor walks (${model.numParameters()} parameters, backend ${backend}${from})\n`);
   const outcome = await runTraining({ trainer, data: { name: 'induction', tokenizer }, out: o.out, progress });
-  if (progress) process.stderr.write('scoring the heads on held-out repeats of lengths never trained on...\n');
+  if (progress) process.stderr.write('scoring the heads on repeated random tokens (never trained on)...\n');
   const induction = await inductionFindings(model);
   return { ...outcome, task: 'induction', out: o.out, parameters: model.numParameters(), backend, run, induction };
 }

@@ -1,10 +1,10 @@
 // Named heads: the head that does a job, named, with its score on held-out data.
 // - Coreference: the shipped checkpoint's heads scored by @attn/inspect's corefScore (the
 //   share of held-out sentences whose attention from "it" peaks on the noun it refers to).
-// - Induction: a small GPT trained here on repeated random tokens, its heads scored with
-//   TransformerLens's induction score (inductionScore), shown against the ceiling a perfect
-//   head reaches on the same sequences, on two repeat lengths training left out (training
-//   repeats vary in length, so only a head that finds the earlier copy scores on them).
+// - Induction: a small GPT trained here on successor walks (each row its own random successor
+//   map), its heads scored with TransformerLens's induction score (inductionScore) on BOS +
+//   random tokens + the same again, a kind of sequence training never shows, and shown against
+//   the ceiling a perfect head reaches on the same sequences.
 import { attentionRowSvg, headViewSvg } from '@attn/viz';
 import type { Checkpoints } from '../checkpoints';
 import type { WorkerClient } from '../client';
@@ -20,7 +20,7 @@ import { attentionInterpolator } from '../theme';
 type Coref = Extract<InspectReply, { type: 'corefHeadsResult' }>;
 type Induction = Extract<InspectReply, { type: 'inductionResult' }>;
 
-/** Held-out repeated sequences the induction heads are scored on. */
+/** Repeated random sequences the induction heads are scored on. */
 const INDUCTION_SEQUENCES = 20;
 
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -49,23 +49,23 @@ export function scoreTable(perHead: number[][], best: { layer: number; head: num
 }
 
 /**
- * The verdict on an induction head. Both scores are on repeat lengths the model never trained on
- * (its training repeats vary in length, so no head can solve them by counting positions): a head
- * that scores near the ceiling on both finds the earlier copy of the current token wherever it is.
+ * The verdict on an induction head. Both scores are on repeated random tokens, which the model
+ * never trained on (it trains on successor walks), at two lengths: a head that scores near the
+ * ceiling on both finds the earlier copy of the current token and attends to what followed it.
  */
 export function inductionVerdict(r: Pick<Induction, 'score' | 'shorter'>): string {
   const { layer, head, score, ceiling } = r.score;
   const other = r.shorter.perHead[layer][head];
   const named = `Layer ${layer}, head ${head}`;
   const first =
-    `${named} has the highest induction score: ${score.toFixed(3)} on ${r.score.sequences} held-out sequences repeated after ${r.score.halfLength} tokens, a length it never trained on, ` +
+    `${named} has the highest induction score: ${score.toFixed(3)} on ${r.score.sequences} sequences of random tokens repeated after ${r.score.halfLength} tokens (a kind of sequence it never trained on), ` +
     `where a perfect induction head would score ${ceiling.toFixed(3)} (only the repeated half has an earlier copy to look at, so no head can reach 1).`;
-  const second = ` On sequences repeated after ${r.shorter.halfLength} tokens, also never trained on, it scores ${other.toFixed(3)} (ceiling ${r.shorter.ceiling.toFixed(3)}).`;
+  const second = ` On sequences repeated after ${r.shorter.halfLength} tokens it scores ${other.toFixed(3)} (ceiling ${r.shorter.ceiling.toFixed(3)}).`;
   const holds = layer >= 1 && score >= 0.8 * ceiling && other >= 0.8 * r.shorter.ceiling;
   const third = holds
-    ? ' It finds the earlier copy of the current token wherever it is: an induction head, reading what a previous-token head in layer 0 wrote.'
-    : ' That is not an induction head: one needs a previous-token head in layer 0 and a head in layer 1 that looks for the token after the earlier copy. ' +
-      'This small recipe has not grown one here, even in runs far longer than this page trains: the model learns the repeat lengths it is shown instead.';
+    ? ' It finds the earlier copy of the current token and attends to the token after it: an induction head, reading what the previous-token head in layer 0 wrote.'
+    : ' Not an induction head yet: one needs a previous-token head in layer 0 and a head in layer 1 that looks for the token after the earlier copy. ' +
+      'With this recipe it forms after a few hundred steps: press Continue to train more.';
   return first + second + third;
 }
 
@@ -200,9 +200,9 @@ export function setupNamedHeadsView(client: WorkerClient, shared: SharedState, c
     if (!induction) return;
     const format = (x: number) => x.toFixed(3);
     byId('induction-table').replaceChildren(
-      el('p', { class: 'hint' }, `Repeated after ${induction.score.halfLength} tokens, never trained on (ceiling ${induction.score.ceiling.toFixed(3)}):`),
+      el('p', { class: 'hint' }, `Repeated after ${induction.score.halfLength} tokens (ceiling ${induction.score.ceiling.toFixed(3)}):`),
       scoreTable(induction.score.perHead, induction.score, format, `Induction scores, repeat after ${induction.score.halfLength}`),
-      el('p', { class: 'hint' }, `Repeated after ${induction.shorter.halfLength} tokens, never trained on (ceiling ${induction.shorter.ceiling.toFixed(3)}):`),
+      el('p', { class: 'hint' }, `Repeated after ${induction.shorter.halfLength} tokens (ceiling ${induction.shorter.ceiling.toFixed(3)}):`),
       scoreTable(induction.shorter.perHead, induction.score, format, `Induction scores, repeat after ${induction.shorter.halfLength}`),
     );
   }

@@ -380,8 +380,8 @@ export async function handleInspect(msg: InspectRequest, ctx: InspectContext, ve
     case 'inductionHeads': {
       const t = needTask('induction');
       if (!Number.isInteger(msg.sequences) || msg.sequences < 1 || msg.sequences > 200) throw new Error(`sequences must be a whole number from 1 to 200, got ${msg.sequences}`);
-      // Both on repeat lengths the model never trained on (INDUCTION_RECIPE.heldOutHalves): the longest and the shortest.
-      const held = [...INDUCTION_RECIPE.heldOutHalves].sort((x, y) => x - y);
+      // Both on repeated random tokens (INDUCTION_RECIPE.testHalves), never trained on: the longest and the shortest.
+      const held = [...INDUCTION_RECIPE.testHalves].sort((x, y) => x - y);
       const score = await inductionScore(t.model, inductionScoreOptions(held[held.length - 1], msg.sequences));
       const shorter = await inductionScore(t.model, inductionScoreOptions(held[0], msg.sequences));
       const layers = await attentionMaps(t.model, score.sample);

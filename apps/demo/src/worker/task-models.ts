@@ -2,7 +2,7 @@
 // trainers, held-out sets) are @attn/train's, the same ones `attn train --task` runs:
 // - the encoder-decoder Transformer on the date task ("23 November 2026" or "November 23, 2026"
 //   -> "2026-11-23"): DATE_RECIPE;
-// - a 2-layer GPT on random tokens repeated after a varying number of tokens: INDUCTION_RECIPE.
+// - a 2-layer GPT, one head per layer, on successor walks: INDUCTION_RECIPE.
 // Both are small enough to train in seconds on WebAssembly. The page trains open-endedly
 // (Continue adds steps), so the trainers get an unreachable step count and no evaluation cadence.
 import type { Seq2SeqTask } from '@attn/datasets';
@@ -70,7 +70,7 @@ export function describeTaskModel(name: TaskName, t: TaskModel): string {
   }
   const c = INDUCTION_RECIPE;
   return (
-    `A GPT (${c.nLayer} layers × ${c.nHead} heads, width ${c.nEmbd}, ${params} parameters) on BOS, ${c.minHalf} to ${c.maxHalf} random tokens (of ${c.vocabSize}) and the same tokens again; ` +
-    `repeats of ${c.heldOutHalves.join(', ')} tokens are left out of training and kept for the scores.`
+    `A GPT (${c.nLayer} layers × ${c.nHead} head${c.nHead === 1 ? '' : 's'}, width ${c.nEmbd}, ${params} parameters) on successor walks over ${c.vocabSize} tokens, ${c.blockSize} per sequence; ` +
+    `scored on random tokens repeated after ${c.testHalves.join(' and ')} tokens.`
   );
 }

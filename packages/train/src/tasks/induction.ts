@@ -92,7 +92,7 @@ export function inductionSource(options: { batchSize: number; seed: number }, re
     evalBatches: [inductionWalks(batchSize, seed + 7, recipe)],
     blockSize: recipe.blockSize,
     padId: recipe.vocabSize, // BOS; walks fill the row, so there is no padding
-    settings: { task: 'induction-walks', vocabSize: recipe.vocabSize, jump: recipe.jump, batchSize, seed },
+    settings: { task: 'induction', data: 'successor-walks', vocabSize: recipe.vocabSize, jump: recipe.jump, batchSize, seed },
   });
 }
 
