@@ -153,6 +153,14 @@ export interface KernelAttrs {
    * shaped like q, k, v.
    */
   FusedAttentionGrad: FusedAttentionAttrs;
+  /**
+   * Self-attention read straight from a packed projection: inputs [qkv (..., T, 3 * H * D)]
+   * -> TWO outputs [out (..., T, H * D), lse (..., H, T)]. See "The FusedSelfAttention
+   * kernel contract" below.
+   */
+  FusedSelfAttention: FusedSelfAttentionAttrs;
+  /** Its gradient: inputs [qkv, out, lse, dOut] (dOut shaped like out) -> dqkv, shaped like qkv. */
+  FusedSelfAttentionGrad: FusedSelfAttentionAttrs;
 }
 
 /**
@@ -196,6 +204,34 @@ export interface FusedAttentionAttrs {
   /** Rows of each head's k and v that take part: the first kvLength (the op passes Tk unless told otherwise). */
   kvLength: number;
   /** Query i sees only keys j <= i + (Tk - Tq). */
+  causal: boolean;
+}
+
+/**
+ * ## The `FusedSelfAttention` kernel contract
+ *
+ * The same attention as FusedAttention (Tq = Tk = T, every key taking part),
+ * with q, k and v read from one tensor where a transformer's fused projection
+ * (GPT-2's c_attn) leaves them, and the output written where merging the
+ * heads puts it, so neither the slices of q, k, v nor the head transposes
+ * (nor, backwards, their gradients) are ever materialised:
+ *
+ *     qkv[..., t, :] = [q heads 0..H-1 | k heads 0..H-1 | v heads 0..H-1], each head D wide
+ *     q_h[t, c] = qkv[..., t, h * D + c]
+ *     k_h[t, c] = qkv[..., t, (H + h) * D + c]
+ *     v_h[t, c] = qkv[..., t, (2 H + h) * D + c]
+ *     out[..., t, h * D + c] = FusedAttention(q_h, k_h, v_h)[t, c]
+ *     lse[..., h, t]         = log sum_j exp(s_tj) of head h (natural log)
+ *
+ * The leading dims (one or more, usually the batch) are independent. The
+ * gradient dqkv puts dq_h, dk_h, dv_h at the columns q_h, k_h, v_h came from.
+ */
+export interface FusedSelfAttentionAttrs {
+  /** Heads H: qkv's last dim is 3 * H * D. */
+  heads: number;
+  /** Multiplies every score; the op passes 1 / sqrt(D) unless told otherwise. */
+  scale: number;
+  /** Query t sees only keys j <= t. */
   causal: boolean;
 }
 

@@ -6,6 +6,7 @@ export type {
   DType,
   FloatArray,
   FusedAttentionAttrs,
+  FusedSelfAttentionAttrs,
   Kernel,
   KernelAttrs,
   KernelInput,

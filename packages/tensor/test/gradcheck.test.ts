@@ -11,6 +11,7 @@ import {
   embedding,
   exp,
   fusedAttention,
+  fusedSelfAttention,
   gelu,
   gradcheck,
   indexSelect,
@@ -111,6 +112,8 @@ const cases: [string, (...xs: Tensor[]) => Tensor, () => Tensor[]][] = [
   ['fusedAttention (causal, heads)', (q, k, v) => fusedAttention(q, k, v, { causal: true }), () => [r([2, 2, 4, 3]), r([2, 2, 4, 3]), r([2, 2, 4, 2])]],
   ['fusedAttention (KV-cache offset: Tq < Tk)', (q, k, v) => fusedAttention(q, k, v, { causal: true }), () => [r([2, 3]), r([5, 3]), r([5, 4])]],
   ['fusedAttention (first 3 of 5 rows of k and v: kvLength)', (q, k, v) => fusedAttention(q, k, v, { causal: true, kvLength: 3 }), () => [r([2, 2, 3]), r([2, 5, 3]), r([2, 5, 2])]],
+  ['fusedSelfAttention (packed qkv, 2 heads, causal)', (qkv) => fusedSelfAttention(qkv, 2, { causal: true }), () => [r([2, 4, 12])]],
+  ['fusedSelfAttention (packed qkv, 3 heads, not causal, custom scale)', (qkv) => fusedSelfAttention(qkv, 3, { scale: 0.4 }), () => [r([3, 9])]],
   ['fusedAttention (not causal, custom scale)', (q, k, v) => fusedAttention(q, k, v, { scale: 0.3 }), () => [r([3, 3, 2]), r([3, 4, 2]), r([3, 4, 3])]],
   [
     'attention block (composition)',

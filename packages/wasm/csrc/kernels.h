@@ -36,6 +36,9 @@ void attention_f32(const float* q, const float* k, const float* v, float* out, f
 void attention_grad_f32(const float* q, const float* k, const float* v, const float* out, const float* lse, const float* dout,
                         float* dq, float* dk, float* dv, int h0, int h1, int Tq, int Tk, int kvRows, int D, int Dv, float scale,
                         int causal, float* ws);
+void attention_qkv_f32(const float* qkv, float* out, float* lse, int h0, int h1, int H, int T, int D, float scale, int causal, float* ws);
+void attention_qkv_grad_f32(const float* qkv, const float* out, const float* lse, const float* dout, float* dqkv, int h0, int h1, int H,
+                            int T, int D, float scale, int causal, float* ws);
 void cross_entropy_f32(const float* x, const int* targets, float* loss, int rows, int cols, int ignore);
 void cross_entropy_grad_f32(const float* x, const int* targets, const float* dloss, float* dx, int rows, int cols, int ignore);
 float simd_peak_f32(int iters, float seed);

@@ -3,7 +3,9 @@
 // MatMul, FusedAttention and its gradient, the broadcasting Binary ops, Sum,
 // MaskedFill, head-splitting Transposes, Slice and PadAxis (row copies),
 // Softmax and its gradient, LayerNorm and its gradient, the tanh GELU and its
-// gradient, CrossEntropy and its gradient, and the fused AdamW update. A tensor is a Float32Array: a resident view over wasm memory
+// gradient, CrossEntropy and its gradient, the fused AdamW update, and
+// self-attention straight from a packed qkv projection (FusedSelfAttention).
+// A tensor is a Float32Array: a resident view over wasm memory
 // (see heap.ts; kernels read it in place and write outputs into new resident
 // views, so chains of kernels copy nothing) or a plain array. Every other
 // kernel, and any shape or broadcast these do not cover (see layouts.ts), runs
@@ -23,6 +25,7 @@ import {
   type DataHandle,
   type FloatArray,
   type FusedAttentionAttrs,
+  type FusedSelfAttentionAttrs,
   type Kernel,
   type KernelInput,
   type KernelName,
@@ -34,7 +37,7 @@ import {
   registerBackend,
   removeBackend,
 } from '@attn/tensor';
-import { type AttentionShape, createWasmKernels, type WasmKernels, type WasmKernelsOptions } from './engine.js';
+import { type AttentionShape, createWasmKernels, type PackedAttentionShape, type WasmKernels, type WasmKernelsOptions } from './engine.js';
 import { detectFeatures } from './features.js';
 import { aroundAxis, binaryLayout, rowPermutation } from './layouts.js';
 import type { MatrixCall } from './plan.js';
@@ -91,6 +94,14 @@ function attentionShape(q: KernelInput, v: KernelInput, attrs: FusedAttentionAtt
   for (let i = 0; i < n - 2; i++) heads *= q.shape[i];
   const kvRows = v.shape[n - 2];
   return { heads, tq: q.shape[n - 2], tk: attrs.kvLength, kvRows, d: q.shape[n - 1], dv: v.shape[n - 1], scale: attrs.scale, causal: attrs.causal };
+}
+
+/** The FusedSelfAttention contract's qkv (..., T, 3 H D) as the kernel's batch of T rows. */
+function packedAttentionShape(qkv: KernelInput, attrs: FusedSelfAttentionAttrs): PackedAttentionShape {
+  const n = qkv.shape.length;
+  let batch = 1;
+  for (let i = 0; i < n - 2; i++) batch *= qkv.shape[i];
+  return { batch, t: qkv.shape[n - 2], heads: attrs.heads, d: qkv.shape[n - 1] / (3 * attrs.heads), scale: attrs.scale, causal: attrs.causal };
 }
 
 /** A Backend object whose kernels run on `kernels` (WebAssembly) or, for the rest, the CPU backend's code. */
@@ -188,6 +199,9 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
       FusedAttention: ([q, k, v], attrs) => kernels.attention(values(q), values(k), values(v), attentionShape(q, v, attrs)),
       FusedAttentionGrad: ([q, k, v, out, lse, dOut], attrs) =>
         kernels.attentionGrad(values(q), values(k), values(v), values(out), values(lse), values(dOut), attentionShape(q, v, attrs)),
+      FusedSelfAttention: ([qkv], attrs) => kernels.attentionQkv(values(qkv), packedAttentionShape(qkv, attrs)),
+      FusedSelfAttentionGrad: ([qkv, out, lse, dOut], attrs) =>
+        kernels.attentionQkvGrad(values(qkv), values(out), values(lse), values(dOut), packedAttentionShape(qkv, attrs)),
       LayerNormGrad: (inputs, attrs, outShape) => {
         // inputs: [x, weight?, mean, rstd, dy]
         const x = inputs[0];

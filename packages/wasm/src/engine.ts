@@ -114,6 +114,18 @@ export interface AttentionShape {
   causal: boolean;
 }
 
+/** Shapes of a packed self-attention call (see attentionQkv): `batch` entries of T rows of qkv (3 * heads * d wide). */
+export interface PackedAttentionShape {
+  batch: number;
+  /** Positions per entry (queries = keys). */
+  t: number;
+  heads: number;
+  /** Width of each head's queries, keys, values and output. */
+  d: number;
+  scale: number;
+  causal: boolean;
+}
+
 const PAGE = 65536;
 /** Tasks the fixed table holds; jobs with more get a temporary table. */
 const TABLE_TASKS = 256;
@@ -501,6 +513,45 @@ export class WasmKernels {
         ),
       ),
     );
+  }
+
+  /**
+   * Fused self-attention read from a packed projection (see the
+   * FusedSelfAttention contract in @attn/tensor): qkv (batch, T, 3 H D) ->
+   * [out (batch, T, H D), lse (batch * H, T)]. Each head's q, k and v rows are
+   * read where they lie in qkv and its output written where merging the heads
+   * puts it: no slices or head transposes.
+   */
+  attentionQkv(qkv: Float32Array, s: PackedAttentionShape): Float32Array[] {
+    const shape = checkPackedAttention(s, [qkv]);
+    const parts = this.attentionShares(shape);
+    const wsFloats = this.exports.attention_ws_floats(s.t, s.t, s.d, s.d, 0);
+    const width = s.heads * s.d;
+    return this.runOnHeap([qkv], [s.batch * s.t * width, shape.heads * s.t], true, ([pqkv], [po, pl]) =>
+      this.withTemp(parts.length * wsFloats, (ws) =>
+        this.runJob(
+          parts.map(([h0, h1], i) => [
+            [TASK.ATTENTION_QKV, pqkv, po, pl, h0, h1, s.heads, s.t, s.d, s.causal ? 1 : 0, ws + i * wsFloats * 4, floatBits(s.scale)],
+          ]),
+        ),
+      ),
+    );
+  }
+
+  /** Its backward pass: from qkv, out, lse and the output's gradient, returns dqkv (shaped like qkv). */
+  attentionQkvGrad(qkv: Float32Array, out: Float32Array, lse: Float32Array, dout: Float32Array, s: PackedAttentionShape): Float32Array {
+    const shape = checkPackedAttention(s, [qkv, out, lse, dout]);
+    const parts = this.attentionShares(shape);
+    const wsFloats = this.exports.attention_ws_floats(s.t, s.t, s.d, s.d, 1);
+    return this.runOnHeap([qkv, out, lse, dout], [qkv.length], true, ([pqkv, po, pl, pg], [pd]) =>
+      this.withTemp(parts.length * wsFloats, (ws) =>
+        this.runJob(
+          parts.map(([h0, h1], i) => [
+            [TASK.ATTENTION_QKV_GRAD, pqkv, po, pl, pg, pd, h0, h1, s.heads, s.t, s.d, s.causal ? 1 : 0, ws + i * wsFloats * 4, floatBits(s.scale)],
+          ]),
+        ),
+      ),
+    )[0];
   }
 
   /** Heads per thread for an attention call: all on one thread when it is small. */
@@ -986,6 +1037,21 @@ function checkAttention(s: AttentionShape, arrays: Float32Array[]): number {
     if (a.length !== want[i]) throw new Error(`attention: ${names[i]} has ${a.length} elements, expected ${want[i]}`);
   });
   return kvRows;
+}
+
+/** Checks a packed attention call's shape and arrays (qkv, out, lse, dout); returns it as per-head problems. */
+function checkPackedAttention(s: PackedAttentionShape, arrays: Float32Array[]): AttentionShape {
+  for (const key of ['batch', 't', 'heads', 'd'] as const) {
+    if (!Number.isInteger(s[key]) || s[key] < 1) throw new Error(`attentionQkv: ${key} must be a positive integer, got ${s[key]}`);
+  }
+  const rows = s.batch * s.t;
+  const width = s.heads * s.d;
+  const want = [rows * 3 * width, rows * width, s.batch * s.heads * s.t, rows * width];
+  const names = ['qkv', 'out', 'lse', 'dout'];
+  arrays.forEach((a, i) => {
+    if (a.length !== want[i]) throw new Error(`attentionQkv: ${names[i]} has ${a.length} elements, expected ${want[i]}`);
+  });
+  return { heads: s.batch * s.heads, tq: s.t, tk: s.t, d: s.d, dv: s.d, scale: s.scale, causal: s.causal };
 }
 
 function canAtomicsWait(ctrl: Int32Array): boolean {

@@ -26,6 +26,7 @@ import {
   exp,
   fromArray,
   fusedAttention,
+  fusedSelfAttention,
   gelu,
   getBackend,
   layerNorm,
@@ -590,6 +591,43 @@ const cases: Record<string, Case> = {
       const what = `fusedAttention ${JSON.stringify({ lead, tq, kvLength, rows, d, dv, causal })}`;
       await c.close(what, fusedAttention(q, k, v, { causal, kvLength }), [...lead, tq, dv], expected);
     }
+  },
+
+  'fused self-attention from a packed qkv: heads read and written in place, odd head widths, more than 64 positions': async (c) => {
+    const cases: [number[], number, number, number, boolean][] = [
+      // lead, T, heads, D, causal
+      [[2], 5, 2, 4, true],
+      [[3], 6, 3, 5, false],
+      [[2, 2], 3, 1, 8, true],
+      [[1], 70, 2, 8, true],
+      [[2], 2, 2, 3, true],
+    ];
+    for (const [lead, t, heads, d, causal] of cases) {
+      const batch = lead.reduce((a, b) => a * b, 1);
+      const qkv = c.randn([...lead, t, 3 * heads * d]);
+      const x = await c.vals(qkv);
+      const width = heads * d;
+      // part 0/1/2 (q/k/v) of head h of batch entry b, as (batch * heads, T, D) blocks
+      const gather = (part: number) => {
+        const out: number[] = [];
+        for (let b = 0; b < batch; b++) for (let h = 0; h < heads; h++) for (let i = 0; i < t; i++) {
+          const at = (b * t + i) * 3 * width + part * width + h * d;
+          out.push(...x.slice(at, at + d));
+        }
+        return out;
+      };
+      const blocks = refAttention(gather(0), gather(1), gather(2), batch * heads, t, t, d, d, causal);
+      // head h's output at columns [h * d, (h + 1) * d) of each position
+      const expected: number[] = [];
+      for (let b = 0; b < batch; b++) for (let i = 0; i < t; i++) for (let h = 0; h < heads; h++) {
+        const at = ((b * heads + h) * t + i) * d;
+        expected.push(...blocks.slice(at, at + d));
+      }
+      const what = `fusedSelfAttention ${JSON.stringify({ lead, t, heads, d, causal })}`;
+      await c.close(what, fusedSelfAttention(qkv, heads, { causal }), [...lead, t, width], expected);
+    }
+    await checkGrads(c, 'fused causal self-attention, 2 heads', (qkv) => sum(pow(fusedSelfAttention(qkv, 2, { causal: true }), 2)), [c.randn([2, 6, 30])]);
+    await checkGrads(c, 'fused self-attention over 70 positions', (qkv) => sum(pow(fusedSelfAttention(qkv, 2), 2)), [c.randn([1, 70, 48], 0.5)]);
   },
 
   'assignSlice writes positions in place': async (c) => {

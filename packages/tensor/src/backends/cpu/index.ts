@@ -6,7 +6,7 @@ import { binary, broadcastTo, cast, maskedFill, powScalar, unary, unaryGrad } fr
 import { concat, gather, padAxis, scatterAdd, slice, transpose } from './layout.js';
 import { matmul } from './matmul.js';
 import { adamw } from './adamw.js';
-import { attentionDims, fusedAttention, fusedAttentionGrad } from './attention.js';
+import { attentionDims, fusedAttention, fusedAttentionGrad, fusedSelfAttention, fusedSelfAttentionGrad, selfAttentionDims } from './attention.js';
 import { crossEntropy, crossEntropyGrad, layerNorm, layerNormGrad, softmax, softmaxGrad } from './nn.js';
 import { argmax, max, maxGrad, sum } from './reduce.js';
 
@@ -95,6 +95,9 @@ export const cpuBackend: Backend = {
         attrs,
         q.dtype,
       ),
+    FusedSelfAttention: ([qkv], attrs) => fusedSelfAttention(values(qkv), selfAttentionDims(qkv.shape, attrs.heads), attrs, qkv.dtype),
+    FusedSelfAttentionGrad: ([qkv, out, lse, dOut], attrs) =>
+      fusedSelfAttentionGrad(values(qkv), values(out), values(lse), values(dOut), selfAttentionDims(qkv.shape, attrs.heads), attrs, qkv.dtype),
   },
 };
 
