@@ -86,6 +86,12 @@ export interface KernelAttrs {
    * `MatMulAttrs`.
    */
   MatMul: MatMulAttrs;
+  /**
+   * inputs [a, b, bias (n)] -> MatMul's c with bias[j] added to column j of
+   * every row of every output matrix (a Linear layer's x @ W + b, with no pass
+   * over c of its own). Same attrs as MatMul.
+   */
+  MatMulBias: MatMulAttrs;
   /** inputs [x] (broadcastable to outShape) -> x repeated to outShape (NumPy rules). */
   BroadcastTo: Record<string, never>;
   /** inputs [x] -> x permuted: out.shape[i] = x.shape[perm[i]]. */

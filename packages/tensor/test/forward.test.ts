@@ -12,6 +12,7 @@ import {
   full,
   indexSelect,
   layerNorm,
+  linear,
   logSoftmax,
   matmul,
   max,
@@ -20,7 +21,11 @@ import {
   ones,
   rand,
   randn,
+  cpuBackend,
+  registerBackend,
+  removeBackend,
   Rng,
+  setBackend,
   softmax,
   split,
   stack,
@@ -195,6 +200,46 @@ describe('matmul', () => {
         expect(worst).toBeLessThan(1e-3);
       }
     }
+  });
+});
+
+describe('linear', () => {
+  it('is x @ W + b, worked by hand, with leading dims kept', () => {
+    const x = tensor([[[1, 2]], [[3, 4]]]); // (2, 1, 2)
+    const w = tensor([
+      [1, 0, 2],
+      [0, 1, 1],
+    ]); // (2, 3)
+    const y = linear(x, w, tensor([10, 20, 30]));
+    expect(y.shape).toEqual([2, 1, 3]);
+    expect(values(y)).toEqual([11, 22, 34, 13, 24, 40]);
+    expect(values(linear(x, w))).toEqual([1, 2, 4, 3, 4, 10]);
+  });
+  it('gives the composition matmul + add in value and gradient, on a backend without MatMulBias too', () => {
+    const { MatMulBias: _fused, ...kernels } = cpuBackend.kernels;
+    registerBackend({ ...cpuBackend, name: 'no-matmul-bias', kernels }, { priority: 0 });
+    try {
+      const run = (backend: string) => {
+        setBackend(backend);
+        const [x, w, b] = [randn([3, 4, 5], { seed: 1 }), randn([5, 6], { seed: 2 }), randn([6], { seed: 3 })];
+        for (const t of [x, w, b]) t.requiresGrad = true;
+        const y = linear(x, w, b);
+        y.mul(y).sum().backward();
+        return { op: y.gradNode?.inputs[0].gradNode?.op, values: [y, x.grad!, w.grad!, b.grad!].map(values) }; // the op under the final reshape
+      };
+      const fused = run('cpu');
+      const composed = run('no-matmul-bias');
+      expect([fused.op, composed.op]).toEqual(['linear', 'add']);
+      for (let i = 0; i < 4; i++) close(fused.values[i], composed.values[i], 1e-4);
+    } finally {
+      setBackend('cpu');
+      removeBackend('no-matmul-bias');
+    }
+  });
+  it('rejects shapes that do not fit, naming them', () => {
+    expect(() => linear(randn([2, 3]), randn([4, 5]))).toThrow('linear: expected x (..., K) and weight (K, N), got x [2,3] and weight [4,5]');
+    expect(() => linear(randn([2, 3]), randn([3]))).toThrow(/expected x \(\.\.\., K\) and weight \(K, N\)/);
+    expect(() => linear(randn([2, 3]), randn([3, 5]), randn([4]))).toThrow('linear: expected bias (5), got [4]');
   });
 });
 

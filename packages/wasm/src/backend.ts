@@ -1,6 +1,6 @@
 // @attn/tensor backend 'wasm': the kernels a GPT training step spends its time
 // in run in WebAssembly with SIMD, shared among the threads when large enough:
-// MatMul, FusedAttention and its gradient, the broadcasting Binary ops, Sum,
+// MatMul (and MatMulBias, with a Linear layer's bias), FusedAttention and its gradient, the broadcasting Binary ops, Sum,
 // MaskedFill, head-splitting Transposes, Slice and PadAxis (row copies),
 // Softmax and its gradient, LayerNorm and its gradient, the tanh GELU and its
 // gradient, CrossEntropy and its gradient, the fused AdamW update, and
@@ -128,6 +128,11 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
       MatMul: ([a, b], attrs) => {
         const { m, n, k, batch } = attrs;
         return kernels.runCalls(values(a), values(b), callsFromAttrs(attrs), batch * m * n, 2 * batch * m * n * k);
+      },
+      // A Linear layer's product and bias in one pass: the bias is added as each tile of C is stored.
+      MatMulBias: ([a, b, bias], attrs) => {
+        const { m, n, k, batch } = attrs;
+        return kernels.runCalls(values(a), values(b), callsFromAttrs(attrs), batch * m * n, 2 * batch * m * n * k, true, values(bias));
       },
       // GELU costs ~45 ns per element in TypeScript (Math.tanh) and ~1 ns here;
       // profiling a GPT training step put it second only to matmul.

@@ -401,19 +401,21 @@ export class WasmKernels {
 
   /**
    * Runs planned single-matrix calls (offsets into a, b and a fresh output of
-   * outSize floats) and returns the output: a resident view when `resident`
+   * outSize floats), adding `bias` (one value per column of every call) when
+   * given, and returns the output: a resident view when `resident`
    * and there is room (as every kernel method here does), else a plain array.
    * The tensor backend calls this with the offsets and strides @attn/tensor's
    * MatMul contract hands it.
    */
-  runCalls(a: Float32Array, b: Float32Array, calls: MatrixCall[], outSize: number, flops: number, resident = true): Float32Array {
+  runCalls(a: Float32Array, b: Float32Array, calls: MatrixCall[], outSize: number, flops: number, resident = true, bias: Float32Array | null = null): Float32Array {
     if (outSize === 0) return new Float32Array(0);
     const threads = flops >= this.minParallelFlops ? this.threads : 1;
     const pieces = calls.length === 1 ? splitDepth(calls[0], threads, this.rowsMaxM) : null;
-    if (pieces) return this.runDepthSplit(a, b, calls[0], pieces, outSize, resident);
+    if (pieces) return this.runDepthSplit(a, b, calls[0], pieces, outSize, resident, bias);
     const parts = splitCalls(calls, threads);
-    return this.runOnHeap([a, b], [outSize], resident, ([pa, pb], [pc]) => {
-      this.runJob(parts.map((part) => part.map((c) => matmulTask(pa, pb, pc + c.cOffset * 4, c))));
+    return this.runOnHeap([a, b, bias], [outSize], resident, ([pa, pb, pbias], [pc]) => {
+      // a call's first column is cOffset mod ldc (calls start on a row, or at a band of columns), and so is its bias's
+      this.runJob(parts.map((part) => part.map((c) => matmulTask(pa, pb, pc + c.cOffset * 4, c, pbias && pbias + (c.cOffset % c.ldc) * 4))));
     })[0];
   }
 
@@ -423,9 +425,17 @@ export class WasmKernels {
    * into partial products, which are then added into C on this thread
    * (M x N floats, a few KiB: microseconds).
    */
-  private runDepthSplit(a: Float32Array, b: Float32Array, call: MatrixCall, pieces: MatrixCall[], outSize: number, resident: boolean): Float32Array {
+  private runDepthSplit(
+    a: Float32Array,
+    b: Float32Array,
+    call: MatrixCall,
+    pieces: MatrixCall[],
+    outSize: number,
+    resident: boolean,
+    bias: Float32Array | null,
+  ): Float32Array {
     const { M, N, ldc } = call;
-    return this.runOnHeap([a, b], [outSize], resident, ([pa, pb], [pc]) => {
+    return this.runOnHeap([a, b, bias], [outSize], resident, ([pa, pb, pbias], [pc]) => {
       const c = pc + call.cOffset * 4;
       this.withTemp((pieces.length - 1) * M * N, (partials) => {
         const partial = (t: number) => partials + (t - 1) * M * N * 4;
@@ -438,6 +448,8 @@ export class WasmKernels {
           if (ldc === N) sums.push([TASK.BINARY, add, c, full, partial(t), full, c, M, N, N]);
           else for (let i = 0; i < M; i++) sums.push([TASK.BINARY, add, c + i * ldc * 4, full, partial(t) + i * N * 4, full, c + i * ldc * 4, 1, N, N]);
         }
+        // the bias last, on every row of C (ldc apart)
+        if (pbias) sums.push([TASK.BINARY, add, c, full, pbias + (call.cOffset % ldc) * 4, OPERAND_LAYOUTS.col, c, M, N, ldc]);
         this.runJob([sums]);
       });
     })[0];
@@ -1008,8 +1020,8 @@ export class WasmKernels {
 }
 
 /** The task that computes one planned call into C at byte address `c`. */
-function matmulTask(pa: number, pb: number, c: number, call: MatrixCall): Task {
-  return [TASK.MATMUL, pa + call.aOffset * 4, pb + call.bOffset * 4, c, call.M, call.N, call.K, call.rsa, call.csa, call.rsb, call.csb, call.ldc];
+function matmulTask(pa: number, pb: number, c: number, call: MatrixCall, bias = 0): Task {
+  return [TASK.MATMUL, pa + call.aOffset * 4, pb + call.bOffset * 4, c, call.M, call.N, call.K, call.rsa, call.csa, call.rsb, call.csb, call.ldc, bias];
 }
 
 function checkSize(name: string, data: Float32Array, shape: readonly number[]): void {

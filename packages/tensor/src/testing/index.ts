@@ -30,6 +30,7 @@ import {
   gelu,
   getBackend,
   layerNorm,
+  linear,
   listBackends,
   log,
   logSoftmax,
@@ -413,6 +414,27 @@ const cases: Record<string, Case> = {
     const xv = await c.vals(x);
     const wv = await c.vals(w);
     await c.close('batched @ 2-D', matmul(x, w), [2, 3, 6], [...refMatmul(xv.slice(0, 12), wv, 3, 4, 6, false, false), ...refMatmul(xv.slice(12), wv, 3, 4, 6, false, false)]);
+  },
+
+  'linear: x @ W + b for every tile edge, depths past a cache block, a few rows, leading dims': async (c) => {
+    const cases: [number[], number][] = [
+      // x shape (..., K), N
+      [[70, 20], 13], // rows in bands, partial tiles on both edges
+      [[3, 40], 50], // few rows, many columns: bands of columns
+      [[2, 300], 24], // two rows (one token's products while decoding), deeper than a packed block
+      [[1, 33], 70],
+      [[2, 3, 4], 6], // (B, T, C) @ (C, N)
+      [[5, 260], 9],
+    ];
+    for (const [xShape, n] of cases) {
+      const k = xShape[xShape.length - 1];
+      const rows = xShape.reduce((a, b) => a * b, 1) / k;
+      const [x, w, b] = [c.randn(xShape), c.randn([k, n]), c.randn([n])];
+      const [xv, wv, bv] = [await c.vals(x), await c.vals(w), await c.vals(b)];
+      const expected = refMatmul(xv, wv, rows, k, n, false, false).map((v, i) => v + bv[i % n]);
+      await c.close(`linear ${JSON.stringify({ xShape, n })}`, linear(x, w, b), [...xShape.slice(0, -1), n], expected, Math.sqrt(k));
+    }
+    await checkGrads(c, 'linear', (x, w, b) => sum(pow(linear(x, w, b), 2)), [c.randn([2, 5, 6]), c.randn([6, 10]), c.randn([10])]);
   },
 
   'layout: permute, slice, concat, embedding': async (c) => {

@@ -46,6 +46,14 @@ export const cpuBackend: Backend = {
       matmul(values(a), values(b), out, attrs);
       return out;
     },
+    MatMulBias: ([a, b, bias], attrs, outShape) => {
+      // the reference: the product, then the bias on every row
+      const out = allocate(a.dtype, sizeOf(outShape));
+      matmul(values(a), values(b), out, attrs);
+      const add = values(bias);
+      for (let i = 0; i < out.length; i++) out[i] += add[i % attrs.n];
+      return out;
+    },
     BroadcastTo: ([x], _attrs, outShape) => broadcastTo(values(x), x.shape, outShape, x.dtype),
     Transpose: ([x], { perm }) => transpose(values(x), x.shape, perm, x.dtype),
     Slice: ([x], { axis, start, end }) => slice(values(x), x.shape, axis, start, end, x.dtype),
