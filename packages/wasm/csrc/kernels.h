@@ -25,6 +25,8 @@ void sum_axis_f32(const float* x, float* out, int outer, int len, int inner, int
 void masked_fill_f32(const float* x, const float* mask, float* out, int start, int end, int period, float value);
 void permute_rows_f32(const float* x, float* out, int n0, int n1, int n2, int s0, int s1, int s2, int row, int start, int end);
 void copy_rows_f32(const float* src, int src_stride, float* dst, int dst_stride, int rows, int width, int before, int after);
+void gather_rows_f32(const float* x, const int* idx, float* out, int outer, int length, int inner, int count, int i0, int i1);
+void scatter_add_rows_f32(const float* dy, const int* idx, float* out, int outer, int length, int inner, int count, int c0, int c1);
 void softmax_f32(const float* x, float* y, int rows, int cols);
 void softmax_grad_f32(const float* y, const float* dy, float* dx, int rows, int cols);
 void layer_norm_f32(const float* x, const float* w, const float* b, float* y, float* means, float* rstds, int rows, int cols, float eps);

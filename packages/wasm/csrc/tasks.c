@@ -36,6 +36,8 @@ enum {
   TASK_STREAM_READ = 20,         // x n out
   TASK_ATTENTION_QKV = 21,       // qkv out lse h0 h1 H T D causal ws | scale
   TASK_ATTENTION_QKV_GRAD = 22,  // qkv out lse dout dqkv h0 h1 H T D causal ws | scale
+  TASK_GATHER = 23,              // x idx out outer length inner count i0 i1
+  TASK_SCATTER_ADD = 24,         // dy idx out outer length inner count c0 c1
 };
 
 EXPORT("task_ints") int task_ints(void) { return TASK_INTS; }
@@ -107,6 +109,12 @@ EXPORT("run_tasks") void run_tasks(const int* table, int start, int end, float* 
         break;
       case TASK_ATTENTION_QKV_GRAD:
         attention_qkv_grad_f32(P(1), P(2), P(3), P(4), P(5), t[6], t[7], t[8], t[9], t[10], f32(t[13]), t[11], P(12));
+        break;
+      case TASK_GATHER:
+        gather_rows_f32(P(1), (const int*)t[2], P(3), t[4], t[5], t[6], t[7], t[8], t[9]);
+        break;
+      case TASK_SCATTER_ADD:
+        scatter_add_rows_f32(P(1), (const int*)t[2], P(3), t[4], t[5], t[6], t[7], t[8], t[9]);
         break;
       case TASK_COPY_ROWS:
         copy_rows_f32(P(1), t[2], P(3), t[4], t[5], t[6], t[7], t[8]);

@@ -2,6 +2,7 @@
 // in run in WebAssembly with SIMD, shared among the threads when large enough:
 // MatMul (and MatMulBias, with a Linear layer's bias), FusedAttention and its gradient, the broadcasting Binary ops, Sum,
 // MaskedFill, head-splitting Transposes, Slice and PadAxis (row copies),
+// Gather and ScatterAdd (embedding lookups and their gradients),
 // Softmax and its gradient, LayerNorm and its gradient, the tanh GELU and its
 // gradient, CrossEntropy and its gradient, the fused AdamW update, and
 // self-attention straight from a packed qkv projection (FusedSelfAttention).
@@ -163,6 +164,16 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
         const plan = rowPermutation(inputs[0].shape, attrs.perm);
         if (!plan) return onCpu.Transpose!(inputs, attrs, outShape);
         return kernels.permuteRows(values(inputs[0]), plan.dims, plan.strides, plan.row);
+      },
+      // The embedding lookup and its gradient: row copies and adds in wasm (the TypeScript loops took
+      // 0.25 ms a step for the token embedding, a subarray per row).
+      Gather: ([x], { axis, indices }) => {
+        const { outer, length, inner } = aroundAxis(x.shape, axis);
+        return kernels.gather(values(x), indices, outer, length, inner);
+      },
+      ScatterAdd: ([dy], { axis, indices, length }) => {
+        const { outer, inner } = aroundAxis(dy.shape, axis);
+        return kernels.scatterAdd(values(dy), indices, outer, length, inner);
       },
       // Slices and their gradient (qkv split into q, k, v) are row copies; done here they
       // keep the tensor in wasm memory instead of moving it to the CPU and back.

@@ -726,6 +726,38 @@ export class WasmKernels {
     )[0];
   }
 
+  /**
+   * Rows of x viewed as (outer, length, inner) picked by `indices` (an
+   * embedding lookup): returns (outer, indices.length, inner) with
+   * out[o, i, :] = x[o, indices[i], :]. Indices must lie in [0, length).
+   */
+  gather(x: Float32Array, indices: Int32Array, outer: number, length: number, inner: number): Float32Array {
+    const count = indices.length;
+    if (outer * count * inner === 0) return new Float32Array(0);
+    return this.runOnHeap([x], [outer * count * inner], true, ([px], [po]) =>
+      this.withTargets(indices, (pi) =>
+        this.runJob(splitRange(count, this.sharesFor(outer * count * inner)).map(([i0, i1]) => [[TASK.GATHER, px, pi, po, outer, length, inner, count, i0, i1]])),
+      ),
+    )[0];
+  }
+
+  /**
+   * The adjoint of gather (an embedding's gradient): zeros (outer, length,
+   * inner) with dy[o, i, :] added at row indices[i] (repeats add up). Threads
+   * share the columns, so none writes another's elements.
+   */
+  scatterAdd(dy: Float32Array, indices: Int32Array, outer: number, length: number, inner: number): Float32Array {
+    const count = indices.length;
+    if (count === 0 || outer * length * inner === 0) return this.newOutput(outer * length * inner, true);
+    return this.runOnHeap([dy], [outer * length * inner], true, ([pd], [po]) =>
+      this.withTargets(indices, (pi) =>
+        this.runJob(
+          splitRange(inner, this.sharesFor(outer * count * inner), SHARE_ALIGN).map(([c0, c1]) => [[TASK.SCATTER_ADD, pd, pi, po, outer, length, inner, count, c0, c1]]),
+        ),
+      ),
+    )[0];
+  }
+
   /** Softmax along each row of x viewed as (rows, cols). */
   softmax(x: Float32Array, rows: number, cols: number): Float32Array {
     return this.runOnHeap([x], [x.length], true, ([px], [py]) =>
@@ -823,7 +855,7 @@ export class WasmKernels {
     )[0];
   }
 
-  /** Copies class indices into a temporary block of wasm memory for fn. */
+  /** Copies class (or row) indices into a temporary block of wasm memory for fn. */
   private withTargets<T>(targets: Int32Array, fn: (address: number) => T): T {
     return this.withTemp(targets.length, (at) => {
       new Int32Array(this.memory.buffer, at, targets.length).set(targets);

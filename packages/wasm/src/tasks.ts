@@ -31,6 +31,8 @@ export const TASK = {
   STREAM_READ: 20,
   ATTENTION_QKV: 21,
   ATTENTION_QKV_GRAD: 22,
+  GATHER: 23,
+  SCATTER_ADD: 24,
 } as const;
 
 /** One task: its kind followed by its arguments, floats already turned into bits with floatBits(). */

@@ -27,6 +27,7 @@ import {
   fromArray,
   fusedAttention,
   fusedSelfAttention,
+  indexSelect,
   gelu,
   getBackend,
   layerNorm,
@@ -435,6 +436,24 @@ const cases: Record<string, Case> = {
       await c.close(`linear ${JSON.stringify({ xShape, n })}`, linear(x, w, b), [...xShape.slice(0, -1), n], expected, Math.sqrt(k));
     }
     await checkGrads(c, 'linear', (x, w, b) => sum(pow(linear(x, w, b), 2)), [c.randn([2, 5, 6]), c.randn([6, 10]), c.randn([10])]);
+  },
+
+  'indexSelect along any axis with repeated indices, and its scatter-added gradient': async (c) => {
+    for (const [shape, axis, indices] of [
+      [[65, 20], 0, [3, 64, 3, 0, 17, 3, 64, 9, 9, 9]],
+      [[3, 7, 5], 1, [6, 0, 6, 2]],
+      [[4, 6], 1, [5, 5, 1]],
+    ] as [number[], number, number[]][]) {
+      const x = c.randn(shape);
+      const xv = await c.vals(x);
+      const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+      const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+      const expected: number[] = [];
+      for (let o = 0; o < outer; o++) for (const i of indices) expected.push(...xv.slice((o * shape[axis] + i) * inner, (o * shape[axis] + i + 1) * inner));
+      const outShape = shape.map((d, i) => (i === axis ? indices.length : d));
+      await c.close(`indexSelect ${JSON.stringify({ shape, axis })}`, indexSelect(x, axis, indices), outShape, expected);
+      await checkGrads(c, `indexSelect ${JSON.stringify({ shape, axis })}`, (t) => sum(pow(indexSelect(t, axis, indices), 2)), [x]);
+    }
   },
 
   'layout: permute, slice, concat, embedding': async (c) => {
