@@ -92,6 +92,13 @@ export interface KernelAttrs {
    * over c of its own). Same attrs as MatMul.
    */
   MatMulBias: MatMulAttrs;
+  /**
+   * inputs [a, b], both 2-D (batch 1) with b not transposed -> TWO outputs
+   * [c = MatMul(a, b) (m, n), sums (n)] with sums[j] = sum over l of b[l][j]:
+   * a Linear layer's weight gradient X^T dY and bias gradient (dY summed over
+   * its rows) in one pass over dY. Same attrs as MatMul.
+   */
+  MatMulColumnSums: MatMulAttrs;
   /** inputs [x] (broadcastable to outShape) -> x repeated to outShape (NumPy rules). */
   BroadcastTo: Record<string, never>;
   /** inputs [x] -> x permuted: out.shape[i] = x.shape[perm[i]]. */

@@ -243,7 +243,7 @@ function backendFor(name: KernelName, dtype: DType): Backend {
 /**
  * Runs kernel `name` and returns the output storages (one for most kernels,
  * several for LayerNorm, LayerNormGrad, AdamW, FusedAttention,
- * FusedAttentionGrad and FusedSelfAttention). `outShape` is the first output's shape.
+ * FusedAttentionGrad, FusedSelfAttention and MatMulColumnSums). `outShape` is the first output's shape.
  */
 export function runKernel<K extends KernelName>(
   name: K,
@@ -286,6 +286,7 @@ function fallbackError(name: KernelName, dtype: DType, source: Backend, target: 
 /** Sizes of the extra outputs of multi-output kernels. */
 function outputSizeOf<K extends KernelName>(name: K, index: number, inputs: readonly KernelOperand[], attrs: KernelAttrs[K]): number {
   const x = inputs[0].shape;
+  if (name === 'MatMulColumnSums') return (attrs as KernelAttrs['MatMulColumnSums']).n; // sums: (n)
   if (name === 'FusedSelfAttention') return (sizeOfShape(x) / x[x.length - 1]) * (attrs as KernelAttrs['FusedSelfAttention']).heads; // lse: (..., H, T)
   if (name === 'AdamW') return sizeOfShape(x); // m', v': the size of param
   if (name === 'FusedAttention') return sizeOfShape(x) / x[x.length - 1]; // lse: (..., Tq)

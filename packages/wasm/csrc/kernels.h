@@ -16,7 +16,7 @@ int small_m_applies(int M, int K, int csa, int rsb, int csb, int ws_floats);
 void matmul_small_m_f32(const float* a, const float* b, float* c, int M, int N, int K, int rsa, int csa, int rsb, int csb, int ldc, float* ws);
 float stream_read_f32(const float* x, int n);
 void matmul_f32(const float* a, const float* b, float* c, int M, int N, int K, int rsa, int csa, int rsb, int csb, int ldc, float* ws,
-                const float* bias);
+                const float* bias, float* bsum);
 void gelu_tanh_f32(const float* x, float* y, int n);
 void gelu_tanh_grad_f32(const float* dy, const float* x, float* dx, int n);
 void binary_f32(int op, const float* a, int aLayout, const float* b, int bLayout, float* out, int rows, int cols, int stride);

@@ -4,7 +4,10 @@
 //                                         (row-major C with row stride ldc)
 //
 // The bias (a Linear layer's) is added as the first depth block of each tile
-// is stored, so it costs no pass over C of its own.
+// is stored, so it costs no pass over C of its own. Likewise the column sums
+// of op(B) (a Linear layer's bias gradient, the sums of dY's rows, beside its
+// weight gradient X^T dY) are taken from each packed block of B while it is in
+// L1, instead of in a pass over B of their own.
 //
 // op(A) and op(B) are described by strides, so the transposed forms are read
 // in place, never materialised:  a(i,k) = A[i*rsa + k*csa],  b(k,j) = B[k*rsb + j*csb].
@@ -143,6 +146,31 @@ static void pack_b(const float* b, int rsb, int csb, int k0, int kc, int j0, int
   }
 }
 
+// bsum[j] += sum over k of the packed block's column j (kc steps of nc
+// columns in NR-wide panels, zero padded past nc).
+static void sum_packed_b(const float* pb, int kc, int nc, float* bsum) {
+  for (int jp = 0; jp < nc; jp += NR) {
+    const float* p = pb + jp * kc;
+    v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0;
+    for (int k = 0; k < kc; k++) {
+      s0 = wasm_f32x4_add(s0, wasm_v128_load(p + k * NR));
+      s1 = wasm_f32x4_add(s1, wasm_v128_load(p + k * NR + 4));
+    }
+    int cols = nc - jp < NR ? nc - jp : NR;
+    if (cols == NR) {
+      wasm_v128_store(bsum + jp, wasm_f32x4_add(wasm_v128_load(bsum + jp), s0));
+      wasm_v128_store(bsum + jp + 4, wasm_f32x4_add(wasm_v128_load(bsum + jp + 4), s1));
+    } else {
+      // the last, partial panel: its valid columns one at a time (no lane of a vector is addressable without the stack)
+      for (int q = 0; q < cols; q++) {
+        float t = 0.0f;
+        for (int k = 0; k < kc; k++) t += p[k * NR + q];
+        bsum[jp + q] += t;
+      }
+    }
+  }
+}
+
 // The 4x8 micro-kernel: C tile (row stride ldc) = or += sum_k a[k,:]^T b[k,:]
 // over kc packed steps, plus the tile's 8 bias values when not accumulating and
 // bias is not null. Kept out of line so V8 tiers it up to TurboFan after a few
@@ -204,14 +232,17 @@ __attribute__((noinline)) static void micro_4x8(int kc, const float* a, const fl
 }
 
 // C = op(A) @ op(B) (+ bias) for one matrix. See the header for the stride
-// convention; bias (N floats, for C's columns) may be null. ws must hold
-// matmul_ws_floats() floats and be 16-byte aligned.
+// convention; bias (N floats, for C's columns) may be null. bsum, when not
+// null, receives the N column sums of op(B) (sum over k of b(k, j)). ws must
+// hold matmul_ws_floats() floats and be 16-byte aligned.
 EXPORT("matmul_f32")
 void matmul_f32(const float* a, const float* b, float* c, int M, int N, int K, int rsa, int csa, int rsb, int csb,
-                int ldc, float* ws, const float* bias) {
+                int ldc, float* ws, const float* bias, float* bsum) {
   float* pa = ws;
   float* pb = ws + MC * KC;
   float* edge = pb + KC * NC;
+  if (bsum)
+    for (int j = 0; j < N; j++) bsum[j] = 0.0f;
   if (K == 0) {
     for (int i = 0; i < M; i++)
       for (int j = 0; j < N; j++) c[i * ldc + j] = bias ? bias[j] : 0.0f;
@@ -223,6 +254,9 @@ void matmul_f32(const float* a, const float* b, float* c, int M, int N, int K, i
     if (bias)
       for (int i = 0; i < M; i++)
         for (int j = 0; j < N; j++) c[i * ldc + j] += bias[j];
+    if (bsum)
+      for (int k = 0; k < K; k++)
+        for (int j = 0; j < N; j++) bsum[j] += b[(long)k * rsb + (long)j * csb];
     return;
   }
   for (int jc = 0; jc < N; jc += NC) {
@@ -231,6 +265,7 @@ void matmul_f32(const float* a, const float* b, float* c, int M, int N, int K, i
       int kc = K - pc < KC ? K - pc : KC;
       int accumulate = pc > 0;
       pack_b(b, rsb, csb, pc, kc, jc, nc, pb);
+      if (bsum) sum_packed_b(pb, kc, nc, bsum + jc);
       for (int ic = 0; ic < M; ic += MC) {
         int mc = M - ic < MC ? M - ic : MC;
         pack_a(a, rsa, csa, ic, mc, pc, kc, pa);

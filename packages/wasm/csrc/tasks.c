@@ -14,7 +14,7 @@
 #define TASK_INTS 24
 
 enum {
-  TASK_MATMUL = 1,       // a b c M N K rsa csa rsb csb ldc bias      (uses the thread's packing scratch; bias 0: none)
+  TASK_MATMUL = 1,       // a b c M N K rsa csa rsb csb ldc bias bsum (the thread's packing scratch; bias, bsum 0: none)
   TASK_GELU = 2,         // x y n
   TASK_GELU_GRAD = 3,    // dy x dx n
   TASK_BINARY = 4,       // op a aLayout b bLayout out rows cols stride
@@ -58,7 +58,7 @@ EXPORT("run_tasks") void run_tasks(const int* table, int start, int end, float* 
     const int* t = table + n * TASK_INTS;
     switch (t[0]) {
       case TASK_MATMUL:
-        matmul_f32(P(1), P(2), P(3), t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], ws, P(12));
+        matmul_f32(P(1), P(2), P(3), t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], ws, P(12), P(13));
         break;
       case TASK_GELU:
         gelu_tanh_f32(P(1), P(2), t[3]);

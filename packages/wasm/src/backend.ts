@@ -1,6 +1,7 @@
 // @attn/tensor backend 'wasm': the kernels a GPT training step spends its time
 // in run in WebAssembly with SIMD, shared among the threads when large enough:
-// MatMul (and MatMulBias, with a Linear layer's bias), FusedAttention and its gradient, the broadcasting Binary ops, Sum,
+// MatMul (and MatMulBias, with a Linear layer's bias, and MatMulColumnSums,
+// its gradient's weight and bias parts), FusedAttention and its gradient, the broadcasting Binary ops, Sum,
 // MaskedFill, head-splitting Transposes, Slice and PadAxis (row copies),
 // Gather and ScatterAdd (embedding lookups and their gradients),
 // Softmax and its gradient, LayerNorm and its gradient, the tanh GELU and its
@@ -135,6 +136,8 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
         const { m, n, k, batch } = attrs;
         return kernels.runCalls(values(a), values(b), callsFromAttrs(attrs), batch * m * n, 2 * batch * m * n * k, true, values(bias));
       },
+      // A Linear layer's weight and bias gradients, X^T dY and the sums of dY's rows, in one pass over dY.
+      MatMulColumnSums: ([a, b], attrs) => kernels.runCallWithColumnSums(values(a), values(b), callsFromAttrs(attrs)[0], 2 * attrs.m * attrs.n * attrs.k),
       // GELU costs ~45 ns per element in TypeScript (Math.tanh) and ~1 ns here;
       // profiling a GPT training step put it second only to matmul.
       Unary: (inputs, attrs, outShape) =>

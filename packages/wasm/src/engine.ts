@@ -420,6 +420,23 @@ export class WasmKernels {
   }
 
   /**
+   * One product (a single call) and the column sums of its op(B), as
+   * [C, sums (call.N)]: the sums are taken from each packed block of B (see
+   * csrc/matmul.c), by every band of columns for its own columns, or by the
+   * first band of rows alone (the others pack the same B).
+   */
+  runCallWithColumnSums(a: Float32Array, b: Float32Array, call: MatrixCall, flops: number): Float32Array[] {
+    const outSize = call.M * call.N;
+    const threads = flops >= this.minParallelFlops ? this.threads : 1;
+    const parts = splitCalls([call], threads);
+    return this.runOnHeap([a, b], [outSize, call.N], true, ([pa, pb], [pc, ps]) => {
+      // a band's first column is cOffset mod ldc; only bands in the first row band start below ldc
+      const sums = (c: MatrixCall) => (c.cOffset - call.cOffset < call.ldc ? ps + ((c.cOffset - call.cOffset) % call.ldc) * 4 : 0);
+      this.runJob(parts.map((part) => part.map((c) => matmulTask(pa, pb, pc + (c.cOffset - call.cOffset) * 4, c, 0, sums(c)))));
+    });
+  }
+
+  /**
    * A few-row product shared by depth (plan.ts splitDepth): each thread
    * streams its own contiguous slice of B, the first into C and the others
    * into partial products, which are then added into C on this thread
@@ -1052,8 +1069,8 @@ export class WasmKernels {
 }
 
 /** The task that computes one planned call into C at byte address `c`. */
-function matmulTask(pa: number, pb: number, c: number, call: MatrixCall, bias = 0): Task {
-  return [TASK.MATMUL, pa + call.aOffset * 4, pb + call.bOffset * 4, c, call.M, call.N, call.K, call.rsa, call.csa, call.rsb, call.csb, call.ldc, bias];
+function matmulTask(pa: number, pb: number, c: number, call: MatrixCall, bias = 0, bsum = 0): Task {
+  return [TASK.MATMUL, pa + call.aOffset * 4, pb + call.bOffset * 4, c, call.M, call.N, call.K, call.rsa, call.csa, call.rsb, call.csb, call.ldc, bias, bsum];
 }
 
 function checkSize(name: string, data: Float32Array, shape: readonly number[]): void {

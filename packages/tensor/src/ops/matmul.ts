@@ -5,7 +5,7 @@ import { broadcastShapes, broadcastStrides, shapeStr, sizeOf } from '../shape.js
 import { backendHasKernel } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import { add, cast, sumTo } from './elementwise.js';
-import { assertTensor, record, run } from './op.js';
+import { assertTensor, record, run, runMulti } from './op.js';
 import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
 
@@ -132,10 +132,18 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   }
   const { attrs, outShape } = matmulAttrs(flat, weight, false, false);
   const y = run('MatMulBias', [flat, weight, bias], attrs, outShape); // (rows, N)
-  const out = record(y, 'linear', [flat, weight, bias], (dy, needs) => [
-    needs[0] ? matmul(dy, weight, { transB: true }) : null, // (rows, K)
-    needs[1] ? matmul(flat, dy, { transA: true }) : null, // (K, N)
-    needs[2] ? sum(dy, 0) : null, // (N)
-  ]);
+  const out = record(y, 'linear', [flat, weight, bias], (dy, needs) => {
+    const dx = needs[0] ? matmul(dy, weight, { transB: true }) : null; // (rows, K)
+    if (needs[1] && needs[2] && backendHasKernel('MatMulColumnSums', dy.dtype)) {
+      // X^T dY (K, N) and dY summed over its rows (N), in one pass over dY
+      const [dw, db] = runMulti('MatMulColumnSums', [flat, dy], matmulAttrs(flat, dy, true, false).attrs, [[k, n], [n]]);
+      return [dx, dw, db];
+    }
+    return [
+      dx,
+      needs[1] ? matmul(flat, dy, { transA: true }) : null, // (K, N)
+      needs[2] ? sum(dy, 0) : null, // (N)
+    ];
+  });
   return reshape(out, [...lead, n]); // (..., N)
 }

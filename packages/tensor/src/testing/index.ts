@@ -435,7 +435,15 @@ const cases: Record<string, Case> = {
       const expected = refMatmul(xv, wv, rows, k, n, false, false).map((v, i) => v + bv[i % n]);
       await c.close(`linear ${JSON.stringify({ xShape, n })}`, linear(x, w, b), [...xShape.slice(0, -1), n], expected, Math.sqrt(k));
     }
-    await checkGrads(c, 'linear', (x, w, b) => sum(pow(linear(x, w, b), 2)), [c.randn([2, 5, 6]), c.randn([6, 10]), c.randn([10])]);
+    // weight gradients in bands of rows or of columns, with a partial last panel of columns
+    for (const [xShape, n] of [
+      [[2, 5, 6], 10],
+      [[3, 7, 5], 40],
+      [[70, 9], 13],
+    ] as [number[], number][]) {
+      const k = xShape[xShape.length - 1];
+      await checkGrads(c, `linear ${JSON.stringify({ xShape, n })}`, (x, w, b) => sum(pow(linear(x, w, b), 2)), [c.randn(xShape), c.randn([k, n]), c.randn([n])]);
+    }
   },
 
   'indexSelect along any axis with repeated indices, and its scatter-added gradient': async (c) => {

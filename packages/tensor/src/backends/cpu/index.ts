@@ -54,6 +54,15 @@ export const cpuBackend: Backend = {
       for (let i = 0; i < out.length; i++) out[i] += add[i % attrs.n];
       return out;
     },
+    MatMulColumnSums: ([a, b], attrs, outShape) => {
+      // the reference: the product, then b's columns summed
+      const out = allocate(a.dtype, sizeOf(outShape));
+      matmul(values(a), values(b), out, attrs);
+      const bv = values(b);
+      const sums = allocate(a.dtype, attrs.n);
+      for (let i = 0; i < bv.length; i++) sums[i % attrs.n] += bv[i];
+      return [out, sums];
+    },
     BroadcastTo: ([x], _attrs, outShape) => broadcastTo(values(x), x.shape, outShape, x.dtype),
     Transpose: ([x], { perm }) => transpose(values(x), x.shape, perm, x.dtype),
     Slice: ([x], { axis, start, end }) => slice(values(x), x.shape, axis, start, end, x.dtype),
