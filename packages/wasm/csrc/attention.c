@@ -98,6 +98,27 @@ __attribute__((noinline)) static void mk4x8(int kc, const float* a0, const float
 static void pack_panels8(const float* x, int rows, int cols, int ldx, float* dst) {
   for (int p = 0; p < rows; p += 8) {
     int n = min_i(8, rows - p);
+    if (n == 8 && (cols & 3) == 0) {
+      // a whole panel: 4 columns at a time, two 4x4 transposes (rows p..p+3 and p+4..p+7)
+      const float* r0 = x + p * ldx;
+      for (int c = 0; c < cols; c += 4) {
+        for (int h = 0; h < 8; h += 4) {
+          const float* s = r0 + h * ldx + c;
+          v128_t x0 = wasm_v128_load(s), x1 = wasm_v128_load(s + ldx);
+          v128_t x2 = wasm_v128_load(s + 2 * ldx), x3 = wasm_v128_load(s + 3 * ldx);
+          v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5);
+          v128_t t1 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5);
+          v128_t t2 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7);
+          v128_t t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+          wasm_v128_store(dst + h, wasm_i64x2_shuffle(t0, t1, 0, 2));
+          wasm_v128_store(dst + 8 + h, wasm_i64x2_shuffle(t0, t1, 1, 3));
+          wasm_v128_store(dst + 16 + h, wasm_i64x2_shuffle(t2, t3, 0, 2));
+          wasm_v128_store(dst + 24 + h, wasm_i64x2_shuffle(t2, t3, 1, 3));
+        }
+        dst += 32;
+      }
+      continue;
+    }
     for (int c = 0; c < cols; c++) {
       for (int r = 0; r < n; r++) dst[r] = x[(p + r) * ldx + c];
       for (int r = n; r < 8; r++) dst[r] = 0.0f;
