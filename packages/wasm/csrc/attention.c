@@ -137,6 +137,21 @@ static void copy_padded(const float* x, int rows, int cols, int ldx, float* dst,
   }
 }
 
+// dst[c] = src[c] * k for c < n, four at a time
+static void copy_scaled(const float* src, float* dst, int n, float k) {
+  v128_t kv = wasm_f32x4_splat(k);
+  int c = 0;
+  for (; c + 4 <= n; c += 4) wasm_v128_store(dst + c, wasm_f32x4_mul(wasm_v128_load(src + c), kv));
+  for (; c < n; c++) dst[c] = src[c] * k;
+}
+
+// dst[c] = src[c] for c < n, four at a time
+static void copy_row(const float* src, float* dst, int n) {
+  int c = 0;
+  for (; c + 4 <= n; c += 4) wasm_v128_store(dst + c, wasm_v128_load(src + c));
+  for (; c < n; c++) dst[c] = src[c];
+}
+
 static void zero(float* x, int n) {
   for (int i = 0; i < n; i++) x[i] = 0.0f;
 }
@@ -212,16 +227,7 @@ static void forward_head(const float* q, int ldq, const float* k, int ldk, const
   int Dvp = up8(Dv);
   float* qs = ws;  // q * scale (contiguous rows), so the tiles hold finished scores
   ws += Tq * D;
-  {
-    v128_t sc = wasm_f32x4_splat(scale);
-    for (int r = 0; r < Tq; r++) {
-      const float* src = q + r * ldq;
-      float* dst = qs + r * D;
-      int c = 0;
-      for (; c + 4 <= D; c += 4) wasm_v128_store(dst + c, wasm_f32x4_mul(wasm_v128_load(src + c), sc));
-      for (; c < D; c++) dst[c] = src[c] * scale;
-    }
-  }
+  for (int r = 0; r < Tq; r++) copy_scaled(q + r * ldq, qs + r * D, D, scale);
   q = qs;
   float* kp = ws;
   ws += up8(Tk) * D;
@@ -260,7 +266,7 @@ static void forward_head(const float* q, int ldq, const float* k, int ldk, const
     for (int r = 0; r < rows; r++) {
       float inv = 1.0f / l[r];
       float* dst = out + (i0 + r) * ldo;
-      for (int c = 0; c < Dv; c++) dst[c] = o[r * Dvp + c] * inv;
+      copy_scaled(o + r * Dvp, dst, Dv, inv);
       lse[i0 + r] = m[r] + wasm_f32x4_extract_lane(log_f32x4(wasm_f32x4_splat(l[r])), 0);
     }
   }
@@ -432,12 +438,12 @@ static void backward_head(const float* q, int ldq, const float* k, int ldk, cons
       }
     }
     for (int j = 0; j < nb; j++) {
-      for (int c = 0; c < D; c++) dk[(j0 + j) * ldk + c] = dkb[j * Dp + c];
-      for (int c = 0; c < Dv; c++) dv[(j0 + j) * ldv + c] = dvb[j * Dvp + c];
+      copy_row(dkb + j * Dp, dk + (j0 + j) * ldk, D);
+      copy_row(dvb + j * Dvp, dv + (j0 + j) * ldv, Dv);
     }
   }
   for (int i = 0; i < Tq; i++)
-    for (int c = 0; c < D; c++) dq[i * ldq + c] = dqs[i * Dp + c];
+    copy_row(dqs + i * Dp, dq + i * ldq, D);
 }
 
 // Heads [h0, h1) of the forward pass (each head's k and v kvRows rows apart);
