@@ -155,6 +155,14 @@ export interface KernelAttrs {
    */
   AdamW: { beta1: number; beta2: number; eps: number; stepSize: number; invSqrtBias2: number; keep: number };
   /**
+   * AdamW for a group of n parameters in one kernel call (an optimizer step
+   * over a whole model): inputs [param_0..param_{n-1}, grad_0.., m_0.., v_0..]
+   * (4n tensors; param_i, grad_i, m_i, v_i the same size) -> 3n outputs
+   * [param'_0..param'_{n-1}, m'_0.., v'_0..], each quadruple updated as AdamW
+   * with the shared hyperparameters and its own `keep[i]` (decay on or off).
+   */
+  AdamWGroup: { beta1: number; beta2: number; eps: number; stepSize: number; invSqrtBias2: number; keep: readonly number[] };
+  /**
    * Scaled dot-product attention without the T x T weights: inputs [q, k, v]
    * -> TWO outputs [out (..., Tq, Dv), lse (..., Tq)]. See "The FusedAttention
    * kernel contract" below.

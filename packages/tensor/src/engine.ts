@@ -242,7 +242,7 @@ function backendFor(name: KernelName, dtype: DType): Backend {
 
 /**
  * Runs kernel `name` and returns the output storages (one for most kernels,
- * several for LayerNorm, LayerNormGrad, AdamW, FusedAttention,
+ * several for LayerNorm, LayerNormGrad, AdamW, AdamWGroup, FusedAttention,
  * FusedAttentionGrad, FusedSelfAttention and MatMulColumnSums). `outShape` is the first output's shape.
  */
 export function runKernel<K extends KernelName>(
@@ -289,6 +289,7 @@ function outputSizeOf<K extends KernelName>(name: K, index: number, inputs: read
   if (name === 'MatMulColumnSums') return (attrs as KernelAttrs['MatMulColumnSums']).n; // sums: (n)
   if (name === 'FusedSelfAttention') return (sizeOfShape(x) / x[x.length - 1]) * (attrs as KernelAttrs['FusedSelfAttention']).heads; // lse: (..., H, T)
   if (name === 'AdamW') return sizeOfShape(x); // m', v': the size of param
+  if (name === 'AdamWGroup') return sizeOfShape(inputs[index % (inputs.length / 4)].shape); // param'_i, m'_i, v'_i: the size of param_i
   if (name === 'FusedAttention') return sizeOfShape(x) / x[x.length - 1]; // lse: (..., Tq)
   if (name === 'FusedAttentionGrad') return sizeOfShape(inputs[index].shape); // dk, dv: shaped like k, v
   const cols = x[x.length - 1];

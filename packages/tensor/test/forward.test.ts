@@ -1,6 +1,8 @@
 // Forward results against hand-computed values.
 import { describe, expect, it } from 'vitest';
 import {
+  adamwUpdate,
+  adamwUpdateGroup,
   arange,
   argmax,
   causalMask,
@@ -354,5 +356,39 @@ describe('fused ops', () => {
     for (const v of kept) expect(v).toBeCloseTo(1 / 0.75, 6);
     expect(Math.abs(kept.length / 1000 - 0.75)).toBeLessThan(0.05);
     expect(dropout(x, 0.25, { rng: new Rng(5), training: false })).toBe(x);
+  });
+});
+
+describe('adamwUpdateGroup', () => {
+  const h = { beta1: 0.9, beta2: 0.99, eps: 1e-8, stepSize: 0.01, invSqrtBias2: 1.2 };
+  const member = (shape: number[], seed: number, keep: number) => ({
+    param: randn(shape, { seed }),
+    grad: randn(shape, { seed: seed + 1 }),
+    m: randn(shape, { seed: seed + 2 }),
+    v: randn(shape, { seed: seed + 3 }).mul(randn(shape, { seed: seed + 3 })),
+    keep,
+  });
+
+  it('equals adamwUpdate member by member, on a backend without AdamWGroup too', () => {
+    const members = [member([4, 3], 1, 0.999), member([5], 10, 1)];
+    const want = members.map((x) => adamwUpdate(x.param, x.grad, x.m, x.v, { ...h, keep: x.keep }).map(values));
+    expect(adamwUpdateGroup(members, h).map((r) => r.map(values))).toEqual(want);
+    const { AdamWGroup: _group, ...kernels } = cpuBackend.kernels;
+    registerBackend({ ...cpuBackend, name: 'no-adamw-group', kernels }, { priority: 0 });
+    setBackend('no-adamw-group');
+    try {
+      expect(adamwUpdateGroup(members, h).map((r) => r.map(values))).toEqual(want);
+    } finally {
+      setBackend('cpu');
+      removeBackend('no-adamw-group');
+    }
+    expect(adamwUpdateGroup([], h)).toEqual([]);
+  });
+
+  it('names the member and tensor whose shape or settings do not fit', () => {
+    const good = member([2, 2], 1, 1);
+    expect(() => adamwUpdateGroup([good, { ...good, m: randn([3]) }], h)).toThrow('adamwUpdateGroup: members[1].m has shape [3], expected [2,2] (the parameter\'s)');
+    expect(() => adamwUpdateGroup([{ ...good, keep: Number.NaN }], h)).toThrow('adamwUpdateGroup: members[0].keep must be a finite number, got NaN');
+    expect(() => adamwUpdateGroup([good], { ...h, eps: Number.POSITIVE_INFINITY })).toThrow('adamwUpdateGroup: eps must be a finite number, got Infinity');
   });
 });

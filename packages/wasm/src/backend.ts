@@ -5,7 +5,8 @@
 // MaskedFill, head-splitting Transposes, Slice and PadAxis (row copies),
 // Gather and ScatterAdd (embedding lookups and their gradients),
 // Softmax and its gradient, LayerNorm and its gradient, the tanh GELU and its
-// gradient, CrossEntropy and its gradient, the fused AdamW update, and
+// gradient, CrossEntropy and its gradient, the fused AdamW update (one
+// parameter, or a whole group in one job), and
 // self-attention straight from a packed qkv projection (FusedSelfAttention).
 // A tensor is a Float32Array: a resident view over wasm memory
 // (see heap.ts; kernels read it in place and write outputs into new resident
@@ -215,6 +216,12 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
         return kernels.crossEntropyGrad(values(logits), values(dLoss), targets, ignoreIndex, rows, cols);
       },
       AdamW: ([param, grad, m, v], attrs) => kernels.adamw(values(param), values(grad), values(m), values(v), attrs),
+      // A whole optimizer step in one job: 52 kernel calls a nanoGPT step became one.
+      AdamWGroup: (inputs, { keep, ...shared }) => {
+        const n = inputs.length / 4;
+        const part = (k: number) => inputs.slice(k * n, (k + 1) * n).map(values);
+        return kernels.adamwGroup(part(0), part(1), part(2), part(3), shared, keep);
+      },
       FusedAttention: ([q, k, v], attrs) => kernels.attention(values(q), values(k), values(v), attentionShape(q, v, attrs)),
       FusedAttentionGrad: ([q, k, v, out, lse, dOut], attrs) =>
         kernels.attentionGrad(values(q), values(k), values(v), values(out), values(lse), values(dOut), attentionShape(q, v, attrs)),

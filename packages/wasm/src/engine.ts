@@ -894,6 +894,42 @@ export class WasmKernels {
     );
   }
 
+  /**
+   * AdamW over a group of parameters in one job (see KernelAttrs.AdamWGroup in
+   * @attn/tensor): returns [param'_0.., m'_0.., v'_0..]. Parameters large
+   * enough to share are cut into one range per thread; smaller ones go whole
+   * to the thread with the fewest elements so far.
+   */
+  adamwGroup(params: Float32Array[], grads: Float32Array[], ms: Float32Array[], vs: Float32Array[], h: Omit<AdamWHyper, 'keep'>, keeps: readonly number[]): Float32Array[] {
+    const n = params.length;
+    const shared = [h.beta1, h.beta2, h.eps, h.stepSize, h.invSqrtBias2].map(floatBits);
+    const sizes = params.map((p) => p.length);
+    return this.runOnHeap([...params, ...grads, ...ms, ...vs], [...sizes, ...sizes, ...sizes], true, (ins, outs) => {
+      const parts: Task[][] = Array.from({ length: this.threads }, () => []);
+      const load = new Array<number>(this.threads).fill(0);
+      for (let i = 0; i < n; i++) {
+        const [pp, pg, pm, pv] = [0, 1, 2, 3].map((k) => ins[k * n + i]);
+        const [po, mo, vo] = [0, 1, 2].map((k) => outs[k * n + i]);
+        const task = (s: number, e: number): Task => {
+          const at = (p: number) => p + 4 * s;
+          return [TASK.ADAMW, at(pp), at(pg), at(pm), at(pv), at(po), at(mo), at(vo), e - s, ...shared, floatBits(keeps[i])];
+        };
+        const shares = this.elementShares(sizes[i]);
+        if (shares.length > 1) {
+          shares.forEach(([s, e], t) => {
+            parts[t].push(task(s, e));
+            load[t] += e - s;
+          });
+        } else if (sizes[i] > 0) {
+          const t = load.indexOf(Math.min(...load));
+          parts[t].push(task(0, sizes[i]));
+          load[t] += sizes[i];
+        }
+      }
+      this.runJob(parts);
+    });
+  }
+
   // ---- sharing work --------------------------------------------------------
 
   /** Threads for a memory-bound kernel over `elements` floats. */

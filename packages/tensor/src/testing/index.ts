@@ -16,6 +16,7 @@
 import type { DType } from '../backend.js';
 import {
   adamwUpdate,
+  adamwUpdateGroup,
   add,
   argmax,
   causalMask,
@@ -735,5 +736,26 @@ const cases: Record<string, Case> = {
     await c.close('adamw v', nextV, shape, wantV);
     await c.close('adamw param', nextP, shape, wantP);
     await c.close('adamw leaves its inputs alone', param, shape, pv);
+  },
+
+  'fused AdamW over a group of parameters (sizes above and below a thread share, decay on and off)': async (c) => {
+    const h = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 2), invSqrtBias2: 1 / Math.sqrt(1 - 0.999 ** 2) };
+    const shapes = [[130, 140], [7], [3, 5], [300, 60], [1]];
+    const members = shapes.map((shape, i) => {
+      const r = c.randn(shape, 0.1);
+      return { param: c.randn(shape), grad: c.randn(shape), m: c.randn(shape, 0.1), v: mul(r, r), keep: i % 2 ? 1 : 1 - 1e-3 * 0.1 };
+    });
+    const results = adamwUpdateGroup(members, h);
+    for (const [i, x] of members.entries()) {
+      const [pv, gv, mv, vv] = await Promise.all([x.param, x.grad, x.m, x.v].map((t) => c.vals(t)));
+      const wantM = mv.map((y, j) => h.beta1 * y + (1 - h.beta1) * gv[j]);
+      const wantV = vv.map((y, j) => h.beta2 * y + (1 - h.beta2) * gv[j] ** 2);
+      const wantP = pv.map((y, j) => y * x.keep - (h.stepSize * wantM[j]) / (Math.sqrt(wantV[j]) * h.invSqrtBias2 + h.eps));
+      const [nextP, nextM, nextV] = results[i];
+      await c.close(`adamw group member ${i} m`, nextM, shapes[i], wantM);
+      await c.close(`adamw group member ${i} v`, nextV, shapes[i], wantV);
+      await c.close(`adamw group member ${i} param`, nextP, shapes[i], wantP);
+      await c.close(`adamw group member ${i} left alone`, x.param, shapes[i], pv);
+    }
   },
 };

@@ -99,6 +99,18 @@ export const cpuBackend: Backend = {
     },
     MaskedFill: ([x, mask], { value }) => maskedFill(values(x), x.shape, values(mask), mask.shape, value, x.dtype),
     AdamW: ([param, grad, m, v], attrs) => adamw(values(param), values(grad), values(m), values(v), attrs, param.dtype),
+    AdamWGroup: (inputs, attrs) => {
+      // the reference: AdamW on each quadruple in turn, outputs grouped as [params', ms', vs']
+      const n = inputs.length / 4;
+      const outs: FloatArray[][] = [[], [], []];
+      for (let i = 0; i < n; i++) {
+        const [p, g, m, v] = [0, 1, 2, 3].map((k) => inputs[k * n + i]);
+        adamw(values(p), values(g), values(m), values(v), { ...attrs, keep: attrs.keep[i] }, p.dtype).forEach((out, k) => {
+          outs[k].push(out);
+        });
+      }
+      return outs.flat();
+    },
     FusedAttention: ([q, k, v], attrs) => fusedAttention(values(q), values(k), values(v), attentionDims(q.shape, v.shape, attrs.kvLength), attrs, q.dtype),
     FusedAttentionGrad: ([q, k, v, out, lse, dOut], attrs) =>
       fusedAttentionGrad(
