@@ -4,7 +4,7 @@
 // x @ W with no transpose. This is the layout of GPT-2's Conv1D weights
 // (attn.c_attn.weight is (C, 3C)), so Hugging Face checkpoints load as is.
 // PyTorch's nn.Linear stores [out, in]; transpose those when loading.
-import type { Tensor } from '@attn/tensor';
+import { linear, type Tensor } from '@attn/tensor';
 import { checkPositiveInt, type InitOptions, normalInit, zerosInit } from './init.js';
 import { Module } from './module.js';
 
@@ -51,10 +51,7 @@ export class Linear extends Module {
     if (x.ndim === 0 || last !== this.inFeatures) {
       throw new Error(`Linear: expected input (..., ${this.inFeatures}), got [${x.shape.join(', ')}]`);
     }
-    const lead = x.shape.slice(0, -1);
-    const flat = x.reshape([-1, this.inFeatures]); // (N, in) with N = product of leading dims
-    let y = flat.matmul(this.weight); // (N, out)
-    if (this.bias) y = y.add(this.bias);
-    return y.reshape([...lead, this.outFeatures]); // (..., out)
+    // x @ W + b as one op: one kernel where the backend adds the bias as it stores the product
+    return linear(x, this.weight, this.bias); // (..., in) -> (..., out)
   }
 }

@@ -8,7 +8,7 @@
 // values from another sequence (`context`, e.g. the encoder output), so it
 // has q_attn: (C, C) and c_attn: (C, 2C) (the names of Hugging Face's GPT-2
 // cross-attention). Both end with c_proj: (C, C).
-import type { Rng, Tensor } from '@attn/tensor';
+import { backendHasKernel, fusedSelfAttention, type Rng, type Tensor } from '@attn/tensor';
 import { scaledDotProductAttention } from './attention.js';
 import { checkPositiveInt, type InitOptions, rngOf } from './init.js';
 import type { LayerKVCache } from './kv-cache.js';
@@ -131,6 +131,10 @@ export class MultiHeadAttention extends Module {
     } else {
       if (opts.context) throw new Error('MultiHeadAttention: context given to a self-attention layer (set crossAttention)');
       const qkv = this.c_attn.forward(x); // (B, T, 3C)
+      if (this.packedPathApplies(opts, qkv.dtype)) {
+        // the heads read from qkv and written side by side in place: (B, T, 3C) -> (B, T, C)
+        return { output: this.c_proj.forward(fusedSelfAttention(qkv, this.nHead, { causal: opts.causal ?? this.causal })), weights: null };
+      }
       q = this.splitHeads(qkv.slice(2, 0, C)); // (B, nh, T, hs)
       k = this.splitHeads(qkv.slice(2, C, 2 * C)); // (B, nh, T, hs)
       v = this.splitHeads(qkv.slice(2, 2 * C, 3 * C)); // (B, nh, T, hs)
@@ -161,6 +165,23 @@ export class MultiHeadAttention extends Module {
     const z = this.hookPoint('hook_z', attn.output); // (B, nh, T, hs): each head's weighted sum of values
     const merged = z.transpose(1, 2).reshape([B, T, C]); // (B, nh, T, hs) -> (B, T, nh, hs) -> (B, T, C)
     return { output: this.c_proj.forward(merged), weights: opts.returnWeights ? attn.weights : null };
+  }
+
+  /**
+   * Whether self-attention can run as one fusedSelfAttention on the packed qkv
+   * (the same values as the path below with the fused kernel, without slicing
+   * q, k, v or transposing heads): nothing asks for the weights or for a
+   * per-head activation (hook_q/k/v/z, the scores or pattern), no extra mask,
+   * no cache, no attention dropout at work, and the backend runs fused
+   * attention itself (where it lacks FusedSelfAttention, fusedSelfAttention
+   * composes FusedAttention with the slices and transposes of the path below).
+   * The path below is the readable reference, and the one that runs whenever
+   * any of these is wanted.
+   */
+  private packedPathApplies(opts: MultiHeadAttentionOptions, dtype: Tensor['dtype']): boolean {
+    if (opts.returnWeights || opts.mask || opts.cache || !backendHasKernel('FusedAttention', dtype)) return false;
+    if (this.training && this.attnDropout > 0) return false;
+    return !['hook_q', 'hook_k', 'hook_v', 'hook_z', 'hook_pattern', 'hook_attn_scores'].some((name) => this.hookWanted(name));
   }
 
   /** (B, T, C) -> (B, nh, T, hs): head h is the slice [h*hs, (h+1)*hs) of the width. */

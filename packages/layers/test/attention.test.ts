@@ -1,6 +1,6 @@
-import { cpuBackend, fromArray, gradcheck, Rng, randn, registerBackend, removeBackend, setBackend, type Tensor, tensor } from '@attn/tensor';
+import { cpuBackend, fromArray, gradcheck, type Kernel, type KernelName, Rng, randn, registerBackend, removeBackend, setBackend, type Tensor, tensor } from '@attn/tensor';
 import { describe, expect, it } from 'vitest';
-import { causalMaskWithOffset, keyPaddingMask, Linear, MultiHeadAttention, scaledDotProductAttention } from '../src/index.js';
+import { captureActivations, causalMaskWithOffset, keyPaddingMask, Linear, MultiHeadAttention, scaledDotProductAttention } from '../src/index.js';
 
 const rows = (t: Tensor): number[][] => t.toArray() as number[][];
 
@@ -271,5 +271,67 @@ describe('MultiHeadAttention: fused unless the weights are asked for', () => {
     const fused = run(false);
     const reference = run(true);
     expectWithinFloat32(fused, reference);
+  });
+});
+
+describe('MultiHeadAttention: self-attention from the packed projection', () => {
+  /** Names of the kernels `body` runs (on a copy of the CPU backend that records them). */
+  const kernelsRun = (body: () => void): Set<string> => {
+    const seen = new Set<string>();
+    const kernels: Record<string, Kernel<KernelName>> = {};
+    for (const [name, kernel] of Object.entries(cpuBackend.kernels as Record<string, Kernel<KernelName>>)) {
+      kernels[name] = (inputs, attrs, outShape) => {
+        seen.add(name);
+        return kernel(inputs, attrs, outShape);
+      };
+    }
+    registerBackend({ ...cpuBackend, name: 'recording', kernels }, { priority: 0 });
+    setBackend('recording');
+    try {
+      body();
+    } finally {
+      setBackend('cpu');
+      removeBackend('recording');
+    }
+    return seen;
+  };
+  const mha = new MultiHeadAttention({ dModel: 8, nHead: 2, causal: true, rng: new Rng(3) });
+  const x = randn([2, 5, 8], { seed: 7 });
+
+  it('runs FusedSelfAttention, with no slices or head transposes, when nothing asks for a per-head activation', () => {
+    const packed = kernelsRun(() => mha.forward(x).output.sum().backward());
+    expect(packed.has('FusedSelfAttention') && packed.has('FusedSelfAttentionGrad')).toBe(true);
+    for (const name of ['Slice', 'PadAxis', 'Transpose', 'FusedAttention']) expect(packed.has(name), name).toBe(false);
+  });
+
+  it('takes the per-head path when the weights, a hook on q, a mask or attention dropout need it', () => {
+    const cases: [string, () => void][] = [
+      ['returnWeights', () => mha.forward(x, { returnWeights: true })],
+      ['hook_q', () => captureActivations(mha, () => mha.forward(x), (name) => name.endsWith('hook_q'))],
+      ['mask', () => mha.forward(x, { mask: fromArray([0, 0, 0, 0, 1], [1, 1, 1, 5]) })],
+      [
+        'attention dropout',
+        () => new MultiHeadAttention({ dModel: 8, nHead: 2, causal: true, attnDropout: 0.1, rng: new Rng(3) }).forward(x),
+      ],
+    ];
+    for (const [why, body] of cases) {
+      const seen = kernelsRun(body);
+      expect(seen.has('FusedSelfAttention'), why).toBe(false);
+      expect(seen.has('Transpose'), why).toBe(true);
+    }
+  });
+
+  it('captures the same hook_z as the output the packed path merges', () => {
+    // hook_z (B, nh, T, hs) from the per-head path, merged by hand, feeds c_proj to the same output
+    const { result, activations } = captureActivations(mha, () => mha.forward(x).output, (name) => name.endsWith('hook_z'));
+    const z = [...activations.values()][0];
+    const merged = z.transpose(1, 2).reshape([2, 5, 8]); // (B, nh, T, hs) -> (B, T, C)
+    const want = mha.c_proj.forward(merged);
+    const packed = mha.forward(x).output;
+    const [a, b, c] = [result, want, packed].map((t) => Array.from(t.dataSync()));
+    for (let i = 0; i < a.length; i++) {
+      expect(a[i]).toBeCloseTo(b[i], 6);
+      expect(c[i]).toBeCloseTo(b[i], 5);
+    }
   });
 });

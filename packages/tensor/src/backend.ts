@@ -86,6 +86,19 @@ export interface KernelAttrs {
    * `MatMulAttrs`.
    */
   MatMul: MatMulAttrs;
+  /**
+   * inputs [a, b, bias (n)] -> MatMul's c with bias[j] added to column j of
+   * every row of every output matrix (a Linear layer's x @ W + b, with no pass
+   * over c of its own). Same attrs as MatMul.
+   */
+  MatMulBias: MatMulAttrs;
+  /**
+   * inputs [a, b], both 2-D (batch 1) with b not transposed -> TWO outputs
+   * [c = MatMul(a, b) (m, n), sums (n)] with sums[j] = sum over l of b[l][j]:
+   * a Linear layer's weight gradient X^T dY and bias gradient (dY summed over
+   * its rows) in one pass over dY. Same attrs as MatMul.
+   */
+  MatMulColumnSums: MatMulAttrs;
   /** inputs [x] (broadcastable to outShape) -> x repeated to outShape (NumPy rules). */
   BroadcastTo: Record<string, never>;
   /** inputs [x] -> x permuted: out.shape[i] = x.shape[perm[i]]. */
@@ -142,6 +155,14 @@ export interface KernelAttrs {
    */
   AdamW: { beta1: number; beta2: number; eps: number; stepSize: number; invSqrtBias2: number; keep: number };
   /**
+   * AdamW for a group of n parameters in one kernel call (an optimizer step
+   * over a whole model): inputs [param_0..param_{n-1}, grad_0.., m_0.., v_0..]
+   * (4n tensors; param_i, grad_i, m_i, v_i the same size) -> 3n outputs
+   * [param'_0..param'_{n-1}, m'_0.., v'_0..], each quadruple updated as AdamW
+   * with the shared hyperparameters and its own `keep[i]` (decay on or off).
+   */
+  AdamWGroup: { beta1: number; beta2: number; eps: number; stepSize: number; invSqrtBias2: number; keep: readonly number[] };
+  /**
    * Scaled dot-product attention without the T x T weights: inputs [q, k, v]
    * -> TWO outputs [out (..., Tq, Dv), lse (..., Tq)]. See "The FusedAttention
    * kernel contract" below.
@@ -153,6 +174,14 @@ export interface KernelAttrs {
    * shaped like q, k, v.
    */
   FusedAttentionGrad: FusedAttentionAttrs;
+  /**
+   * Self-attention read straight from a packed projection: inputs [qkv (..., T, 3 * H * D)]
+   * -> TWO outputs [out (..., T, H * D), lse (..., H, T)]. See "The FusedSelfAttention
+   * kernel contract" below.
+   */
+  FusedSelfAttention: FusedSelfAttentionAttrs;
+  /** Its gradient: inputs [qkv, out, lse, dOut] (dOut shaped like out) -> dqkv, shaped like qkv. */
+  FusedSelfAttentionGrad: FusedSelfAttentionAttrs;
 }
 
 /**
@@ -196,6 +225,34 @@ export interface FusedAttentionAttrs {
   /** Rows of each head's k and v that take part: the first kvLength (the op passes Tk unless told otherwise). */
   kvLength: number;
   /** Query i sees only keys j <= i + (Tk - Tq). */
+  causal: boolean;
+}
+
+/**
+ * ## The `FusedSelfAttention` kernel contract
+ *
+ * The same attention as FusedAttention (Tq = Tk = T, every key taking part),
+ * with q, k and v read from one tensor where a transformer's fused projection
+ * (GPT-2's c_attn) leaves them, and the output written where merging the
+ * heads puts it, so neither the slices of q, k, v nor the head transposes
+ * (nor, backwards, their gradients) are ever materialised:
+ *
+ *     qkv[..., t, :] = [q heads 0..H-1 | k heads 0..H-1 | v heads 0..H-1], each head D wide
+ *     q_h[t, c] = qkv[..., t, h * D + c]
+ *     k_h[t, c] = qkv[..., t, (H + h) * D + c]
+ *     v_h[t, c] = qkv[..., t, (2 H + h) * D + c]
+ *     out[..., t, h * D + c] = FusedAttention(q_h, k_h, v_h)[t, c]
+ *     lse[..., h, t]         = log sum_j exp(s_tj) of head h (natural log)
+ *
+ * The leading dims (one or more, usually the batch) are independent. The
+ * gradient dqkv puts dq_h, dk_h, dv_h at the columns q_h, k_h, v_h came from.
+ */
+export interface FusedSelfAttentionAttrs {
+  /** Heads H: qkv's last dim is 3 * H * D. */
+  heads: number;
+  /** Multiplies every score; the op passes 1 / sqrt(D) unless told otherwise. */
+  scale: number;
+  /** Query t sees only keys j <= t. */
   causal: boolean;
 }
 

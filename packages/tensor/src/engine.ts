@@ -242,8 +242,8 @@ function backendFor(name: KernelName, dtype: DType): Backend {
 
 /**
  * Runs kernel `name` and returns the output storages (one for most kernels,
- * several for LayerNorm, LayerNormGrad, AdamW, FusedAttention and
- * FusedAttentionGrad). `outShape` is the first output's shape.
+ * several for LayerNorm, LayerNormGrad, AdamW, AdamWGroup, FusedAttention,
+ * FusedAttentionGrad, FusedSelfAttention and MatMulColumnSums). `outShape` is the first output's shape.
  */
 export function runKernel<K extends KernelName>(
   name: K,
@@ -264,7 +264,7 @@ export function runKernel<K extends KernelName>(
   const result = kernel(kernelInputs, attrs, outShape);
   const handles = Array.isArray(result) ? result : [result];
   return handles.map((h, i) => {
-    const size = i === 0 ? sizeOfShape(outShape) : outputSizeOf(name, i, inputs);
+    const size = i === 0 ? sizeOfShape(outShape) : outputSizeOf(name, i, inputs, attrs);
     return track(new Storage(backend, h, size, outDType));
   });
 }
@@ -284,9 +284,12 @@ function fallbackError(name: KernelName, dtype: DType, source: Backend, target: 
 }
 
 /** Sizes of the extra outputs of multi-output kernels. */
-function outputSizeOf(name: KernelName, index: number, inputs: readonly KernelOperand[]): number {
+function outputSizeOf<K extends KernelName>(name: K, index: number, inputs: readonly KernelOperand[], attrs: KernelAttrs[K]): number {
   const x = inputs[0].shape;
+  if (name === 'MatMulColumnSums') return (attrs as KernelAttrs['MatMulColumnSums']).n; // sums: (n)
+  if (name === 'FusedSelfAttention') return (sizeOfShape(x) / x[x.length - 1]) * (attrs as KernelAttrs['FusedSelfAttention']).heads; // lse: (..., H, T)
   if (name === 'AdamW') return sizeOfShape(x); // m', v': the size of param
+  if (name === 'AdamWGroup') return sizeOfShape(inputs[index % (inputs.length / 4)].shape); // param'_i, m'_i, v'_i: the size of param_i
   if (name === 'FusedAttention') return sizeOfShape(x) / x[x.length - 1]; // lse: (..., Tq)
   if (name === 'FusedAttentionGrad') return sizeOfShape(inputs[index].shape); // dk, dv: shaped like k, v
   const cols = x[x.length - 1];

@@ -6,6 +6,7 @@ export type {
   DType,
   FloatArray,
   FusedAttentionAttrs,
+  FusedSelfAttentionAttrs,
   Kernel,
   KernelAttrs,
   KernelInput,
@@ -15,7 +16,7 @@ export type {
   RegisterOptions,
   UnaryOp,
 } from './backend.js';
-export { isHostResident, keep, Tensor, type NestedArray } from './tensor.js';
+export { isHostResident, keep, readHostValues, Tensor, type NestedArray } from './tensor.js';
 export { SyncReadError } from './errors.js';
 export { Rng, type RngState } from './rng.js';
 export { noGrad, isGradEnabled } from './autograd.js';

@@ -370,3 +370,20 @@ export function keep<T extends Tensor>(t: T): T {
 export function isHostResident(t: Tensor): boolean {
   return !t.storage.disposed && ArrayBuffer.isView(t.storage.handle);
 }
+
+/**
+ * Calls `fn` with the tensor's values where they lie in host memory, without
+ * the copy dataSync() makes on backends that hand out copies (wasm): a pass
+ * over every gradient of a model (the gradient norm) then reads megabytes in
+ * place instead of copying them first. The array is the backend's own: valid
+ * only while `fn` runs, never to be written or kept. Throws unless
+ * isHostResident(t).
+ */
+export function readHostValues<T>(t: Tensor, fn: (values: FloatArray) => T): T {
+  if (!isHostResident(t)) {
+    const why = t.storage.disposed ? 'it was disposed' : `backend '${t.storage.backend.name}' keeps them on a device; read them with data()`;
+    throw new Error(`readHostValues: the tensor's values are not in host memory (${why})`);
+  }
+  const values = t.storage.handle as FloatArray;
+  return fn(values.length === t.size ? values : values.subarray(0, t.size));
+}

@@ -3,7 +3,27 @@
 // (matmul, mask, softmax, matmul) in value and gradient, and its errors.
 // Finite-difference checks of its gradient are in gradcheck.test.ts.
 import { describe, expect, it } from 'vitest';
-import { causalMask, fromArray, fusedAttention, maskedFill, matmul, mul, randn, softmax, sum, tensor, type Tensor } from '../src/index.js';
+import {
+  causalMask,
+  cpuBackend,
+  fromArray,
+  fusedAttention,
+  fusedSelfAttention,
+  maskedFill,
+  matmul,
+  mul,
+  randn,
+  registerBackend,
+  removeBackend,
+  reshape,
+  setBackend,
+  slice,
+  softmax,
+  sum,
+  tensor,
+  type Tensor,
+  transpose,
+} from '../src/index.js';
 
 const values = (t: Tensor) => Array.from(t.dataSync());
 /** Every value of got within 10^-digits / 2 of want's. */
@@ -120,5 +140,61 @@ describe('fusedAttention', () => {
     expect(() => fusedAttention(randn([4]), randn([4]), randn([4]))).toThrow(/same rank >= 2/);
     expect(() => fusedAttention(q, randn([2, 3, 4], { dtype: 'float64' }), randn([2, 3, 4]))).toThrow(/dtypes differ/);
     expect(() => fusedAttention(q, q, q, { scale: Number.NaN })).toThrow(/scale must be a finite number/);
+  });
+});
+
+/** fusedSelfAttention by hand: q, k, v sliced from qkv (B, T, 3C), split into heads, attended, merged. */
+function sliced(qkv: Tensor, heads: number, causal: boolean): Tensor {
+  const [b, t, w] = qkv.shape;
+  const c = w / 3;
+  const head = (i: number) => transpose(reshape(slice(qkv, 2, i * c, (i + 1) * c), [b, t, heads, c / heads]), 1, 2); // (B, heads, T, D)
+  return reshape(transpose(materialised(head(0), head(1), head(2), causal), 1, 2), [b, t, c]); // (B, T, C)
+}
+
+describe('fusedSelfAttention', () => {
+  it('is attention over the q, k, v slices of a packed qkv, heads merged: values and gradients (float64)', () => {
+    for (const [shape, heads, causal] of [
+      [[2, 5, 12], 2, true],
+      [[1, 7, 9], 3, false],
+      [[3, 1, 6], 1, true],
+    ] as [number[], number, boolean][]) {
+      const q1 = randn(shape, { dtype: 'float64', seed: 3, requiresGrad: true });
+      const q2 = randn(shape, { dtype: 'float64', seed: 3, requiresGrad: true });
+      const fused = fusedSelfAttention(q1, heads, { causal });
+      const plain = sliced(q2, heads, causal);
+      expect(fused.shape).toEqual(plain.shape);
+      expectClose(fused, plain, 12);
+      const weights = randn(plain.shape, { dtype: 'float64', seed: 9 });
+      sum(mul(fused, weights)).backward();
+      sum(mul(plain, weights)).backward();
+      expectClose(q1.grad!, q2.grad!, 12);
+    }
+  });
+
+  it('composes slices, head transposes and fusedAttention where the backend lacks the kernel', () => {
+    // a backend with every CPU kernel but the packed one
+    const { FusedSelfAttention: _, FusedSelfAttentionGrad: __, ...kernels } = cpuBackend.kernels;
+    registerBackend({ ...cpuBackend, name: 'no-packed', kernels }, { priority: 0 });
+    try {
+      const qkv = randn([2, 4, 12], { dtype: 'float64', seed: 5 });
+      const want = fusedSelfAttention(qkv, 2, { causal: true });
+      setBackend('no-packed');
+      const a = randn([2, 4, 12], { dtype: 'float64', seed: 5, requiresGrad: true });
+      const got = fusedSelfAttention(a, 2, { causal: true });
+      expectClose(got, want, 12);
+      sum(got).backward();
+      expect(a.grad!.shape).toEqual([2, 4, 12]);
+    } finally {
+      setBackend('cpu');
+      removeBackend('no-packed');
+    }
+  });
+
+  it('rejects inputs it does not cover with errors that name them', () => {
+    expect(() => fusedSelfAttention(randn([2, 4, 10]), 2)).toThrow('fusedSelfAttention: expected qkv (..., T >= 1, 3 * heads * D) with heads = 2, got [2,4,10]');
+    expect(() => fusedSelfAttention(randn([12]), 2)).toThrow(/expected qkv/);
+    expect(() => fusedSelfAttention(randn([2, 0, 12]), 2)).toThrow(/expected qkv/);
+    expect(() => fusedSelfAttention(randn([2, 4, 12]), 0)).toThrow('fusedSelfAttention: heads must be a positive integer, got 0');
+    expect(() => fusedSelfAttention(randn([2, 4, 12]), 2, { scale: Number.POSITIVE_INFINITY })).toThrow(/scale must be a finite number/);
   });
 });

@@ -1,6 +1,8 @@
 // Forward results against hand-computed values.
 import { describe, expect, it } from 'vitest';
 import {
+  adamwUpdate,
+  adamwUpdateGroup,
   arange,
   argmax,
   causalMask,
@@ -12,6 +14,7 @@ import {
   full,
   indexSelect,
   layerNorm,
+  linear,
   logSoftmax,
   matmul,
   max,
@@ -20,7 +23,11 @@ import {
   ones,
   rand,
   randn,
+  cpuBackend,
+  registerBackend,
+  removeBackend,
   Rng,
+  setBackend,
   softmax,
   split,
   stack,
@@ -198,6 +205,46 @@ describe('matmul', () => {
   });
 });
 
+describe('linear', () => {
+  it('is x @ W + b, worked by hand, with leading dims kept', () => {
+    const x = tensor([[[1, 2]], [[3, 4]]]); // (2, 1, 2)
+    const w = tensor([
+      [1, 0, 2],
+      [0, 1, 1],
+    ]); // (2, 3)
+    const y = linear(x, w, tensor([10, 20, 30]));
+    expect(y.shape).toEqual([2, 1, 3]);
+    expect(values(y)).toEqual([11, 22, 34, 13, 24, 40]);
+    expect(values(linear(x, w))).toEqual([1, 2, 4, 3, 4, 10]);
+  });
+  it('gives the composition matmul + add in value and gradient, on a backend without MatMulBias too', () => {
+    const { MatMulBias: _fused, ...kernels } = cpuBackend.kernels;
+    registerBackend({ ...cpuBackend, name: 'no-matmul-bias', kernels }, { priority: 0 });
+    try {
+      const run = (backend: string) => {
+        setBackend(backend);
+        const [x, w, b] = [randn([3, 4, 5], { seed: 1 }), randn([5, 6], { seed: 2 }), randn([6], { seed: 3 })];
+        for (const t of [x, w, b]) t.requiresGrad = true;
+        const y = linear(x, w, b);
+        y.mul(y).sum().backward();
+        return { op: y.gradNode?.inputs[0].gradNode?.op, values: [y, x.grad!, w.grad!, b.grad!].map(values) }; // the op under the final reshape
+      };
+      const fused = run('cpu');
+      const composed = run('no-matmul-bias');
+      expect([fused.op, composed.op]).toEqual(['linear', 'add']);
+      for (let i = 0; i < 4; i++) close(fused.values[i], composed.values[i], 1e-4);
+    } finally {
+      setBackend('cpu');
+      removeBackend('no-matmul-bias');
+    }
+  });
+  it('rejects shapes that do not fit, naming them', () => {
+    expect(() => linear(randn([2, 3]), randn([4, 5]))).toThrow('linear: expected x (..., K) and weight (K, N), got x [2,3] and weight [4,5]');
+    expect(() => linear(randn([2, 3]), randn([3]))).toThrow(/expected x \(\.\.\., K\) and weight \(K, N\)/);
+    expect(() => linear(randn([2, 3]), randn([3, 5]), randn([4]))).toThrow('linear: expected bias (5), got [4]');
+  });
+});
+
 describe('shape ops', () => {
   const x = arange(6).reshape([2, 3]);
   it('reshape with -1, transpose, permute', () => {
@@ -309,5 +356,39 @@ describe('fused ops', () => {
     for (const v of kept) expect(v).toBeCloseTo(1 / 0.75, 6);
     expect(Math.abs(kept.length / 1000 - 0.75)).toBeLessThan(0.05);
     expect(dropout(x, 0.25, { rng: new Rng(5), training: false })).toBe(x);
+  });
+});
+
+describe('adamwUpdateGroup', () => {
+  const h = { beta1: 0.9, beta2: 0.99, eps: 1e-8, stepSize: 0.01, invSqrtBias2: 1.2 };
+  const member = (shape: number[], seed: number, keep: number) => ({
+    param: randn(shape, { seed }),
+    grad: randn(shape, { seed: seed + 1 }),
+    m: randn(shape, { seed: seed + 2 }),
+    v: randn(shape, { seed: seed + 3 }).mul(randn(shape, { seed: seed + 3 })),
+    keep,
+  });
+
+  it('equals adamwUpdate member by member, on a backend without AdamWGroup too', () => {
+    const members = [member([4, 3], 1, 0.999), member([5], 10, 1)];
+    const want = members.map((x) => adamwUpdate(x.param, x.grad, x.m, x.v, { ...h, keep: x.keep }).map(values));
+    expect(adamwUpdateGroup(members, h).map((r) => r.map(values))).toEqual(want);
+    const { AdamWGroup: _group, ...kernels } = cpuBackend.kernels;
+    registerBackend({ ...cpuBackend, name: 'no-adamw-group', kernels }, { priority: 0 });
+    setBackend('no-adamw-group');
+    try {
+      expect(adamwUpdateGroup(members, h).map((r) => r.map(values))).toEqual(want);
+    } finally {
+      setBackend('cpu');
+      removeBackend('no-adamw-group');
+    }
+    expect(adamwUpdateGroup([], h)).toEqual([]);
+  });
+
+  it('names the member and tensor whose shape or settings do not fit', () => {
+    const good = member([2, 2], 1, 1);
+    expect(() => adamwUpdateGroup([good, { ...good, m: randn([3]) }], h)).toThrow('adamwUpdateGroup: members[1].m has shape [3], expected [2,2] (the parameter\'s)');
+    expect(() => adamwUpdateGroup([{ ...good, keep: Number.NaN }], h)).toThrow('adamwUpdateGroup: members[0].keep must be a finite number, got NaN');
+    expect(() => adamwUpdateGroup([good], { ...h, eps: Number.POSITIVE_INFINITY })).toThrow('adamwUpdateGroup: eps must be a finite number, got Infinity');
   });
 });

@@ -3,7 +3,7 @@
 // (the CPU fallback for a missing kernel or an unsupported dtype) fails with a
 // SyncReadError naming the kernel instead of failing inside readSync.
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Backend, cpuBackend, exp, fromArray, max, moveTensors, registerBackend, removeBackend, setBackend, SyncReadError } from '../src/index.js';
+import { type Backend, cpuBackend, exp, fromArray, max, moveTensors, readHostValues, registerBackend, removeBackend, setBackend, SyncReadError } from '../src/index.js';
 
 /** The CPU backend under another name with only Unary, float32 only, reading only asynchronously. */
 function asyncOnlyBackend(): Backend {
@@ -88,5 +88,25 @@ describe('moveTensors', () => {
     await expect(moveTensors([x], 'nowhere')).rejects.toThrow(/no backend named 'nowhere'/);
     x.dispose();
     await expect(moveTensors([x], 'cpu')).rejects.toThrow(/after dispose/);
+  });
+});
+
+describe('readHostValues', () => {
+  it('hands host-resident values to fn in place, and refuses device or disposed tensors with a clear error', () => {
+    const t = fromArray([1, 2, 3], [3]);
+    const seen = readHostValues(t, (values) => {
+      expect(values).toBe(t.dataSync()); // the CPU backend's own array: no copy
+      return Array.from(values);
+    });
+    expect(seen).toEqual([1, 2, 3]);
+    // a backend whose handles are not host arrays (a device)
+    const device: Backend = { ...cpuBackend, name: 'async-only', write: (v) => ({ v }), readSync: (h) => (h as { v: Float32Array }).v, kernels: {} };
+    registerBackend(device);
+    setBackend('async-only');
+    const onDevice = fromArray([1, 2], [2]);
+    setBackend('cpu');
+    expect(() => readHostValues(onDevice, (v) => v)).toThrow("readHostValues: the tensor's values are not in host memory (backend 'async-only' keeps them on a device; read them with data())");
+    t.dispose();
+    expect(() => readHostValues(t, (v) => v)).toThrow("readHostValues: the tensor's values are not in host memory (it was disposed)");
   });
 });

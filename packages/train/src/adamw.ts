@@ -2,7 +2,7 @@
 // directly (p -= lr * wd * p) instead of being added to the gradient, so the
 // decay is not rescaled by Adam's per-coordinate step sizes. Same update as
 // torch.optim.AdamW.
-import { adamwUpdate, keep, noGrad, type Tensor, zeros } from '@attn/tensor';
+import { adamwUpdateGroup, keep, noGrad, type Tensor, zeros } from '@attn/tensor';
 import { checkRate, Optimizer } from './optimizer.js';
 import { defaultDecays, type NamedParameter } from './param-groups.js';
 
@@ -55,12 +55,21 @@ export class AdamW extends Optimizer {
     const stepSize = lr / (1 - beta1 ** t);
     const invSqrtBias2 = 1 / Math.sqrt(1 - beta2 ** t);
     noGrad(() => {
-      for (const [name, p] of this.params) {
-        if (!p.grad) continue;
-        const state = this.momentsFor(name, p);
-        // Decoupled decay (as PyTorch): p *= 1 - lr * wd, then the Adam step; one fused kernel.
-        const keepFactor = this.decayed.has(name) ? 1 - lr * this.weightDecay : 1;
-        const [next, m, v] = adamwUpdate(p, p.grad, state.m, state.v, { beta1, beta2, eps, stepSize, invSqrtBias2, keep: keepFactor });
+      const updated = this.params.filter(([, p]) => p.grad);
+      const states = updated.map(([name, p]) => this.momentsFor(name, p));
+      // Decoupled decay (as PyTorch): p *= 1 - lr * wd, then the Adam step; one fused kernel for
+      // all parameters where the backend has it (adamwUpdateGroup), else one per parameter.
+      const members = updated.map(([name, p], i) => ({
+        param: p,
+        grad: p.grad!,
+        m: states[i].m,
+        v: states[i].v,
+        keep: this.decayed.has(name) ? 1 - lr * this.weightDecay : 1,
+      }));
+      const results = adamwUpdateGroup(members, { beta1, beta2, eps, stepSize, invSqrtBias2 });
+      updated.forEach(([, p], i) => {
+        const [next, m, v] = results[i];
+        const state = states[i];
         p.assign(next);
         next.dispose();
         state.m.dispose();
@@ -68,7 +77,7 @@ export class AdamW extends Optimizer {
         // The moments outlive the tidy() a training step runs in.
         state.m = keep(m);
         state.v = keep(v);
-      }
+      });
     });
   }
 

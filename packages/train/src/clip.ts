@@ -7,12 +7,12 @@
 // Two paths, chosen per call:
 // - host (the reference): where gradients live in host memory (the cpu and wasm
 //   backends), they are read as they are and the norm is summed in float64, the
-//   scale applied in float64 and rounded once: the exact arithmetic of
-//   torch's float64 norm, and bit for bit what attn's training did before.
+//   scale applied in float64 and rounded once: torch's float64 norm up to
+//   the order of the float64 sums.
 // - device: on a GPU the norm is built with tensor ops (squares summed per
 //   gradient, added, square root) and the scale min(1, maxNorm / (norm + 1e-6))
 //   is computed and applied on the device, in the gradients' float32.
-import { isHostResident, type Tensor, tensor } from '@attn/tensor';
+import { isHostResident, readHostValues, type Tensor, tensor } from '@attn/tensor';
 
 export interface ClipOptions {
   /** 'auto' (default): host where every gradient is in host memory, else device. */
@@ -28,14 +28,38 @@ function useHost(grads: readonly Tensor[], options: ClipOptions): boolean {
   return path === 'host' || (path === 'auto' && grads.every(isHostResident));
 }
 
-/** Reference path: the norm in float64 over values read from host memory. */
+/**
+ * Reference path: the norm in float64 over values read in place from host
+ * memory (readHostValues: no copy of the gradients, which dataSync() would
+ * make on the wasm backend, 3 MB a step for nanoGPT).
+ */
 function hostNorm(grads: readonly Tensor[]): number {
   let sumSq = 0;
-  for (const g of grads) {
-    const values = g.dataSync();
-    for (let i = 0; i < values.length; i++) sumSq += values[i] * values[i];
-  }
+  for (const g of grads) sumSq += readHostValues(g, sumOfSquares);
   return Math.sqrt(sumSq);
+}
+
+/**
+ * Sum of squares in float64 with four running sums (elements i mod 4): one sum
+ * waits on each float64 add in turn (about 0.9 ms a step for nanoGPT's 0.8M
+ * parameters), four independent ones run 2-3x faster; in float64 the order
+ * changes only the last bits, far below the float32 the norm is returned in.
+ */
+function sumOfSquares(values: ArrayLike<number>): number {
+  const n = values.length;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += values[i] * values[i];
+    s1 += values[i + 1] * values[i + 1];
+    s2 += values[i + 2] * values[i + 2];
+    s3 += values[i + 3] * values[i + 3];
+  }
+  for (; i < n; i++) s0 += values[i] * values[i];
+  return s0 + s1 + (s2 + s3);
 }
 
 /** Device path: sum of squares per gradient (one Sum each), added up, square root: a scalar tensor. */

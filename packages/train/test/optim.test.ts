@@ -1,6 +1,6 @@
 import { fromArray } from '@attn/tensor';
 import { describe, expect, it } from 'vitest';
-import { AdamW, clipGradNorm, constantLr, defaultDecays, SGD, warmupCosineLr } from '../src/index.js';
+import { AdamW, clipGradNorm, constantLr, defaultDecays, gradNorm, SGD, warmupCosineLr } from '../src/index.js';
 
 /** A leaf parameter with a fixed gradient. */
 function param(values: number[], grad: number[], shape = [values.length]) {
@@ -107,5 +107,16 @@ describe('clipGradNorm', () => {
     expect(a.grad?.dataSync()[0]).toBeCloseTo(0.6, 5);
     const bad = param([0], [Number.NaN]);
     expect(clipGradNorm([bad], 1).itemSync()).toBeNaN();
+  });
+
+  it('sums every element of gradients of any length (the four running sums and their tails)', () => {
+    // squares 1, 4, ..., n^2 sum to n (n + 1) (2n + 1) / 6
+    const counting = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    for (const sizes of [[1], [3], [4], [5, 7], [9, 2, 6]]) {
+      const params = sizes.map((n) => param(new Array(n).fill(0), counting(n)));
+      const want = Math.sqrt(sizes.reduce((acc, n) => acc + (n * (n + 1) * (2 * n + 1)) / 6, 0));
+      expect(gradNorm(params, { path: 'host' }).itemSync()).toBeCloseTo(want, 4);
+    }
+    expect(gradNorm([param([0, 0, 0, 0, 0], [1, 1, 1, 1, Number.POSITIVE_INFINITY])], { path: 'host' }).itemSync()).toBe(Number.POSITIVE_INFINITY);
   });
 });

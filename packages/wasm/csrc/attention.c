@@ -13,7 +13,12 @@
 // Layout: q (heads, Tq, D), k (heads, kvRows, D), v (heads, kvRows, Dv), out (heads, Tq, Dv),
 // lse (heads, Tq), all contiguous row-major float32, of which the first Tk <= kvRows
 // rows of each head's k and v take part (a KV cache preallocated for kvRows positions;
-// dk and dv get zeros in the other rows). Scores are scale * q_i . k_j;
+// dk and dv get zeros in the other rows). Or (attention_qkv_f32) packed: q, k and v
+// of every head are column blocks of one (batch, T, 3 H D) projection and the
+// output is the (batch, T, H D) merge of the heads, each head's rows read and
+// written in place with the projection's row stride: the per-head functions
+// take a row stride for each operand (ldq, ldk, ldv; ldo for out and dout; the
+// gradients dq, dk, dv have the strides of q, k, v). Scores are scale * q_i . k_j;
 // with `causal`, query i sees key j iff j <= i + (Tk - Tq) (the queries are the
 // last Tq of Tk positions, as with a KV cache). Needs Tk >= 1 and, if causal, Tq <= Tk,
 // so every query sees at least one key.
@@ -93,6 +98,27 @@ __attribute__((noinline)) static void mk4x8(int kc, const float* a0, const float
 static void pack_panels8(const float* x, int rows, int cols, int ldx, float* dst) {
   for (int p = 0; p < rows; p += 8) {
     int n = min_i(8, rows - p);
+    if (n == 8 && (cols & 3) == 0) {
+      // a whole panel: 4 columns at a time, two 4x4 transposes (rows p..p+3 and p+4..p+7)
+      const float* r0 = x + p * ldx;
+      for (int c = 0; c < cols; c += 4) {
+        for (int h = 0; h < 8; h += 4) {
+          const float* s = r0 + h * ldx + c;
+          v128_t x0 = wasm_v128_load(s), x1 = wasm_v128_load(s + ldx);
+          v128_t x2 = wasm_v128_load(s + 2 * ldx), x3 = wasm_v128_load(s + 3 * ldx);
+          v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5);
+          v128_t t1 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5);
+          v128_t t2 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7);
+          v128_t t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+          wasm_v128_store(dst + h, wasm_i64x2_shuffle(t0, t1, 0, 2));
+          wasm_v128_store(dst + 8 + h, wasm_i64x2_shuffle(t0, t1, 1, 3));
+          wasm_v128_store(dst + 16 + h, wasm_i64x2_shuffle(t2, t3, 0, 2));
+          wasm_v128_store(dst + 24 + h, wasm_i64x2_shuffle(t2, t3, 1, 3));
+        }
+        dst += 32;
+      }
+      continue;
+    }
     for (int c = 0; c < cols; c++) {
       for (int r = 0; r < n; r++) dst[r] = x[(p + r) * ldx + c];
       for (int r = n; r < 8; r++) dst[r] = 0.0f;
@@ -101,14 +127,29 @@ static void pack_panels8(const float* x, int rows, int cols, int ldx, float* dst
   }
 }
 
-// x (rows x cols) into rows of `ld` floats (zeros in the padding), so 8-wide
-// loads at any column group stay inside the row.
-static void copy_padded(const float* x, int rows, int cols, float* dst, int ld) {
+// x (rows x cols, row stride ldx) into rows of `ld` floats (zeros in the
+// padding), so 8-wide loads at any column group stay inside the row.
+static void copy_padded(const float* x, int rows, int cols, int ldx, float* dst, int ld) {
   for (int r = 0; r < rows; r++) {
     int c = 0;
-    for (; c < cols; c++) dst[r * ld + c] = x[r * cols + c];
+    for (; c < cols; c++) dst[r * ld + c] = x[r * ldx + c];
     for (; c < ld; c++) dst[r * ld + c] = 0.0f;
   }
+}
+
+// dst[c] = src[c] * k for c < n, four at a time
+static void copy_scaled(const float* src, float* dst, int n, float k) {
+  v128_t kv = wasm_f32x4_splat(k);
+  int c = 0;
+  for (; c + 4 <= n; c += 4) wasm_v128_store(dst + c, wasm_f32x4_mul(wasm_v128_load(src + c), kv));
+  for (; c < n; c++) dst[c] = src[c] * k;
+}
+
+// dst[c] = src[c] for c < n, four at a time
+static void copy_row(const float* src, float* dst, int n) {
+  int c = 0;
+  for (; c + 4 <= n; c += 4) wasm_v128_store(dst + c, wasm_v128_load(src + c));
+  for (; c < n; c++) dst[c] = src[c];
 }
 
 static void zero(float* x, int n) {
@@ -180,26 +221,20 @@ EXPORT("attention_ws_floats") int attention_ws_floats(int Tq, int Tk, int D, int
   return n;
 }
 
-static void forward_head(const float* q, const float* k, const float* v, float* out, float* lse, int Tq, int Tk, int D, int Dv,
-                         float scale, int causal, float* ws) {
+static void forward_head(const float* q, int ldq, const float* k, int ldk, const float* v, int ldv, float* out, int ldo, float* lse,
+                         int Tq, int Tk, int D, int Dv, float scale, int causal, float* ws) {
   int offset = Tk - Tq;
   int Dvp = up8(Dv);
-  float* qs = ws;  // q * scale, so the tiles hold finished scores
+  float* qs = ws;  // q * scale (contiguous rows), so the tiles hold finished scores
   ws += Tq * D;
-  {
-    v128_t sc = wasm_f32x4_splat(scale);
-    int n = Tq * D, i = 0;
-    for (; i + 4 <= n; i += 4) wasm_v128_store(qs + i, wasm_f32x4_mul(wasm_v128_load(q + i), sc));
-    for (; i < n; i++) qs[i] = q[i] * scale;
-  }
+  for (int r = 0; r < Tq; r++) copy_scaled(q + r * ldq, qs + r * D, D, scale);
   q = qs;
   float* kp = ws;
   ws += up8(Tk) * D;
-  pack_panels8(k, Tk, D, D, kp);
+  pack_panels8(k, Tk, D, ldk, kp);
   const float* vv = v;
-  int ldv = Dv;
   if (Dv & 7) {
-    copy_padded(v, Tk, Dv, ws, Dvp);
+    copy_padded(v, Tk, Dv, ldv, ws, Dvp);
     vv = ws;
     ldv = Dvp;
     ws += Tk * Dvp;
@@ -230,8 +265,8 @@ static void forward_head(const float* q, const float* k, const float* v, float* 
     }
     for (int r = 0; r < rows; r++) {
       float inv = 1.0f / l[r];
-      float* dst = out + (i0 + r) * Dv;
-      for (int c = 0; c < Dv; c++) dst[c] = o[r * Dvp + c] * inv;
+      float* dst = out + (i0 + r) * ldo;
+      copy_scaled(o + r * Dvp, dst, Dv, inv);
       lse[i0 + r] = m[r] + wasm_f32x4_extract_lane(log_f32x4(wasm_f32x4_splat(l[r])), 0);
     }
   }
@@ -243,15 +278,15 @@ static void forward_head(const float* q, const float* k, const float* v, float* 
 // rows of K where they lie, its softmax runs over the whole row at once (s
 // holds up to Tk scores), and its output is the probability-weighted sum of
 // the rows of V: K and V are each read once, in order.
-static void forward_head_rows(const float* q, const float* k, const float* v, float* out, float* lse, int Tq, int Tk, int D,
-                              int Dv, float scale, int causal, float* s) {
+static void forward_head_rows(const float* q, int ldq, const float* k, int ldk, const float* v, int ldv, float* out, int ldo,
+                              float* lse, int Tq, int Tk, int D, int Dv, float scale, int causal, float* s) {
   int offset = Tk - Tq;
   for (int i = 0; i < Tq; i++) {
     int n = causal ? i + offset + 1 : Tk;
-    const float* qi = q + i * D;
+    const float* qi = q + i * ldq;
     float mx = -__builtin_inff();
     for (int j = 0; j < n; j++) {
-      float x = scale * dot_f32(qi, k + j * D, D);
+      float x = scale * dot_f32(qi, k + j * ldk, D);
       s[j] = x;
       mx = x > mx ? x : mx;
     }
@@ -268,10 +303,10 @@ static void forward_head_rows(const float* q, const float* k, const float* v, fl
       s[j] = exp_scalar(s[j] - mx);
       l += s[j];
     }
-    float* o = out + i * Dv;
+    float* o = out + i * ldo;
     zero(o, Dv);
     for (j = 0; j < n; j++) {
-      const float* vj = v + j * Dv;
+      const float* vj = v + j * ldv;
       v128_t p = wasm_f32x4_splat(s[j]);
       int c = 0;
       for (; c + 4 <= Dv; c += 4) wasm_v128_store(o + c, MADD(p, wasm_v128_load(vj + c), wasm_v128_load(o + c)));
@@ -283,15 +318,16 @@ static void forward_head_rows(const float* q, const float* k, const float* v, fl
   }
 }
 
-static void backward_head(const float* q, const float* k, const float* v, const float* out, const float* lse, const float* dout,
-                          float* dq, float* dk, float* dv, int Tq, int Tk, int D, int Dv, float scale, int causal, float* ws) {
+static void backward_head(const float* q, int ldq, const float* k, int ldk, const float* v, int ldv, const float* out,
+                          const float* dout, int ldo, const float* lse, float* dq, float* dk, float* dv, int Tq, int Tk, int D, int Dv,
+                          float scale, int causal, float* ws) {
   int offset = Tk - Tq;
   int Dp = up8(D), Dvp = up8(Dv);
   float* di = ws;  // D_i = dO_i . O_i
   ws += Tq;
   for (int i = 0; i < Tq; i++) {
-    const float* a = dout + i * Dv;
-    const float* b = out + i * Dv;
+    const float* a = dout + i * ldo;
+    const float* b = out + i * ldo;
     v128_t acc = wasm_f32x4_splat(0.0f);
     int c = 0;
     for (; c + 4 <= Dv; c += 4) acc = MADD(wasm_v128_load(a + c), wasm_v128_load(b + c), acc);
@@ -301,26 +337,26 @@ static void backward_head(const float* q, const float* k, const float* v, const 
   }
   float* kp = ws;  // K in 8-key panels: B of S = Q K^T
   ws += up8(Tk) * D;
-  pack_panels8(k, Tk, D, D, kp);
+  pack_panels8(k, Tk, D, ldk, kp);
   float* vp = ws;  // V in 8-key panels: B of dP = dO V^T
   ws += up8(Tk) * Dv;
-  pack_panels8(v, Tk, Dv, Dv, vp);
+  pack_panels8(v, Tk, Dv, ldv, vp);
   // Row operands read 8 columns at a time: padded copies when the width is not a multiple of 8.
   const float* qq = q;
   const float* kk = k;
   const float* dd = dout;
-  int ldq = D, ldd = Dv;
+  int ldqq = ldq, ldkk = ldk, ldd = ldo;
   if (D & 7) {
-    copy_padded(q, Tq, D, ws, Dp);
+    copy_padded(q, Tq, D, ldq, ws, Dp);
     qq = ws;
     ws += Tq * Dp;
-    copy_padded(k, Tk, D, ws, Dp);
+    copy_padded(k, Tk, D, ldk, ws, Dp);
     kk = ws;
     ws += Tk * Dp;
-    ldq = Dp;
+    ldqq = ldkk = Dp;
   }
   if (Dv & 7) {
-    copy_padded(dout, Tq, Dv, ws, Dvp);
+    copy_padded(dout, Tq, Dv, ldo, ws, Dvp);
     dd = ws;
     ws += Tq * Dvp;
     ldd = Dvp;
@@ -344,14 +380,14 @@ static void backward_head(const float* q, const float* k, const float* v, const 
       // raw scores and dP, four query rows at a time
       for (int r0 = 0; r0 < nr; r0 += 4) {
         int rows = min_i(4, nr - r0);
-        const float* q0 = q + (c0 + r0) * D;
-        const float* q1 = rows > 1 ? q0 + D : q0;
-        const float* q2 = rows > 2 ? q0 + 2 * D : q0;
-        const float* q3 = rows > 3 ? q0 + 3 * D : q0;
-        const float* g0 = dout + (c0 + r0) * Dv;
-        const float* g1 = rows > 1 ? g0 + Dv : g0;
-        const float* g2 = rows > 2 ? g0 + 2 * Dv : g0;
-        const float* g3 = rows > 3 ? g0 + 3 * Dv : g0;
+        const float* q0 = q + (c0 + r0) * ldq;
+        const float* q1 = rows > 1 ? q0 + ldq : q0;
+        const float* q2 = rows > 2 ? q0 + 2 * ldq : q0;
+        const float* q3 = rows > 3 ? q0 + 3 * ldq : q0;
+        const float* g0 = dout + (c0 + r0) * ldo;
+        const float* g1 = rows > 1 ? g0 + ldo : g0;
+        const float* g2 = rows > 2 ? g0 + 2 * ldo : g0;
+        const float* g3 = rows > 3 ? g0 + 3 * ldo : g0;
         // keys past the last one these rows see are masked: their scores are not needed
         int seen = visible_keys(causal, c0 + r0 + rows - 1, offset, j0, nb);
         for (int p = 0; p < seen; p += 8) {
@@ -386,9 +422,9 @@ static void backward_head(const float* q, const float* k, const float* v, const 
         const float* pa = P + r1 * BC + jj;
         const float* sa = dS + r1 * BC + jj;
         const float* da = dd + (c0 + r1) * ldd;
-        const float* qa = qq + (c0 + r1) * ldq;
+        const float* qa = qq + (c0 + r1) * ldqq;
         for (int c = 0; c < Dvp; c += 8) mk4x8(nr - r1, pa, pa + 1, pa + 2, pa + 3, BC, da + c, ldd, dvb + jj * Dvp + c, Dvp, 1);
-        for (int c = 0; c < Dp; c += 8) mk4x8(nr - r1, sa, sa + 1, sa + 2, sa + 3, BC, qa + c, ldq, dkb + jj * Dp + c, Dp, 1);
+        for (int c = 0; c < Dp; c += 8) mk4x8(nr - r1, sa, sa + 1, sa + 2, sa + 3, BC, qa + c, ldqq, dkb + jj * Dp + c, Dp, 1);
       }
       // dQ_chunk += dS K_block: four queries x eight columns, summed over the block's keys
       for (int r0 = 0; r0 < nr; r0 += 4) {
@@ -398,16 +434,16 @@ static void backward_head(const float* q, const float* k, const float* v, const 
         const float* s2 = rows > 2 ? s0 + 2 * BC : s0;
         const float* s3 = rows > 3 ? s0 + 3 * BC : s0;
         int seen = visible_keys(causal, c0 + r0 + rows - 1, offset, j0, nb);
-        for (int c = 0; c < Dp; c += 8) mk4x8(seen, s0, s1, s2, s3, 1, kk + j0 * ldq + c, ldq, dqs + (c0 + r0) * Dp + c, Dp, 1);
+        for (int c = 0; c < Dp; c += 8) mk4x8(seen, s0, s1, s2, s3, 1, kk + j0 * ldkk + c, ldkk, dqs + (c0 + r0) * Dp + c, Dp, 1);
       }
     }
     for (int j = 0; j < nb; j++) {
-      for (int c = 0; c < D; c++) dk[(j0 + j) * D + c] = dkb[j * Dp + c];
-      for (int c = 0; c < Dv; c++) dv[(j0 + j) * Dv + c] = dvb[j * Dvp + c];
+      copy_row(dkb + j * Dp, dk + (j0 + j) * ldk, D);
+      copy_row(dvb + j * Dvp, dv + (j0 + j) * ldv, Dv);
     }
   }
   for (int i = 0; i < Tq; i++)
-    for (int c = 0; c < D; c++) dq[i * D + c] = dqs[i * Dp + c];
+    copy_row(dqs + i * Dp, dq + i * ldq, D);
 }
 
 // Heads [h0, h1) of the forward pass (each head's k and v kvRows rows apart);
@@ -420,8 +456,8 @@ void attention_f32(const float* q, const float* k, const float* v, float* out, f
     const float* kh = k + (long)h * kvRows * D;
     const float* vh = v + (long)h * kvRows * Dv;
     float* oh = out + (long)h * Tq * Dv;
-    if (Tq < 4) forward_head_rows(qh, kh, vh, oh, lse + h * Tq, Tq, Tk, D, Dv, scale, causal, ws);
-    else forward_head(qh, kh, vh, oh, lse + h * Tq, Tq, Tk, D, Dv, scale, causal, ws);
+    if (Tq < 4) forward_head_rows(qh, D, kh, D, vh, Dv, oh, Dv, lse + h * Tq, Tq, Tk, D, Dv, scale, causal, ws);
+    else forward_head(qh, D, kh, D, vh, Dv, oh, Dv, lse + h * Tq, Tq, Tk, D, Dv, scale, causal, ws);
   }
 }
 
@@ -433,9 +469,44 @@ void attention_grad_f32(const float* q, const float* k, const float* v, const fl
                         int causal, float* ws) {
   for (int h = h0; h < h1; h++) {
     long qo = (long)h * Tq * D, ko = (long)h * kvRows * D, vo = (long)h * kvRows * Dv, oo = (long)h * Tq * Dv;
-    backward_head(q + qo, k + ko, v + vo, out + oo, lse + (long)h * Tq, dout + oo, dq + qo, dk + ko, dv + vo, Tq, Tk, D, Dv, scale,
-                  causal, ws);
+    backward_head(q + qo, D, k + ko, D, v + vo, Dv, out + oo, dout + oo, Dv, lse + (long)h * Tq, dq + qo, dk + ko, dv + vo, Tq, Tk, D,
+                  Dv, scale, causal, ws);
     zero(dk + ko + (long)Tk * D, (kvRows - Tk) * D);
     zero(dv + vo + (long)Tk * Dv, (kvRows - Tk) * Dv);
+  }
+}
+
+// Heads [h0, h1) of self-attention read from a packed projection (see the
+// header): head hh is head hh % H of batch entry hh / H; its q, k and v are the
+// column blocks h D, (H + h) D and (2 H + h) D of the entry's T rows of qkv
+// (3 H D floats each), its output the block h D of the rows of out (H D each),
+// its lse row hh of lse (batch * H, T). ws as for attention_f32.
+EXPORT("attention_qkv_f32")
+void attention_qkv_f32(const float* qkv, float* out, float* lse, int h0, int h1, int H, int T, int D, float scale, int causal, float* ws) {
+  int C = H * D;
+  for (int hh = h0; hh < h1; hh++) {
+    int b = hh / H, h = hh % H;
+    const float* q = qkv + (long)b * T * 3 * C + h * D;
+    float* o = out + (long)b * T * C + h * D;
+    float* l = lse + (long)hh * T;
+    if (T < 4) forward_head_rows(q, 3 * C, q + C, 3 * C, q + 2 * C, 3 * C, o, C, l, T, T, D, D, scale, causal, ws);
+    else forward_head(q, 3 * C, q + C, 3 * C, q + 2 * C, 3 * C, o, C, l, T, T, D, D, scale, causal, ws);
+  }
+}
+
+// Heads [h0, h1) of its backward pass: dq, dk and dv of each head go to the
+// columns of dqkv its q, k and v came from (together they cover all of dqkv).
+EXPORT("attention_qkv_grad_f32")
+void attention_qkv_grad_f32(const float* qkv, const float* out, const float* lse, const float* dout, float* dqkv, int h0, int h1, int H,
+                            int T, int D, float scale, int causal, float* ws) {
+  int C = H * D;
+  for (int hh = h0; hh < h1; hh++) {
+    int b = hh / H, h = hh % H;
+    long at = (long)b * T * 3 * C + h * D;
+    long ao = (long)b * T * C + h * D;
+    const float* q = qkv + at;
+    float* dq = dqkv + at;
+    backward_head(q, 3 * C, q + C, 3 * C, q + 2 * C, 3 * C, out + ao, dout + ao, C, lse + (long)hh * T, dq, dq + C, dq + 2 * C, T, T, D,
+                  D, scale, causal, ws);
   }
 }

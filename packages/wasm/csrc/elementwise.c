@@ -162,3 +162,43 @@ void copy_rows_f32(const float* src, int src_stride, float* dst, int dst_stride,
     for (; i < after; i++) d[i] = 0.0f;
   }
 }
+
+// Gather (an embedding lookup): x viewed as (outer, length, inner), out as
+// (outer, count, inner); out[o, i, :] = x[o, idx[i], :] for i in [i0, i1) (a
+// thread's share of the indices). Indices were checked by the op.
+EXPORT("gather_rows_f32")
+void gather_rows_f32(const float* x, const int* idx, float* out, int outer, int length, int inner, int count, int i0, int i1) {
+  for (int o = 0; o < outer; o++) {
+    for (int i = i0; i < i1; i++) {
+      const float* s = x + ((long)o * length + idx[i]) * inner;
+      float* d = out + ((long)o * count + i) * inner;
+      int c = 0;
+      for (; c + 4 <= inner; c += 4) wasm_v128_store(d + c, wasm_v128_load(s + c));
+      for (; c < inner; c++) d[c] = s[c];
+    }
+  }
+}
+
+// Its adjoint (an embedding's gradient): out (outer, length, inner) is zeroed,
+// then out[o, idx[i], :] += dy[o, i, :] for every i, in index order (repeated
+// indices add up), over the columns [c0, c1) only: a thread's share, so two
+// threads never write the same element.
+EXPORT("scatter_add_rows_f32")
+void scatter_add_rows_f32(const float* dy, const int* idx, float* out, int outer, int length, int inner, int count, int c0, int c1) {
+  v128_t zero = wasm_f32x4_splat(0.0f);
+  for (long r = 0; r < (long)outer * length; r++) {
+    float* d = out + r * inner;
+    int c = c0;
+    for (; c + 4 <= c1; c += 4) wasm_v128_store(d + c, zero);
+    for (; c < c1; c++) d[c] = 0.0f;
+  }
+  for (int o = 0; o < outer; o++) {
+    for (int i = 0; i < count; i++) {
+      const float* s = dy + ((long)o * count + i) * inner;
+      float* d = out + ((long)o * length + idx[i]) * inner;
+      int c = c0;
+      for (; c + 4 <= c1; c += 4) wasm_v128_store(d + c, wasm_f32x4_add(wasm_v128_load(d + c), wasm_v128_load(s + c)));
+      for (; c < c1; c++) d[c] += s[c];
+    }
+  }
+}

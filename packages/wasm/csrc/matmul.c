@@ -1,6 +1,13 @@
 // Single-precision matrix multiply for WebAssembly with 128-bit SIMD.
 //
-//   C[M,N] = op(A)[M,K] @ op(B)[K,N]      (row-major C with row stride ldc)
+//   C[M,N] = op(A)[M,K] @ op(B)[K,N] (+ bias[N] on every row, when given)
+//                                         (row-major C with row stride ldc)
+//
+// The bias (a Linear layer's) is added as the first depth block of each tile
+// is stored, so it costs no pass over C of its own. Likewise the column sums
+// of op(B) (a Linear layer's bias gradient, the sums of dY's rows, beside its
+// weight gradient X^T dY) are taken from each packed block of B while it is in
+// L1, instead of in a pass over B of their own.
 //
 // op(A) and op(B) are described by strides, so the transposed forms are read
 // in place, never materialised:  a(i,k) = A[i*rsa + k*csa],  b(k,j) = B[k*rsb + j*csb].
@@ -139,11 +146,37 @@ static void pack_b(const float* b, int rsb, int csb, int k0, int kc, int j0, int
   }
 }
 
+// bsum[j] += sum over k of the packed block's column j (kc steps of nc
+// columns in NR-wide panels, zero padded past nc).
+static void sum_packed_b(const float* pb, int kc, int nc, float* bsum) {
+  for (int jp = 0; jp < nc; jp += NR) {
+    const float* p = pb + jp * kc;
+    v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0;
+    for (int k = 0; k < kc; k++) {
+      s0 = wasm_f32x4_add(s0, wasm_v128_load(p + k * NR));
+      s1 = wasm_f32x4_add(s1, wasm_v128_load(p + k * NR + 4));
+    }
+    int cols = nc - jp < NR ? nc - jp : NR;
+    if (cols == NR) {
+      wasm_v128_store(bsum + jp, wasm_f32x4_add(wasm_v128_load(bsum + jp), s0));
+      wasm_v128_store(bsum + jp + 4, wasm_f32x4_add(wasm_v128_load(bsum + jp + 4), s1));
+    } else {
+      // the last, partial panel: its valid columns one at a time (no lane of a vector is addressable without the stack)
+      for (int q = 0; q < cols; q++) {
+        float t = 0.0f;
+        for (int k = 0; k < kc; k++) t += p[k * NR + q];
+        bsum[jp + q] += t;
+      }
+    }
+  }
+}
+
 // The 4x8 micro-kernel: C tile (row stride ldc) = or += sum_k a[k,:]^T b[k,:]
-// over kc packed steps. Kept out of line so V8 tiers it up to TurboFan after a
-// few calls (V8 has no on-stack replacement for wasm).
+// over kc packed steps, plus the tile's 8 bias values when not accumulating and
+// bias is not null. Kept out of line so V8 tiers it up to TurboFan after a few
+// calls (V8 has no on-stack replacement for wasm).
 __attribute__((noinline)) static void micro_4x8(int kc, const float* a, const float* b, float* c, int ldc,
-                                                int accumulate) {
+                                                int accumulate, const float* bias) {
   v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
   v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (int k = 0; k < kc; k++) {
@@ -177,6 +210,16 @@ __attribute__((noinline)) static void micro_4x8(int kc, const float* a, const fl
     c21 = wasm_f32x4_add(c21, wasm_v128_load(r2 + 4));
     c30 = wasm_f32x4_add(c30, wasm_v128_load(r3));
     c31 = wasm_f32x4_add(c31, wasm_v128_load(r3 + 4));
+  } else if (bias) {
+    v128_t b0 = wasm_v128_load(bias), b1 = wasm_v128_load(bias + 4);
+    c00 = wasm_f32x4_add(c00, b0);
+    c01 = wasm_f32x4_add(c01, b1);
+    c10 = wasm_f32x4_add(c10, b0);
+    c11 = wasm_f32x4_add(c11, b1);
+    c20 = wasm_f32x4_add(c20, b0);
+    c21 = wasm_f32x4_add(c21, b1);
+    c30 = wasm_f32x4_add(c30, b0);
+    c31 = wasm_f32x4_add(c31, b1);
   }
   wasm_v128_store(r0, c00);
   wasm_v128_store(r0 + 4, c01);
@@ -188,22 +231,32 @@ __attribute__((noinline)) static void micro_4x8(int kc, const float* a, const fl
   wasm_v128_store(r3 + 4, c31);
 }
 
-// C = op(A) @ op(B) for one matrix. See the header for the stride convention.
-// ws must hold matmul_ws_floats() floats and be 16-byte aligned.
+// C = op(A) @ op(B) (+ bias) for one matrix. See the header for the stride
+// convention; bias (N floats, for C's columns) may be null. bsum, when not
+// null, receives the N column sums of op(B) (sum over k of b(k, j)). ws must
+// hold matmul_ws_floats() floats and be 16-byte aligned.
 EXPORT("matmul_f32")
 void matmul_f32(const float* a, const float* b, float* c, int M, int N, int K, int rsa, int csa, int rsb, int csb,
-                int ldc, float* ws) {
+                int ldc, float* ws, const float* bias, float* bsum) {
   float* pa = ws;
   float* pb = ws + MC * KC;
   float* edge = pb + KC * NC;
+  if (bsum)
+    for (int j = 0; j < N; j++) bsum[j] = 0.0f;
   if (K == 0) {
     for (int i = 0; i < M; i++)
-      for (int j = 0; j < N; j++) c[i * ldc + j] = 0.0f;
+      for (int j = 0; j < N; j++) c[i * ldc + j] = bias ? bias[j] : 0.0f;
     return;
   }
   if (small_m_applies(M, K, csa, rsb, csb, matmul_ws_floats())) {
     // a few rows (decoding one token): stream B once instead of packing it (gemv.c)
     matmul_small_m_f32(a, b, c, M, N, K, rsa, csa, rsb, csb, ldc, ws);
+    if (bias)
+      for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) c[i * ldc + j] += bias[j];
+    if (bsum)
+      for (int k = 0; k < K; k++)
+        for (int j = 0; j < N; j++) bsum[j] += b[(long)k * rsb + (long)j * csb];
     return;
   }
   for (int jc = 0; jc < N; jc += NC) {
@@ -212,6 +265,7 @@ void matmul_f32(const float* a, const float* b, float* c, int M, int N, int K, i
       int kc = K - pc < KC ? K - pc : KC;
       int accumulate = pc > 0;
       pack_b(b, rsb, csb, pc, kc, jc, nc, pb);
+      if (bsum) sum_packed_b(pb, kc, nc, bsum + jc);
       for (int ic = 0; ic < M; ic += MC) {
         int mc = M - ic < MC ? M - ic : MC;
         pack_a(a, rsa, csa, ic, mc, pc, kc, pa);
@@ -222,14 +276,15 @@ void matmul_f32(const float* a, const float* b, float* c, int M, int N, int K, i
             int mr = mc - ir < MR ? mc - ir : MR;
             const float* ap = pa + ir * kc;
             float* ct = c + (ic + ir) * ldc + jc + jr;
+            const float* bt = bias ? bias + jc + jr : 0;
             if (mr == MR && nr == NR) {
-              micro_4x8(kc, ap, bp, ct, ldc, accumulate);
+              micro_4x8(kc, ap, bp, ct, ldc, accumulate, bt);
             } else {
               // partial tile: compute into the scratch tile, copy the valid part
-              micro_4x8(kc, ap, bp, edge, NR, 0);
+              micro_4x8(kc, ap, bp, edge, NR, 0, 0);
               for (int r = 0; r < mr; r++)
                 for (int q = 0; q < nr; q++)
-                  ct[r * ldc + q] = accumulate ? ct[r * ldc + q] + edge[r * NR + q] : edge[r * NR + q];
+                  ct[r * ldc + q] = accumulate ? ct[r * ldc + q] + edge[r * NR + q] : bt ? edge[r * NR + q] + bt[q] : edge[r * NR + q];
             }
           }
         }

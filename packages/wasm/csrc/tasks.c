@@ -14,7 +14,7 @@
 #define TASK_INTS 24
 
 enum {
-  TASK_MATMUL = 1,       // a b c M N K rsa csa rsb csb ldc           (uses the thread's packing scratch)
+  TASK_MATMUL = 1,       // a b c M N K rsa csa rsb csb ldc bias bsum (the thread's packing scratch; bias, bsum 0: none)
   TASK_GELU = 2,         // x y n
   TASK_GELU_GRAD = 3,    // dy x dx n
   TASK_BINARY = 4,       // op a aLayout b bLayout out rows cols stride
@@ -34,6 +34,10 @@ enum {
   TASK_CROSS_ENTROPY = 18,    // x targets loss rows cols ignore
   TASK_CROSS_ENTROPY_GRAD = 19,  // x targets dloss dx rows cols ignore
   TASK_STREAM_READ = 20,         // x n out
+  TASK_ATTENTION_QKV = 21,       // qkv out lse h0 h1 H T D causal ws | scale
+  TASK_ATTENTION_QKV_GRAD = 22,  // qkv out lse dout dqkv h0 h1 H T D causal ws | scale
+  TASK_GATHER = 23,              // x idx out outer length inner count i0 i1
+  TASK_SCATTER_ADD = 24,         // dy idx out outer length inner count c0 c1
 };
 
 EXPORT("task_ints") int task_ints(void) { return TASK_INTS; }
@@ -54,7 +58,7 @@ EXPORT("run_tasks") void run_tasks(const int* table, int start, int end, float* 
     const int* t = table + n * TASK_INTS;
     switch (t[0]) {
       case TASK_MATMUL:
-        matmul_f32(P(1), P(2), P(3), t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], ws);
+        matmul_f32(P(1), P(2), P(3), t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], ws, P(12), P(13));
         break;
       case TASK_GELU:
         gelu_tanh_f32(P(1), P(2), t[3]);
@@ -99,6 +103,18 @@ EXPORT("run_tasks") void run_tasks(const int* table, int start, int end, float* 
       case TASK_ATTENTION_GRAD:
         attention_grad_f32(P(1), P(2), P(3), P(4), P(5), P(6), P(7), P(8), P(9), t[10], t[11], t[12], t[13], t[18], t[14], t[15],
                            f32(t[19]), t[16], P(17));
+        break;
+      case TASK_ATTENTION_QKV:
+        attention_qkv_f32(P(1), P(2), P(3), t[4], t[5], t[6], t[7], t[8], f32(t[11]), t[9], P(10));
+        break;
+      case TASK_ATTENTION_QKV_GRAD:
+        attention_qkv_grad_f32(P(1), P(2), P(3), P(4), P(5), t[6], t[7], t[8], t[9], t[10], f32(t[13]), t[11], P(12));
+        break;
+      case TASK_GATHER:
+        gather_rows_f32(P(1), (const int*)t[2], P(3), t[4], t[5], t[6], t[7], t[8], t[9]);
+        break;
+      case TASK_SCATTER_ADD:
+        scatter_add_rows_f32(P(1), (const int*)t[2], P(3), t[4], t[5], t[6], t[7], t[8], t[9]);
         break;
       case TASK_COPY_ROWS:
         copy_rows_f32(P(1), t[2], P(3), t[4], t[5], t[6], t[7], t[8]);

@@ -1,9 +1,14 @@
 // @attn/tensor backend 'wasm': the kernels a GPT training step spends its time
 // in run in WebAssembly with SIMD, shared among the threads when large enough:
-// MatMul, FusedAttention and its gradient, the broadcasting Binary ops, Sum,
+// MatMul (and MatMulBias, with a Linear layer's bias, and MatMulColumnSums,
+// its gradient's weight and bias parts), FusedAttention and its gradient, the broadcasting Binary ops, Sum,
 // MaskedFill, head-splitting Transposes, Slice and PadAxis (row copies),
+// Gather and ScatterAdd (embedding lookups and their gradients),
 // Softmax and its gradient, LayerNorm and its gradient, the tanh GELU and its
-// gradient, CrossEntropy and its gradient, and the fused AdamW update. A tensor is a Float32Array: a resident view over wasm memory
+// gradient, CrossEntropy and its gradient, the fused AdamW update (one
+// parameter, or a whole group in one job), and
+// self-attention straight from a packed qkv projection (FusedSelfAttention).
+// A tensor is a Float32Array: a resident view over wasm memory
 // (see heap.ts; kernels read it in place and write outputs into new resident
 // views, so chains of kernels copy nothing) or a plain array. Every other
 // kernel, and any shape or broadcast these do not cover (see layouts.ts), runs
@@ -23,6 +28,7 @@ import {
   type DataHandle,
   type FloatArray,
   type FusedAttentionAttrs,
+  type FusedSelfAttentionAttrs,
   type Kernel,
   type KernelInput,
   type KernelName,
@@ -34,7 +40,7 @@ import {
   registerBackend,
   removeBackend,
 } from '@attn/tensor';
-import { type AttentionShape, createWasmKernels, type WasmKernels, type WasmKernelsOptions } from './engine.js';
+import { type AttentionShape, createWasmKernels, type PackedAttentionShape, type WasmKernels, type WasmKernelsOptions } from './engine.js';
 import { detectFeatures } from './features.js';
 import { aroundAxis, binaryLayout, rowPermutation } from './layouts.js';
 import type { MatrixCall } from './plan.js';
@@ -93,6 +99,14 @@ function attentionShape(q: KernelInput, v: KernelInput, attrs: FusedAttentionAtt
   return { heads, tq: q.shape[n - 2], tk: attrs.kvLength, kvRows, d: q.shape[n - 1], dv: v.shape[n - 1], scale: attrs.scale, causal: attrs.causal };
 }
 
+/** The FusedSelfAttention contract's qkv (..., T, 3 H D) as the kernel's batch of T rows. */
+function packedAttentionShape(qkv: KernelInput, attrs: FusedSelfAttentionAttrs): PackedAttentionShape {
+  const n = qkv.shape.length;
+  let batch = 1;
+  for (let i = 0; i < n - 2; i++) batch *= qkv.shape[i];
+  return { batch, t: qkv.shape[n - 2], heads: attrs.heads, d: qkv.shape[n - 1] / (3 * attrs.heads), scale: attrs.scale, causal: attrs.causal };
+}
+
 /** A Backend object whose kernels run on `kernels` (WebAssembly) or, for the rest, the CPU backend's code. */
 export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend {
   const values = (t: KernelInput) => t.handle as Float32Array;
@@ -118,6 +132,13 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
         const { m, n, k, batch } = attrs;
         return kernels.runCalls(values(a), values(b), callsFromAttrs(attrs), batch * m * n, 2 * batch * m * n * k);
       },
+      // A Linear layer's product and bias in one pass: the bias is added as each tile of C is stored.
+      MatMulBias: ([a, b, bias], attrs) => {
+        const { m, n, k, batch } = attrs;
+        return kernels.runCalls(values(a), values(b), callsFromAttrs(attrs), batch * m * n, 2 * batch * m * n * k, true, values(bias));
+      },
+      // A Linear layer's weight and bias gradients, X^T dY and the sums of dY's rows, in one pass over dY.
+      MatMulColumnSums: ([a, b], attrs) => kernels.runCallWithColumnSums(values(a), values(b), callsFromAttrs(attrs)[0], 2 * attrs.m * attrs.n * attrs.k),
       // GELU costs ~45 ns per element in TypeScript (Math.tanh) and ~1 ns here;
       // profiling a GPT training step put it second only to matmul.
       Unary: (inputs, attrs, outShape) =>
@@ -147,6 +168,16 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
         const plan = rowPermutation(inputs[0].shape, attrs.perm);
         if (!plan) return onCpu.Transpose!(inputs, attrs, outShape);
         return kernels.permuteRows(values(inputs[0]), plan.dims, plan.strides, plan.row);
+      },
+      // The embedding lookup and its gradient: row copies and adds in wasm (the TypeScript loops took
+      // 0.25 ms a step for the token embedding, a subarray per row).
+      Gather: ([x], { axis, indices }) => {
+        const { outer, length, inner } = aroundAxis(x.shape, axis);
+        return kernels.gather(values(x), indices, outer, length, inner);
+      },
+      ScatterAdd: ([dy], { axis, indices, length }) => {
+        const { outer, inner } = aroundAxis(dy.shape, axis);
+        return kernels.scatterAdd(values(dy), indices, outer, length, inner);
       },
       // Slices and their gradient (qkv split into q, k, v) are row copies; done here they
       // keep the tensor in wasm memory instead of moving it to the CPU and back.
@@ -185,9 +216,18 @@ export function createWasmBackend(kernels: WasmKernels, name = 'wasm'): Backend 
         return kernels.crossEntropyGrad(values(logits), values(dLoss), targets, ignoreIndex, rows, cols);
       },
       AdamW: ([param, grad, m, v], attrs) => kernels.adamw(values(param), values(grad), values(m), values(v), attrs),
+      // A whole optimizer step in one job: 52 kernel calls a nanoGPT step became one.
+      AdamWGroup: (inputs, { keep, ...shared }) => {
+        const n = inputs.length / 4;
+        const part = (k: number) => inputs.slice(k * n, (k + 1) * n).map(values);
+        return kernels.adamwGroup(part(0), part(1), part(2), part(3), shared, keep);
+      },
       FusedAttention: ([q, k, v], attrs) => kernels.attention(values(q), values(k), values(v), attentionShape(q, v, attrs)),
       FusedAttentionGrad: ([q, k, v, out, lse, dOut], attrs) =>
         kernels.attentionGrad(values(q), values(k), values(v), values(out), values(lse), values(dOut), attentionShape(q, v, attrs)),
+      FusedSelfAttention: ([qkv], attrs) => kernels.attentionQkv(values(qkv), packedAttentionShape(qkv, attrs)),
+      FusedSelfAttentionGrad: ([qkv, out, lse, dOut], attrs) =>
+        kernels.attentionQkvGrad(values(qkv), values(out), values(lse), values(dOut), packedAttentionShape(qkv, attrs)),
       LayerNormGrad: (inputs, attrs, outShape) => {
         // inputs: [x, weight?, mean, rstd, dy]
         const x = inputs[0];

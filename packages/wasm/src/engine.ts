@@ -114,6 +114,18 @@ export interface AttentionShape {
   causal: boolean;
 }
 
+/** Shapes of a packed self-attention call (see attentionQkv): `batch` entries of T rows of qkv (3 * heads * d wide). */
+export interface PackedAttentionShape {
+  batch: number;
+  /** Positions per entry (queries = keys). */
+  t: number;
+  heads: number;
+  /** Width of each head's queries, keys, values and output. */
+  d: number;
+  scale: number;
+  causal: boolean;
+}
+
 const PAGE = 65536;
 /** Tasks the fixed table holds; jobs with more get a temporary table. */
 const TABLE_TASKS = 256;
@@ -389,20 +401,39 @@ export class WasmKernels {
 
   /**
    * Runs planned single-matrix calls (offsets into a, b and a fresh output of
-   * outSize floats) and returns the output: a resident view when `resident`
+   * outSize floats), adding `bias` (one value per column of every call) when
+   * given, and returns the output: a resident view when `resident`
    * and there is room (as every kernel method here does), else a plain array.
    * The tensor backend calls this with the offsets and strides @attn/tensor's
    * MatMul contract hands it.
    */
-  runCalls(a: Float32Array, b: Float32Array, calls: MatrixCall[], outSize: number, flops: number, resident = true): Float32Array {
+  runCalls(a: Float32Array, b: Float32Array, calls: MatrixCall[], outSize: number, flops: number, resident = true, bias: Float32Array | null = null): Float32Array {
     if (outSize === 0) return new Float32Array(0);
     const threads = flops >= this.minParallelFlops ? this.threads : 1;
     const pieces = calls.length === 1 ? splitDepth(calls[0], threads, this.rowsMaxM) : null;
-    if (pieces) return this.runDepthSplit(a, b, calls[0], pieces, outSize, resident);
+    if (pieces) return this.runDepthSplit(a, b, calls[0], pieces, outSize, resident, bias);
     const parts = splitCalls(calls, threads);
-    return this.runOnHeap([a, b], [outSize], resident, ([pa, pb], [pc]) => {
-      this.runJob(parts.map((part) => part.map((c) => matmulTask(pa, pb, pc + c.cOffset * 4, c))));
+    return this.runOnHeap([a, b, bias], [outSize], resident, ([pa, pb, pbias], [pc]) => {
+      // a call's first column is cOffset mod ldc (calls start on a row, or at a band of columns), and so is its bias's
+      this.runJob(parts.map((part) => part.map((c) => matmulTask(pa, pb, pc + c.cOffset * 4, c, pbias && pbias + (c.cOffset % c.ldc) * 4))));
     })[0];
+  }
+
+  /**
+   * One product (a single call) and the column sums of its op(B), as
+   * [C, sums (call.N)]: the sums are taken from each packed block of B (see
+   * csrc/matmul.c), by every band of columns for its own columns, or by the
+   * first band of rows alone (the others pack the same B).
+   */
+  runCallWithColumnSums(a: Float32Array, b: Float32Array, call: MatrixCall, flops: number): Float32Array[] {
+    const outSize = call.M * call.N;
+    const threads = flops >= this.minParallelFlops ? this.threads : 1;
+    const parts = splitCalls([call], threads);
+    return this.runOnHeap([a, b], [outSize, call.N], true, ([pa, pb], [pc, ps]) => {
+      // a band's first column is cOffset mod ldc; only bands in the first row band start below ldc
+      const sums = (c: MatrixCall) => (c.cOffset - call.cOffset < call.ldc ? ps + ((c.cOffset - call.cOffset) % call.ldc) * 4 : 0);
+      this.runJob(parts.map((part) => part.map((c) => matmulTask(pa, pb, pc + (c.cOffset - call.cOffset) * 4, c, 0, sums(c)))));
+    });
   }
 
   /**
@@ -411,9 +442,17 @@ export class WasmKernels {
    * into partial products, which are then added into C on this thread
    * (M x N floats, a few KiB: microseconds).
    */
-  private runDepthSplit(a: Float32Array, b: Float32Array, call: MatrixCall, pieces: MatrixCall[], outSize: number, resident: boolean): Float32Array {
+  private runDepthSplit(
+    a: Float32Array,
+    b: Float32Array,
+    call: MatrixCall,
+    pieces: MatrixCall[],
+    outSize: number,
+    resident: boolean,
+    bias: Float32Array | null,
+  ): Float32Array {
     const { M, N, ldc } = call;
-    return this.runOnHeap([a, b], [outSize], resident, ([pa, pb], [pc]) => {
+    return this.runOnHeap([a, b, bias], [outSize], resident, ([pa, pb, pbias], [pc]) => {
       const c = pc + call.cOffset * 4;
       this.withTemp((pieces.length - 1) * M * N, (partials) => {
         const partial = (t: number) => partials + (t - 1) * M * N * 4;
@@ -426,6 +465,8 @@ export class WasmKernels {
           if (ldc === N) sums.push([TASK.BINARY, add, c, full, partial(t), full, c, M, N, N]);
           else for (let i = 0; i < M; i++) sums.push([TASK.BINARY, add, c + i * ldc * 4, full, partial(t) + i * N * 4, full, c + i * ldc * 4, 1, N, N]);
         }
+        // the bias last, on every row of C (ldc apart)
+        if (pbias) sums.push([TASK.BINARY, add, c, full, pbias + (call.cOffset % ldc) * 4, OPERAND_LAYOUTS.col, c, M, N, ldc]);
         this.runJob([sums]);
       });
     })[0];
@@ -501,6 +542,45 @@ export class WasmKernels {
         ),
       ),
     );
+  }
+
+  /**
+   * Fused self-attention read from a packed projection (see the
+   * FusedSelfAttention contract in @attn/tensor): qkv (batch, T, 3 H D) ->
+   * [out (batch, T, H D), lse (batch * H, T)]. Each head's q, k and v rows are
+   * read where they lie in qkv and its output written where merging the heads
+   * puts it: no slices or head transposes.
+   */
+  attentionQkv(qkv: Float32Array, s: PackedAttentionShape): Float32Array[] {
+    const shape = checkPackedAttention(s, [qkv]);
+    const parts = this.attentionShares(shape);
+    const wsFloats = this.exports.attention_ws_floats(s.t, s.t, s.d, s.d, 0);
+    const width = s.heads * s.d;
+    return this.runOnHeap([qkv], [s.batch * s.t * width, shape.heads * s.t], true, ([pqkv], [po, pl]) =>
+      this.withTemp(parts.length * wsFloats, (ws) =>
+        this.runJob(
+          parts.map(([h0, h1], i) => [
+            [TASK.ATTENTION_QKV, pqkv, po, pl, h0, h1, s.heads, s.t, s.d, s.causal ? 1 : 0, ws + i * wsFloats * 4, floatBits(s.scale)],
+          ]),
+        ),
+      ),
+    );
+  }
+
+  /** Its backward pass: from qkv, out, lse and the output's gradient, returns dqkv (shaped like qkv). */
+  attentionQkvGrad(qkv: Float32Array, out: Float32Array, lse: Float32Array, dout: Float32Array, s: PackedAttentionShape): Float32Array {
+    const shape = checkPackedAttention(s, [qkv, out, lse, dout]);
+    const parts = this.attentionShares(shape);
+    const wsFloats = this.exports.attention_ws_floats(s.t, s.t, s.d, s.d, 1);
+    return this.runOnHeap([qkv, out, lse, dout], [qkv.length], true, ([pqkv, po, pl, pg], [pd]) =>
+      this.withTemp(parts.length * wsFloats, (ws) =>
+        this.runJob(
+          parts.map(([h0, h1], i) => [
+            [TASK.ATTENTION_QKV_GRAD, pqkv, po, pl, pg, pd, h0, h1, s.heads, s.t, s.d, s.causal ? 1 : 0, ws + i * wsFloats * 4, floatBits(s.scale)],
+          ]),
+        ),
+      ),
+    )[0];
   }
 
   /** Heads per thread for an attention call: all on one thread when it is small. */
@@ -663,6 +743,38 @@ export class WasmKernels {
     )[0];
   }
 
+  /**
+   * Rows of x viewed as (outer, length, inner) picked by `indices` (an
+   * embedding lookup): returns (outer, indices.length, inner) with
+   * out[o, i, :] = x[o, indices[i], :]. Indices must lie in [0, length).
+   */
+  gather(x: Float32Array, indices: Int32Array, outer: number, length: number, inner: number): Float32Array {
+    const count = indices.length;
+    if (outer * count * inner === 0) return new Float32Array(0);
+    return this.runOnHeap([x], [outer * count * inner], true, ([px], [po]) =>
+      this.withTargets(indices, (pi) =>
+        this.runJob(splitRange(count, this.sharesFor(outer * count * inner)).map(([i0, i1]) => [[TASK.GATHER, px, pi, po, outer, length, inner, count, i0, i1]])),
+      ),
+    )[0];
+  }
+
+  /**
+   * The adjoint of gather (an embedding's gradient): zeros (outer, length,
+   * inner) with dy[o, i, :] added at row indices[i] (repeats add up). Threads
+   * share the columns, so none writes another's elements.
+   */
+  scatterAdd(dy: Float32Array, indices: Int32Array, outer: number, length: number, inner: number): Float32Array {
+    const count = indices.length;
+    if (count === 0 || outer * length * inner === 0) return this.newOutput(outer * length * inner, true);
+    return this.runOnHeap([dy], [outer * length * inner], true, ([pd], [po]) =>
+      this.withTargets(indices, (pi) =>
+        this.runJob(
+          splitRange(inner, this.sharesFor(outer * count * inner), SHARE_ALIGN).map(([c0, c1]) => [[TASK.SCATTER_ADD, pd, pi, po, outer, length, inner, count, c0, c1]]),
+        ),
+      ),
+    )[0];
+  }
+
   /** Softmax along each row of x viewed as (rows, cols). */
   softmax(x: Float32Array, rows: number, cols: number): Float32Array {
     return this.runOnHeap([x], [x.length], true, ([px], [py]) =>
@@ -760,7 +872,7 @@ export class WasmKernels {
     )[0];
   }
 
-  /** Copies class indices into a temporary block of wasm memory for fn. */
+  /** Copies class (or row) indices into a temporary block of wasm memory for fn. */
   private withTargets<T>(targets: Int32Array, fn: (address: number) => T): T {
     return this.withTemp(targets.length, (at) => {
       new Int32Array(this.memory.buffer, at, targets.length).set(targets);
@@ -780,6 +892,42 @@ export class WasmKernels {
         }),
       ),
     );
+  }
+
+  /**
+   * AdamW over a group of parameters in one job (see KernelAttrs.AdamWGroup in
+   * @attn/tensor): returns [param'_0.., m'_0.., v'_0..]. Parameters large
+   * enough to share are cut into one range per thread; smaller ones go whole
+   * to the thread with the fewest elements so far.
+   */
+  adamwGroup(params: Float32Array[], grads: Float32Array[], ms: Float32Array[], vs: Float32Array[], h: Omit<AdamWHyper, 'keep'>, keeps: readonly number[]): Float32Array[] {
+    const n = params.length;
+    const shared = [h.beta1, h.beta2, h.eps, h.stepSize, h.invSqrtBias2].map(floatBits);
+    const sizes = params.map((p) => p.length);
+    return this.runOnHeap([...params, ...grads, ...ms, ...vs], [...sizes, ...sizes, ...sizes], true, (ins, outs) => {
+      const parts: Task[][] = Array.from({ length: this.threads }, () => []);
+      const load = new Array<number>(this.threads).fill(0);
+      for (let i = 0; i < n; i++) {
+        const [pp, pg, pm, pv] = [0, 1, 2, 3].map((k) => ins[k * n + i]);
+        const [po, mo, vo] = [0, 1, 2].map((k) => outs[k * n + i]);
+        const task = (s: number, e: number): Task => {
+          const at = (p: number) => p + 4 * s;
+          return [TASK.ADAMW, at(pp), at(pg), at(pm), at(pv), at(po), at(mo), at(vo), e - s, ...shared, floatBits(keeps[i])];
+        };
+        const shares = this.elementShares(sizes[i]);
+        if (shares.length > 1) {
+          shares.forEach(([s, e], t) => {
+            parts[t].push(task(s, e));
+            load[t] += e - s;
+          });
+        } else if (sizes[i] > 0) {
+          const t = load.indexOf(Math.min(...load));
+          parts[t].push(task(0, sizes[i]));
+          load[t] += sizes[i];
+        }
+      }
+      this.runJob(parts);
+    });
   }
 
   // ---- sharing work --------------------------------------------------------
@@ -957,8 +1105,8 @@ export class WasmKernels {
 }
 
 /** The task that computes one planned call into C at byte address `c`. */
-function matmulTask(pa: number, pb: number, c: number, call: MatrixCall): Task {
-  return [TASK.MATMUL, pa + call.aOffset * 4, pb + call.bOffset * 4, c, call.M, call.N, call.K, call.rsa, call.csa, call.rsb, call.csb, call.ldc];
+function matmulTask(pa: number, pb: number, c: number, call: MatrixCall, bias = 0, bsum = 0): Task {
+  return [TASK.MATMUL, pa + call.aOffset * 4, pb + call.bOffset * 4, c, call.M, call.N, call.K, call.rsa, call.csa, call.rsb, call.csb, call.ldc, bias, bsum];
 }
 
 function checkSize(name: string, data: Float32Array, shape: readonly number[]): void {
@@ -986,6 +1134,21 @@ function checkAttention(s: AttentionShape, arrays: Float32Array[]): number {
     if (a.length !== want[i]) throw new Error(`attention: ${names[i]} has ${a.length} elements, expected ${want[i]}`);
   });
   return kvRows;
+}
+
+/** Checks a packed attention call's shape and arrays (qkv, out, lse, dout); returns it as per-head problems. */
+function checkPackedAttention(s: PackedAttentionShape, arrays: Float32Array[]): AttentionShape {
+  for (const key of ['batch', 't', 'heads', 'd'] as const) {
+    if (!Number.isInteger(s[key]) || s[key] < 1) throw new Error(`attentionQkv: ${key} must be a positive integer, got ${s[key]}`);
+  }
+  const rows = s.batch * s.t;
+  const width = s.heads * s.d;
+  const want = [rows * 3 * width, rows * width, s.batch * s.heads * s.t, rows * width];
+  const names = ['qkv', 'out', 'lse', 'dout'];
+  arrays.forEach((a, i) => {
+    if (a.length !== want[i]) throw new Error(`attentionQkv: ${names[i]} has ${a.length} elements, expected ${want[i]}`);
+  });
+  return { heads: s.batch * s.heads, tq: s.t, tk: s.t, d: s.d, dv: s.d, scale: s.scale, causal: s.causal };
 }
 
 function canAtomicsWait(ctrl: Int32Array): boolean {

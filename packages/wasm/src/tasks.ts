@@ -29,6 +29,10 @@ export const TASK = {
   CROSS_ENTROPY: 18,
   CROSS_ENTROPY_GRAD: 19,
   STREAM_READ: 20,
+  ATTENTION_QKV: 21,
+  ATTENTION_QKV_GRAD: 22,
+  GATHER: 23,
+  SCATTER_ADD: 24,
 } as const;
 
 /** One task: its kind followed by its arguments, floats already turned into bits with floatBits(). */

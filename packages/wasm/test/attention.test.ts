@@ -6,7 +6,7 @@
 // for more rows than take part, on 1 and 2 threads and on both builds. The same kernels through @attn/tensor are in the conformance
 // suite (conformance.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AttentionShape, createWasmKernels, type WasmKernels } from '../src/index.js';
+import { type AttentionShape, createWasmKernels, type PackedAttentionShape, type WasmKernels } from '../src/index.js';
 import { randomArray } from './helpers.js';
 
 interface Reference {
@@ -111,6 +111,48 @@ describe.each([
     expect(relErr(dq, want.dq), 'dq').toBeLessThan(1e-5);
     expect(relErr(dk, want.dk), 'dk').toBeLessThan(1e-5);
     expect(relErr(dV, want.dv), 'dv').toBeLessThan(1e-5);
+  });
+
+  it.each([
+    // batch, T, heads, D, causal
+    [12, 64, 4, 32, true], // the nanoGPT CPU config's attention
+    [2, 70, 3, 8, true], // past the 64-key block
+    [3, 9, 2, 5, false], // a head width that is not a multiple of 8
+    [2, 3, 2, 8, true], // fewer than four positions: the row-by-row path
+  ])('packed qkv: batch %i, T %i, heads %i, D %i, causal %s: forward and backward match float64 on the gathered heads', (batch, t, heads, d, causal) => {
+    const s: PackedAttentionShape = { batch, t, heads, d, scale: 1 / Math.sqrt(d), causal };
+    const width = heads * d;
+    const qkv = randomArray(batch * t * 3 * width, 5);
+    const dout = randomArray(batch * t * width, 6);
+    // head h of entry b of part p (q, k, v) of a (batch, T, 3 heads D) array, as (batch * heads, T, D) blocks; and back
+    const blockAt = (b: number, h: number, i: number) => ((b * heads + h) * t + i) * d;
+    const gather = (x: Float32Array, rowWidth: number, first: number) => {
+      const out = new Float32Array(batch * heads * t * d);
+      for (let b = 0; b < batch; b++) for (let h = 0; h < heads; h++) for (let i = 0; i < t; i++) {
+        const at = (b * t + i) * rowWidth + first + h * d;
+        out.set(x.subarray(at, at + d), blockAt(b, h, i));
+      }
+      return out;
+    };
+    const scatter = (blocks: Float64Array, into: Float64Array, rowWidth: number, first: number) => {
+      for (let b = 0; b < batch; b++) for (let h = 0; h < heads; h++) for (let i = 0; i < t; i++) {
+        into.set(blocks.subarray(blockAt(b, h, i), blockAt(b, h, i) + d), (b * t + i) * rowWidth + first + h * d);
+      }
+    };
+    const split: AttentionShape = { heads: batch * heads, tq: t, tk: t, d, dv: d, scale: s.scale, causal };
+    const want = reference(gather(qkv, 3 * width, 0), gather(qkv, 3 * width, width), gather(qkv, 3 * width, 2 * width), gather(dout, width, 0), split);
+    const wantOut = new Float64Array(batch * t * width);
+    scatter(want.out, wantOut, width, 0);
+    const wantGrad = new Float64Array(qkv.length);
+    [want.dq, want.dk, want.dv].forEach((g, part) => {
+      scatter(g, wantGrad, 3 * width, part * width);
+    });
+    const [out, lse] = k.attentionQkv(qkv, s);
+    const dqkv = k.attentionQkvGrad(qkv, out, lse, dout, s);
+    expect(relErr(out, wantOut), 'out').toBeLessThan(2e-6);
+    expect(relErr(lse, want.lse), 'lse').toBeLessThan(2e-6);
+    expect(relErr(dqkv, wantGrad), 'dqkv').toBeLessThan(1e-5);
+    expect(() => k.attentionQkv(qkv.subarray(1), s)).toThrow(`attentionQkv: qkv has ${qkv.length - 1} elements, expected ${qkv.length}`);
   });
 
   it('gives large scores a stable softmax (no overflow) and exactly 0 weight past the causal limit', () => {

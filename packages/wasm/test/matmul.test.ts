@@ -96,6 +96,28 @@ describe.each([
     check(kernels, c, 1000 + i);
   });
 
+  it.each([
+    // op(A) rows, K, N, transA: a Linear layer's weight gradient X^T dY is (in, rows) @ (rows, out)
+    [128, 768, 384, true],
+    [9, 300, 13, true], // a partial last panel, two depth blocks, bands of rows
+    [5, 40, 600, false], // N past one packed block of B (512 columns), bands of columns
+    [3, 1, 2, false],
+    [2, 50, 9, false], // two rows: the few-row path, which reads B in place
+  ])('a product with the column sums of op(B): %i x %i x %i, transA %s', (m, k, n, transA) => {
+    const a = randomArray(m * k, 11);
+    const b = randomArray(k * n, 12);
+    const call = planMatmul(transA ? [k, m] : [m, k], [k, n], { transA }).calls[0];
+    const [c, sums] = kernels.runCallWithColumnSums(a, b, call, 2 * m * n * k);
+    const want = new Float32Array(m * n);
+    referenceMatmul(a, b, want, call);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(c[i] - want[i])).toBeLessThan(1e-5 * k);
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let l = 0; l < k; l++) s += b[l * n + j];
+      expect(Math.abs(sums[j] - s), `column ${j}`).toBeLessThan(1e-6 * k);
+    }
+  });
+
   it('handles a 512x512 product (several cache blocks, all threads busy)', () => {
     check(kernels, { a: [512, 512], b: [512, 512] }, 7);
   });

@@ -136,6 +136,16 @@ describe('resident tensors on the wasm backend', () => {
     expect(Array.from(r.data)).toEqual([19, 22, 43, 50]);
   });
 
+  it('readHostValues reads a resident tensor in place, where dataSync copies', () => {
+    const t = T.fromArray([1, 2, 3], [3]).mul(2);
+    const inPlace = T.readHostValues(t, (values) => {
+      expect(handle.kernels.isResident(values as Float32Array)).toBe(true); // the view over wasm memory itself
+      return Array.from(values);
+    });
+    expect(inPlace).toEqual([2, 4, 6]);
+    expect(handle.kernels.isResident(t.dataSync() as Float32Array)).toBe(false);
+  });
+
   it('dataSync returns a copy; moving a tensor to the CPU frees its block', () => {
     const heap = handle.kernels.heap;
     const before = heap.residentBytes;

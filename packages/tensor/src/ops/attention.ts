@@ -5,10 +5,12 @@
 // composition (matmul, maskedFill, softmax, matmul) computes the same values
 // and is what @attn/layers' scaledDotProductAttention runs when the weights
 // themselves are wanted.
-import type { FusedAttentionAttrs } from '../backend.js';
+import type { FusedAttentionAttrs, FusedSelfAttentionAttrs } from '../backend.js';
+import { backendHasKernel } from '../engine.js';
 import { shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { assertTensor, record, runMulti } from './op.js';
+import { assertTensor, record, run, runMulti } from './op.js';
+import { permute, reshape, slice } from './reshape.js';
 
 export interface FusedAttentionOptions {
   /**
@@ -63,4 +65,59 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, opts: FusedAtten
   return record(out, 'fusedAttention', [q, k, v], (dOut) =>
     runMulti('FusedAttentionGrad', [q, k, v, out, lse, dOut], attrs, [q.shape, k.shape, v.shape]),
   );
+}
+
+export interface FusedSelfAttentionOptions {
+  /** Causal masking: position t sees keys j <= t. Default false. */
+  causal?: boolean;
+  /** Multiplies every score (default 1 / sqrt(D), D the head width). */
+  scale?: number;
+}
+
+/**
+ * Multi-head self-attention from a packed projection: qkv (..., T, 3 * heads * D)
+ * holds each position's queries of every head, then its keys, then its values
+ * (GPT-2's c_attn output), and the result (..., T, heads * D) holds the heads'
+ * outputs side by side, as merging heads does. The same values as slicing q, k
+ * and v, splitting them into heads, fusedAttention and merging the heads back
+ * (the composition below, which runs where the backend lacks the kernel), but
+ * the FusedSelfAttention kernel reads and writes the packed layouts in place:
+ * no slices, no head transposes, and backwards one dqkv instead of three
+ * zero-padded slice gradients added up. Differentiable in qkv.
+ */
+export function fusedSelfAttention(qkv: Tensor, heads: number, opts: FusedSelfAttentionOptions = {}): Tensor {
+  assertTensor(qkv, 'fusedSelfAttention', 'qkv');
+  if (!Number.isInteger(heads) || heads < 1) throw new Error(`fusedSelfAttention: heads must be a positive integer, got ${heads}`);
+  const n = qkv.ndim;
+  const width = qkv.shape[n - 1];
+  if (n < 2 || width % (3 * heads) !== 0 || width === 0 || qkv.shape[n - 2] < 1) {
+    throw new Error(`fusedSelfAttention: expected qkv (..., T >= 1, 3 * heads * D) with heads = ${heads}, got ${shapeStr(qkv.shape)}`);
+  }
+  const d = width / (3 * heads);
+  const causal = opts.causal ?? false;
+  const scale = opts.scale ?? 1 / Math.sqrt(d);
+  if (!Number.isFinite(scale)) throw new Error(`fusedSelfAttention: scale must be a finite number, got ${scale}`);
+  if (!backendHasKernel('FusedSelfAttention', qkv.dtype)) return selfAttentionComposed(qkv, heads, causal, scale);
+  const attrs: FusedSelfAttentionAttrs = { heads, scale, causal };
+  const lead = qkv.shape.slice(0, -2);
+  const t = qkv.shape[n - 2];
+  const [out, lse] = runMulti('FusedSelfAttention', [qkv], attrs, [
+    [...lead, t, heads * d],
+    [...lead, heads, t],
+  ]);
+  return record(out, 'fusedSelfAttention', [qkv], (dOut) => [run('FusedSelfAttentionGrad', [qkv, out, lse, dOut], attrs, qkv.shape)]);
+}
+
+/** fusedSelfAttention as slices, head transposes and fusedAttention: the reference the kernel replaces. */
+function selfAttentionComposed(qkv: Tensor, heads: number, causal: boolean, scale: number): Tensor {
+  const n = qkv.ndim;
+  const lead = qkv.shape.slice(0, -2);
+  const t = qkv.shape[n - 2];
+  const c = qkv.shape[n - 1] / 3;
+  const d = c / heads;
+  // swaps the T and heads axes of (..., T, heads, D) / (..., heads, T, D)
+  const swap = [...lead.map((_, i) => i), n - 1, n - 2, n];
+  const part = (i: number) => permute(reshape(slice(qkv, -1, i * c, (i + 1) * c), [...lead, t, heads, d]), swap); // (..., heads, T, D)
+  const out = fusedAttention(part(0), part(1), part(2), { causal, scale }); // (..., heads, T, D)
+  return reshape(permute(out, swap), [...lead, t, c]); // (..., T, heads, D) -> (..., T, C)
 }

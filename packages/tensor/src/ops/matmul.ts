@@ -2,9 +2,12 @@
 // with transA/transB read through strides (no transpose is materialised).
 import type { MatMulAttrs } from '../backend.js';
 import { broadcastShapes, broadcastStrides, shapeStr, sizeOf } from '../shape.js';
+import { backendHasKernel } from '../engine.js';
 import type { Tensor } from '../tensor.js';
-import { cast, sumTo } from './elementwise.js';
-import { assertTensor, record, run } from './op.js';
+import { add, cast, sumTo } from './elementwise.js';
+import { assertTensor, record, run, runMulti } from './op.js';
+import { sum } from './reduce.js';
+import { reshape } from './reshape.js';
 
 export interface MatMulOptions {
   /** Use a's last two dims transposed: a is (..., k, m). */
@@ -102,4 +105,45 @@ export function matmul(a: Tensor, b: Tensor, opts: MatMulOptions = {}): Tensor {
     }
     return [dA, dB];
   });
+}
+
+/**
+ * x (..., K) @ weight (K, N) + bias (N) -> (..., N): a Linear layer's forward.
+ * One MatMulBias kernel where the backend has it (the bias is added as the
+ * product is stored, saving a pass over the output); elsewhere, and for mixed
+ * dtypes, the composition matmul then add, which it equals. Without a bias it
+ * is matmul. Differentiable in x, weight and bias.
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  assertTensor(x, 'linear', 'x');
+  assertTensor(weight, 'linear', 'weight');
+  if (bias !== null) assertTensor(bias, 'linear', 'bias');
+  if (weight.ndim !== 2 || x.ndim < 1 || x.shape[x.ndim - 1] !== weight.shape[0]) {
+    throw new Error(`linear: expected x (..., K) and weight (K, N), got x ${shapeStr(x.shape)} and weight ${shapeStr(weight.shape)}`);
+  }
+  const [k, n] = weight.shape;
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== n)) throw new Error(`linear: expected bias (${n}), got ${shapeStr(bias.shape)}`);
+  const lead = x.shape.slice(0, -1);
+  const flat = reshape(x, [-1, k]); // (rows, K), rows = product of the leading dims
+  const sameDType = x.dtype === weight.dtype && bias?.dtype === x.dtype;
+  if (!bias || !sameDType || !backendHasKernel('MatMulBias', x.dtype)) {
+    const y = matmul(flat, weight); // (rows, N)
+    return reshape(bias ? add(y, bias) : y, [...lead, n]); // (..., N)
+  }
+  const { attrs, outShape } = matmulAttrs(flat, weight, false, false);
+  const y = run('MatMulBias', [flat, weight, bias], attrs, outShape); // (rows, N)
+  const out = record(y, 'linear', [flat, weight, bias], (dy, needs) => {
+    const dx = needs[0] ? matmul(dy, weight, { transB: true }) : null; // (rows, K)
+    if (needs[1] && needs[2] && backendHasKernel('MatMulColumnSums', dy.dtype)) {
+      // X^T dY (K, N) and dY summed over its rows (N), in one pass over dY
+      const [dw, db] = runMulti('MatMulColumnSums', [flat, dy], matmulAttrs(flat, dy, true, false).attrs, [[k, n], [n]]);
+      return [dx, dw, db];
+    }
+    return [
+      dx,
+      needs[1] ? matmul(flat, dy, { transA: true }) : null, // (K, N)
+      needs[2] ? sum(dy, 0) : null, // (N)
+    ];
+  });
+  return reshape(out, [...lead, n]); // (..., N)
 }

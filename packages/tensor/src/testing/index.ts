@@ -16,6 +16,7 @@
 import type { DType } from '../backend.js';
 import {
   adamwUpdate,
+  adamwUpdateGroup,
   add,
   argmax,
   causalMask,
@@ -26,9 +27,12 @@ import {
   exp,
   fromArray,
   fusedAttention,
+  fusedSelfAttention,
+  indexSelect,
   gelu,
   getBackend,
   layerNorm,
+  linear,
   listBackends,
   log,
   logSoftmax,
@@ -414,6 +418,53 @@ const cases: Record<string, Case> = {
     await c.close('batched @ 2-D', matmul(x, w), [2, 3, 6], [...refMatmul(xv.slice(0, 12), wv, 3, 4, 6, false, false), ...refMatmul(xv.slice(12), wv, 3, 4, 6, false, false)]);
   },
 
+  'linear: x @ W + b for every tile edge, depths past a cache block, a few rows, leading dims': async (c) => {
+    const cases: [number[], number][] = [
+      // x shape (..., K), N
+      [[70, 20], 13], // rows in bands, partial tiles on both edges
+      [[3, 40], 50], // few rows, many columns: bands of columns
+      [[2, 300], 24], // two rows (one token's products while decoding), deeper than a packed block
+      [[1, 33], 70],
+      [[2, 3, 4], 6], // (B, T, C) @ (C, N)
+      [[5, 260], 9],
+    ];
+    for (const [xShape, n] of cases) {
+      const k = xShape[xShape.length - 1];
+      const rows = xShape.reduce((a, b) => a * b, 1) / k;
+      const [x, w, b] = [c.randn(xShape), c.randn([k, n]), c.randn([n])];
+      const [xv, wv, bv] = [await c.vals(x), await c.vals(w), await c.vals(b)];
+      const expected = refMatmul(xv, wv, rows, k, n, false, false).map((v, i) => v + bv[i % n]);
+      await c.close(`linear ${JSON.stringify({ xShape, n })}`, linear(x, w, b), [...xShape.slice(0, -1), n], expected, Math.sqrt(k));
+    }
+    // weight gradients in bands of rows or of columns, with a partial last panel of columns
+    for (const [xShape, n] of [
+      [[2, 5, 6], 10],
+      [[3, 7, 5], 40],
+      [[70, 9], 13],
+    ] as [number[], number][]) {
+      const k = xShape[xShape.length - 1];
+      await checkGrads(c, `linear ${JSON.stringify({ xShape, n })}`, (x, w, b) => sum(pow(linear(x, w, b), 2)), [c.randn(xShape), c.randn([k, n]), c.randn([n])]);
+    }
+  },
+
+  'indexSelect along any axis with repeated indices, and its scatter-added gradient': async (c) => {
+    for (const [shape, axis, indices] of [
+      [[65, 20], 0, [3, 64, 3, 0, 17, 3, 64, 9, 9, 9]],
+      [[3, 7, 5], 1, [6, 0, 6, 2]],
+      [[4, 6], 1, [5, 5, 1]],
+    ] as [number[], number, number[]][]) {
+      const x = c.randn(shape);
+      const xv = await c.vals(x);
+      const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+      const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+      const expected: number[] = [];
+      for (let o = 0; o < outer; o++) for (const i of indices) expected.push(...xv.slice((o * shape[axis] + i) * inner, (o * shape[axis] + i + 1) * inner));
+      const outShape = shape.map((d, i) => (i === axis ? indices.length : d));
+      await c.close(`indexSelect ${JSON.stringify({ shape, axis })}`, indexSelect(x, axis, indices), outShape, expected);
+      await checkGrads(c, `indexSelect ${JSON.stringify({ shape, axis })}`, (t) => sum(pow(indexSelect(t, axis, indices), 2)), [x]);
+    }
+  },
+
   'layout: permute, slice, concat, embedding': async (c) => {
     const x = c.randn([2, 3, 4]);
     const xv = await c.vals(x);
@@ -592,6 +643,43 @@ const cases: Record<string, Case> = {
     }
   },
 
+  'fused self-attention from a packed qkv: heads read and written in place, odd head widths, more than 64 positions': async (c) => {
+    const cases: [number[], number, number, number, boolean][] = [
+      // lead, T, heads, D, causal
+      [[2], 5, 2, 4, true],
+      [[3], 6, 3, 5, false],
+      [[2, 2], 3, 1, 8, true],
+      [[1], 70, 2, 8, true],
+      [[2], 2, 2, 3, true],
+    ];
+    for (const [lead, t, heads, d, causal] of cases) {
+      const batch = lead.reduce((a, b) => a * b, 1);
+      const qkv = c.randn([...lead, t, 3 * heads * d]);
+      const x = await c.vals(qkv);
+      const width = heads * d;
+      // part 0/1/2 (q/k/v) of head h of batch entry b, as (batch * heads, T, D) blocks
+      const gather = (part: number) => {
+        const out: number[] = [];
+        for (let b = 0; b < batch; b++) for (let h = 0; h < heads; h++) for (let i = 0; i < t; i++) {
+          const at = (b * t + i) * 3 * width + part * width + h * d;
+          out.push(...x.slice(at, at + d));
+        }
+        return out;
+      };
+      const blocks = refAttention(gather(0), gather(1), gather(2), batch * heads, t, t, d, d, causal);
+      // head h's output at columns [h * d, (h + 1) * d) of each position
+      const expected: number[] = [];
+      for (let b = 0; b < batch; b++) for (let i = 0; i < t; i++) for (let h = 0; h < heads; h++) {
+        const at = ((b * heads + h) * t + i) * d;
+        expected.push(...blocks.slice(at, at + d));
+      }
+      const what = `fusedSelfAttention ${JSON.stringify({ lead, t, heads, d, causal })}`;
+      await c.close(what, fusedSelfAttention(qkv, heads, { causal }), [...lead, t, width], expected);
+    }
+    await checkGrads(c, 'fused causal self-attention, 2 heads', (qkv) => sum(pow(fusedSelfAttention(qkv, 2, { causal: true }), 2)), [c.randn([2, 6, 30])]);
+    await checkGrads(c, 'fused self-attention over 70 positions', (qkv) => sum(pow(fusedSelfAttention(qkv, 2), 2)), [c.randn([1, 70, 48], 0.5)]);
+  },
+
   'assignSlice writes positions in place': async (c) => {
     const t = c.randn([2, 5, 3]);
     const before = await c.vals(t);
@@ -648,5 +736,26 @@ const cases: Record<string, Case> = {
     await c.close('adamw v', nextV, shape, wantV);
     await c.close('adamw param', nextP, shape, wantP);
     await c.close('adamw leaves its inputs alone', param, shape, pv);
+  },
+
+  'fused AdamW over a group of parameters (sizes above and below a thread share, decay on and off)': async (c) => {
+    const h = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 2), invSqrtBias2: 1 / Math.sqrt(1 - 0.999 ** 2) };
+    const shapes = [[130, 140], [7], [3, 5], [300, 60], [1]];
+    const members = shapes.map((shape, i) => {
+      const r = c.randn(shape, 0.1);
+      return { param: c.randn(shape), grad: c.randn(shape), m: c.randn(shape, 0.1), v: mul(r, r), keep: i % 2 ? 1 : 1 - 1e-3 * 0.1 };
+    });
+    const results = adamwUpdateGroup(members, h);
+    for (const [i, x] of members.entries()) {
+      const [pv, gv, mv, vv] = await Promise.all([x.param, x.grad, x.m, x.v].map((t) => c.vals(t)));
+      const wantM = mv.map((y, j) => h.beta1 * y + (1 - h.beta1) * gv[j]);
+      const wantV = vv.map((y, j) => h.beta2 * y + (1 - h.beta2) * gv[j] ** 2);
+      const wantP = pv.map((y, j) => y * x.keep - (h.stepSize * wantM[j]) / (Math.sqrt(wantV[j]) * h.invSqrtBias2 + h.eps));
+      const [nextP, nextM, nextV] = results[i];
+      await c.close(`adamw group member ${i} m`, nextM, shapes[i], wantM);
+      await c.close(`adamw group member ${i} v`, nextV, shapes[i], wantV);
+      await c.close(`adamw group member ${i} param`, nextP, shapes[i], wantP);
+      await c.close(`adamw group member ${i} left alone`, x.param, shapes[i], pv);
+    }
   },
 };

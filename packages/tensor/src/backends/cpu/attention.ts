@@ -138,3 +138,96 @@ export function fusedAttentionGrad(
   };
   return [cast(dq), cast(dk), cast(dV)];
 }
+
+/** Sizes of a FusedSelfAttention call, from qkv (..., T, 3 * heads * D). */
+export interface SelfAttentionDims {
+  /** Product of the leading dims. */
+  batch: number;
+  t: number;
+  heads: number;
+  d: number;
+}
+
+export function selfAttentionDims(qkvShape: readonly number[], heads: number): SelfAttentionDims {
+  const n = qkvShape.length;
+  let batch = 1;
+  for (let i = 0; i < n - 2; i++) batch *= qkvShape[i];
+  return { batch, t: qkvShape[n - 2], heads, d: qkvShape[n - 1] / (3 * heads) };
+}
+
+/**
+ * Copies heads out of rows `width` floats wide: head h of batch entry b is the
+ * (T, D) block at columns [first + h * D, first + (h + 1) * D) of its rows,
+ * written as block (b * heads + h) of a (batch * heads, T, D) array.
+ */
+function gatherHeads(x: FloatArray, width: number, first: number, dims: SelfAttentionDims, dtype: DType): FloatArray {
+  const { batch, t, heads, d } = dims;
+  const out = allocate(dtype, batch * heads * t * d);
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < t; i++) {
+        const from = (b * t + i) * width + first + h * d;
+        out.set(x.subarray(from, from + d), ((b * heads + h) * t + i) * d);
+      }
+    }
+  }
+  return out;
+}
+
+/** The reverse of gatherHeads: writes the (batch * heads, T, D) blocks of `heads` into the rows of x. */
+function scatterHeads(blocks: FloatArray, x: FloatArray, width: number, first: number, dims: SelfAttentionDims): void {
+  const { batch, t, heads, d } = dims;
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < t; i++) {
+        const from = ((b * heads + h) * t + i) * d;
+        x.set(blocks.subarray(from, from + d), (b * t + i) * width + first + h * d);
+      }
+    }
+  }
+}
+
+/** The per-head attention problems of a packed call, as fusedAttention sees them. */
+function headProblems({ batch, t, heads, d }: SelfAttentionDims): AttentionDims {
+  return { heads: batch * heads, tq: t, tk: t, kvLength: t, d, dv: d };
+}
+
+/**
+ * Returns [out (batch, T, heads * D), lse (batch, heads, T)] (see the
+ * FusedSelfAttention contract): q, k, v gathered into per-head blocks, the
+ * reference above, and the heads' outputs put side by side.
+ */
+export function fusedSelfAttention(
+  qkv: FloatArray,
+  dims: SelfAttentionDims,
+  attrs: Pick<FusedAttentionAttrs, 'scale' | 'causal'>,
+  dtype: DType,
+): FloatArray[] {
+  const c = dims.heads * dims.d;
+  const [q, k, v] = [0, c, 2 * c].map((first) => gatherHeads(qkv, 3 * c, first, dims, dtype));
+  const [blocks, lse] = fusedAttention(q, k, v, headProblems(dims), attrs, dtype);
+  const out = allocate(dtype, dims.batch * dims.t * c);
+  scatterHeads(blocks, out, c, 0, dims);
+  return [out, lse];
+}
+
+/** Returns dqkv, shaped like qkv: dq, dk, dv of every head at the columns q, k, v came from. */
+export function fusedSelfAttentionGrad(
+  qkv: FloatArray,
+  out: FloatArray,
+  lse: FloatArray,
+  dOut: FloatArray,
+  dims: SelfAttentionDims,
+  attrs: Pick<FusedAttentionAttrs, 'scale' | 'causal'>,
+  dtype: DType,
+): FloatArray {
+  const c = dims.heads * dims.d;
+  const [q, k, v] = [0, c, 2 * c].map((first) => gatherHeads(qkv, 3 * c, first, dims, dtype));
+  const [o, g] = [out, dOut].map((x) => gatherHeads(x, c, 0, dims, dtype));
+  const grads = fusedAttentionGrad(q, k, v, o, lse, g, headProblems(dims), attrs, dtype);
+  const dqkv = allocate(dtype, qkv.length);
+  grads.forEach((blocks, part) => {
+    scatterHeads(blocks, dqkv, 3 * c, part * c, dims);
+  });
+  return dqkv;
+}

@@ -6,7 +6,7 @@ import { binary, broadcastTo, cast, maskedFill, powScalar, unary, unaryGrad } fr
 import { concat, gather, padAxis, scatterAdd, slice, transpose } from './layout.js';
 import { matmul } from './matmul.js';
 import { adamw } from './adamw.js';
-import { attentionDims, fusedAttention, fusedAttentionGrad } from './attention.js';
+import { attentionDims, fusedAttention, fusedAttentionGrad, fusedSelfAttention, fusedSelfAttentionGrad, selfAttentionDims } from './attention.js';
 import { crossEntropy, crossEntropyGrad, layerNorm, layerNormGrad, softmax, softmaxGrad } from './nn.js';
 import { argmax, max, maxGrad, sum } from './reduce.js';
 
@@ -46,6 +46,23 @@ export const cpuBackend: Backend = {
       matmul(values(a), values(b), out, attrs);
       return out;
     },
+    MatMulBias: ([a, b, bias], attrs, outShape) => {
+      // the reference: the product, then the bias on every row
+      const out = allocate(a.dtype, sizeOf(outShape));
+      matmul(values(a), values(b), out, attrs);
+      const add = values(bias);
+      for (let i = 0; i < out.length; i++) out[i] += add[i % attrs.n];
+      return out;
+    },
+    MatMulColumnSums: ([a, b], attrs, outShape) => {
+      // the reference: the product, then b's columns summed
+      const out = allocate(a.dtype, sizeOf(outShape));
+      matmul(values(a), values(b), out, attrs);
+      const bv = values(b);
+      const sums = allocate(a.dtype, attrs.n);
+      for (let i = 0; i < bv.length; i++) sums[i % attrs.n] += bv[i];
+      return [out, sums];
+    },
     BroadcastTo: ([x], _attrs, outShape) => broadcastTo(values(x), x.shape, outShape, x.dtype),
     Transpose: ([x], { perm }) => transpose(values(x), x.shape, perm, x.dtype),
     Slice: ([x], { axis, start, end }) => slice(values(x), x.shape, axis, start, end, x.dtype),
@@ -82,6 +99,18 @@ export const cpuBackend: Backend = {
     },
     MaskedFill: ([x, mask], { value }) => maskedFill(values(x), x.shape, values(mask), mask.shape, value, x.dtype),
     AdamW: ([param, grad, m, v], attrs) => adamw(values(param), values(grad), values(m), values(v), attrs, param.dtype),
+    AdamWGroup: (inputs, attrs) => {
+      // the reference: AdamW on each quadruple in turn, outputs grouped as [params', ms', vs']
+      const n = inputs.length / 4;
+      const outs: FloatArray[][] = [[], [], []];
+      for (let i = 0; i < n; i++) {
+        const [p, g, m, v] = [0, 1, 2, 3].map((k) => inputs[k * n + i]);
+        adamw(values(p), values(g), values(m), values(v), { ...attrs, keep: attrs.keep[i] }, p.dtype).forEach((out, k) => {
+          outs[k].push(out);
+        });
+      }
+      return outs.flat();
+    },
     FusedAttention: ([q, k, v], attrs) => fusedAttention(values(q), values(k), values(v), attentionDims(q.shape, v.shape, attrs.kvLength), attrs, q.dtype),
     FusedAttentionGrad: ([q, k, v, out, lse, dOut], attrs) =>
       fusedAttentionGrad(
@@ -95,6 +124,9 @@ export const cpuBackend: Backend = {
         attrs,
         q.dtype,
       ),
+    FusedSelfAttention: ([qkv], attrs) => fusedSelfAttention(values(qkv), selfAttentionDims(qkv.shape, attrs.heads), attrs, qkv.dtype),
+    FusedSelfAttentionGrad: ([qkv, out, lse, dOut], attrs) =>
+      fusedSelfAttentionGrad(values(qkv), values(out), values(lse), values(dOut), selfAttentionDims(qkv.shape, attrs.heads), attrs, qkv.dtype),
   },
 };
 
